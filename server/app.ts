@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { adminRoutes } from './features/admin/routes.js';
+import { authRoutes, meRoutes } from './features/auth/routes.js';
+import { healthRoutes } from './features/health/routes.js';
+import { peopleRoutes } from './features/people/routes.js';
+import { clientIp } from './http/client-ip.js';
+import type { AppDeps, AppEnv } from './http/context.js';
+import { csrfProtection } from './http/csrf.js';
+import { HttpError } from './http/errors.js';
+import { securityHeaders } from './http/security-headers.js';
+import { loadSession } from './http/session.js';
+import { serveWebApp } from './http/static.js';
+
+/** The JSON API: feature routers chained so `AppType` carries every route to the typed client. */
+function apiRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>()
+    .route('/', healthRoutes(deps))
+    .route('/auth', authRoutes(deps))
+    .route('/', meRoutes())
+    .route('/', peopleRoutes(deps))
+    .route('/admin', adminRoutes(deps));
+}
+
+/** Builds the whole HTTP app from its dependencies; tests build it with their own. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(securityHeaders());
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set('ip', clientIp(c, deps.config.trustProxyHops));
+    const started = performance.now();
+    await next();
+    // Path only: query strings may one day carry tokens, and those never reach a log line.
+    deps.logger.info(
+      { reqId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+      return c.json(error.toBody(), error.status);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own 4xx, e.g. a body that is not valid JSON.
+      return c.json({ error: { code: 'bad_request', message: 'The request body is not valid JSON.' } }, error.status);
+    }
+    deps.logger.error({ err: error, reqId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.' } }, 500);
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => c.json({ error: { code: 'payload_too_large', message: 'The request is too large.' } }, 413),
+    }),
+  );
+  app.use('/api/*', csrfProtection(deps.config.publicUrl.origin));
+  app.use('/api/*', loadSession(deps.sessions, deps.config.secure));
+  app.use('/api/*', async (c, next) => {
+    await next();
+    // API answers are personal: never stored by shared caches.
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+
+  const routed = app.route('/api', apiRoutes(deps));
+  routed.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: 'No such API endpoint.' } }, 404));
+  if (deps.webRoot) serveWebApp(app, deps.webRoot);
+  return routed;
+}
+
+export type AppType = ReturnType<typeof createApp>;

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock } from '../platform/clock.js';
+import { insertAuditEvent } from './repository.js';
+
+/** Names of audited actions, `area.verb`, so the log can be filtered by area. */
+export type AuditAction = 'auth.login' | 'auth.logout' | 'directory.lookup' | (string & {});
+
+export interface AuditEntry {
+  action: AuditAction;
+  result: 'success' | 'failure' | 'denied';
+  /** Who acted; null when nobody is signed in (e.g. a failed sign-in). */
+  actor: string | null;
+  /** Whose account the action concerned, when that is someone else or the actor is unknown. */
+  subject?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Non-secret details; never passwords, tokens or session ids. */
+  details?: Record<string, unknown>;
+}
+
+/** Writes the append-only audit trail (who, on whose behalf, what, when, from where, result). */
+export class AuditTrail {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(entry: AuditEntry, db: Kysely<Database> = this.db): Promise<void> {
+    await insertAuditEvent(db, {
+      at: this.clock.now(),
+      actor: entry.actor,
+      subject: entry.subject ?? null,
+      action: entry.action,
+      result: entry.result,
+      ip: entry.ip ?? null,
+      user_agent: entry.userAgent?.slice(0, 512) ?? null,
+      details: entry.details ? JSON.stringify(entry.details) : null,
+    });
+  }
+}

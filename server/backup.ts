@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+
+/**
+ * Copies the live SQLite database with SQLite's online backup API: consistent even while the
+ * portal is serving and writing (WAL), unlike copying the file.
+ */
+export async function backupSqlite(sourceFile: string, destination: string): Promise<{ file: string; pages: number }> {
+  if (!fs.existsSync(sourceFile)) throw new Error(`No database at ${sourceFile}. Is PORTAL_DATA_DIR right?`);
+  const target = fs.existsSync(destination) && fs.statSync(destination).isDirectory()
+    ? path.join(destination, `portal-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`)
+    : destination;
+  if (fs.existsSync(target)) throw new Error(`${target} already exists; choose another name.`);
+  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  const db = new SQLite(sourceFile, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const result = await db.backup(target);
+    return { file: target, pages: result.totalPages };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Puts a backup in place of the database. Run it with the portal stopped: it checks the backup's
+ * integrity first, keeps the current file beside it as `.before-restore`, and drops stale WAL files.
+ */
+export function restoreSqlite(backupFile: string, databaseFile: string): { previous: string | null } {
+  const check = new SQLite(backupFile, { readonly: true, fileMustExist: true });
+  try {
+    const verdict = check.pragma('integrity_check', { simple: true });
+    if (verdict !== 'ok') throw new Error(`${backupFile} failed the integrity check: ${String(verdict)}`);
+  } finally {
+    check.close();
+  }
+  fs.mkdirSync(path.dirname(databaseFile), { recursive: true });
+  let previous: string | null = null;
+  if (fs.existsSync(databaseFile)) {
+    previous = `${databaseFile}.before-restore`;
+    fs.renameSync(databaseFile, previous);
+  }
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(databaseFile + suffix, { force: true });
+  fs.copyFileSync(backupFile, databaseFile);
+  return { previous };
+}

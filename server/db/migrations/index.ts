@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as foundation from './2026-11-24T0000-foundation.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from the file system) so the server
+ * runs the same from source, from a bundle and in tests. Names sort by timestamp.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-24T0000-foundation': foundation,
+};

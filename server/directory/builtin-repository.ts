@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { Database, DirectoryUserRow, DirectoryUserUpdate, NewDirectoryUser } from '../db/schema.js';
+
+// The built-in directory's tables. Only this file touches them.
+
+type Db = Kysely<Database>;
+
+export function findDirectoryUser(db: Db, username: string): Promise<DirectoryUserRow | undefined> {
+  return db.selectFrom('directory_users').selectAll().where('username', '=', username).executeTakeFirst();
+}
+
+export function findDirectoryUsersByEmail(db: Db, email: string): Promise<DirectoryUserRow[]> {
+  return db.selectFrom('directory_users').selectAll().where('email_lower', '=', email.toLowerCase()).limit(2).execute();
+}
+
+export function listDirectoryReports(db: Db, manager: string): Promise<{ username: string }[]> {
+  return db.selectFrom('directory_users').select('username').where('manager', '=', manager).orderBy('username').execute();
+}
+
+/** Substring search; the pattern's own wildcards are escaped so a query of "%" finds a literal percent sign. */
+export function searchDirectoryUsers(db: Db, query: string, limit: number): Promise<DirectoryUserRow[]> {
+  const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  return db
+    .selectFrom('directory_users')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['username']), 'like', eb.val(pattern)),
+        eb(eb.fn('lower', ['display_name']), 'like', eb.val(pattern)),
+        eb('email_lower', 'like', eb.val(pattern)),
+      ]),
+    )
+    .orderBy('display_name')
+    .limit(limit)
+    .execute();
+}
+
+export async function listDirectoryGroups(db: Db, username: string): Promise<string[]> {
+  const rows = await db.selectFrom('directory_group_members').select('group_name').where('username', '=', username).orderBy('group_name').execute();
+  return rows.map((r) => r.group_name);
+}
+
+export function updateDirectoryUser(db: Db, username: string, changes: DirectoryUserUpdate): Promise<unknown> {
+  return db.updateTable('directory_users').set(changes).where('username', '=', username).execute();
+}
+
+/** Counts one failed sign-in and locks the account when the threshold is reached, in one statement. */
+export async function recordFailedSignIn(db: Db, username: string, threshold: number, now: number): Promise<void> {
+  await db
+    .updateTable('directory_users')
+    .set((eb) => ({
+      failed_attempts: eb('failed_attempts', '+', 1),
+      locked_at: eb
+        .case()
+        .when('locked_at', 'is not', null)
+        .then(eb.ref('locked_at'))
+        .when(eb('failed_attempts', '+', 1), '>=', threshold)
+        .then(now)
+        .else(null)
+        .end(),
+      updated_at: now,
+    }))
+    .where('username', '=', username)
+    .execute();
+}
+
+export async function countDirectoryUsers(db: Db): Promise<number> {
+  const row = await db.selectFrom('directory_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertDirectoryUser(db: Db, user: NewDirectoryUser, groups: readonly string[]): Promise<void> {
+  await db.insertInto('directory_users').values(user).execute();
+  if (groups.length) {
+    await db.insertInto('directory_group_members').values(groups.map((group_name) => ({ group_name, username: user.username }))).execute();
+  }
+}

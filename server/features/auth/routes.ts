@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { loginRequestSchema } from '../../../shared/auth.js';
+import type { AppDeps, AppEnv } from '../../http/context.js';
+import { requestContext } from '../../http/request-context.js';
+import { clearSessionCookie, currentSession, readSessionCookie, writeSessionCookie } from '../../http/session.js';
+import { validate } from '../../http/validate.js';
+import { signIn, signOut } from './service.js';
+
+export function authRoutes(deps: AppDeps) {
+  const secure = deps.config.secure;
+  const serviceDeps = { ...deps, roleGroups: deps.config.roleGroups };
+  return new Hono<AppEnv>()
+    .post('/login', validate('json', loginRequestSchema), async (c) => {
+      const { sessionId, profile } = await signIn(serviceDeps, c.req.valid('json'), requestContext(c), readSessionCookie(c, secure));
+      writeSessionCookie(c, secure, sessionId, deps.sessions.maxAgeSeconds);
+      return c.json({ user: profile }, 200);
+    })
+    .post('/logout', async (c) => {
+      const session = c.get('session');
+      const raw = readSessionCookie(c, secure);
+      if (session && raw) await signOut(deps, raw, session.username, requestContext(c));
+      clearSessionCookie(c, secure);
+      return c.body(null, 204);
+    });
+}
+
+export function meRoutes() {
+  return new Hono<AppEnv>().get('/me', (c) => c.json(currentSession(c).profile, 200));
+}

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import type { AuditTrail } from '../audit/audit.js';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import type { Directory } from '../directory/port.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { RateLimiter } from '../rate-limit/limiter.js';
+import type { Session, SessionService } from '../sessions/service.js';
+
+/** Everything the HTTP app needs, built once by the composition root (or by a test). */
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  db: Kysely<Database>;
+  directory: Directory;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditTrail;
+  sessions: SessionService;
+  rateLimiter: RateLimiter;
+  version: string;
+  /** Where the built web app lives; null serves the API only. */
+  webRoot: string | null;
+}
+
+/** Per-request values set by middleware. */
+export interface AppEnv {
+  Variables: {
+    session: Session | null;
+    ip: string | null;
+    requestId: string;
+  };
+}

@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from 'hono';
+import { HttpError } from './errors.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF defence for the JSON API, in two layers:
+ * 1. state-changing requests must declare `Content-Type: application/json`. Browsers cannot send that
+ *    cross-origin without a CORS preflight, which we never grant, so forms and `text/plain` beacons fail;
+ * 2. when the browser says where the request comes from (Origin, Sec-Fetch-Site), it must be us.
+ */
+export function csrfProtection(allowedOrigin: string): MiddlewareHandler {
+  return async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method)) return next();
+    const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      throw new HttpError(415, 'unsupported_media_type', 'Send the request as JSON (Content-Type: application/json).');
+    }
+    const origin = c.req.header('origin');
+    if (origin !== undefined && origin !== allowedOrigin) {
+      throw new HttpError(403, 'csrf_rejected', 'This request came from another site and was refused.');
+    }
+    const fetchSite = c.req.header('sec-fetch-site');
+    if (fetchSite === 'cross-site') {
+      throw new HttpError(403, 'csrf_rejected', 'This request came from another site and was refused.');
+    }
+    return next();
+  };
+}

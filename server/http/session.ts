@@ -1,0 +1,51 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { hasAnyRole, type Role } from '../../shared/roles.js';
+import type { Session, SessionService } from '../sessions/service.js';
+import type { AppEnv } from './context.js';
+import { httpErrors } from './errors.js';
+
+/**
+ * The session cookie. Over https it is `__Host-` prefixed and Secure (bound to this exact origin);
+ * on plain-http local development browsers would drop a Secure cookie, so it is neither.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-portal_session' : 'portal_session';
+}
+
+export function readSessionCookie(c: Context, secure: boolean): string | undefined {
+  return getCookie(c, sessionCookieName(secure));
+}
+
+export function writeSessionCookie(c: Context, secure: boolean, id: string, maxAgeSeconds: number): void {
+  setCookie(c, sessionCookieName(secure), id, { path: '/', httpOnly: true, secure, sameSite: 'Lax', maxAge: maxAgeSeconds });
+}
+
+export function clearSessionCookie(c: Context, secure: boolean): void {
+  deleteCookie(c, sessionCookieName(secure), { path: '/', secure, httpOnly: true, sameSite: 'Lax' });
+}
+
+/** Resolves the session cookie (if any) into `c.var.session`. */
+export function loadSession(sessions: SessionService, secure: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const raw = readSessionCookie(c, secure);
+    c.set('session', raw ? await sessions.resume(raw) : null);
+    await next();
+  };
+}
+
+/** The current session, or a 401. */
+export function currentSession(c: Context<AppEnv>): Session {
+  const session = c.get('session');
+  if (!session) throw httpErrors.unauthenticated();
+  return session;
+}
+
+/** Route guard: signed in, and (when roles are given) holding at least one of them. */
+export function requireAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const session = currentSession(c);
+    if (roles.length && !hasAnyRole(session.profile.roles, roles)) throw httpErrors.forbidden();
+    await next();
+  };
+}

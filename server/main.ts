@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { composeApp } from './composition.js';
+import { ConfigError, loadConfig } from './config.js';
+import { backupSqlite, restoreSqlite } from './backup.js';
+import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo/company.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { startServer } from './serve.js';
+
+const USAGE = `Usage: tsx server/main.ts <command>
+  serve                 run the portal (default)
+  migrate               bring the database schema up to date and exit
+  backup <file|dir>     copy the live SQLite database safely (works while the portal runs)
+  restore <file>        replace the SQLite database with a backup (stop the portal first)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...args] = argv;
+  const config = loadConfig();
+
+  switch (command) {
+    case 'serve': {
+      const deps = await composeApp(config);
+      const server = await startServer(deps);
+      deps.logger.info({ url: config.publicUrl.href, listening: server.url, database: config.database.kind, directory: deps.directory.kind, demo: config.demo }, 'portal started');
+      if (config.demo && deps.directory.kind === 'builtin') {
+        // Printed for a person at a terminal, not a log line: demo sign-ins are public by design.
+        console.log(`\n  Employee IT Portal (demo mode) on ${config.publicUrl.href}\n  Sign in as any of: ${DEMO_PEOPLE.map((p) => `${p.username} (${p.demoRole})`).join(', ')}\n  Password for all: ${DEMO_PASSWORD}\n`);
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        deps.logger.info({ signal }, 'shutting down');
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        void server.close().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      return new Promise<number>(() => {}); // runs until a signal arrives
+    }
+    case 'migrate': {
+      const handle = openDatabase(config.database);
+      try {
+        const applied = await migrateToLatest(handle.db);
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+      } finally {
+        await handle.close();
+      }
+      return 0;
+    }
+    case 'backup': {
+      if (config.database.kind !== 'sqlite') {
+        console.error('backup copies the embedded SQLite database. For PostgreSQL use pg_dump (see the README).');
+        return 2;
+      }
+      // With no destination, backups go to a folder beside the database, one file per run.
+      const destination = args[0] ?? path.join(config.dataDir, 'backups');
+      if (!args[0]) fs.mkdirSync(destination, { recursive: true });
+      const { file, pages } = await backupSqlite(config.database.file, destination);
+      console.log(`Backed up ${pages} pages to ${file}`);
+      return 0;
+    }
+    case 'restore': {
+      if (config.database.kind !== 'sqlite' || !args[0]) {
+        console.error('restore <file> restores the embedded SQLite database (stop the portal first).');
+        return 2;
+      }
+      const { previous } = restoreSqlite(args[0], config.database.file);
+      console.log(`Restored ${args[0]} to ${config.database.file}${previous ? ` (previous database kept as ${previous})` : ''}`);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,38 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from './app.js';
+import { closeDeps } from './composition.js';
+import type { AppDeps } from './http/context.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting connections, lets requests in flight finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Serves the app on the configured host and port (0 picks a free port). */
+export function startServer(deps: AppDeps, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
+  const app = createApp(deps);
+  return new Promise((resolve, reject) => {
+    let server: ServerType;
+    try {
+      server = serve({ fetch: app.fetch, port: options.port ?? deps.config.port, hostname: options.host ?? deps.config.host }, (info: AddressInfo) => {
+        const host = info.address === '0.0.0.0' || info.address === '::' ? 'localhost' : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          port: info.port,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => void closeDeps(deps).finally(done));
+              // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+              if ('closeIdleConnections' in server) server.closeIdleConnections();
+            }),
+        });
+      });
+      server.on('error', reject);
+    } catch (error) {
+      reject(error);
+    }
+  });
+}

@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database, SessionRow } from '../db/schema.js';
+
+type Db = Kysely<Database>;
+
+export async function insertSession(db: Db, row: SessionRow): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+/** A session that has not expired by the absolute limit nor by idleness. */
+export function findLiveSession(db: Db, idHash: string, now: number, idleMs: number): Promise<SessionRow | undefined> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id_hash', '=', idHash)
+    .where('expires_at', '>', now)
+    .where('last_seen_at', '>', now - idleMs)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Db, idHash: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+}
+
+export async function deleteSession(db: Db, idHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+}
+
+/** Ends every session of a person, optionally keeping one (the caller's own). Returns how many ended. */
+export async function deleteSessionsOf(db: Db, username: string, keepIdHash?: string): Promise<number> {
+  let query = db.deleteFrom('sessions').where('username', '=', username);
+  if (keepIdHash) query = query.where('id_hash', '!=', keepIdHash);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function deleteExpiredSessions(db: Db, now: number, idleMs: number): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - idleMs)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

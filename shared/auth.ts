@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { ROLES } from './roles.js';
+
+/** Longest username we accept: long enough for any directory, short enough to bound work. */
+export const MAX_LOGIN_LENGTH = 256;
+/** Longest password we accept; NIST asks for at least 64 and never truncating. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** Sign-in request. Both fields must be strings (arrays, objects and null are refused). */
+export const loginRequestSchema = z.strictObject({
+  username: z.string().trim().min(1, 'Enter your username.').max(MAX_LOGIN_LENGTH),
+  password: z.string().min(1, 'Enter your password.').max(MAX_PASSWORD_LENGTH),
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+export const roleSchema = z.enum(ROLES);
+
+/** The signed-in person as the API returns it (GET /api/me, POST /api/auth/login). */
+export const meSchema = z.object({
+  username: z.string(),
+  displayName: z.string(),
+  email: z.string(),
+  roles: z.array(roleSchema),
+  department: z.string().nullable(),
+  title: z.string().nullable(),
+  manager: z.string().nullable(),
+});
+export type Me = z.infer<typeof meSchema>;
+
+/** Public facts about this installation the sign-in page needs before anyone signs in. */
+export const portalInfoSchema = z.object({
+  demo: z.boolean(),
+  /** Demo sign-ins shown on the sign-in page in demo mode only. */
+  demoAccounts: z.array(z.object({ username: z.string(), role: roleSchema })),
+  directory: z.enum(['builtin', 'ldap']),
+  version: z.string(),
+});
+export type PortalInfo = z.infer<typeof portalInfoSchema>;

@@ -1,0 +1,53 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './ports.js';
+
+export interface PostgresHandle {
+  /** A server-level URL (database `postgres`); tests create their own databases on it. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+function postgresBinDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return null;
+  const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b));
+  const newest = versions.at(-1);
+  return newest ? path.join(root, newest, 'bin') : null;
+}
+
+/**
+ * Starts a throwaway PostgreSQL on a free loopback port (initdb into a temp dir, fsync off).
+ * PostgreSQL refuses to run as root, so as root it runs as the `postgres` system user.
+ */
+export async function startPostgres(): Promise<PostgresHandle> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL is not installed (apt-get install postgresql).');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd: string, args: string[]) => {
+    const full = asRoot ? ['-u', 'postgres', '--', path.join(bin, cmd), ...args] : args;
+    const result = spawnSync(asRoot ? 'runuser' : path.join(bin, cmd), full, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
+  };
+  if (asRoot) execFileSync('chown', ['postgres', dir]);
+  const port = await freePort();
+  run('initdb', ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'portal', '--no-sync']);
+  run('pg_ctl', [
+    '-D', path.join(dir, 'data'), '-l', path.join(dir, 'log'), '-w',
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+    'start',
+  ]);
+  return {
+    url: `postgres://portal@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      try {
+        run('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

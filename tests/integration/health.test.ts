@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLdapDirectory } from '../../server/directory/ldap.js';
+import { buildTestApp, type TestApp } from '../harness/app.js';
+
+describe('health, readiness and portal info', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('is alive', async () => {
+    const response = await t.request('GET', '/api/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when the database and directory answer', async () => {
+    const response = await t.request('GET', '/api/ready');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ready', checks: { database: 'ok', directory: 'ok' } });
+  });
+
+  it('says demo mode is on and lists the demo sign-ins', async () => {
+    const info = await (await t.request('GET', '/api/info')).json();
+    expect(info.demo).toBe(true);
+    expect(info.directory).toBe('builtin');
+    expect(info.demoAccounts).toContainEqual({ username: 'hana', role: 'helpdesk' });
+  });
+
+  it('is not ready, and says which part, when the directory is unreachable', async () => {
+    const down = await buildTestApp({
+      env: { PORTAL_DEMO: '0' },
+      overrides: {
+        directory: createLdapDirectory({
+          url: 'ldap://127.0.0.1:1',
+          bindDn: 'cn=admin,dc=example,dc=org',
+          bindPassword: 'x',
+          userBase: 'ou=people,dc=example,dc=org',
+          groupBase: 'dc=example,dc=org',
+          flavor: 'openldap',
+          startTls: false,
+          caFile: undefined,
+          timeoutMs: 500,
+        }),
+      },
+    });
+    try {
+      const ready = await down.request('GET', '/api/ready');
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).checks).toEqual({ database: 'ok', directory: 'unavailable' });
+      const login = await down.request('POST', '/api/auth/login', { json: { username: 'alice', password: 'portal-demo-2026' } });
+      expect(login.status).toBe(503);
+      expect((await login.json()).error.code).toBe('directory_unavailable');
+      const info = await (await down.request('GET', '/api/info')).json();
+      expect(info).toMatchObject({ demo: false, demoAccounts: [], directory: 'ldap' });
+    } finally {
+      await down.close();
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/platform/logger.js';
+import { buildTestApp, sessionCookieFrom, signInAs, type TestApp, TEST_ORIGIN } from '../harness/app.js';
+
+const DEMO_PASSWORD = 'portal-demo-2026';
+
+describe('CSRF defence, headers and cookies', () => {
+  let t: TestApp;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    t = await buildTestApp({ env: { LOG_LEVEL: 'debug' }, overrides: { logger: createLogger('debug', sink) } });
+  });
+  afterAll(() => t.close());
+
+  const login = (headers: Record<string, string>, body = JSON.stringify({ username: 'alice', password: DEMO_PASSWORD })) =>
+    t.app.request('/api/auth/login', { method: 'POST', headers: { origin: TEST_ORIGIN, ...headers }, body });
+
+  it.each([
+    ['no content type', {}],
+    ['text/plain', { 'content-type': 'text/plain' }],
+    ['text/plain with a charset', { 'content-type': 'text/plain;charset=UTF-8' }],
+    ['upper-case TEXT/PLAIN', { 'content-type': 'TEXT/PLAIN' }],
+    ['a form encoding', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['multipart', { 'content-type': 'multipart/form-data; boundary=x' }],
+  ])('refuses a state change sent with %s (415) and signs nobody in', async (_label, headers) => {
+    const response = await login(headers);
+    expect(response.status).toBe(415);
+    expect((await response.json()).error.code).toBe('unsupported_media_type');
+    expect(sessionCookieFrom(response)).toBeNull();
+  });
+
+  it.each([['application/json; charset=utf-8'], ['Application/JSON']])('accepts JSON declared as %s', async (type) => {
+    expect((await login({ 'content-type': type })).status).toBe(200);
+  });
+
+  it('refuses a request from another origin or marked cross-site', async () => {
+    const fromElsewhere = await login({ 'content-type': 'application/json', origin: 'https://evil.example' });
+    expect(fromElsewhere.status).toBe(403);
+    expect((await fromElsewhere.json()).error.code).toBe('csrf_rejected');
+    const crossSite = await login({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('never changes state on GET', async () => {
+    const cookie = await signInAs(t, 'alice');
+    const response = await t.request('GET', '/api/auth/logout', { cookie });
+    expect(response.status).toBe(404);
+    expect((await t.request('GET', '/api/me', { cookie })).status).toBe(200);
+    expect((await t.request('GET', '/api/auth/login?username=alice&password=x')).status).toBe(404);
+  });
+
+  it('sends HSTS for a year, a strict CSP and no referrer', async () => {
+    const response = await t.request('GET', '/api/health');
+    expect(Number(/max-age=(\d+)/.exec(response.headers.get('strict-transport-security') ?? '')?.[1])).toBeGreaterThanOrEqual(31_536_000);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('sets an HttpOnly SameSite session cookie (not Secure on plain-http development)', async () => {
+    const response = await login({ 'content-type': 'application/json' });
+    const setCookie = response.headers.getSetCookie().join('\n');
+    expect(setCookie).toMatch(/^portal_session=[A-Za-z0-9_-]{43};/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    expect(setCookie).toMatch(/Path=\//);
+  });
+
+  it('keeps passwords and session ids out of every log line', async () => {
+    const response = await login({ 'content-type': 'application/json' });
+    const cookie = sessionCookieFrom(response)!;
+    await t.request('GET', '/api/me', { cookie });
+    await login({ 'content-type': 'application/json' }, JSON.stringify({ username: 'alice', password: 'a-wrong-secret-123' }));
+    const logs = logLines.join('');
+    expect(logs).toContain('"path":"/api/auth/login"');
+    expect(logs).not.toContain(DEMO_PASSWORD);
+    expect(logs).not.toContain('a-wrong-secret-123');
+    expect(logs).not.toContain(cookie.split('=')[1]);
+  });
+
+  it('answers unknown API paths with a JSON 404', async () => {
+    const response = await t.request('GET', '/api/nope');
+    expect(response.status).toBe(404);
+    expect((await response.json()).error.code).toBe('not_found');
+  });
+
+  it('refuses oversized bodies with a 413', async () => {
+    const response = await login({ 'content-type': 'application/json' }, JSON.stringify({ username: 'alice', password: 'x'.repeat(100_000) }));
+    expect(response.status).toBe(413);
+  });
+});
+
+describe('over https', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ env: { PUBLIC_URL: 'https://it.example.com' } });
+  });
+  afterAll(() => t.close());
+
+  it('uses a __Host- prefixed, Secure session cookie bound to the exact origin', async () => {
+    const response = await t.app.request('/api/auth/login', {
+      method: 'POST',
+      headers: { origin: 'https://it.example.com', 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: DEMO_PASSWORD }),
+    });
+    expect(response.status).toBe(200);
+    const setCookie = response.headers.getSetCookie().join('\n');
+    expect(setCookie).toMatch(/^__Host-portal_session=[A-Za-z0-9_-]{43};/);
+    expect(setCookie).toMatch(/; Secure/);
+    expect(setCookie).toMatch(/Path=\//);
+    expect(setCookie).not.toMatch(/Domain=/i);
+  });
+});
