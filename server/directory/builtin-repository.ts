@@ -69,7 +69,9 @@ export async function countDirectoryUsers(db: Db): Promise<number> {
   return Number(row.n);
 }
 
+/** Adds a person; the username is stored lower-case because look-ups ignore case, as LDAP's do. */
 export async function insertDirectoryUser(db: Db, user: NewDirectoryUser, groups: readonly string[]): Promise<void> {
+  user = { ...user, username: user.username.toLowerCase(), email_lower: user.email.toLowerCase() };
   await db.insertInto('directory_users').values(user).execute();
   if (groups.length) {
     await db.insertInto('directory_group_members').values(groups.map((group_name) => ({ group_name, username: user.username }))).execute();

@@ -13,6 +13,15 @@ import {
 } from './builtin-repository.js';
 import type { AuthenticateResult, Directory, DirectoryUser, LockStatus } from './port.js';
 
+/**
+ * Names are matched like LDAP matches them: surrounding spaces and case do not matter (stored
+ * usernames and mail are lower-case). A NUL can match nobody, and PostgreSQL text refuses it, so
+ * such input is answered "no one" before any query.
+ */
+function lookupKey(value: string): string | null {
+  return value.includes('\0') ? null : value.trim().toLowerCase();
+}
+
 export interface BuiltinDirectoryOptions {
   /** Consecutive failed sign-ins that lock the account (like ppolicy's pwdMaxFailure). */
   lockoutThreshold?: number;
@@ -49,7 +58,8 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
     async authenticate(username, password): Promise<AuthenticateResult> {
       const invalid = { ok: false, reason: 'invalid_credentials' } as const;
       if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') return invalid;
-      const row = await findDirectoryUser(db, username);
+      const key = lookupKey(username);
+      const row = key ? await findDirectoryUser(db, key) : undefined;
       if (!row) {
         await verifyPassword(await timingDecoy(), password);
         return invalid;
@@ -65,31 +75,37 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
     },
 
     async findUser(username) {
-      const row = await findDirectoryUser(db, username);
+      const key = lookupKey(username);
+      const row = key ? await findDirectoryUser(db, key) : undefined;
       return row ? toUser(row) : null;
     },
 
     async findUserByEmail(email) {
-      const rows = await findDirectoryUsersByEmail(db, email);
+      const key = lookupKey(email);
+      const rows = key ? await findDirectoryUsersByEmail(db, key) : [];
       return rows.length === 1 && rows[0] ? toUser(rows[0]) : null;
     },
 
     async searchUsers(query, limit) {
-      const rows = await searchDirectoryUsers(db, query, limit);
+      const key = lookupKey(query);
+      const rows = key === null ? [] : await searchDirectoryUsers(db, key, limit);
       return Promise.all(rows.map(toUser));
     },
 
     async listReports(manager) {
-      return (await listDirectoryReports(db, manager)).map((r) => r.username);
+      const key = lookupKey(manager);
+      return key ? (await listDirectoryReports(db, key)).map((r) => r.username) : [];
     },
 
     async lockStatus(username): Promise<LockStatus> {
-      const row = await findDirectoryUser(db, username);
+      const key = lookupKey(username);
+      const row = key ? await findDirectoryUser(db, key) : undefined;
       return { locked: row?.locked_at != null, lockedAt: row?.locked_at != null ? new Date(row.locked_at) : null };
     },
 
     async unlock(username) {
-      await updateDirectoryUser(db, username, { locked_at: null, failed_attempts: 0, updated_at: clock.now() });
+      const key = lookupKey(username);
+      if (key) await updateDirectoryUser(db, key, { locked_at: null, failed_attempts: 0, updated_at: clock.now() });
     },
 
     async ping() {

@@ -1,0 +1,12 @@
+/** The mail seam: features hand over a finished message; the transport is chosen by configuration. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+  close(): Promise<void>;
+}
