@@ -8,9 +8,10 @@ import SQLite from 'better-sqlite3';
  */
 export async function backupSqlite(sourceFile: string, destination: string): Promise<{ file: string; pages: number }> {
   if (!fs.existsSync(sourceFile)) throw new Error(`No database at ${sourceFile}. Is PORTAL_DATA_DIR right?`);
-  const target = fs.existsSync(destination) && fs.statSync(destination).isDirectory()
-    ? path.join(destination, `portal-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`)
-    : destination;
+  const target =
+    fs.existsSync(destination) && fs.statSync(destination).isDirectory()
+      ? path.join(destination, `portal-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`)
+      : destination;
   if (fs.existsSync(target)) throw new Error(`${target} already exists; choose another name.`);
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   const db = new SQLite(sourceFile, { readonly: true, fileMustExist: true });

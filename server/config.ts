@@ -7,48 +7,67 @@ import { DEFAULT_ROLE_GROUPS, type RoleGroups } from './directory/roles.js';
  * Every variable is documented in the README's configuration table.
  */
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', '']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
-const groupList = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const groupList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.string().optional(),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'PUBLIC_URL must be an absolute http(s) URL such as https://it.example.com' }).optional(),
-    PORTAL_DATA_DIR: z.string().min(1).default('./data'),
-    PORTAL_DEMO: bool.default(false),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite database)')
-      .optional(),
-    DIRECTORY: z.enum(['builtin', 'ldap'], { error: 'DIRECTORY must be "builtin" or "ldap"' }).default('builtin'),
-    LDAP_URL: z.string().regex(/^ldaps?:\/\//, 'LDAP_URL must start with ldap:// or ldaps://').optional(),
-    LDAP_BIND_DN: z.string().optional(),
-    LDAP_BIND_PASSWORD: z.string().optional(),
-    LDAP_USER_BASE: z.string().optional(),
-    LDAP_GROUP_BASE: z.string().optional(),
-    LDAP_FLAVOR: z.enum(['openldap', 'ad'], { error: 'LDAP_FLAVOR must be "openldap" or "ad"' }).default('openldap'),
-    LDAP_STARTTLS: bool.default(false),
-    LDAP_CA_FILE: z.string().optional(),
-    LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-    SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').optional(),
-    MAIL_FROM: z.string().min(3).default('IT Portal <it-portal@localhost>'),
-    COMPANY_NAME: z.string().min(1).default('Example Corp'),
-    ROLE_GROUPS_MANAGER: groupList.optional(),
-    ROLE_GROUPS_HELPDESK: groupList.optional(),
-    ROLE_GROUPS_HR: groupList.optional(),
-    ROLE_GROUPS_ADMIN: groupList.optional(),
-    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-    SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
-    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  });
+const envSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'PUBLIC_URL must be an absolute http(s) URL such as https://it.example.com' })
+    .optional(),
+  PORTAL_DATA_DIR: z.string().min(1).default('./data'),
+  PORTAL_DEMO: bool.default(false),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite database)')
+    .optional(),
+  DIRECTORY: z.enum(['builtin', 'ldap'], { error: 'DIRECTORY must be "builtin" or "ldap"' }).default('builtin'),
+  LDAP_URL: z
+    .string()
+    .regex(/^ldaps?:\/\//, 'LDAP_URL must start with ldap:// or ldaps://')
+    .optional(),
+  LDAP_BIND_DN: z.string().optional(),
+  LDAP_BIND_PASSWORD: z.string().optional(),
+  LDAP_USER_BASE: z.string().optional(),
+  LDAP_GROUP_BASE: z.string().optional(),
+  LDAP_FLAVOR: z.enum(['openldap', 'ad'], { error: 'LDAP_FLAVOR must be "openldap" or "ad"' }).default('openldap'),
+  LDAP_STARTTLS: bool.default(false),
+  LDAP_CA_FILE: z.string().optional(),
+  LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  LDAP_PASSWORD_POLICY_DN: z.string().optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('IT Portal <it-portal@localhost>'),
+  COMPANY_NAME: z.string().min(1).default('Example Corp'),
+  ROLE_GROUPS_MANAGER: groupList.optional(),
+  ROLE_GROUPS_HELPDESK: groupList.optional(),
+  ROLE_GROUPS_HR: groupList.optional(),
+  ROLE_GROUPS_ADMIN: groupList.optional(),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
 
 const LDAP_REQUIRED = ['LDAP_URL', 'LDAP_BIND_DN', 'LDAP_BIND_PASSWORD', 'LDAP_USER_BASE'] as const;
 
@@ -63,6 +82,13 @@ export interface LdapConfig {
   startTls: boolean;
   caFile: string | undefined;
   timeoutMs: number;
+  /**
+   * OpenLDAP: the ppolicy entry whose rules the portal shows and pre-checks (pwdMinLength,
+   * pwdInHistory, pwdMaxFailure). When unset, the portal searches the naming context holding the
+   * user base for `(objectClass=pwdPolicy)`: the only one, else the one named `cn=default`, else
+   * the strictest of them. Ignored for Active Directory, whose policy lives on the domain root.
+   */
+  passwordPolicyDn?: string | undefined;
 }
 
 export interface Config {
@@ -133,6 +159,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             startTls: env.LDAP_STARTTLS,
             caFile: env.LDAP_CA_FILE,
             timeoutMs: env.LDAP_TIMEOUT_MS,
+            passwordPolicyDn: env.LDAP_PASSWORD_POLICY_DN || undefined,
           }
         : null,
     smtpUrl: env.SMTP_URL ?? null,

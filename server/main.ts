@@ -21,10 +21,21 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const deps = await composeApp(config);
       const server = await startServer(deps);
-      deps.logger.info({ url: config.publicUrl.href, listening: server.url, database: config.database.kind, directory: deps.directory.kind, demo: config.demo }, 'portal started');
+      deps.logger.info(
+        {
+          url: config.publicUrl.href,
+          listening: server.url,
+          database: config.database.kind,
+          directory: deps.directory.kind,
+          demo: config.demo,
+        },
+        'portal started',
+      );
       if (config.demo && deps.directory.kind === 'builtin') {
         // Printed for a person at a terminal, not a log line: demo sign-ins are public by design.
-        console.log(`\n  Employee IT Portal (demo mode) on ${config.publicUrl.href}\n  Sign in as any of: ${DEMO_PEOPLE.map((p) => `${p.username} (${p.demoRole})`).join(', ')}\n  Password for all: ${DEMO_PASSWORD}\n`);
+        console.log(
+          `\n  Employee IT Portal (demo mode) on ${config.publicUrl.href}\n  Sign in as any of: ${DEMO_PEOPLE.map((p) => `${p.username} (${p.demoRole})`).join(', ')}\n  Password for all: ${DEMO_PASSWORD}\n`,
+        );
       }
       let stopping = false;
       const stop = (signal: string) => {

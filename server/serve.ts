@@ -17,19 +17,22 @@ export function startServer(deps: AppDeps, options: { port?: number; host?: stri
   return new Promise((resolve, reject) => {
     let server: ServerType;
     try {
-      server = serve({ fetch: app.fetch, port: options.port ?? deps.config.port, hostname: options.host ?? deps.config.host }, (info: AddressInfo) => {
-        const host = info.address === '0.0.0.0' || info.address === '::' ? 'localhost' : info.address;
-        resolve({
-          url: `http://${host}:${info.port}`,
-          port: info.port,
-          close: () =>
-            new Promise<void>((done) => {
-              server.close(() => void closeDeps(deps).finally(done));
-              // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
-              if ('closeIdleConnections' in server) server.closeIdleConnections();
-            }),
-        });
-      });
+      server = serve(
+        { fetch: app.fetch, port: options.port ?? deps.config.port, hostname: options.host ?? deps.config.host },
+        (info: AddressInfo) => {
+          const host = info.address === '0.0.0.0' || info.address === '::' ? 'localhost' : info.address;
+          resolve({
+            url: `http://${host}:${info.port}`,
+            port: info.port,
+            close: () =>
+              new Promise<void>((done) => {
+                server.close(() => void closeDeps(deps).finally(done));
+                // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+                if ('closeIdleConnections' in server) server.closeIdleConnections();
+              }),
+          });
+        },
+      );
       server.on('error', reject);
     } catch (error) {
       reject(error);

@@ -21,8 +21,18 @@ export interface DirectoryUserTable {
   disabled: ColumnType<number, number | undefined, number>;
   failed_attempts: ColumnType<number, number | undefined, number>;
   locked_at: Millis | null;
+  /** When the password was last set; null for people loaded before history was kept. */
+  password_changed_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   created_at: Millis;
   updated_at: Millis;
+}
+
+/** Previous password hashes of built-in directory people, newest last. */
+export interface DirectoryPasswordHistoryTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  created_at: Millis;
 }
 
 export interface DirectoryGroupMemberTable {
@@ -66,12 +76,95 @@ export interface AuditEventTable {
   details: string | null;
 }
 
+/** A confirmed (or pending) personal address for recovery codes. */
+export interface RecoveryEmailTable {
+  username: string;
+  email: string;
+  confirmed_at: Millis | null;
+  created_at: Millis;
+}
+
+export interface TotpFactorTable {
+  username: string;
+  /** Base32 secret. */
+  secret: string;
+  confirmed_at: Millis | null;
+  /** The last accepted time step, so one code cannot be used twice. */
+  last_step: Millis | null;
+  created_at: Millis;
+}
+
+export interface PasskeyTable {
+  /** base64url credential id. */
+  credential_id: string;
+  username: string;
+  /** base64url COSE public key. */
+  public_key: string;
+  counter: number;
+  transports: string | null;
+  name: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+}
+
+export interface PasswordFlowTable {
+  id_hash: string;
+  /** Null when the login matched nobody; such a flow answers like any other and can never complete. */
+  username: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  /** Space-separated verified method names. */
+  verified_methods: ColumnType<string, string | undefined, string>;
+  failed_verifications: ColumnType<number, number | undefined, number>;
+  completed_at: Millis | null;
+  cancelled_at: Millis | null;
+  ip: string | null;
+}
+
+export type OneTimeSecretPurpose = 'email_code' | 'helpdesk_code' | 'reset_link' | 'email_confirm' | 'webauthn_challenge';
+
+export interface OneTimeSecretTable {
+  id: Generated<number>;
+  secret_hash: string;
+  username: string;
+  purpose: OneTimeSecretPurpose;
+  flow_id_hash: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  consumed_at: Millis | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  /** Who issued it, for help-desk codes. */
+  created_by: string | null;
+}
+
+export interface RecoveryFailureTable {
+  username: string;
+  consecutive: number;
+  updated_at: Millis;
+}
+
+export interface SettingTable {
+  key: string;
+  /** JSON document. */
+  value: string;
+  updated_at: Millis;
+  updated_by: string | null;
+}
+
 export interface Database {
   directory_users: DirectoryUserTable;
   directory_group_members: DirectoryGroupMemberTable;
+  directory_password_history: DirectoryPasswordHistoryTable;
   sessions: SessionTable;
   rate_limits: RateLimitTable;
   audit_events: AuditEventTable;
+  recovery_emails: RecoveryEmailTable;
+  totp_factors: TotpFactorTable;
+  passkeys: PasskeyTable;
+  password_flows: PasswordFlowTable;
+  one_time_secrets: OneTimeSecretTable;
+  recovery_failures: RecoveryFailureTable;
+  settings: SettingTable;
 }
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;

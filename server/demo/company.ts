@@ -17,12 +17,60 @@ export interface DemoPerson {
 }
 
 export const DEMO_PEOPLE: readonly DemoPerson[] = [
-  { username: 'adam', displayName: 'Adam Admin', department: 'IT', title: 'IT Administrator', manager: null, groups: ['portal-admins', 'staff'], demoRole: 'admin' },
-  { username: 'mark', displayName: 'Mark Manager', department: 'Engineering', title: 'Engineering Manager', manager: 'adam', groups: ['portal-managers', 'staff'], demoRole: 'manager' },
-  { username: 'alice', displayName: 'Alice Anderson', department: 'Engineering', title: 'Software Engineer', manager: 'mark', groups: ['staff'], demoRole: 'employee' },
-  { username: 'bob', displayName: 'Bob Brown', department: 'Engineering', title: 'QA Engineer', manager: 'mark', groups: ['staff'], demoRole: 'employee' },
-  { username: 'hana', displayName: 'Hana Helpdesk', department: 'IT', title: 'Service Desk Analyst', manager: 'adam', groups: ['portal-helpdesk', 'staff'], demoRole: 'helpdesk' },
-  { username: 'ruth', displayName: 'Ruth Rivera', department: 'People', title: 'HR Partner', manager: 'adam', groups: ['portal-hr', 'staff'], demoRole: 'hr' },
+  {
+    username: 'adam',
+    displayName: 'Adam Admin',
+    department: 'IT',
+    title: 'IT Administrator',
+    manager: null,
+    groups: ['portal-admins', 'staff'],
+    demoRole: 'admin',
+  },
+  {
+    username: 'mark',
+    displayName: 'Mark Manager',
+    department: 'Engineering',
+    title: 'Engineering Manager',
+    manager: 'adam',
+    groups: ['portal-managers', 'staff'],
+    demoRole: 'manager',
+  },
+  {
+    username: 'alice',
+    displayName: 'Alice Anderson',
+    department: 'Engineering',
+    title: 'Software Engineer',
+    manager: 'mark',
+    groups: ['staff'],
+    demoRole: 'employee',
+  },
+  {
+    username: 'bob',
+    displayName: 'Bob Brown',
+    department: 'Engineering',
+    title: 'QA Engineer',
+    manager: 'mark',
+    groups: ['staff'],
+    demoRole: 'employee',
+  },
+  {
+    username: 'hana',
+    displayName: 'Hana Helpdesk',
+    department: 'IT',
+    title: 'Service Desk Analyst',
+    manager: 'adam',
+    groups: ['portal-helpdesk', 'staff'],
+    demoRole: 'helpdesk',
+  },
+  {
+    username: 'ruth',
+    displayName: 'Ruth Rivera',
+    department: 'People',
+    title: 'HR Partner',
+    manager: 'adam',
+    groups: ['portal-hr', 'staff'],
+    demoRole: 'hr',
+  },
 ];
 
 export const DEMO_MAIL_DOMAIN = 'example.com';

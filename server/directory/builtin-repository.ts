@@ -36,7 +36,12 @@ export function searchDirectoryUsers(db: Db, query: string, limit: number): Prom
 }
 
 export async function listDirectoryGroups(db: Db, username: string): Promise<string[]> {
-  const rows = await db.selectFrom('directory_group_members').select('group_name').where('username', '=', username).orderBy('group_name').execute();
+  const rows = await db
+    .selectFrom('directory_group_members')
+    .select('group_name')
+    .where('username', '=', username)
+    .orderBy('group_name')
+    .execute();
   return rows.map((r) => r.group_name);
 }
 
@@ -65,7 +70,10 @@ export async function recordFailedSignIn(db: Db, username: string, threshold: nu
 }
 
 export async function countDirectoryUsers(db: Db): Promise<number> {
-  const row = await db.selectFrom('directory_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('directory_users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -74,6 +82,73 @@ export async function insertDirectoryUser(db: Db, user: NewDirectoryUser, groups
   user = { ...user, username: user.username.toLowerCase(), email_lower: user.email.toLowerCase() };
   await db.insertInto('directory_users').values(user).execute();
   if (groups.length) {
-    await db.insertInto('directory_group_members').values(groups.map((group_name) => ({ group_name, username: user.username }))).execute();
+    await db
+      .insertInto('directory_group_members')
+      .values(groups.map((group_name) => ({ group_name, username: user.username })))
+      .execute();
   }
+}
+
+/** The newest `limit` previous password hashes of a person, newest first. */
+export async function listPasswordHistory(db: Db, username: string, limit: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  const rows = await db
+    .selectFrom('directory_password_history')
+    .select('password_hash')
+    .where('username', '=', username)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.password_hash);
+}
+
+export interface PasswordReplacement {
+  username: string;
+  /** The hash the caller checked the new password against; nothing is written if it changed since. */
+  previousHash: string;
+  newHash: string;
+  now: number;
+  /** How many previous hashes to keep (0 keeps none). */
+  historyLimit: number;
+  /** Also clear a lockout and the failed sign-in count (a reset after proving identity). */
+  unlock: boolean;
+  /** Clear the failed sign-in count only (a change: the current password was just proven). */
+  clearFailures: boolean;
+}
+
+/**
+ * Sets a new password hash in one transaction: the old hash goes to the history (trimmed to the
+ * newest `historyLimit`), the new hash and `password_changed_at` are set, and the lockout cleared
+ * when asked. Returns false, writing nothing, when the stored hash is no longer `previousHash`
+ * (another change won the race; the caller checks again against the new state).
+ */
+export async function replacePassword(db: Db, change: PasswordReplacement): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('directory_users')
+      .set({
+        password_hash: change.newHash,
+        password_changed_at: change.now,
+        updated_at: change.now,
+        ...(change.unlock ? { locked_at: null, failed_attempts: 0 } : change.clearFailures ? { failed_attempts: 0 } : {}),
+      })
+      .where('username', '=', change.username)
+      .where('password_hash', '=', change.previousHash)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
+    if (change.historyLimit > 0) {
+      await trx
+        .insertInto('directory_password_history')
+        .values({ username: change.username, password_hash: change.previousHash, created_at: change.now })
+        .execute();
+    }
+    const keep = trx
+      .selectFrom('directory_password_history')
+      .select('id')
+      .where('username', '=', change.username)
+      .orderBy('id', 'desc')
+      .limit(Math.max(change.historyLimit, 0));
+    await trx.deleteFrom('directory_password_history').where('username', '=', change.username).where('id', 'not in', keep).execute();
+    return true;
+  });
 }

@@ -1,39 +1,33 @@
 /**
  * The LDAP implementation of the directory seam, for OpenLDAP (with the ppolicy overlay) and
- * Active Directory, on ldapts.
+ * Active Directory, on ldapts. Connections and binds live in ldap-client.ts, password rules and
+ * writes in ldap-passwords.ts; this file maps people, groups and lockouts.
  *
- * Every operation opens its own connection, binds as the service account, does its work and
- * unbinds in `finally`: nothing is pooled, so a directory restart or a failover never leaves the
- * portal holding a dead socket, and a user's bind never shares a connection with the service
- * account. Sign-in checks the password with a second connection bound as the user.
+ * Every operation opens its own connection bound as the service account (see ldap-client.ts);
+ * sign-in checks the password with a second connection bound as the user.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
-import { Attribute, Change, Client, ResultCodeError, type Entry } from 'ldapts';
+import { Attribute, Change, type Client, type Entry } from 'ldapts';
 import type { LdapConfig } from '../config.js';
+import {
+  RESULT,
+  createLdapConnector,
+  first,
+  hasCode,
+  parseFileTime,
+  parseGeneralizedTime,
+  values,
+  type LdapDirectoryLogger,
+} from './ldap-client.js';
 import { escapeFilterValue, firstRdnValue } from './ldap-escape.js';
-import { DirectoryUnavailableError, type AuthenticateResult, type Directory, type DirectoryUser, type LockStatus } from './port.js';
+import { createPasswordOperations } from './ldap-passwords.js';
+import type { AuthenticateResult, Directory, DirectoryUser, LockStatus } from './port.js';
 
-/** The slice of a pino-style logger this module uses: `(details, message)`. */
-export interface LdapDirectoryLogger {
-  warn(details: Record<string, unknown>, message: string): void;
-  debug?(details: Record<string, unknown>, message: string): void;
-}
+export { parseFileTime, parseGeneralizedTime, type LdapDirectoryLogger };
 
 export interface LdapDirectoryOptions {
   logger?: LdapDirectoryLogger;
 }
-
-/** LDAP result codes this module acts on (RFC 4511 §4.1.9). */
-const RESULT = {
-  noSuchAttribute: 16,
-  noSuchObject: 32,
-  invalidDnSyntax: 34,
-  invalidCredentials: 49,
-  unwillingToPerform: 53,
-} as const;
 
 /** ppolicy's value for "locked by an administrator until further notice": we treat it as disabled. */
 const OPENLDAP_PERMANENT_LOCK = '000001010000Z';
@@ -41,8 +35,6 @@ const OPENLDAP_PERMANENT_LOCK = '000001010000Z';
 const AD_ACCOUNT_DISABLE = 0x2;
 /** userAccountControl / msDS-User-Account-Control-Computed LOCKOUT. */
 const AD_LOCKOUT = 0x10;
-/** 100-ns intervals between 1601-01-01 (FILETIME epoch) and 1970-01-01. */
-const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
 
 interface Flavor {
   usernameAttribute: string;
@@ -69,62 +61,6 @@ const FLAVORS: Record<LdapConfig['flavor'], Flavor> = {
   },
 };
 
-/** All values of an attribute as strings; ldapts keys entries by the server's spelling, so match case-insensitively. */
-function values(entry: Entry, attribute: string): string[] {
-  const wanted = attribute.toLowerCase();
-  for (const [key, value] of Object.entries(entry)) {
-    if (key.toLowerCase() !== wanted || key === 'dn') continue;
-    const list = Array.isArray(value) ? value : [value];
-    return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
-  }
-  return [];
-}
-
-/** The first non-empty value of the first attribute that has one. */
-function first(entry: Entry, ...attributes: string[]): string | null {
-  for (const attribute of attributes) {
-    const value = values(entry, attribute).find((v) => v !== '');
-    if (value !== undefined) return value;
-  }
-  return null;
-}
-
-/** LDAP GeneralizedTime (`20261124101500Z`, `20261124101500.123456Z`, `…+0100`) → Date. */
-export function parseGeneralizedTime(value: string): Date | null {
-  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{4})$/.exec(value);
-  if (!match) return null;
-  const [, year, month, day, hour, minute = '00', second = '00', fraction = '0', zone = 'Z'] = match;
-  const millis = Math.round(Number(`0.${fraction}`) * 1000);
-  const utc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), millis);
-  const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
-  const date = new Date(utc - offsetMinutes * 60_000);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-/** Active Directory FILETIME (100-ns ticks since 1601) → Date; null for 0 or garbage. */
-export function parseFileTime(value: string): Date | null {
-  if (!/^\d+$/.test(value)) return null;
-  const ticks = BigInt(value);
-  if (ticks === 0n) return null;
-  return new Date(Number((ticks - FILETIME_UNIX_EPOCH) / 10_000n));
-}
-
-/** Human description of an ldapts/socket error without ever including request contents. */
-function describeError(error: unknown): string {
-  if (error instanceof ResultCodeError) return `LDAP result ${error.code}: ${error.message}`;
-  if (error instanceof Error)
-    return (error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code}: ${error.message}` : error.message;
-  return String(error);
-}
-
-function isProgrammingError(error: unknown): boolean {
-  return error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
-}
-
-function hasCode(error: unknown, ...codes: number[]): boolean {
-  return error instanceof ResultCodeError && codes.includes(error.code);
-}
-
 /**
  * True for input no person's name or address can contain. NUL gets special care: OpenLDAP's
  * IA5 (mail) matching stops at a NUL, so `alice@example.com\0anything` would find Alice.
@@ -139,96 +75,8 @@ const INVALID: AuthenticateResult = Object.freeze({ ok: false, reason: 'invalid_
 export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOptions = {}): Directory {
   const flavor = FLAVORS[config.flavor];
   const logger = options.logger;
-  const url = new URL(config.url);
-  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const secureUrl = url.protocol === 'ldaps:';
-  const tlsOptions: ConnectionOptions = {
-    // Read once at start: a missing CA file is a configuration error worth failing loudly on.
-    ...(config.caFile ? { ca: [readFileSync(config.caFile)] } : {}),
-    // The name the certificate is checked against; SNI only takes host names, not IP addresses.
-    host: hostname,
-    ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}),
-  };
-  const active = new Set<Client>();
-  let closed = false;
-
-  const logged = new WeakSet<Error>();
-
-  /** Wraps a transport or server failure (logging it once) so callers see one error type. */
-  function unavailable(operation: string, error: unknown): DirectoryUnavailableError {
-    const wrapped =
-      error instanceof DirectoryUnavailableError
-        ? error
-        : new DirectoryUnavailableError(`LDAP directory ${config.url} could not ${operation}: ${describeError(error)}`, { cause: error });
-    if (!logged.has(wrapped)) {
-      logged.add(wrapped);
-      logger?.warn({ operation, url: config.url, error: wrapped.message }, 'LDAP directory unavailable');
-    }
-    return wrapped;
-  }
-
-  /** A connected client (StartTLS done when configured); the caller must `release` it. */
-  async function connect(): Promise<Client> {
-    if (closed) throw new DirectoryUnavailableError('The LDAP directory has been closed');
-    const client = new Client({
-      url: config.url,
-      timeout: config.timeoutMs,
-      connectTimeout: config.timeoutMs,
-      // ldapts switches to TLS-from-the-first-byte whenever tlsOptions is given, so pass it
-      // only for ldaps:// — StartTLS gets its options in startTLS() below.
-      ...(secureUrl ? { tlsOptions } : {}),
-    });
-    active.add(client);
-    if (config.startTls && !secureUrl) {
-      // ldapts puts no timer on the TLS handshake after StartTLS; a stalled server would hang us.
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          client.startTLS({ ...tlsOptions }),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`StartTLS timed out after ${config.timeoutMs} ms`)), config.timeoutMs);
-          }),
-        ]);
-      } catch (error) {
-        await release(client);
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    return client;
-  }
-
-  async function release(client: Client): Promise<void> {
-    active.delete(client);
-    // unbind() also destroys the socket; errors here (already closed, timed out) change nothing.
-    await client.unbind().catch(() => undefined);
-  }
-
-  /** Runs `work` on a connection bound as the service account; any transport failure → DirectoryUnavailableError. */
-  async function asService<T>(operation: string, work: (client: Client) => Promise<T>): Promise<T> {
-    let client: Client | undefined;
-    try {
-      client = await connect();
-      try {
-        await client.bind(config.bindDn, config.bindPassword);
-      } catch (error) {
-        if (hasCode(error, RESULT.invalidCredentials, RESULT.unwillingToPerform)) {
-          throw new DirectoryUnavailableError(
-            `LDAP directory ${config.url} refused the service account ${config.bindDn}; check LDAP_BIND_DN and LDAP_BIND_PASSWORD`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
-      return await work(client);
-    } catch (error) {
-      if (isProgrammingError(error)) throw error;
-      throw unavailable(operation, error);
-    } finally {
-      if (client) await release(client);
-    }
-  }
+  const connector = createLdapConnector(config, logger);
+  const asService = connector.asService;
 
   async function searchPeople(client: Client, filter: string, sizeLimit: number): Promise<Entry[]> {
     const { searchEntries } = await client.search(config.userBase, {
@@ -333,20 +181,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
 
   /** Checks the password with a simple bind as the user on a connection of its own. */
   async function passwordMatches(dn: string, password: string): Promise<boolean> {
-    let client: Client | undefined;
-    try {
-      client = await connect();
-      await client.bind(dn, password);
-      return true;
-    } catch (error) {
-      // 49: wrong password, locked, disabled or expired (the server does not say which);
-      // 53: OpenLDAP's answer to a DN with an empty password (refused before we get here anyway).
-      if (hasCode(error, RESULT.invalidCredentials, RESULT.unwillingToPerform)) return false;
-      if (isProgrammingError(error)) throw error;
-      throw unavailable('check a password', error);
-    } finally {
-      if (client) await release(client);
-    }
+    return (await connector.asUser('check a password', dn, password, async () => true)).bound;
   }
 
   /**
@@ -356,6 +191,33 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
   async function decoyBind(password: string): Promise<void> {
     await passwordMatches(`${flavor.usernameAttribute}=portal-timing-decoy-${randomUUID()},${config.userBase}`, password);
   }
+
+  /** Clears a lockout by failed sign-ins; an administrator's permanent lock (disabled) stays. */
+  async function clearLockout(client: Client, entry: Entry): Promise<void> {
+    if (config.flavor === 'ad') {
+      // Writing 0 is the only change AD allows to lockoutTime; it also resets badPwdCount.
+      await client.modify(
+        entry.dn,
+        new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }),
+      );
+      return;
+    }
+    const lock = await readLock(client, entry);
+    if (lock.value === null) return;
+    try {
+      // Delete exactly the value we saw, so an administrator's permanent lock set in the
+      // meantime is not lifted. ppolicy clears pwdFailureTime along with it.
+      await client.modify(
+        entry.dn,
+        new Change({ operation: 'delete', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [lock.value] }) }),
+      );
+    } catch (error) {
+      // Someone (or a successful sign-in after the lockout expired) got there first.
+      if (!hasCode(error, RESULT.noSuchAttribute)) throw error;
+    }
+  }
+
+  const passwords = createPasswordOperations({ config, connector, logger, findEntry, isDisabled, clearLockout });
 
   return {
     kind: 'ldap',
@@ -448,38 +310,18 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     async unlock(username) {
       await asService('unlock an account', async (client) => {
         const entry = await findEntry(client, username);
-        if (!entry) return;
-        if (config.flavor === 'ad') {
-          // Writing 0 is the only change AD allows to lockoutTime; it also resets badPwdCount.
-          await client.modify(
-            entry.dn,
-            new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }),
-          );
-          return;
-        }
-        const lock = await readLock(client, entry);
-        if (lock.value === null) return;
-        try {
-          // Delete exactly the value we saw, so an administrator's permanent lock set in the
-          // meantime is not lifted. ppolicy clears pwdFailureTime along with it.
-          await client.modify(
-            entry.dn,
-            new Change({ operation: 'delete', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [lock.value] }) }),
-          );
-        } catch (error) {
-          // Someone (or a successful sign-in after the lockout expired) got there first.
-          if (!hasCode(error, RESULT.noSuchAttribute)) throw error;
-        }
+        if (entry) await clearLockout(client, entry);
       });
     },
+
+    ...passwords,
 
     async ping() {
       await asService('be reached', async () => undefined);
     },
 
     async close() {
-      closed = true;
-      await Promise.all([...active].map((client) => release(client)));
+      await connector.close();
     },
   };
 }

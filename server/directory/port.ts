@@ -29,6 +29,40 @@ export interface LockStatus {
   lockedAt: Date | null;
 }
 
+/** The directory's own password rules, shown to people before they choose a password. */
+export interface DirectoryPasswordPolicy {
+  /** Minimum length in Unicode code points. */
+  minLength: number;
+  /** How many previous passwords cannot be reused (0 = none). */
+  historyCount: number;
+  /** Failed sign-ins that lock the account; null when the directory does not lock. */
+  lockoutThreshold: number | null;
+}
+
+/** Why the directory refused a new password, in terms a person can act on (never raw LDAP text). */
+export type PasswordRefusal =
+  /** Shorter than the directory's minimum. */
+  | 'too_short'
+  /** One of the recent passwords. */
+  | 'in_history'
+  /** Refused by the directory's quality or complexity rules. */
+  | 'quality'
+  /** The current password given for a self-service change is wrong. */
+  | 'wrong_current_password'
+  /** Changed too recently (minimum password age). */
+  | 'too_soon'
+  /** Any other policy refusal. */
+  | 'policy';
+
+export type SetPasswordResult = { ok: true } | { ok: false; reason: PasswordRefusal };
+
+/**
+ * How a password is written: `reset` by the portal's service account after the person proved who
+ * they are (AD: replace unicodePwd); `change` by the person, with their current password
+ * (AD: delete the old and add the new value in one modify; OpenLDAP: password-modify with oldPasswd).
+ */
+export type PasswordWrite = { kind: 'reset' } | { kind: 'change'; currentPassword: string };
+
 export class DirectoryUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -51,6 +85,14 @@ export interface Directory {
   searchUsers(query: string, limit: number): Promise<DirectoryUser[]>;
   /** Usernames of the people who report to this manager. */
   listReports(manager: string): Promise<string[]>;
+  /** The password rules the directory enforces. */
+  passwordPolicy(): Promise<DirectoryPasswordPolicy>;
+  /**
+   * Writes a new password. Implementations refuse empty or non-string passwords before contacting
+   * the directory, enforce length and history on resets as well as changes, and map policy
+   * refusals (LDAP result 19) to a PasswordRefusal.
+   */
+  setPassword(username: string, newPassword: string, how: PasswordWrite): Promise<SetPasswordResult>;
   /** Whether the account is locked out by failed sign-ins. */
   lockStatus(username: string): Promise<LockStatus>;
   /** Clears a lockout. */

@@ -7,7 +7,10 @@ import { getConnInfo } from '@hono/node-server/conninfo';
  */
 export function clientIp(c: Context, trustedHops: number): string | null {
   if (trustedHops > 0) {
-    const chain = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const chain = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const candidate = chain[chain.length - trustedHops];
     if (candidate) return candidate;
   }

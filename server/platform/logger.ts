@@ -9,29 +9,29 @@ export type { Logger };
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
-    level,
-    base: { service: 'it-portal' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'password',
-        '*.password',
-        'newPassword',
-        '*.newPassword',
-        'currentPassword',
-        '*.currentPassword',
-        'token',
-        '*.token',
-        'headers.cookie',
-        'req.headers.cookie',
-        'res.headers["set-cookie"]',
-        'bindPassword',
-        '*.bindPassword',
-        'sessionId',
-      ],
-      censor: '[redacted]',
+      level,
+      base: { service: 'it-portal' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          'password',
+          '*.password',
+          'newPassword',
+          '*.newPassword',
+          'currentPassword',
+          '*.currentPassword',
+          'token',
+          '*.token',
+          'headers.cookie',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          'bindPassword',
+          '*.bindPassword',
+          'sessionId',
+        ],
+        censor: '[redacted]',
+      },
     },
-  },
     destination,
   );
 }

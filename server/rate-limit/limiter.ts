@@ -41,4 +41,3 @@ function keyOf(rule: RateLimitRule, subject: string): string {
   // Subjects are user input (usernames): normalise case and bound the length so keys stay small.
   return `${rule.name}:${subject.toLowerCase().slice(0, 300)}`;
 }
-

@@ -23,7 +23,15 @@ import { startTestServer } from '../harness/server.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const CHROMIUM = '/usr/bin/chromium';
-const CHROME_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROME_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 interface LoadResult {
   rps: number;
@@ -57,7 +65,9 @@ async function benchApi(portalUrl: string): Promise<void> {
       'bare Hono route': baseline,
       'GET /api/me (session)': me,
     });
-    console.log(`GET /api/me throughput is ${((me.rps / baseline.rps) * 100).toFixed(1)}% of a bare Hono route (ratio ${(me.rps / baseline.rps).toFixed(3)})`);
+    console.log(
+      `GET /api/me throughput is ${((me.rps / baseline.rps) * 100).toFixed(1)}% of a bare Hono route (ratio ${(me.rps / baseline.rps).toFixed(3)})`,
+    );
   } finally {
     bareServer.close();
   }
@@ -66,7 +76,12 @@ async function benchApi(portalUrl: string): Promise<void> {
 async function benchBundle(portalUrl: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROME_FLAGS });
   try {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, serviceWorkers: 'block' });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      serviceWorkers: 'block',
+    });
     const page = await context.newPage();
     const scripts = new Map<string, number>();
     page.on('response', async (response) => {
@@ -84,7 +99,9 @@ async function benchBundle(portalUrl: string): Promise<void> {
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
     const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     console.log('\nJavaScript loaded by an employee (gzipped)');
-    console.table(Object.fromEntries([...scripts].map(([file, size]) => [file, { gzip: kb(size), page: signIn.has(file) ? 'sign-in' : 'home' }])));
+    console.table(
+      Object.fromEntries([...scripts].map(([file, size]) => [file, { gzip: kb(size), page: signIn.has(file) ? 'sign-in' : 'home' }])),
+    );
     console.log(`sign-in page: ${kb(sum(signIn))}; sign-in + home (first load): ${kb(sum(scripts))} (budget 80 KB)`);
   } finally {
     await browser.close();
@@ -96,7 +113,14 @@ function benchLighthouse(portalUrl: string): void {
   const lighthouse = path.join('node_modules', '.bin', 'lighthouse');
   const run = spawnSync(
     lighthouse,
-    [`${portalUrl}/sign-in`, `--chrome-flags=${CHROME_FLAGS.join(' ')}`, '--output=json', `--output-path=${out}`, '--quiet', '--only-categories=performance,accessibility,best-practices,seo'],
+    [
+      `${portalUrl}/sign-in`,
+      `--chrome-flags=${CHROME_FLAGS.join(' ')}`,
+      '--output=json',
+      `--output-path=${out}`,
+      '--quiet',
+      '--only-categories=performance,accessibility,best-practices,seo',
+    ],
     { env: { ...process.env, CHROME_PATH: CHROMIUM }, encoding: 'utf8', timeout: 180_000 },
   );
   if (run.status !== 0 || !fs.existsSync(out)) {
@@ -112,7 +136,9 @@ function benchLighthouse(portalUrl: string): void {
   for (const id of ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time', 'cumulative-layout-shift']) {
     console.log(`  ${report.audits[id]?.title}: ${report.audits[id]?.displayValue}`);
   }
-  const failing = Object.entries(report.audits).filter(([, a]) => a.score !== null && a.score < 1 && !/performance/.test(a.title)).slice(0, 10);
+  const failing = Object.entries(report.audits)
+    .filter(([, a]) => a.score !== null && a.score < 1 && !/performance/.test(a.title))
+    .slice(0, 10);
   if (failing.length) console.log(`  audits below 1: ${failing.map(([id]) => id).join(', ')}`);
 }
 

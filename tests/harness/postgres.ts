@@ -13,7 +13,10 @@ export interface PostgresHandle {
 function postgresBinDir(): string | null {
   const root = '/usr/lib/postgresql';
   if (!fs.existsSync(root)) return null;
-  const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(a) - Number(b));
+  const versions = fs
+    .readdirSync(root)
+    .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(a) - Number(b));
   const newest = versions.at(-1);
   return newest ? path.join(root, newest, 'bin') : null;
 }
@@ -36,8 +39,13 @@ export async function startPostgres(): Promise<PostgresHandle> {
   const port = await freePort();
   run('initdb', ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'portal', '--no-sync']);
   run('pg_ctl', [
-    '-D', path.join(dir, 'data'), '-l', path.join(dir, 'log'), '-w',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+    '-D',
+    path.join(dir, 'data'),
+    '-l',
+    path.join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
     'start',
   ]);
   return {

@@ -1,7 +1,8 @@
 /**
  * A real, throwaway OpenLDAP server for tests: slapd 2.5 with the mdb backend and the ppolicy
  * overlay (3 wrong binds lock an account until an admin unlocks it), seeded with the demo
- * company so the LDAP directory and the built-in one are tested against the same people.
+ * company so the LDAP directory and the built-in one are tested against the same people. The
+ * portal reaches it as a non-rootdn service account, as in production (see slapd-seed.ts).
  *
  * One server per test run (started by the integration project's global setup); tests that need
  * to lock or change an account create their own throwaway user with `addLdapUser`.
@@ -13,53 +14,47 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
-import { DEMO_PASSWORD, DEMO_PEOPLE, demoEmail } from '../../server/demo/company.js';
-import { escapeDnValue, escapeFilterValue } from '../../server/directory/ldap-escape.js';
+import { escapeFilterValue } from '../../server/directory/ldap-escape.js';
 import { freePort } from './ports.js';
+import {
+  ADMIN_DN,
+  ADMIN_PASSWORD,
+  AD_GROUP_BASE,
+  AD_USER_BASE,
+  GROUP_BASE,
+  POLICY_DN,
+  SERVICE_DN,
+  SERVICE_PASSWORD,
+  SUFFIX,
+  USER_BASE,
+  activeDirectoryLdif,
+  adSchemaText,
+  demoCompanyLdif,
+  groupDn,
+  lastName,
+  slapdConf,
+  userDn,
+} from './slapd-seed.js';
 
 const execFileAsync = promisify(execFile);
 
 const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';
 const OPENSSL = 'openssl';
-const SCHEMA_DIR = '/etc/ldap/schema';
-const MODULE_DIR = '/usr/lib/ldap';
-
-const SUFFIX = 'dc=example,dc=org';
-const ADMIN_DN = `cn=admin,${SUFFIX}`;
-const ADMIN_PASSWORD = 'test-admin-password';
-const USER_BASE = `ou=people,${SUFFIX}`;
-const GROUP_BASE = `ou=groups,${SUFFIX}`;
-const POLICY_DN = `cn=default,ou=policies,${SUFFIX}`;
-const AD_USER_BASE = `ou=users,ou=ad,${SUFFIX}`;
-const AD_GROUP_BASE = `ou=groups,ou=ad,${SUFFIX}`;
-
-/**
- * Just enough of Active Directory's schema for the AD flavour's reads (real AD OIDs, but with
- * matching rules so OpenLDAP can filter on them; Debian's msuser.schema declares none).
- * objectCategory is a plain string here: AD expands `(objectCategory=person)` to a DN itself.
- */
-const AD_SCHEMA = `
-attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
-attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
-attributetype ( 1.2.840.113556.1.4.662 NAME 'lockoutTime' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
-attributetype ( 1.2.840.113556.1.4.1460 NAME 'msDS-User-Account-Control-Computed' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
-attributetype ( 1.2.840.113556.1.2.102 NAME 'memberOf' EQUALITY distinguishedNameMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.12 )
-attributetype ( 1.2.840.113556.1.2.141 NAME 'department' EQUALITY caseIgnoreMatch SUBSTR caseIgnoreSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
-attributetype ( 1.2.840.113556.1.4.782 NAME 'objectCategory' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
-objectclass ( 1.2.840.113556.1.5.9 NAME 'user' SUP organizationalPerson STRUCTURAL
-  MAY ( sAMAccountName $ userAccountControl $ lockoutTime $ msDS-User-Account-Control-Computed $ memberOf $ department $ objectCategory $ displayName $ mail $ manager ) )
-objectclass ( 1.2.840.113556.1.5.8 NAME 'group' SUP top STRUCTURAL MUST cn MAY ( member $ sAMAccountName $ description ) )
-`;
 
 /** Everything a test needs to reach the server; this part can cross into test workers. */
 export interface SlapdConnection {
   /** Plain LDAP (StartTLS-capable when started with `tls: true`). */
   url: string;
   suffix: string;
-  /** The rootdn: bypasses ACLs and password policy, so it plays the portal's service account. */
+  /** The rootdn: bypasses ACLs and password policy, so only test setup uses it, never the portal. */
   adminDn: string;
   adminPassword: string;
+  /** The portal's service account (an ordinary entry with ACLs, see slapd-seed.ts). */
+  serviceDn: string;
+  servicePassword: string;
+  /** The default ppolicy entry. */
+  policyDn: string;
   userBase: string;
   groupBase: string;
   /** PEM file of the throwaway CA that signed the server certificate (only with `tls: true`). */
@@ -80,168 +75,11 @@ export interface StartSlapdOptions {
   tls?: boolean;
   /**
    * Also seed an Active Directory-shaped copy of the demo company under `ou=ad` (user objects
-   * with sAMAccountName, memberOf, userAccountControl), for the AD flavour's mapping. slapd does
-   * not behave like AD (no lockoutTime on failed binds, no unicodePwd): tests set those by hand.
+   * with sAMAccountName, memberOf, userAccountControl, unicodePwd as octets) and the domain's
+   * password policy on the suffix. slapd does not behave like AD (binds check userPassword, not
+   * unicodePwd; no lockoutTime on failed binds): tests set or read those by hand.
    */
   activeDirectory?: boolean;
-}
-
-/** One LDIF line; values that are not a plain SAFE-STRING (RFC 2849) are base64-encoded. */
-function ldifLine(attribute: string, value: string): string {
-  const safe = /^[\x01-\x09\x0b\x0c\x0e-\x1f\x21-\x39\x3b\x3d-\x7f][\x01-\x09\x0b\x0c\x0e-\x7f]*$/.test(value) && !value.endsWith(' ');
-  return safe ? `${attribute}: ${value}` : `${attribute}:: ${Buffer.from(value, 'utf8').toString('base64')}`;
-}
-
-function ldifEntry(dn: string, attributes: [string, string][]): string {
-  return [ldifLine('dn', dn), ...attributes.map(([name, value]) => ldifLine(name, value))].join('\n');
-}
-
-function userDn(username: string, userBase: string): string {
-  return `uid=${escapeDnValue(username)},${userBase}`;
-}
-
-function groupDn(group: string, groupBase: string): string {
-  return `cn=${escapeDnValue(group)},${groupBase}`;
-}
-
-function lastName(displayName: string): string {
-  return displayName.split(' ').at(-1) ?? displayName;
-}
-
-/** The seed: base entries, the password policy, the demo people and their groups. */
-export function demoCompanyLdif(): string {
-  const entries: string[] = [
-    ldifEntry(SUFFIX, [
-      ['objectClass', 'dcObject'],
-      ['objectClass', 'organization'],
-      ['dc', 'example'],
-      ['o', 'Example Corp'],
-    ]),
-    ...['people', 'groups', 'policies'].map((ou) =>
-      ldifEntry(`ou=${ou},${SUFFIX}`, [
-        ['objectClass', 'organizationalUnit'],
-        ['ou', ou],
-      ]),
-    ),
-    ldifEntry(POLICY_DN, [
-      ['objectClass', 'person'],
-      ['objectClass', 'pwdPolicy'],
-      ['cn', 'default'],
-      ['sn', 'default'],
-      ['pwdAttribute', 'userPassword'],
-      ['pwdLockout', 'TRUE'],
-      ['pwdMaxFailure', '3'],
-      ['pwdLockoutDuration', '0'],
-      ['pwdInHistory', '3'],
-      ['pwdMinLength', '8'],
-      ['pwdCheckQuality', '1'],
-    ]),
-  ];
-  for (const person of DEMO_PEOPLE) {
-    const attributes: [string, string][] = [
-      ['objectClass', 'inetOrgPerson'],
-      ['uid', person.username],
-      ['cn', person.displayName],
-      ['sn', lastName(person.displayName)],
-      ['displayName', person.displayName],
-      ['mail', demoEmail(person.username)],
-      // `ou` on a person is the usual OpenLDAP home for the department name.
-      ['ou', person.department],
-      ['title', person.title],
-      // Clear text on purpose: slapadd stores it as given, and binds compare it as such.
-      ['userPassword', DEMO_PASSWORD],
-    ];
-    if (person.manager) attributes.push(['manager', userDn(person.manager, USER_BASE)]);
-    entries.push(ldifEntry(userDn(person.username, USER_BASE), attributes));
-  }
-  const groups = [...new Set(DEMO_PEOPLE.flatMap((person) => person.groups))].sort();
-  for (const group of groups) {
-    const members = DEMO_PEOPLE.filter((person) => person.groups.includes(group));
-    entries.push(
-      ldifEntry(groupDn(group, GROUP_BASE), [
-        ['objectClass', 'groupOfNames'],
-        ['cn', group],
-        ...members.map((person): [string, string] => ['member', userDn(person.username, USER_BASE)]),
-      ]),
-    );
-  }
-  return `${entries.join('\n\n')}\n`;
-}
-
-/** Active Directory-style DNs are named by display name, like `CN=Alice Anderson,OU=Users,…`. */
-function adUserDn(displayName: string): string {
-  return `cn=${escapeDnValue(displayName)},${AD_USER_BASE}`;
-}
-
-/** The demo company again, shaped like Active Directory (see `StartSlapdOptions.activeDirectory`). */
-export function activeDirectoryLdif(): string {
-  const entries: string[] = ['ad', 'users,ou=ad', 'groups,ou=ad'].map((ou) =>
-    ldifEntry(`ou=${ou},${SUFFIX}`, [
-      ['objectClass', 'organizationalUnit'],
-      ['ou', ou.split(',')[0]!],
-    ]),
-  );
-  const displayNameOf = new Map(DEMO_PEOPLE.map((person) => [person.username, person.displayName]));
-  for (const person of DEMO_PEOPLE) {
-    const attributes: [string, string][] = [
-      ['objectClass', 'user'],
-      ['objectCategory', 'person'],
-      ['cn', person.displayName],
-      ['sn', lastName(person.displayName)],
-      ['sAMAccountName', person.username],
-      ['displayName', person.displayName],
-      ['mail', demoEmail(person.username)],
-      ['department', person.department],
-      ['title', person.title],
-      // NORMAL_ACCOUNT (0x200), enabled.
-      ['userAccountControl', '512'],
-      ['userPassword', DEMO_PASSWORD],
-      ...person.groups.map((group): [string, string] => ['memberOf', groupDn(group, AD_GROUP_BASE)]),
-    ];
-    const managerName = person.manager ? displayNameOf.get(person.manager) : undefined;
-    if (managerName) attributes.push(['manager', adUserDn(managerName)]);
-    entries.push(ldifEntry(adUserDn(person.displayName), attributes));
-  }
-  for (const group of [...new Set(DEMO_PEOPLE.flatMap((person) => person.groups))].sort()) {
-    entries.push(
-      ldifEntry(groupDn(group, AD_GROUP_BASE), [
-        ['objectClass', 'group'],
-        ['cn', group],
-        ...DEMO_PEOPLE.filter((person) => person.groups.includes(group)).map((person): [string, string] => [
-          'member',
-          adUserDn(person.displayName),
-        ]),
-      ]),
-    );
-  }
-  return `${entries.join('\n\n')}\n`;
-}
-
-function slapdConf(dir: string, tls: { ca: string; cert: string; key: string } | null, adSchema: string | null): string {
-  return [
-    ...['core', 'cosine', 'inetorgperson', 'nis'].map((schema) => `include ${SCHEMA_DIR}/${schema}.schema`),
-    ...(adSchema ? [`include ${adSchema}`] : []),
-    `modulepath ${MODULE_DIR}`,
-    'moduleload back_mdb',
-    // ppolicy's schema is built into the module in 2.5: including ppolicy.schema would clash.
-    'moduleload ppolicy',
-    `pidfile ${path.join(dir, 'slapd.pid')}`,
-    ...(tls ? [`TLSCACertificateFile ${tls.ca}`, `TLSCertificateFile ${tls.cert}`, `TLSCertificateKeyFile ${tls.key}`] : []),
-    'database mdb',
-    'maxsize 104857600',
-    `suffix "${SUFFIX}"`,
-    `rootdn "${ADMIN_DN}"`,
-    `rootpw ${ADMIN_PASSWORD}`,
-    `directory ${path.join(dir, 'data')}`,
-    'overlay ppolicy',
-    `ppolicy_default "${POLICY_DN}"`,
-    // Passwords written later over LDAP get hashed; the seeded clear-text ones stay as loaded.
-    'ppolicy_hash_cleartext',
-    'ppolicy_use_lockout',
-    'access to attrs=userPassword by self write by anonymous auth by * none',
-    'access to * by * read',
-    '',
-  ].join('\n');
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1/localhost, valid for two days. */
@@ -339,10 +177,13 @@ export async function startSlapd(options: StartSlapdOptions = {}): Promise<Slapd
     const tls = options.tls ? await makeCertificates(dir) : null;
     const conf = path.join(dir, 'slapd.conf');
     const adSchema = options.activeDirectory ? path.join(dir, 'ad-emulation.schema') : null;
-    if (adSchema) await writeFile(adSchema, AD_SCHEMA);
+    if (adSchema) await writeFile(adSchema, adSchemaText());
     await writeFile(conf, slapdConf(dir, tls, adSchema));
     const seed = path.join(dir, 'seed.ldif');
-    await writeFile(seed, options.activeDirectory ? `${demoCompanyLdif()}\n${activeDirectoryLdif()}` : demoCompanyLdif());
+    await writeFile(
+      seed,
+      options.activeDirectory ? `${demoCompanyLdif({ activeDirectory: true })}\n${activeDirectoryLdif()}` : demoCompanyLdif(),
+    );
     await execFileAsync(SLAPADD, ['-q', '-f', conf, '-l', seed]);
 
     // Another process can grab the "free" port between our check and slapd's bind; retry then.
@@ -355,6 +196,9 @@ export async function startSlapd(options: StartSlapdOptions = {}): Promise<Slapd
         suffix: SUFFIX,
         adminDn: ADMIN_DN,
         adminPassword: ADMIN_PASSWORD,
+        serviceDn: SERVICE_DN,
+        servicePassword: SERVICE_PASSWORD,
+        policyDn: POLICY_DN,
         userBase: USER_BASE,
         groupBase: GROUP_BASE,
         ...(tls && tlsPort ? { caFile: tls.ca, ldapsUrl: `ldaps://127.0.0.1:${tlsPort}` } : {}),

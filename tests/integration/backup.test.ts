@@ -19,7 +19,19 @@ describe('backup and restore of the embedded database', () => {
     let writing = true;
     const writer = (async () => {
       for (let i = 0; writing; i++) {
-        await live.db.insertInto('audit_events').values({ at: i, actor: 'test', subject: null, action: 'test.write', result: 'success', ip: null, user_agent: null, details: null }).execute();
+        await live.db
+          .insertInto('audit_events')
+          .values({
+            at: i,
+            actor: 'test',
+            subject: null,
+            action: 'test.write',
+            result: 'success',
+            ip: null,
+            user_agent: null,
+            details: null,
+          })
+          .execute();
         await new Promise((r) => setImmediate(r));
       }
     })();

@@ -1,0 +1,147 @@
+/**
+ * The directories the contract suites run against: the built-in directory on a fresh database
+ * per dialect, and OpenLDAP (ppolicy) on the run's shared slapd reached as the portal's service
+ * account. Each fixture can add throwaway people, so the demo people are never changed.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { Attribute, Change } from 'ldapts';
+import type { LdapConfig } from '../../server/config.js';
+import type { Database } from '../../server/db/schema.js';
+import { seedDemoDirectory } from '../../server/demo/seed.js';
+import { createBuiltinDirectory } from '../../server/directory/builtin.js';
+import { insertDirectoryUser, updateDirectoryUser } from '../../server/directory/builtin-repository.js';
+import { createLdapDirectory, type LdapDirectoryLogger } from '../../server/directory/ldap.js';
+import type { Directory, DirectoryPasswordPolicy } from '../../server/directory/port.js';
+import { hashPassword } from '../../server/platform/secrets.js';
+import { openTestDatabase, type DialectName } from '../harness/db.js';
+import { addLdapUser, withLdapAdmin, type SlapdConnection } from '../harness/slapd.js';
+import { TEST_POLICY, userDn } from '../harness/slapd-seed.js';
+
+export const REFUSED = { ok: false, reason: 'invalid_credentials' } as const;
+
+/** A person a test adds for itself, so the demo people are never locked or changed. */
+export interface NewPerson {
+  username: string;
+  password: string;
+  displayName?: string;
+  email?: string;
+  groups?: string[];
+}
+
+export interface DirectoryFixture {
+  directory: Directory;
+  /** Failed sign-ins in a row that lock an account. */
+  lockoutThreshold: number;
+  /** The password rules this directory is set up with. */
+  policy: DirectoryPasswordPolicy;
+  addPerson(person: NewPerson): Promise<void>;
+  /** Disables an account the way an administrator would. */
+  disable(username: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A fresh person with a password nobody else uses (long enough for every directory's minimum). */
+export async function throwawayPerson(fixture: DirectoryFixture, overrides: Partial<NewPerson> = {}): Promise<NewPerson> {
+  const person: NewPerson = { username: uniqueName('temp'), password: `Throwaway-${randomBytes(6).toString('hex')}`, ...overrides };
+  person.email ??= `${person.username}@example.com`;
+  await fixture.addPerson(person);
+  return person;
+}
+
+/** Adds a person to the built-in directory's tables. */
+export async function addBuiltinPerson(db: Kysely<Database>, person: NewPerson): Promise<void> {
+  const now = Date.now();
+  const email = person.email ?? '';
+  await insertDirectoryUser(
+    db,
+    {
+      username: person.username,
+      display_name: person.displayName ?? `Test ${person.username}`,
+      email,
+      email_lower: email.toLowerCase(),
+      department: null,
+      title: null,
+      manager: null,
+      password_hash: await hashPassword(person.password),
+      created_at: now,
+      updated_at: now,
+    },
+    person.groups ?? [],
+  );
+}
+
+/** The built-in directory on a fresh database seeded with the demo company; default password rules. */
+export async function builtinFixture(dialect: DialectName): Promise<DirectoryFixture> {
+  const database = await openTestDatabase(dialect);
+  await seedDemoDirectory(database.db);
+  const lockoutThreshold = 5;
+  return {
+    directory: createBuiltinDirectory(database.db, { lockoutThreshold }),
+    lockoutThreshold,
+    policy: { minLength: 12, historyCount: 5, lockoutThreshold },
+    addPerson: (person) => addBuiltinPerson(database.db, person),
+    async disable(username) {
+      await updateDirectoryUser(database.db, username, { disabled: 1, updated_at: Date.now() });
+    },
+    close: () => database.close(),
+  };
+}
+
+/** The portal's LDAP settings for a test slapd, as the service account (never the rootdn). */
+export function ldapConfig(server: SlapdConnection, overrides: Partial<LdapConfig> = {}): LdapConfig {
+  return {
+    url: server.url,
+    bindDn: server.serviceDn,
+    bindPassword: server.servicePassword,
+    userBase: server.userBase,
+    groupBase: server.groupBase,
+    flavor: 'openldap',
+    startTls: false,
+    caFile: undefined,
+    timeoutMs: 3_000,
+    ...overrides,
+  };
+}
+
+/** OpenLDAP with ppolicy on the shared slapd (the harness's default policy). */
+export function openLdapFixture(server: SlapdConnection): Promise<DirectoryFixture> {
+  const directory = createLdapDirectory(ldapConfig(server));
+  return Promise.resolve({
+    directory,
+    lockoutThreshold: TEST_POLICY.maxFailure,
+    policy: { minLength: TEST_POLICY.minLength, historyCount: TEST_POLICY.historyCount, lockoutThreshold: TEST_POLICY.maxFailure },
+    async addPerson(person) {
+      await addLdapUser(server, {
+        username: person.username,
+        password: person.password,
+        ...(person.displayName ? { displayName: person.displayName } : {}),
+        ...(person.email ? { email: person.email } : {}),
+        ...(person.groups ? { groups: person.groups } : {}),
+      });
+    },
+    async disable(username) {
+      // ppolicy's "locked by an administrator until further notice".
+      await withLdapAdmin(server, (client) =>
+        client.modify(
+          userDn(username, server.userBase),
+          new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: ['000001010000Z'] }) }),
+        ),
+      );
+    },
+    close: () => directory.close(),
+  });
+}
+
+/** A logger that keeps every line, to check that no secret ever reaches it. */
+export function recordingLogger(): LdapDirectoryLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const record = (details: Record<string, unknown>, message: string) => {
+    lines.push(`${message} ${JSON.stringify(details)}`);
+  };
+  return { lines, warn: record, debug: record };
+}
