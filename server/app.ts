@@ -5,6 +5,9 @@ import { requestId } from 'hono/request-id';
 import { adminRoutes } from './features/admin/routes.js';
 import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
+import { helpdeskRoutes } from './features/helpdesk/routes.js';
+import { passwordRoutes } from './features/password/routes.js';
+import { recoveryRoutes } from './features/recovery/routes.js';
 import { peopleRoutes } from './features/people/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
@@ -21,6 +24,9 @@ function apiRoutes(deps: AppDeps) {
     .route('/auth', authRoutes(deps))
     .route('/', meRoutes())
     .route('/', peopleRoutes(deps))
+    .route('/password', passwordRoutes(deps))
+    .route('/recovery', recoveryRoutes(deps))
+    .route('/helpdesk', helpdeskRoutes(deps))
     .route('/admin', adminRoutes(deps));
 }
 
@@ -36,7 +42,13 @@ export function createApp(deps: AppDeps) {
     await next();
     // Path only: query strings may one day carry tokens, and those never reach a log line.
     deps.logger.info(
-      { reqId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        reqId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     );
   });
@@ -51,7 +63,10 @@ export function createApp(deps: AppDeps) {
       return c.json({ error: { code: 'bad_request', message: 'The request body is not valid JSON.' } }, error.status);
     }
     deps.logger.error({ err: error, reqId: c.get('requestId'), path: c.req.path }, 'unhandled error');
-    return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.' } }, 500);
+    return c.json(
+      { error: { code: 'internal', message: 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.' } },
+      500,
+    );
   });
 
   app.use(

@@ -8,6 +8,9 @@ import { seedDemoDirectory } from './demo/seed.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
+import { DemoOutbox } from './mail/demo-outbox.js';
+import type { Mailer } from './mail/port.js';
+import { createLogOnlyMailer, createSmtpMailer } from './mail/smtp.js';
 import type { AppDeps } from './http/context.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createLogger, type Logger } from './platform/logger.js';
@@ -27,6 +30,7 @@ export interface Overrides {
   clock?: Clock;
   logger?: Logger;
   directory?: Directory;
+  mailer?: Mailer;
   /** An already-open database (tests hand in a fresh one per file). */
   database?: DatabaseHandle;
   webRoot?: string | null;
@@ -54,11 +58,17 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       logger.info('demo company seeded');
     }
 
+    const demoOutbox = !overrides.mailer && !config.smtpUrl && config.demo ? new DemoOutbox(() => clock.now()) : null;
+    const mailer =
+      overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
+
     return {
       config,
       database,
       db,
       directory,
+      mailer,
+      demoOutbox,
       clock,
       logger,
       audit: new AuditTrail(db, clock),
@@ -75,6 +85,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 
 /** Releases what composeApp opened. */
 export async function closeDeps(deps: AppDeps): Promise<void> {
+  await deps.mailer.close();
   await deps.directory.close();
   await deps.database.close();
 }

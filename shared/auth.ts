@@ -24,6 +24,8 @@ export const meSchema = z.object({
   department: z.string().nullable(),
   title: z.string().nullable(),
   manager: z.string().nullable(),
+  /** The manager's display name, resolved at sign-in. */
+  managerName: z.string().nullable(),
 });
 export type Me = z.infer<typeof meSchema>;
 
@@ -32,6 +34,8 @@ export const portalInfoSchema = z.object({
   demo: z.boolean(),
   /** Demo sign-ins shown on the sign-in page in demo mode only. */
   demoAccounts: z.array(z.object({ username: z.string(), role: roleSchema })),
+  /** The shared password of the demo accounts, in demo mode only. */
+  demoPassword: z.string().nullable(),
   directory: z.enum(['builtin', 'ldap']),
   version: z.string(),
 });

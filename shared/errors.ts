@@ -14,6 +14,14 @@ export const ERROR_CODES = [
   'rate_limited',
   'payload_too_large',
   'directory_unavailable',
+  'password_rejected',
+  'current_password_wrong',
+  'verification_failed',
+  'verification_required',
+  'method_not_available',
+  'flow_expired',
+  'recovery_locked',
+  'mail_unavailable',
   'not_ready',
   'internal',
 ] as const;
@@ -25,5 +33,7 @@ export interface ApiErrorBody {
     message: string;
     /** Field-level problems for validation errors: path → message. */
     fields?: Record<string, string>;
+    /** For `password_rejected`: what is wrong with the proposed password (see shared/password.ts). */
+    problems?: string[];
   };
 }

@@ -15,3 +15,17 @@ export function listRecentAuditEvents(db: Db, limit: number, filter: { actor?: s
   if (filter.action) query = query.where('action', '=', filter.action);
   return query.orderBy('id', 'desc').limit(limit).execute();
 }
+
+/** A person's failed sign-ins since a moment, newest first (for the help desk's account view). */
+export function listFailedSignIns(db: Db, username: string, since: number, limit: number): Promise<Pick<AuditEventRow, 'at' | 'ip'>[]> {
+  return db
+    .selectFrom('audit_events')
+    .select(['at', 'ip'])
+    .where('action', '=', 'auth.login')
+    .where('result', '=', 'failure')
+    .where('subject', '=', username)
+    .where('at', '>=', since)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Directory } from '../directory/port.js';
+import type { DemoOutbox } from '../mail/demo-outbox.js';
+import type { Mailer } from '../mail/port.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
@@ -15,6 +17,9 @@ export interface AppDeps {
   database: DatabaseHandle;
   db: Kysely<Database>;
   directory: Directory;
+  mailer: Mailer;
+  /** Demo mode without SMTP keeps mail here to show on the demo mailbox page; null otherwise. */
+  demoOutbox: DemoOutbox | null;
   clock: Clock;
   logger: Logger;
   audit: AuditTrail;

@@ -13,7 +13,10 @@ export function csrfProtection(allowedOrigin: string): MiddlewareHandler {
   return async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (mediaType !== 'application/json') {
+    // HTML forms can only GET or POST; a cross-site DELETE is always preflighted, so a bodiless
+    // DELETE needs no content type. Anything with a body must be JSON.
+    const bodilessDelete = c.req.method === 'DELETE' && !c.req.header('content-length') && !c.req.header('transfer-encoding') && !mediaType;
+    if (mediaType !== 'application/json' && !bodilessDelete) {
       throw new HttpError(415, 'unsupported_media_type', 'Send the request as JSON (Content-Type: application/json).');
     }
     const origin = c.req.header('origin');

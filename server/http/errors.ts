@@ -12,13 +12,21 @@ export class HttpError extends Error {
     message: string,
     readonly fields?: Record<string, string>,
     readonly headers?: Record<string, string>,
+    readonly problems?: string[],
   ) {
     super(message);
     this.name = 'HttpError';
   }
 
   toBody(): ApiErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.fields ? { fields: this.fields } : {}),
+        ...(this.problems ? { problems: this.problems } : {}),
+      },
+    };
   }
 }
 
@@ -26,7 +34,11 @@ export class HttpError extends Error {
 export const httpErrors = {
   unauthenticated: () => new HttpError(401, 'unauthenticated', 'Sign in to continue.'),
   invalidCredentials: () =>
-    new HttpError(401, 'invalid_credentials', 'The username or password is incorrect. If you have forgotten your password or your account is locked, contact the help desk.'),
+    new HttpError(
+      401,
+      'invalid_credentials',
+      'The username or password is incorrect. If you have forgotten your password or your account is locked, contact the help desk.',
+    ),
   forbidden: () => new HttpError(403, 'forbidden', 'You do not have access to this.'),
   notFound: (what = 'This') => new HttpError(404, 'not_found', `${what} was not found.`),
   rateLimited: (retryAfterSeconds: number) =>

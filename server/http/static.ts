@@ -15,6 +15,8 @@ export function serveWebApp(app: Hono<AppEnv>, webRoot: string): void {
     '*',
     serveStatic({
       root: path.relative(process.cwd(), webRoot) || '.',
+      // The build writes .br and .gz beside each file; serve those to browsers that accept them.
+      precompressed: true,
       onFound: (filePath, c) => {
         const immutable = filePath.includes(`${path.sep}assets${path.sep}`) || filePath.includes('/assets/');
         c.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');

@@ -15,7 +15,11 @@ export interface TestApp {
   deps: AppDeps;
   clock: ManualClock;
   /** Calls the app in-process like a browser on TEST_ORIGIN would (JSON, Origin header, cookie jar). */
-  request(method: string, path: string, init?: { json?: unknown; headers?: Record<string, string>; cookie?: string | null }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    init?: { json?: unknown; headers?: Record<string, string>; cookie?: string | null },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -23,7 +27,9 @@ export interface TestApp {
  * The real app, composed exactly like production, on a fresh database of the given dialect, with a
  * manual clock. Demo data is seeded into the built-in directory unless `env.PORTAL_DEMO` says otherwise.
  */
-export async function buildTestApp(options: { dialect?: DialectName; env?: Record<string, string>; overrides?: Overrides } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: { dialect?: DialectName; env?: Record<string, string>; overrides?: Overrides } = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-app-'));
   const config = loadConfig({ PORTAL_DATA_DIR: dataDir, PORTAL_DEMO: '1', PUBLIC_URL: TEST_ORIGIN, LOG_LEVEL: 'silent', ...options.env });
   const database = await openTestDatabase(options.dialect ?? 'sqlite');

@@ -12,7 +12,14 @@ describe.each(availableDialects())('sign-in and sessions on %s', (dialect) => {
   afterAll(() => t.close());
 
   const countRows = async (table: 'sessions' | 'audit_events') =>
-    Number((await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.deps.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('signs alice in with her directory password and tells who she is', async () => {
     const response = await t.request('POST', '/api/auth/login', { json: { username: 'alice', password: DEMO_PASSWORD } });
@@ -26,6 +33,7 @@ describe.each(availableDialects())('sign-in and sessions on %s', (dialect) => {
       department: 'Engineering',
       title: 'Software Engineer',
       manager: 'mark',
+      managerName: 'Mark Manager',
     });
     const cookie = sessionCookieFrom(response);
     const me = await t.request('GET', '/api/me', { cookie });
@@ -109,7 +117,12 @@ describe.each(availableDialects())('sign-in and sessions on %s', (dialect) => {
     expect(response.status).toBe(204);
     expect(response.headers.get('set-cookie')).toMatch(/portal_session=;.*Max-Age=0/i);
     expect((await t.request('GET', '/api/me', { cookie })).status).toBe(401);
-    const logout = await t.deps.db.selectFrom('audit_events').selectAll().where('action', '=', 'auth.logout').where('actor', '=', 'alice').execute();
+    const logout = await t.deps.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'auth.logout')
+      .where('actor', '=', 'alice')
+      .execute();
     expect(logout.length).toBeGreaterThan(0);
   });
 
@@ -134,7 +147,10 @@ describe.each(availableDialects())('sign-in and sessions on %s', (dialect) => {
   });
 
   it('writes sign-in successes and failures to the audit trail, without secrets', async () => {
-    const before = await t.deps.db.selectFrom('audit_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+    const before = await t.deps.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirstOrThrow();
     await t.request('POST', '/api/auth/login', { json: { username: 'ruth', password: 'not-her-password' } });
     const cookie = await signInAs(t, 'ruth');
     const rows = await t.deps.db

@@ -26,6 +26,7 @@ describe('health, readiness and portal info', () => {
     expect(info.demo).toBe(true);
     expect(info.directory).toBe('builtin');
     expect(info.demoAccounts).toContainEqual({ username: 'hana', role: 'helpdesk' });
+    expect(info.demoPassword).toBe('portal-demo-2026');
   });
 
   it('is not ready, and says which part, when the directory is unreachable', async () => {
@@ -53,7 +54,7 @@ describe('health, readiness and portal info', () => {
       expect(login.status).toBe(503);
       expect((await login.json()).error.code).toBe('directory_unavailable');
       const info = await (await down.request('GET', '/api/info')).json();
-      expect(info).toMatchObject({ demo: false, demoAccounts: [], directory: 'ldap' });
+      expect(info).toMatchObject({ demo: false, demoAccounts: [], demoPassword: null, directory: 'ldap' });
     } finally {
       await down.close();
     }

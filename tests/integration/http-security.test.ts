@@ -48,6 +48,20 @@ describe('CSRF defence, headers and cookies', () => {
     expect(crossSite.status).toBe(403);
   });
 
+  it('accepts a bodiless DELETE from our own origin, but not from another', async () => {
+    const cookie = await signInAs(t, 'alice');
+    const ours = await t.app.request('/api/recovery/totp', { method: 'DELETE', headers: { origin: TEST_ORIGIN, cookie } });
+    expect(ours.status).toBe(204);
+    const theirs = await t.app.request('/api/recovery/totp', { method: 'DELETE', headers: { origin: 'https://evil.example', cookie } });
+    expect(theirs.status).toBe(403);
+    const withBody = await t.app.request('/api/recovery/totp', {
+      method: 'DELETE',
+      headers: { origin: TEST_ORIGIN, cookie, 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    expect(withBody.status).toBe(415);
+  });
+
   it('never changes state on GET', async () => {
     const cookie = await signInAs(t, 'alice');
     const response = await t.request('GET', '/api/auth/logout', { cookie });
@@ -96,7 +110,10 @@ describe('CSRF defence, headers and cookies', () => {
   });
 
   it('refuses oversized bodies with a 413', async () => {
-    const response = await login({ 'content-type': 'application/json' }, JSON.stringify({ username: 'alice', password: 'x'.repeat(100_000) }));
+    const response = await login(
+      { 'content-type': 'application/json' },
+      JSON.stringify({ username: 'alice', password: 'x'.repeat(100_000) }),
+    );
     expect(response.status).toBe(413);
   });
 });

@@ -47,7 +47,10 @@ describe('rate limits shared by several processes', () => {
   it('two API processes on one database share one count', async () => {
     const database = await openTestDatabase(availableDialects().at(-1));
     const config = loadConfig({ PORTAL_DEMO: '1', PUBLIC_URL: 'http://portal.test', LOG_LEVEL: 'silent', TRUST_PROXY: '1' });
-    const [one, two] = [createApp(await composeApp(config, { database, webRoot: null })), createApp(await composeApp(config, { database, webRoot: null }))];
+    const [one, two] = [
+      createApp(await composeApp(config, { database, webRoot: null })),
+      createApp(await composeApp(config, { database, webRoot: null })),
+    ];
     const attempt = (app: typeof one, i: number) =>
       app.request('/api/auth/login', {
         method: 'POST',

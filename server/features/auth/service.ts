@@ -28,7 +28,7 @@ export interface AuthServiceDeps {
   roleGroups: RoleGroups;
 }
 
-export function profileOf(user: DirectoryUser, roleGroups: RoleGroups): Me {
+export function profileOf(user: DirectoryUser, roleGroups: RoleGroups, managerName: string | null = null): Me {
   return {
     username: user.username,
     displayName: user.displayName,
@@ -37,6 +37,7 @@ export function profileOf(user: DirectoryUser, roleGroups: RoleGroups): Me {
     department: user.department,
     title: user.title,
     manager: user.manager,
+    managerName,
   };
 }
 
@@ -81,13 +82,20 @@ export async function signIn(
   await rateLimiter.refund(LOGIN_IP_RULE, ipKey);
   await rateLimiter.reset(LOGIN_ACCOUNT_RULE, input.username);
   if (previousSessionId) await sessions.end(previousSessionId);
-  const profile = profileOf(result.user, deps.roleGroups);
+  // The manager's name is looked up once here, so the home screen needs no directory call.
+  const manager = result.user.manager ? await directory.findUser(result.user.manager).catch(() => null) : null;
+  const profile = profileOf(result.user, deps.roleGroups, manager?.displayName ?? null);
   const sessionId = await sessions.start(profile, context);
   await audit.record({ ...attempt, actor: profile.username, result: 'success' });
   return { sessionId, profile };
 }
 
-export async function signOut(deps: Pick<AuthServiceDeps, 'sessions' | 'audit'>, sessionId: string, username: string, context: RequestContext): Promise<void> {
+export async function signOut(
+  deps: Pick<AuthServiceDeps, 'sessions' | 'audit'>,
+  sessionId: string,
+  username: string,
+  context: RequestContext,
+): Promise<void> {
   await deps.sessions.end(sessionId);
   await deps.audit.record({ action: 'auth.logout', actor: username, result: 'success', ip: context.ip, userAgent: context.userAgent });
 }

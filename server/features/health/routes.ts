@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import type { PortalInfo } from '../../../shared/auth.js';
-import { DEMO_PEOPLE } from '../../demo/company.js';
+import { DEMO_PASSWORD, DEMO_PEOPLE } from '../../demo/company.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 
 export function healthRoutes(deps: AppDeps) {
@@ -9,18 +9,31 @@ export function healthRoutes(deps: AppDeps) {
     .get('/health', (c) => c.json({ status: 'ok' as const }, 200))
     .get('/ready', async (c) => {
       const [database, directory] = await Promise.all([
-        sql`select 1`.execute(deps.db).then(() => 'ok' as const, () => 'unavailable' as const),
-        deps.directory.ping().then(() => 'ok' as const, () => 'unavailable' as const),
+        sql`select 1`.execute(deps.db).then(
+          () => 'ok' as const,
+          () => 'unavailable' as const,
+        ),
+        deps.directory.ping().then(
+          () => 'ok' as const,
+          () => 'unavailable' as const,
+        ),
       ]);
       const checks = { database, directory };
       if (database === 'ok' && directory === 'ok') return c.json({ status: 'ready' as const, checks }, 200);
       deps.logger.warn({ checks }, 'readiness check failed');
       return c.json({ error: { code: 'not_ready' as const, message: 'A dependency is unavailable.' }, checks }, 503);
     })
+    .get('/demo/mailbox', (c) => {
+      // Demo mode only: the mail the portal would have sent, so the demo's reset flows can be followed.
+      if (!deps.demoOutbox) return c.json({ error: { code: 'not_found' as const, message: 'No demo mailbox here.' } }, 404);
+      return c.json({ messages: deps.demoOutbox.list() }, 200);
+    })
     .get('/info', (c) => {
+      const demoDirectory = deps.config.demo && deps.directory.kind === 'builtin';
       const info: PortalInfo = {
         demo: deps.config.demo,
-        demoAccounts: deps.config.demo && deps.directory.kind === 'builtin' ? DEMO_PEOPLE.map((p) => ({ username: p.username, role: p.demoRole })) : [],
+        demoAccounts: demoDirectory ? DEMO_PEOPLE.map((p) => ({ username: p.username, role: p.demoRole })) : [],
+        demoPassword: demoDirectory ? DEMO_PASSWORD : null,
         directory: deps.directory.kind,
         version: deps.version,
       };

@@ -30,8 +30,14 @@ export function peopleRoutes(deps: AppDeps) {
     })
     .get('/directory/users/:username', requireAuth('helpdesk', 'admin'), validate('param', usernameParamSchema), async (c) => {
       const { username } = c.req.valid('param');
-      const account = await viaDirectory(() => lookUpAccount(deps.directory, username));
-      await deps.audit.record({ action: 'directory.lookup', actor: currentSession(c).username, subject: account.user.username, result: 'success', ...requestContext(c) });
+      const account = await viaDirectory(() => lookUpAccount(deps.directory, deps.db, username, deps.clock.now()));
+      await deps.audit.record({
+        action: 'directory.lookup',
+        actor: currentSession(c).username,
+        subject: account.user.username,
+        result: 'success',
+        ...requestContext(c),
+      });
       return c.json(account, 200);
     });
 }

@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
 import type { DirectoryPerson } from '../../../shared/people.js';
+import { listFailedSignIns } from '../../audit/repository.js';
+import type { Database } from '../../db/schema.js';
 import type { Directory, DirectoryUser } from '../../directory/port.js';
 import { httpErrors } from '../../http/errors.js';
 
@@ -24,13 +27,17 @@ export async function searchPeople(directory: Directory, query: string): Promise
   return (await directory.searchUsers(query, 25)).map(personOf);
 }
 
-/** A person's record with account state, for the help desk. */
-export async function lookUpAccount(directory: Directory, username: string) {
+/** A person's record with account state and the last day's failed sign-ins, for the help desk. */
+export async function lookUpAccount(directory: Directory, db: Kysely<Database>, username: string, now: number) {
   const user = await directory.findUser(username);
   if (!user) throw httpErrors.notFound('That person');
-  const lock = await directory.lockStatus(user.username);
+  const [lock, failures] = await Promise.all([
+    directory.lockStatus(user.username),
+    listFailedSignIns(db, user.username, now - 24 * 3_600_000, 20),
+  ]);
   return {
     user: { ...personOf(user), groups: user.groups, disabled: user.disabled },
     lock: { locked: lock.locked, lockedAt: lock.lockedAt?.toISOString() ?? null },
+    recentFailures: failures.map((f) => ({ at: new Date(Number(f.at)).toISOString(), ip: f.ip })),
   };
 }

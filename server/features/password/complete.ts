@@ -1,0 +1,158 @@
+import type { PasswordProblem } from '../../../shared/password.js';
+import { DirectoryUnavailableError, type DirectoryUser, type PasswordWrite } from '../../directory/port.js';
+import { HttpError, httpErrors } from '../../http/errors.js';
+import { type AccountEvent, accountEventMail } from '../../mail/templates.js';
+import type { RateLimitRule } from '../../rate-limit/limiter.js';
+import { getResetPolicy } from '../settings/service.js';
+import { addressesOf } from './addresses.js';
+import type { PasswordDeps } from './deps.js';
+import { isComplete, type LoadedFlow, RECOVERY_LOCKOUT_FAILURES } from './flows.js';
+import { checkPassword, effectiveRules, problemFromRefusal } from './policy.js';
+import { cancelFlowsOf, claimFlow, consecutiveFailures, consumeSecretsOf, reopenFlow } from './repository.js';
+
+export const CHANGE_ACCOUNT_RULE: RateLimitRule = { name: 'password-change:account', limit: 5, windowMs: 15 * 60_000 };
+
+const PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
+  too_short: 'This password is too short.',
+  too_long: 'This password is too long.',
+  common: 'This password is one of the most common ones and easy to guess.',
+  contains_username: 'The password must not contain your username.',
+  contains_name: 'The password must not contain your name.',
+  contains_company: 'The password must not contain the company name.',
+  in_history: 'You used this password recently. Choose one you have not used before.',
+  quality: 'The directory found this password too simple.',
+  too_soon: 'Your password was changed very recently. Try again later.',
+  policy: 'The directory refused this password. Choose another.',
+};
+
+export function passwordRejected(problems: PasswordProblem[]): HttpError {
+  const message = problems.map((p) => PROBLEM_MESSAGES[p]).join(' ');
+  return new HttpError(422, 'password_rejected', message, undefined, undefined, problems);
+}
+
+/** Runs the portal's own rules first, so the directory only ever sees passwords that can pass. */
+async function assertAcceptable(deps: PasswordDeps, user: DirectoryUser, password: string): Promise<void> {
+  const rules = effectiveRules(await deps.directory.passwordPolicy());
+  const verdict = checkPassword(password, { rules, username: user.username, displayName: user.displayName, companyName: deps.companyName });
+  if (!verdict.ok) throw passwordRejected(verdict.problems);
+}
+
+/** Writes the password to the directory; a policy refusal becomes a plain-language 422. */
+async function writePassword(deps: PasswordDeps, username: string, password: string, how: PasswordWrite): Promise<void> {
+  let result;
+  try {
+    result = await deps.directory.setPassword(username, password, how);
+  } catch (error) {
+    if (error instanceof DirectoryUnavailableError) throw httpErrors.directoryUnavailable();
+    throw error;
+  }
+  if (result.ok) return;
+  if (result.reason === 'wrong_current_password') throw new HttpError(400, 'current_password_wrong', 'Your current password is not right.');
+  throw passwordRejected([problemFromRefusal(result.reason)]);
+}
+
+/** Tells every address of the person what happened, with what to do if it was not them. Mail trouble never undoes the change. */
+async function notify(deps: PasswordDeps, user: DirectoryUser, event: AccountEvent): Promise<void> {
+  const { forNotices } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
+  const helpUrl = new URL('/forgot', deps.publicUrl).href;
+  for (const to of forNotices) {
+    try {
+      await deps.mailer.send(accountEventMail(to, event, user.username, new Date(deps.clock.now()), helpUrl));
+    } catch (error) {
+      deps.logger.error({ err: (error as Error).message, event }, 'account notice not sent');
+    }
+  }
+}
+
+/** After any new password: no other session, flow or one-time secret of the person survives. */
+async function revokeEverythingElse(deps: PasswordDeps, username: string, keepSessionIdHash?: string): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await cancelFlowsOf(trx, username, now);
+    await consumeSecretsOf(trx, username, now);
+  });
+  await deps.sessions.endAllFor(username, keepSessionIdHash);
+}
+
+/** Re-checks, at the moment of completion, that this flow may still finish. */
+async function assertCompletable(deps: PasswordDeps, flow: LoadedFlow): Promise<DirectoryUser> {
+  if (!isComplete(flow) || !flow.user) throw new HttpError(403, 'verification_required', 'Prove who you are first.');
+  if (flow.user.disabled || (await consecutiveFailures(deps.db, flow.user.username)) >= RECOVERY_LOCKOUT_FAILURES) {
+    throw new HttpError(423, 'recovery_locked', 'This account cannot be reset here. Contact the IT help desk.');
+  }
+  return flow.user;
+}
+
+/**
+ * Completes a verified flow with a new password: written to the directory, the account unlocked,
+ * every other session and secret revoked, every address told. Exactly one of many parallel
+ * submissions wins the flow; a directory refusal gives the flow back for another try.
+ */
+export async function resetPassword(deps: PasswordDeps, flow: LoadedFlow, newPassword: string, ip: string | null): Promise<void> {
+  const user = await assertCompletable(deps, flow);
+  await assertAcceptable(deps, user, newPassword);
+  if (!(await claimFlow(deps.db, flow.idHash, deps.clock.now())))
+    throw new HttpError(410, 'flow_expired', 'This reset has expired or was already used. Start again.');
+  try {
+    await writePassword(deps, user.username, newPassword, { kind: 'reset' });
+    await deps.directory.unlock(user.username);
+  } catch (error) {
+    await reopenFlow(deps.db, flow.idHash);
+    await deps.audit.record({
+      action: 'password.reset',
+      actor: user.username,
+      result: 'failure',
+      ip,
+      details: { code: (error as HttpError).code ?? 'error' },
+    });
+    throw error;
+  }
+  await revokeEverythingElse(deps, user.username);
+  await deps.audit.record({ action: 'password.reset', actor: user.username, result: 'success', ip, details: { methods: flow.verified } });
+  await notify(deps, user, 'password_reset');
+}
+
+/** Completes a verified flow by unlocking the account; the password stays as it was. */
+export async function unlockAccount(deps: PasswordDeps, flow: LoadedFlow, ip: string | null): Promise<void> {
+  const user = await assertCompletable(deps, flow);
+  if (!(await claimFlow(deps.db, flow.idHash, deps.clock.now())))
+    throw new HttpError(410, 'flow_expired', 'This reset has expired or was already used. Start again.');
+  try {
+    await deps.directory.unlock(user.username);
+  } catch (error) {
+    await reopenFlow(deps.db, flow.idHash);
+    if (error instanceof DirectoryUnavailableError) throw httpErrors.directoryUnavailable();
+    throw error;
+  }
+  await deps.audit.record({ action: 'account.unlock', actor: user.username, result: 'success', ip, details: { methods: flow.verified } });
+  await notify(deps, user, 'account_unlocked');
+}
+
+/** A signed-in change: needs the current password; ends the person's other sessions. */
+export async function changePassword(
+  deps: PasswordDeps,
+  session: { username: string; idHash: string },
+  input: { currentPassword: string; newPassword: string },
+  ip: string | null,
+): Promise<void> {
+  await deps.rateLimiter.consume(CHANGE_ACCOUNT_RULE, session.username);
+  const user = await deps.directory.findUser(session.username);
+  if (!user) throw httpErrors.unauthenticated();
+  await assertAcceptable(deps, user, input.newPassword);
+  try {
+    await writePassword(deps, user.username, input.newPassword, { kind: 'change', currentPassword: input.currentPassword });
+  } catch (error) {
+    await deps.audit.record({
+      action: 'password.change',
+      actor: user.username,
+      result: 'failure',
+      ip,
+      details: { code: (error as HttpError).code ?? 'error' },
+    });
+    throw error;
+  }
+  await deps.rateLimiter.reset(CHANGE_ACCOUNT_RULE, user.username);
+  await revokeEverythingElse(deps, user.username, session.idHash);
+  await deps.audit.record({ action: 'password.change', actor: user.username, result: 'success', ip });
+  await notify(deps, user, 'password_changed');
+}

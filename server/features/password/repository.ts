@@ -1,0 +1,172 @@
+import type { Kysely } from 'kysely';
+import type { Database, OneTimeSecretPurpose, PasswordFlowTable } from '../../db/schema.js';
+import type { Insertable, Selectable } from 'kysely';
+
+type Db = Kysely<Database>;
+export type FlowRow = Selectable<PasswordFlowTable>;
+
+// Reset flows, one-time secrets and the consecutive-failure counter. Only this file touches them.
+
+export async function insertFlow(db: Db, flow: Insertable<PasswordFlowTable>): Promise<void> {
+  await db.insertInto('password_flows').values(flow).execute();
+}
+
+export function findFlow(db: Db, idHash: string): Promise<FlowRow | undefined> {
+  return db.selectFrom('password_flows').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+}
+
+export async function setFlowVerifiedMethods(db: Db, idHash: string, methods: string): Promise<void> {
+  await db.updateTable('password_flows').set({ verified_methods: methods }).where('id_hash', '=', idHash).execute();
+}
+
+/** Counts a failed verification on the flow; returns the new count. */
+export async function countFlowFailure(db: Db, idHash: string): Promise<number> {
+  const row = await db
+    .updateTable('password_flows')
+    .set((eb) => ({ failed_verifications: eb('failed_verifications', '+', 1) }))
+    .where('id_hash', '=', idHash)
+    .returning('failed_verifications')
+    .executeTakeFirst();
+  return Number(row?.failed_verifications ?? 0);
+}
+
+/**
+ * Marks a live flow completed, atomically: of many parallel callers exactly one gets true.
+ * The caller re-opens it (reopenFlow) when the directory then refuses the new password.
+ */
+export async function claimFlow(db: Db, idHash: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('password_flows')
+    .set({ completed_at: now })
+    .where('id_hash', '=', idHash)
+    .where('completed_at', 'is', null)
+    .where('cancelled_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function reopenFlow(db: Db, idHash: string): Promise<void> {
+  await db.updateTable('password_flows').set({ completed_at: null }).where('id_hash', '=', idHash).execute();
+}
+
+export async function cancelFlow(db: Db, idHash: string, now: number): Promise<void> {
+  await db
+    .updateTable('password_flows')
+    .set({ cancelled_at: now })
+    .where('id_hash', '=', idHash)
+    .where('cancelled_at', 'is', null)
+    .execute();
+}
+
+/** Cancels every open flow of a person except one (after a reset or a change). */
+export async function cancelFlowsOf(db: Db, username: string, now: number, exceptIdHash?: string): Promise<void> {
+  let query = db
+    .updateTable('password_flows')
+    .set({ cancelled_at: now })
+    .where('username', '=', username)
+    .where('completed_at', 'is', null)
+    .where('cancelled_at', 'is', null);
+  if (exceptIdHash) query = query.where('id_hash', '!=', exceptIdHash);
+  await query.execute();
+}
+
+export interface NewSecret {
+  secretHash: string;
+  username: string;
+  purpose: OneTimeSecretPurpose;
+  flowIdHash: string | null;
+  now: number;
+  ttlMs: number;
+  createdBy?: string | null;
+}
+
+export async function insertSecret(db: Db, secret: NewSecret): Promise<void> {
+  await db
+    .insertInto('one_time_secrets')
+    .values({
+      secret_hash: secret.secretHash,
+      username: secret.username,
+      purpose: secret.purpose,
+      flow_id_hash: secret.flowIdHash,
+      created_at: secret.now,
+      expires_at: secret.now + secret.ttlMs,
+      created_by: secret.createdBy ?? null,
+    })
+    .execute();
+}
+
+/** Live (unconsumed, unexpired) secrets of one purpose for a person, newest first; optionally of one flow. */
+export function findLiveSecrets(db: Db, username: string, purpose: OneTimeSecretPurpose, now: number, flowIdHash?: string) {
+  let query = db
+    .selectFrom('one_time_secrets')
+    .select(['id', 'secret_hash', 'attempts'])
+    .where('username', '=', username)
+    .where('purpose', '=', purpose)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now);
+  if (flowIdHash) query = query.where('flow_id_hash', '=', flowIdHash);
+  return query.orderBy('id', 'desc').execute();
+}
+
+/** A live secret found by its hash (link tokens), whatever person it belongs to. */
+export function findLiveSecretByHash(db: Db, secretHash: string, purpose: OneTimeSecretPurpose, now: number) {
+  return db
+    .selectFrom('one_time_secrets')
+    .select(['id', 'username', 'created_by'])
+    .where('secret_hash', '=', secretHash)
+    .where('purpose', '=', purpose)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+/** Consumes a secret, atomically: of many parallel callers exactly one gets true; expiry checked now. */
+export async function consumeSecret(db: Db, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('one_time_secrets')
+    .set({ consumed_at: now })
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function countSecretAttempt(db: Db, id: number): Promise<void> {
+  await db
+    .updateTable('one_time_secrets')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Voids every outstanding secret of a person, or only those of some purposes. */
+export async function consumeSecretsOf(db: Db, username: string, now: number, purposes?: OneTimeSecretPurpose[]): Promise<void> {
+  let query = db
+    .updateTable('one_time_secrets')
+    .set({ consumed_at: now })
+    .where('username', '=', username)
+    .where('consumed_at', 'is', null);
+  if (purposes) query = query.where('purpose', 'in', purposes);
+  await query.execute();
+}
+
+export async function consecutiveFailures(db: Db, username: string): Promise<number> {
+  const row = await db.selectFrom('recovery_failures').select('consecutive').where('username', '=', username).executeTakeFirst();
+  return row?.consecutive ?? 0;
+}
+
+export async function recordRecoveryFailure(db: Db, username: string, now: number): Promise<void> {
+  await db
+    .insertInto('recovery_failures')
+    .values({ username, consecutive: 1, updated_at: now })
+    .onConflict((oc) =>
+      oc.column('username').doUpdateSet((eb) => ({ consecutive: eb('recovery_failures.consecutive', '+', 1), updated_at: now })),
+    )
+    .execute();
+}
+
+export async function clearRecoveryFailures(db: Db, username: string): Promise<void> {
+  await db.deleteFrom('recovery_failures').where('username', '=', username).execute();
+}

@@ -1,0 +1,93 @@
+import { Hono } from 'hono';
+import {
+  challengeRequestSchema,
+  changePasswordRequestSchema,
+  flowParamSchema,
+  forgotRequestSchema,
+  policyCheckRequestSchema,
+  resetLinkRequestSchema,
+  resetRequestSchema,
+  verifyRequestSchema,
+} from '../../../shared/password.js';
+import type { AppDeps, AppEnv } from '../../http/context.js';
+import { requestContext } from '../../http/request-context.js';
+import { clearSessionCookie, currentSession, requireAuth } from '../../http/session.js';
+import { validate } from '../../http/validate.js';
+import type { RateLimitRule } from '../../rate-limit/limiter.js';
+import { changePassword, resetPassword, unlockAccount } from './complete.js';
+import type { PasswordDeps } from './deps.js';
+import { challenge, loadFlow, startFlow, verify, viewFlow } from './flows.js';
+import { startFlowFromLink } from './links.js';
+import { checkPassword, effectiveRules } from './policy.js';
+
+export const POLICY_CHECK_IP_RULE: RateLimitRule = { name: 'policy-check:ip', limit: 120, windowMs: 60_000 };
+
+export function passwordDepsOf(deps: AppDeps): PasswordDeps {
+  return { ...deps, publicUrl: deps.config.publicUrl, companyName: deps.config.companyName };
+}
+
+/** Forgot password, unlock, change and the live policy check. */
+export function passwordRoutes(appDeps: AppDeps) {
+  const deps = passwordDepsOf(appDeps);
+  return new Hono<AppEnv>()
+    .use(async (c, next) => {
+      await next();
+      // Reset pages and answers must never leak a flow id through the Referer header.
+      c.header('Referrer-Policy', 'no-referrer');
+    })
+    .post('/forgot', validate('json', forgotRequestSchema), async (c) => {
+      const flowId = await startFlow(deps, c.req.valid('json').login, requestContext(c).ip);
+      return c.json({ flowId }, 202);
+    })
+    .post('/flows/from-link', validate('json', resetLinkRequestSchema), async (c) => {
+      const flowId = await startFlowFromLink(deps, c.req.valid('json').token, requestContext(c).ip);
+      return c.json({ flowId }, 201);
+    })
+    .get('/flows/:flowId', validate('param', flowParamSchema), async (c) => {
+      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      return c.json(await viewFlow(deps, flow), 200);
+    })
+    .post('/flows/:flowId/challenge', validate('param', flowParamSchema), validate('json', challengeRequestSchema), async (c) => {
+      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      const result = await challenge(deps, flow, c.req.valid('json').method);
+      return c.json(result, 202);
+    })
+    .post('/flows/:flowId/verify', validate('param', flowParamSchema), validate('json', verifyRequestSchema), async (c) => {
+      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      const verified = await verify(deps, flow, c.req.valid('json'), requestContext(c).ip);
+      return c.json(await viewFlow(deps, verified), 200);
+    })
+    .post('/flows/:flowId/reset', validate('param', flowParamSchema), validate('json', resetRequestSchema), async (c) => {
+      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      await resetPassword(deps, flow, c.req.valid('json').newPassword, requestContext(c).ip);
+      // Sessions were ended server-side; the browser's cookie, if any, goes too. No automatic sign-in.
+      clearSessionCookie(c, appDeps.config.secure);
+      return c.json({ done: true as const }, 200);
+    })
+    .post('/flows/:flowId/unlock', validate('param', flowParamSchema), async (c) => {
+      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      await unlockAccount(deps, flow, requestContext(c).ip);
+      return c.json({ done: true as const }, 200);
+    })
+    .post('/change', requireAuth(), validate('json', changePasswordRequestSchema), async (c) => {
+      const session = currentSession(c);
+      await changePassword(deps, session, c.req.valid('json'), requestContext(c).ip);
+      return c.json({ done: true as const }, 200);
+    })
+    .get('/policy', async (c) => c.json(effectiveRules(await deps.directory.passwordPolicy()), 200))
+    .post('/policy-check', validate('json', policyCheckRequestSchema), async (c) => {
+      await deps.rateLimiter.consume(POLICY_CHECK_IP_RULE, requestContext(c).ip ?? 'unknown');
+      const { password, flowId } = c.req.valid('json');
+      const session = c.get('session');
+      let user = session ? { username: session.username, displayName: session.profile.displayName } : null;
+      if (!user && flowId) {
+        const flow = await loadFlow(deps, flowId).catch(() => null);
+        user = flow?.user ?? null;
+      }
+      const rules = effectiveRules(await deps.directory.passwordPolicy());
+      return c.json(
+        checkPassword(password, { rules, username: user?.username, displayName: user?.displayName, companyName: deps.companyName }),
+        200,
+      );
+    });
+}

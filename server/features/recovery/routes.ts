@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { codeRequestSchema, passkeyParamSchema, passkeyRegistrationSchema, recoveryEmailRequestSchema } from '../../../shared/recovery.js';
+import type { AppDeps, AppEnv } from '../../http/context.js';
+import { HttpError, httpErrors } from '../../http/errors.js';
+import { currentSession, requireAuth } from '../../http/session.js';
+import { validate } from '../../http/validate.js';
+import { passwordDepsOf } from '../password/routes.js';
+import { passkeyRegistrationOptions, registerPasskey } from './passkeys.js';
+import { deletePasskey } from './repository.js';
+import { addRecoveryEmail, confirmRecoveryEmailCode, recoveryProfile, removeRecoveryEmail, removeTotp } from './service.js';
+import { beginTotpEnrolment, verifyTotpCode } from './totp.js';
+
+/** The signed-in person's recovery profile: recovery email, authenticator app, passkeys. */
+export function recoveryRoutes(appDeps: AppDeps) {
+  const deps = passwordDepsOf(appDeps);
+  const me = async (username: string) => {
+    const user = await deps.directory.findUser(username);
+    if (!user) throw httpErrors.unauthenticated();
+    return user;
+  };
+  return new Hono<AppEnv>()
+    .use(requireAuth())
+    .get('/', async (c) => c.json(await recoveryProfile(deps, await me(currentSession(c).username)), 200))
+    .post('/email', validate('json', recoveryEmailRequestSchema), async (c) => {
+      await addRecoveryEmail(deps, currentSession(c).username, c.req.valid('json').email);
+      return c.json({ sent: true }, 202);
+    })
+    .post('/email/confirm', validate('json', codeRequestSchema), async (c) => {
+      await confirmRecoveryEmailCode(deps, currentSession(c).username, c.req.valid('json').code);
+      return c.json(await recoveryProfile(deps, await me(currentSession(c).username)), 200);
+    })
+    .delete('/email', async (c) => {
+      await removeRecoveryEmail(deps, currentSession(c).username);
+      return c.body(null, 204);
+    })
+    .post('/totp', async (c) => c.json(await beginTotpEnrolment(deps, currentSession(c).username), 200))
+    .post('/totp/confirm', validate('json', codeRequestSchema), async (c) => {
+      const { username } = currentSession(c);
+      if (!(await verifyTotpCode(deps, username, c.req.valid('json').code, true))) {
+        throw new HttpError(400, 'verification_failed', 'That code is not right. Check the time on your phone and enter the newest code.');
+      }
+      await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' });
+      return c.json(await recoveryProfile(deps, await me(username)), 200);
+    })
+    .delete('/totp', async (c) => {
+      await removeTotp(deps, currentSession(c).username);
+      return c.body(null, 204);
+    })
+    .post('/passkeys/options', async (c) => {
+      const session = currentSession(c);
+      return c.json(await passkeyRegistrationOptions(deps, session.username, session.profile.displayName), 200);
+    })
+    .post('/passkeys', validate('json', passkeyRegistrationSchema), async (c) => {
+      const { username } = currentSession(c);
+      const { response, name } = c.req.valid('json');
+      if (!(await registerPasskey(deps, username, response, name))) {
+        throw new HttpError(400, 'verification_failed', 'This passkey could not be added. Try again.');
+      }
+      await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' });
+      return c.json(await recoveryProfile(deps, await me(username)), 201);
+    })
+    .delete('/passkeys/:id', validate('param', passkeyParamSchema), async (c) => {
+      const { username } = currentSession(c);
+      if (!(await deletePasskey(deps.db, username, c.req.valid('param').id))) throw httpErrors.notFound('That passkey');
+      await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
+      return c.body(null, 204);
+    });
+}

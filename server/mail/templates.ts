@@ -1,0 +1,86 @@
+import type { OutgoingMail } from './port.js';
+
+/**
+ * Security mail, in English and Simplified Chinese in one message: a locked-out person may read
+ * it on any device, and we do not know their language before they sign in. Plain text first;
+ * nothing here is secret except the code or link it carries.
+ */
+
+function bilingual(to: string, subject: [string, string], body: [string, string]): OutgoingMail {
+  return { to, subject: `${subject[0]} / ${subject[1]}`, text: `${body[0]}\n\n— — —\n\n${body[1]}\n` };
+}
+
+const NOT_YOU_EN = (helpUrl: string) =>
+  `Not you? Someone may know your password or have access to your mail. Reset your password now at ${helpUrl} and tell the IT help desk.`;
+const NOT_YOU_ZH = (helpUrl: string) =>
+  `不是您本人操作？可能有人知道您的密码或能访问您的邮箱。请立即在 ${helpUrl} 重置密码，并告知 IT 服务台。`;
+
+export function verificationCodeMail(to: string, code: string, minutes: number, company: string): OutgoingMail {
+  return bilingual(
+    to,
+    [`Your ${company} verification code: ${code}`, `您的验证码：${code}`],
+    [
+      `Your verification code for resetting or unlocking your ${company} account is:\n\n    ${code}\n\nIt works once, for ${minutes} minutes. Nobody from IT will ever ask you for it.\nIf you did not ask for it, ignore this mail: nothing has changed.`,
+      `您用于重置或解锁 ${company} 账户的验证码是：\n\n    ${code}\n\n该验证码仅可使用一次，${minutes} 分钟内有效。IT 人员绝不会向您索要。\n如果不是您本人申请，请忽略此邮件：您的账户没有任何变化。`,
+    ],
+  );
+}
+
+export function recoveryEmailConfirmationMail(to: string, code: string, minutes: number, company: string): OutgoingMail {
+  return bilingual(
+    to,
+    [`Confirm your recovery email: ${code}`, `确认您的恢复邮箱：${code}`],
+    [
+      `Enter this code in the ${company} IT portal to use this address for password resets:\n\n    ${code}\n\nIt works for ${minutes} minutes. If you did not add this address, ignore this mail.`,
+      `请在 ${company} IT 门户中输入以下验证码，以便将此地址用于密码重置：\n\n    ${code}\n\n${minutes} 分钟内有效。如果不是您添加的此地址，请忽略此邮件。`,
+    ],
+  );
+}
+
+export function resetLinkMail(to: string, link: string, minutes: number, company: string): OutgoingMail {
+  return bilingual(
+    to,
+    [`Reset your ${company} password`, `重置您的 ${company} 密码`],
+    [
+      `The IT help desk sent you a link to choose a new password:\n\n    ${link}\n\nIt works once, for ${minutes} minutes. If you did not ask the help desk for this, ignore this mail and tell them.`,
+      `IT 服务台向您发送了设置新密码的链接：\n\n    ${link}\n\n该链接仅可使用一次，${minutes} 分钟内有效。如果您没有联系服务台，请忽略此邮件并告知他们。`,
+    ],
+  );
+}
+
+export type AccountEvent = 'password_reset' | 'password_changed' | 'account_unlocked';
+
+const EVENT_TEXT: Record<AccountEvent, { subject: [string, string]; body: [string, string] }> = {
+  password_reset: {
+    subject: ['Your password was reset', '您的密码已被重置'],
+    body: [
+      'The password of your account {user} was reset through the IT portal at {when}. You have been signed out everywhere.',
+      '您的账户 {user} 的密码已于 {when} 通过 IT 门户重置。您已在所有设备上退出登录。',
+    ],
+  },
+  password_changed: {
+    subject: ['Your password was changed', '您的密码已更改'],
+    body: [
+      'The password of your account {user} was changed at {when}. Your other sessions have been signed out.',
+      '您的账户 {user} 的密码已于 {when} 更改。您的其他会话已退出登录。',
+    ],
+  },
+  account_unlocked: {
+    subject: ['Your account was unlocked', '您的账户已解锁'],
+    body: [
+      'Your account {user} was unlocked at {when}. Your password did not change.',
+      '您的账户 {user} 已于 {when} 解锁。您的密码没有改变。',
+    ],
+  },
+};
+
+/** "This happened to your account", with what to do if it was not you. */
+export function accountEventMail(to: string, event: AccountEvent, username: string, at: Date, helpUrl: string): OutgoingMail {
+  const text = EVENT_TEXT[event];
+  const when = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const fill = (s: string) => s.replace('{user}', username).replace('{when}', when);
+  return bilingual(to, text.subject, [
+    `${fill(text.body[0])}\n\n${NOT_YOU_EN(helpUrl)}`,
+    `${fill(text.body[1])}\n\n${NOT_YOU_ZH(helpUrl)}`,
+  ]);
+}

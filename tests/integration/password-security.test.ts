@@ -1,0 +1,241 @@
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
+import { availableDialects } from '../harness/db.js';
+import { resetFlow } from '../harness/reset-flow.js';
+import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
+
+/** Regression tests for the ways peers' reset tools were broken (SECURITY.md 1–8, 11, 17, 20). */
+describe.each(availableDialects())('password reset security on %s', (dialect) => {
+  let t: TestApp;
+  let smtp: SmtpCapture;
+  let flow: ReturnType<typeof resetFlow>;
+  beforeAll(async () => {
+    smtp = await startSmtpCapture();
+    t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url, TRUST_PROXY: '1' } });
+    flow = resetFlow(t, smtp);
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+  beforeEach(() => t.clock.advance(2 * 60 * 60_000));
+
+  const countRows = async (table: 'password_flows' | 'one_time_secrets' | 'audit_events') =>
+    Number(
+      (
+        await t.deps.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('answers "forgot" the same for an existing, missing, locked and disabled account', async () => {
+    for (let i = 0; i < 10; i++) await t.deps.directory.authenticate('mark', `wrong-${i}`);
+    await t.deps.db.updateTable('directory_users').set({ disabled: 1 }).where('username', '=', 'ruth').execute();
+    const answers = [];
+    for (const login of ['alice', 'no-such-person', 'mark', 'ruth', 'nobody@example.com']) {
+      const r = await flow.forgot(login);
+      answers.push({
+        status: r.status,
+        keys: Object.keys(r.body),
+        idShape: /^[A-Za-z0-9_-]{43}$/.test(r.body.flowId),
+        type: r.headers.get('content-type'),
+        cookie: r.headers.get('set-cookie'),
+        referrer: r.headers.get('referrer-policy'),
+      });
+    }
+    for (const answer of answers)
+      expect(answer).toEqual({
+        status: 202,
+        keys: ['flowId'],
+        idShape: true,
+        type: 'application/json',
+        cookie: null,
+        referrer: 'no-referrer',
+      });
+    // ... and the flows offer the same methods, so the next step tells nothing either.
+    const unknown = await flow.view(await flow.start('no-such-person-2'));
+    const known = await flow.view(await flow.start('bob'));
+    expect(unknown.body.methods).toEqual(known.body.methods);
+    await t.deps.db.updateTable('directory_users').set({ disabled: 0 }).where('username', '=', 'ruth').execute();
+  });
+
+  it('takes about as long for a missing account as for an existing one', async () => {
+    const time = async (login: string) => {
+      const started = performance.now();
+      await flow.forgot(login);
+      return performance.now() - started;
+    };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const existing: number[] = [];
+    const missing: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      t.clock.advance(16 * 60_000);
+      existing.push(await time('alice'));
+      missing.push(await time(`ghost-${i}`));
+    }
+    expect(Math.abs(median(existing) - median(missing))).toBeLessThan(25);
+  });
+
+  it('changes nothing on the account when a reset is asked for', async () => {
+    const session = await signInAs(t, 'bob');
+    await flow.start('bob');
+    expect((await t.request('GET', '/api/me', { cookie: session })).status).toBe(200);
+    expect(await t.deps.directory.authenticate('bob', 'portal-demo-2026')).toMatchObject({ ok: true });
+  });
+
+  it('refuses to set a password without a verification in the same flow', async () => {
+    const unverified = await flow.start('alice');
+    const attempt = await flow.reset(unverified, 'a perfectly good password 1');
+    expect(attempt.status).toBe(403);
+    expect(attempt.body.error.code).toBe('verification_required');
+    // A verification in one flow does not carry over to another.
+    await flow.verifiedByEmail('alice', 'alice@example.com');
+    expect((await flow.reset(unverified, 'a perfectly good password 1')).status).toBe(403);
+    expect(await t.deps.directory.authenticate('alice', 'portal-demo-2026')).toMatchObject({ ok: true });
+  });
+
+  it('lets exactly one of 50 parallel submissions use a verified flow', async () => {
+    const flowId = await flow.verifiedByEmail('bob', 'bob@example.com');
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => flow.reset(flowId, `parallel password number ${i}`)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 200).every((r) => r.status === 410)).toBe(true);
+    // Put bob back for the other tests.
+    const again = await flow.verifiedByEmail('bob', 'bob@example.com');
+    expect((await flow.reset(again, 'portal-demo-2026 restored')).status).toBe(200);
+  });
+
+  it('accepts one code once, even when 50 requests race with it', async () => {
+    const flowId = await flow.start('alice');
+    const code = await flow.emailCode(flowId, 'alice@example.com');
+    const results = await Promise.all(Array.from({ length: 50 }, () => flow.verify(flowId, { method: 'email', code })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('lets a code expire after 10 minutes, checked when it is used', async () => {
+    const flowId = await flow.start('alice');
+    const code = await flow.emailCode(flowId, 'alice@example.com');
+    t.clock.advance(10 * 60_000 + 1);
+    expect((await flow.verify(flowId, { method: 'email', code })).status).toBe(400);
+    t.clock.advance(21 * 60_000);
+    expect((await flow.view(flowId)).status).toBe(410); // and the flow itself after 30 minutes
+  });
+
+  it('builds links from PUBLIC_URL, never from Host or X-Forwarded-Host', async () => {
+    const hana = await signInAs(t, 'hana');
+    const before = smtp.to('alice@example.com').length;
+    const response = await t.request('POST', '/api/helpdesk/users/alice/reset-link', {
+      json: {},
+      cookie: hana,
+      headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', forwarded: 'host=evil.example' },
+    });
+    expect(response.status).toBe(202);
+    const mail = await smtp.waitFor('alice@example.com', before);
+    expect(mail.text).toContain('http://portal.test/reset#token=');
+    expect(mail.text).not.toContain('evil.example');
+  });
+
+  it.each([
+    ['/api/password/forgot', { login: ['alice'] }],
+    ['/api/password/forgot', { login: { $gt: '' } }],
+    ['/api/password/forgot', { login: null }],
+    ['/api/password/forgot', { login: 'alice', extra: 1 }],
+    ['/api/password/policy-check', { password: 12345678 }],
+    ['/api/password/flows/from-link', { token: ['x'] }],
+  ])('refuses non-string input to %s with a 400 and writes nothing', async (path, json) => {
+    const before = {
+      flows: await countRows('password_flows'),
+      secrets: await countRows('one_time_secrets'),
+      audit: await countRows('audit_events'),
+    };
+    const response = await t.request('POST', path, { json });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe('validation_failed');
+    expect({
+      flows: await countRows('password_flows'),
+      secrets: await countRows('one_time_secrets'),
+      audit: await countRows('audit_events'),
+    }).toEqual(before);
+  });
+
+  it.each([
+    ['a number code', { method: 'email', code: 12345678 }],
+    ['an object code', { method: 'email', code: { $ne: null } }],
+    ['an unknown method', { method: 'security_question', answer: 'blue' }],
+  ])('refuses %s at verify with a 400', async (_label, body) => {
+    const flowId = await flow.start('alice');
+    expect((await flow.verify(flowId, body)).status).toBe(400);
+  });
+
+  it.each([[null], [['a', 'b']], [{ toString: 'x' }], [''], [42]])(
+    'refuses %j as a new password and writes nothing',
+    async (newPassword) => {
+      const flowId = await flow.verifiedByEmail('alice', 'alice@example.com');
+      const response = await flow.reset(flowId, newPassword);
+      expect(response.status).toBe(400);
+      expect(await t.deps.directory.authenticate('alice', 'portal-demo-2026')).toMatchObject({ ok: true });
+    },
+  );
+
+  it('treats LDAP filter syntax in a login as a plain name', async () => {
+    for (const login of ['*', 'a*', '*)(uid=*', 'alice)(|(uid=*']) {
+      const flowId = await flow.start(login);
+      expect((await flow.view(flowId)).body.methods).toEqual(['email', 'helpdesk_code']);
+      await flow.challenge(flowId, 'email');
+    }
+    expect(smtp.messages.every((m) => !m.text.includes('undefined'))).toBe(true);
+  });
+
+  it('does not let anyone flood a mailbox: 3 codes per flow, 5 per person an hour', async () => {
+    const before = smtp.to('ruth@example.com').length;
+    const first = await flow.start('ruth');
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await flow.challenge(first, 'email')).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    const second = await flow.start('ruth');
+    const more = [];
+    for (let i = 0; i < 3; i++) more.push((await flow.challenge(second, 'email')).status);
+    expect(more).toEqual([202, 202, 429]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.to('ruth@example.com').length - before).toBe(5);
+  });
+
+  it('throttles "forgot" per login and per address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await flow.forgot('alice')).status);
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+  });
+
+  it('locks resets after 100 consecutive failed verifications; the help desk can clear it', async () => {
+    let failures = 0;
+    while (failures < 100) {
+      t.clock.advance(16 * 60_000);
+      const flowId = await flow.start('bob');
+      for (let i = 0; i < 10 && failures < 100; i++, failures++) {
+        expect((await flow.verify(flowId, { method: 'email', code: '00000000' })).status).toBe(400);
+      }
+    }
+    t.clock.advance(16 * 60_000);
+    const flowId = await flow.start('bob');
+    const code = await flow.emailCode(flowId, 'bob@example.com');
+    const locked = await flow.verify(flowId, { method: 'email', code });
+    expect(locked.status).toBe(423);
+    expect(locked.body.error.code).toBe('recovery_locked');
+
+    const hana = await signInAs(t, 'hana');
+    await t.request('POST', '/api/helpdesk/users/bob/unlock', { json: {}, cookie: hana });
+    expect((await flow.verify(flowId, { method: 'email', code })).status).toBe(200);
+  });
+
+  it('keeps codes, flow ids and passwords out of logs, audit rows and other responses', async () => {
+    const flowId = await flow.verifiedByEmail('alice', 'alice@example.com');
+    const rows = JSON.stringify(await t.deps.db.selectFrom('audit_events').selectAll().execute());
+    expect(rows).not.toContain(flowId);
+    const secrets = await t.deps.db.selectFrom('one_time_secrets').select('secret_hash').execute();
+    for (const s of secrets) expect(s.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    const flows = await t.deps.db.selectFrom('password_flows').select('id_hash').execute();
+    expect(flows.map((f) => f.id_hash)).not.toContain(flowId);
+  });
+});
