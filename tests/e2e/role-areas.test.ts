@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { startTestServer } from '../harness/server.js';
+import { gzippedSize, openSignIn, recordRequests, signIn } from './support/portal.js';
+
+/** The first-load budget for an employee's phone (sign-in page plus home), gzipped. */
+const FIRST_LOAD_JS_BUDGET = 80 * 1024;
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('role areas', () => {
+  test('mark, a manager, opens his team from the home page and sees alice and bob', async () => {
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'mark');
+
+    const areas = page.getByRole('region', { name: 'Your work areas' });
+    await areas.getByRole('link', { name: /My team/ }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('My team');
+    const team = page.getByRole('list');
+    await expect.poll(() => team.textContent()).toContain('Alice Anderson');
+    expect(await team.textContent()).toContain('Bob Brown');
+    expect(await page.getByRole('status').first().textContent()).toContain('2 direct reports');
+    // Managers are not help desk: no staff tile for him.
+    await page.goBack();
+    expect(await areas.getByRole('link', { name: /Help desk/ }).count()).toBe(0);
+    await context.close();
+  });
+
+  test('hana, at the help desk, finds alice on her phone and sees whether she is locked out', async () => {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'hana');
+
+    await page.getByRole('link', { name: /Help desk/ }).click();
+    const search = page.getByRole('searchbox', { name: 'Find a person' });
+    await search.fill('a');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => search.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator(`#${await search.getAttribute('aria-describedby')}`).textContent()).toBe('Type at least two characters.');
+
+    await search.fill('ali');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('ali');
+
+    await page.getByRole('link', { name: 'Alice Anderson' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Alice Anderson');
+    const account = page.getByRole('region', { name: 'Account' });
+    await expect.poll(() => account.textContent()).toMatch(/Sign-in lock\s*Not locked/);
+    expect(await account.textContent()).toMatch(/Account state\s*Enabled/);
+
+    // Back returns to the same results, not an empty search.
+    await page.getByRole('link', { name: 'Back to search' }).click();
+    await expect.poll(() => page.getByRole('link', { name: 'Alice Anderson' }).isVisible()).toBe(true);
+    expect(await page.getByRole('searchbox', { name: 'Find a person' }).inputValue()).toBe('ali');
+    await context.close();
+  });
+
+  test('ruth, in HR, sees the people she finds grouped by department', async () => {
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'ruth');
+
+    await page.getByRole('link', { name: /People/ }).click();
+    await page.getByRole('searchbox', { name: 'Find a person' }).fill('example.com');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const engineering = page.getByRole('region', { name: 'Engineering' });
+    await expect.poll(() => engineering.textContent()).toContain('Alice Anderson');
+    expect(await page.getByRole('region', { name: 'IT' }).textContent()).toContain('Hana Helpdesk');
+    await context.close();
+  });
+
+  test('adam, an admin, reads the recent audit log', async () => {
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'adam');
+
+    await page.getByRole('link', { name: /Audit log/ }).click();
+    const table = page.getByRole('table', { name: 'Recent audit events' });
+    await expect.poll(() => table.isVisible()).toBe(true);
+    // His own sign-in a moment ago is there.
+    await expect.poll(() => table.getByRole('row').filter({ hasText: 'adam' }).count()).toBeGreaterThan(0);
+    await context.close();
+  });
+
+  test('alice typing /admin gets a friendly not-allowed page, and her phone never downloads staff code', async () => {
+    const context = await phoneContext(browser);
+    const requests = recordRequests(context);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'alice');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain('Alice Anderson');
+
+    // Everything an employee's phone loads for sign-in and home stays within the budget.
+    const firstLoadJs = [...new Set(requests.filter((u) => u.endsWith('.js')).map((u) => new URL(u).pathname))];
+    const firstLoadBytes = firstLoadJs.reduce((sum, p) => sum + gzippedSize(p), 0);
+    expect(firstLoadBytes, `first-load JS: ${firstLoadJs.join(', ')}`).toBeLessThanOrEqual(FIRST_LOAD_JS_BUDGET);
+
+    for (const area of ['/admin', '/staff', '/hr', '/team']) {
+      await page.goto(new URL(area, server.url).href);
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Not allowed');
+      expect(new URL(page.url()).pathname).toBe(area); // the address she typed stays put
+      expect(await page.getByRole('link', { name: 'Back to home' }).isVisible()).toBe(true);
+    }
+
+    const roleCode = requests.filter((u) => /\/assets\/role-/.test(u));
+    expect(roleCode).toEqual([]);
+    expect(requests.filter((u) => /\/api\/(admin|team|directory)/.test(u))).toEqual([]);
+    await context.close();
+  });
+
+  test('an unknown address shows a not-found page, signed in or not', async () => {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await page.goto(new URL('/no/such/page', server.url).href);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
+    await context.close();
+  });
+});

@@ -1,0 +1,24 @@
+import type { RouteLocationNormalized, RouteLocationRaw, Router } from 'vue-router';
+import { hasAnyRole } from '../../../shared/roles';
+import { useSessionStore } from '../features/auth/store';
+
+/**
+ * Shows the not-allowed page at the URL that was asked for. Runs before lazy route components
+ * load, so a forbidden area's code is never downloaded.
+ */
+function notAllowed(to: RouteLocationNormalized): RouteLocationRaw {
+  return { name: 'not-allowed', params: { pathMatch: to.path.slice(1).split('/') }, query: to.query, hash: to.hash };
+}
+
+/** Sign-in first for everything not public, then the route's roles. */
+export function installGuards(router: Router): void {
+  router.beforeEach(async (to) => {
+    const session = useSessionStore();
+    await session.ensureResolved();
+    if (to.name === 'sign-in' && session.me) return { path: '/', replace: true };
+    if (to.meta.public) return true;
+    if (!session.me) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+    if (to.meta.roles && !hasAnyRole(session.me.roles, to.meta.roles)) return notAllowed(to);
+    return true;
+  });
+}

@@ -1,0 +1,38 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { adminRoutes } from '../features/admin/routes';
+import { authRoutes } from '../features/auth/routes';
+import { homeRoutes } from '../features/home/routes';
+import { hrRoutes } from '../features/hr/routes';
+import { staffRoutes } from '../features/staff/routes';
+import { teamRoutes } from '../features/team/routes';
+import { installGuards } from './guards';
+import NotAllowedView from './views/NotAllowedView.vue';
+import NotFoundView from './views/NotFoundView.vue';
+
+const RELOADED_KEY = 'portal.reloaded-for';
+
+const appRoutes: RouteRecordRaw[] = [
+  // Both catch-alls share a pattern: a typed URL always matches `not-found` (declared first);
+  // `not-allowed` is only reached by name, from the guard, keeping the URL the person asked for.
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: NotFoundView, meta: { public: true, title: 'notFound.title' } },
+  { path: '/:pathMatch(.*)*', name: 'not-allowed', component: NotAllowedView, meta: { title: 'notAllowed.title' } },
+];
+
+export function createPortalRouter() {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [...authRoutes, ...homeRoutes, ...teamRoutes, ...staffRoutes, ...hrRoutes, ...adminRoutes, ...appRoutes],
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  });
+  installGuards(router);
+  router.onError((error: unknown, to) => {
+    // A lazy area failed to load. Online, that means a new release replaced its file: load the
+    // page afresh (once). Offline, stay put: the offline banner already says why.
+    const message = error instanceof Error ? error.message : '';
+    const chunkFailed = /dynamically imported module|Importing a module script failed/i.test(message);
+    if (!chunkFailed || !navigator.onLine || sessionStorage.getItem(RELOADED_KEY) === to.fullPath) return;
+    sessionStorage.setItem(RELOADED_KEY, to.fullPath);
+    window.location.assign(to.fullPath);
+  });
+  return router;
+}

@@ -1,0 +1,11 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+// Lazy: only admins ever download this area.
+export const adminRoutes: RouteRecordRaw[] = [
+  {
+    path: '/admin',
+    name: 'admin',
+    component: () => import('./views/AuditLogView.vue'),
+    meta: { roles: ['admin'], title: 'admin.title', tile: 'admin.tile' },
+  },
+];
