@@ -5,8 +5,10 @@
  *    Hono route on the same machine, and the ratio between them (what our middleware costs).
  * 2. Gzipped JavaScript an employee's browser loads for the sign-in page and then the home page.
  * 3. Lighthouse (mobile, default throttling) scores of the sign-in page.
+ * 4. Password reset against slapd and the policy check (see password.ts).
  *
- * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1.
+ * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
+ * BENCH_RESETS (default 50).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +21,7 @@ import { Hono } from 'hono';
 import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
 import { startTestServer } from '../harness/server.js';
+import { benchPasswords } from './password.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -150,3 +153,4 @@ try {
 } finally {
   await server.close();
 }
+await benchPasswords();

@@ -19,6 +19,10 @@ function strengthChecker(): ZxcvbnFactory {
   zxcvbn ??= new ZxcvbnFactory({
     graphs: common.adjacencyGraphs,
     dictionary: { ...common.dictionary, ...english.dictionary },
+    // The l33t matcher tries every substitution combination, which made single checks take 100 ms
+    // and crafted input far longer (a known zxcvbn-ts issue, and a denial-of-service risk on a
+    // server). A few substitutions still catch "p@ssw0rd".
+    l33tMaxSubstitutions: 16,
   });
   return zxcvbn;
 }
@@ -69,10 +73,21 @@ export function checkPassword(password: string, context: PasswordContext): Polic
   if (username && passwordLength(username) >= 3 && lower.includes(username)) problems.push('contains_username');
   else if (nameParts(context.displayName).some((part) => lower.includes(part))) problems.push('contains_name');
   if (nameParts(context.companyName).some((part) => lower.includes(part))) problems.push('contains_company');
-  // zxcvbn's cost grows with length; past 256 characters the score is 4 anyway.
+  return {
+    ok: problems.length === 0,
+    problems,
+    score: problems.includes('common') ? 0 : strengthOf(password, context),
+    rules: context.rules,
+  };
+}
+
+/**
+ * zxcvbn's 0–4 score for the meter. Its cost grows with length, so only the first 64 characters
+ * are scored: a lower bound, and 64 characters of anything but repetition already score 4.
+ */
+function strengthOf(password: string, context: PasswordContext): PolicyVerdict['score'] {
   const inputs = [context.username, context.displayName, context.companyName].filter((v): v is string => Boolean(v));
-  const score = password.length > 256 ? 4 : strengthChecker().check(password, inputs).score;
-  return { ok: problems.length === 0, problems, score: problems.includes('common') ? 0 : score, rules: context.rules };
+  return strengthChecker().check([...password].slice(0, 64).join(''), inputs).score;
 }
 
 /** A directory refusal, as a problem the person can act on. */
