@@ -104,6 +104,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Groups run one after another: unit, then integration (services), then e2e (browsers).
+          sequence: { groupOrder: 0 },
           root: '.',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
@@ -112,6 +114,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           root: '.',
           include: ['tests/integration/**/*.test.ts', 'tests/directory/**/*.test.ts'],
           environment: 'node',
@@ -123,6 +126,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           root: '.',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
