@@ -29,6 +29,21 @@ describe('health, readiness and portal info', () => {
     expect(info.demoPassword).toBe('portal-demo-2026');
   });
 
+  it('seeds nothing and shows no demo sign-ins unless demo mode is asked for', async () => {
+    const production = await buildTestApp({ env: { PORTAL_DEMO: '0' } });
+    try {
+      const people = await production.deps.db.selectFrom('directory_users').select('username').execute();
+      expect(people).toEqual([]);
+      expect(await (await production.request('GET', '/api/info')).json()).toMatchObject({
+        demo: false,
+        demoAccounts: [],
+        demoPassword: null,
+      });
+    } finally {
+      await production.close();
+    }
+  });
+
   it('is not ready, and says which part, when the directory is unreachable', async () => {
     const down = await buildTestApp({
       env: { PORTAL_DEMO: '0' },
