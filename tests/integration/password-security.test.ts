@@ -97,6 +97,21 @@ describe.each(availableDialects())('password reset security on %s', (dialect) =>
     expect(await t.deps.directory.authenticate('alice', 'portal-demo-2026')).toMatchObject({ ok: true });
   });
 
+  it('blocks completing a verified flow when the account is disabled or recovery gets locked mid-flow', async () => {
+    const disabledMidFlow = await flow.verifiedByEmail('ruth', 'ruth@example.com');
+    await t.deps.db.updateTable('directory_users').set({ disabled: 1 }).where('username', '=', 'ruth').execute();
+    const refused = await flow.reset(disabledMidFlow, 'a perfectly good password 2');
+    expect(refused.status).toBe(423);
+    expect((await flow.unlock(disabledMidFlow)).status).toBe(423);
+    await t.deps.db.updateTable('directory_users').set({ disabled: 0 }).where('username', '=', 'ruth').execute();
+
+    const lockedMidFlow = await flow.verifiedByEmail('ruth', 'ruth@example.com');
+    await t.deps.db.insertInto('recovery_failures').values({ username: 'ruth', consecutive: 100, updated_at: t.clock.now() }).execute();
+    expect((await flow.reset(lockedMidFlow, 'a perfectly good password 2')).body.error.code).toBe('recovery_locked');
+    await t.deps.db.deleteFrom('recovery_failures').where('username', '=', 'ruth').execute();
+    expect(await t.deps.directory.authenticate('ruth', 'portal-demo-2026')).toMatchObject({ ok: true });
+  });
+
   it('lets exactly one of 50 parallel submissions use a verified flow', async () => {
     const flowId = await flow.verifiedByEmail('bob', 'bob@example.com');
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => flow.reset(flowId, `parallel password number ${i}`)));
