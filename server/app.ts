@@ -12,7 +12,8 @@ import { peopleRoutes } from './features/people/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
-import { HttpError } from './http/errors.js';
+import { DirectoryUnavailableError } from './directory/port.js';
+import { HttpError, httpErrors } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession } from './http/session.js';
 import { serveWebApp } from './http/static.js';
@@ -54,6 +55,11 @@ export function createApp(deps: AppDeps) {
   });
 
   app.onError((error, c) => {
+    if (error instanceof DirectoryUnavailableError) {
+      // One place turns a directory outage into a clear 503, whichever feature met it.
+      deps.logger.warn({ err: error.message, reqId: c.get('requestId'), path: c.req.path }, 'directory unavailable');
+      error = httpErrors.directoryUnavailable();
+    }
     if (error instanceof HttpError) {
       for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
       return c.json(error.toBody(), error.status);

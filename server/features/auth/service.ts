@@ -2,7 +2,7 @@ import type { Me } from '../../../shared/auth.js';
 import type { AuditTrail } from '../../audit/audit.js';
 import type { RoleGroups } from '../../directory/roles.js';
 import { rolesFromGroups } from '../../directory/roles.js';
-import { type Directory, DirectoryUnavailableError, type DirectoryUser } from '../../directory/port.js';
+import type { Directory, DirectoryUser } from '../../directory/port.js';
 import { httpErrors } from '../../http/errors.js';
 import type { RateLimiter, RateLimitRule } from '../../rate-limit/limiter.js';
 import type { SessionService } from '../../sessions/service.js';
@@ -67,10 +67,9 @@ export async function signIn(
   try {
     result = await directory.authenticate(input.username, input.password);
   } catch (error) {
-    // The person did nothing wrong: give the attempts back.
+    // The person did nothing wrong: give the attempts back (an outage becomes a 503 in the app's error handler).
     await rateLimiter.refund(LOGIN_IP_RULE, ipKey);
     await rateLimiter.refund(LOGIN_ACCOUNT_RULE, input.username);
-    if (error instanceof DirectoryUnavailableError) throw httpErrors.directoryUnavailable();
     throw error;
   }
 

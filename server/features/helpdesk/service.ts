@@ -1,5 +1,4 @@
-import { DirectoryUnavailableError } from '../../directory/port.js';
-import { HttpError, httpErrors } from '../../http/errors.js';
+import { HttpError } from '../../http/errors.js';
 import type { PasswordDeps } from '../password/deps.js';
 import { clearRecoveryFailures, consumeSecretsOf, insertSecret } from '../password/repository.js';
 import { newNumericCode, secretHash, TTL } from '../password/secrets.js';
@@ -17,12 +16,7 @@ async function existing(deps: PasswordDeps, username: string) {
 
 export async function unlockForCaller(deps: PasswordDeps, username: string, staff: string): Promise<void> {
   const user = await existing(deps, username);
-  try {
-    await deps.directory.unlock(user.username);
-  } catch (error) {
-    if (error instanceof DirectoryUnavailableError) throw httpErrors.directoryUnavailable();
-    throw error;
-  }
+  await deps.directory.unlock(user.username);
   // The help desk has checked who is calling: the person's failed-verification count starts over.
   await clearRecoveryFailures(deps.db, user.username);
   await deps.audit.record({ action: 'helpdesk.unlock', actor: staff, subject: user.username, result: 'success' });

@@ -1,5 +1,5 @@
 import type { PasswordProblem } from '../../../shared/password.js';
-import { DirectoryUnavailableError, type DirectoryUser, type PasswordWrite } from '../../directory/port.js';
+import type { DirectoryUser, PasswordWrite } from '../../directory/port.js';
 import { HttpError, httpErrors } from '../../http/errors.js';
 import { type AccountEvent, accountEventMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
@@ -39,13 +39,7 @@ async function assertAcceptable(deps: PasswordDeps, user: DirectoryUser, passwor
 
 /** Writes the password to the directory; a policy refusal becomes a plain-language 422. */
 async function writePassword(deps: PasswordDeps, username: string, password: string, how: PasswordWrite): Promise<void> {
-  let result;
-  try {
-    result = await deps.directory.setPassword(username, password, how);
-  } catch (error) {
-    if (error instanceof DirectoryUnavailableError) throw httpErrors.directoryUnavailable();
-    throw error;
-  }
+  const result = await deps.directory.setPassword(username, password, how);
   if (result.ok) return;
   if (result.reason === 'wrong_current_password') throw new HttpError(400, 'current_password_wrong', 'Your current password is not right.');
   throw passwordRejected([problemFromRefusal(result.reason)]);
@@ -84,6 +78,36 @@ async function assertCompletable(deps: PasswordDeps, flow: LoadedFlow): Promise<
 }
 
 /**
+ * Runs the directory work of a completed flow: claims the flow first (exactly one of many parallel
+ * callers gets it), and gives it back if the directory refuses or fails, so the person can try again.
+ */
+async function completeFlow(
+  deps: PasswordDeps,
+  flow: LoadedFlow,
+  action: string,
+  ip: string | null,
+  work: () => Promise<void>,
+): Promise<void> {
+  if (!(await claimFlow(deps.db, flow.idHash, deps.clock.now()))) {
+    throw new HttpError(410, 'flow_expired', 'This reset has expired or was already used. Start again.');
+  }
+  try {
+    await work();
+  } catch (error) {
+    await reopenFlow(deps.db, flow.idHash);
+    await deps.audit.record({
+      action,
+      actor: flow.user?.username ?? null,
+      result: 'failure',
+      ip,
+      details: { code: (error as HttpError).code ?? 'error' },
+    });
+    throw error;
+  }
+  await deps.audit.record({ action, actor: flow.user?.username ?? null, result: 'success', ip, details: { methods: flow.verified } });
+}
+
+/**
  * Completes a verified flow with a new password: written to the directory, the account unlocked,
  * every other session and secret revoked, every address told. Exactly one of many parallel
  * submissions wins the flow; a directory refusal gives the flow back for another try.
@@ -91,40 +115,18 @@ async function assertCompletable(deps: PasswordDeps, flow: LoadedFlow): Promise<
 export async function resetPassword(deps: PasswordDeps, flow: LoadedFlow, newPassword: string, ip: string | null): Promise<void> {
   const user = await assertCompletable(deps, flow);
   await assertAcceptable(deps, user, newPassword);
-  if (!(await claimFlow(deps.db, flow.idHash, deps.clock.now())))
-    throw new HttpError(410, 'flow_expired', 'This reset has expired or was already used. Start again.');
-  try {
+  await completeFlow(deps, flow, 'password.reset', ip, async () => {
     await writePassword(deps, user.username, newPassword, { kind: 'reset' });
     await deps.directory.unlock(user.username);
-  } catch (error) {
-    await reopenFlow(deps.db, flow.idHash);
-    await deps.audit.record({
-      action: 'password.reset',
-      actor: user.username,
-      result: 'failure',
-      ip,
-      details: { code: (error as HttpError).code ?? 'error' },
-    });
-    throw error;
-  }
+  });
   await revokeEverythingElse(deps, user.username);
-  await deps.audit.record({ action: 'password.reset', actor: user.username, result: 'success', ip, details: { methods: flow.verified } });
   await notify(deps, user, 'password_reset');
 }
 
 /** Completes a verified flow by unlocking the account; the password stays as it was. */
 export async function unlockAccount(deps: PasswordDeps, flow: LoadedFlow, ip: string | null): Promise<void> {
   const user = await assertCompletable(deps, flow);
-  if (!(await claimFlow(deps.db, flow.idHash, deps.clock.now())))
-    throw new HttpError(410, 'flow_expired', 'This reset has expired or was already used. Start again.');
-  try {
-    await deps.directory.unlock(user.username);
-  } catch (error) {
-    await reopenFlow(deps.db, flow.idHash);
-    if (error instanceof DirectoryUnavailableError) throw httpErrors.directoryUnavailable();
-    throw error;
-  }
-  await deps.audit.record({ action: 'account.unlock', actor: user.username, result: 'success', ip, details: { methods: flow.verified } });
+  await completeFlow(deps, flow, 'account.unlock', ip, () => deps.directory.unlock(user.username));
   await notify(deps, user, 'account_unlocked');
 }
 
