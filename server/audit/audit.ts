@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
-import { insertAuditEvent } from './repository.js';
+import type { AuditEventView } from '../../shared/people.js';
+import { insertAuditEvent, listRecentAuditEvents } from './repository.js';
 
 /** Names of audited actions, `area.verb`, so the log can be filtered by area. */
 export type AuditAction = 'auth.login' | 'auth.logout' | 'directory.lookup' | (string & {});
@@ -38,4 +39,22 @@ export class AuditTrail {
       details: entry.details ? JSON.stringify(entry.details) : null,
     });
   }
+}
+
+/** The newest audit events as admins see them (ISO times, no user agents or details). */
+export async function recentAuditEvents(
+  db: Kysely<Database>,
+  limit: number,
+  filter: { actor?: string; action?: string },
+): Promise<AuditEventView[]> {
+  const rows = await listRecentAuditEvents(db, limit, filter);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: new Date(Number(r.at)).toISOString(),
+    actor: r.actor,
+    subject: r.subject,
+    action: r.action,
+    result: r.result,
+    ip: r.ip,
+  }));
 }

@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
-import { auditQuerySchema, type AuditEventView } from '../../../shared/people.js';
+import { auditQuerySchema } from '../../../shared/people.js';
 import { resetPolicySchema } from '../../../shared/settings.js';
-import { getResetPolicy, saveResetPolicy } from '../settings/service.js';
-import { currentSession } from '../../http/session.js';
-import { listRecentAuditEvents } from '../../audit/repository.js';
+import { recentAuditEvents } from '../../audit/audit.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
-import { requireAuth } from '../../http/session.js';
+import { currentSession, requireAuth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
+import { getResetPolicy, saveResetPolicy } from '../settings/service.js';
 
 export function adminRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
@@ -21,16 +20,6 @@ export function adminRoutes(deps: AppDeps) {
     })
     .get('/audit', validate('query', auditQuerySchema), async (c) => {
       const { limit, actor, action } = c.req.valid('query');
-      const rows = await listRecentAuditEvents(deps.db, limit, { actor, action });
-      const events: AuditEventView[] = rows.map((r) => ({
-        id: Number(r.id),
-        at: new Date(Number(r.at)).toISOString(),
-        actor: r.actor,
-        subject: r.subject,
-        action: r.action,
-        result: r.result,
-        ip: r.ip,
-      }));
-      return c.json({ events }, 200);
+      return c.json({ events: await recentAuditEvents(deps.db, limit, { actor, action }) }, 200);
     });
 }

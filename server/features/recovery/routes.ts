@@ -6,8 +6,7 @@ import { currentSession, requireAuth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { passwordDepsOf } from '../password/routes.js';
 import { passkeyRegistrationOptions, registerPasskey } from './passkeys.js';
-import { deletePasskey } from './repository.js';
-import { addRecoveryEmail, confirmRecoveryEmailCode, recoveryProfile, removeRecoveryEmail, removeTotp } from './service.js';
+import { addRecoveryEmail, confirmRecoveryEmailCode, recoveryProfile, removePasskey, removeRecoveryEmail, removeTotp } from './service.js';
 import { beginTotpEnrolment, verifyTotpCode } from './totp.js';
 
 /** The signed-in person's recovery profile: recovery email, authenticator app, passkeys. */
@@ -60,9 +59,7 @@ export function recoveryRoutes(appDeps: AppDeps) {
       return c.json(await recoveryProfile(deps, await me(username)), 201);
     })
     .delete('/passkeys/:id', validate('param', passkeyParamSchema), async (c) => {
-      const { username } = currentSession(c);
-      if (!(await deletePasskey(deps.db, username, c.req.valid('param').id))) throw httpErrors.notFound('That passkey');
-      await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
+      await removePasskey(deps, currentSession(c).username, c.req.valid('param').id);
       return c.body(null, 204);
     });
 }

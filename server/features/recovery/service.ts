@@ -10,6 +10,7 @@ import { newNumericCode, secretHash, TTL } from '../password/secrets.js';
 import { getResetPolicy } from '../settings/service.js';
 import {
   confirmRecoveryEmail,
+  deletePasskey,
   deleteRecoveryEmail,
   deleteTotp,
   findRecoveryEmail,
@@ -93,4 +94,9 @@ export async function removeRecoveryEmail(deps: PasswordDeps, username: string):
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
   await deleteTotp(deps.db, username);
   await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' });
+}
+
+export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
+  if (!(await deletePasskey(deps.db, username, credentialId))) throw new HttpError(404, 'not_found', 'That passkey was not found.');
+  await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
 }
