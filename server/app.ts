@@ -17,6 +17,7 @@ import { HttpError, httpErrors } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession } from './http/session.js';
 import { serveWebApp } from './http/static.js';
+import { runInRequestScope } from './platform/request-scope.js';
 
 /** The JSON API: feature routers chained so `AppType` carries every route to the typed client. */
 function apiRoutes(deps: AppDeps) {
@@ -38,9 +39,10 @@ export function createApp(deps: AppDeps) {
   app.use(securityHeaders());
   app.use(requestId());
   app.use(async (c, next) => {
-    c.set('ip', clientIp(c, deps.config.trustProxyHops));
+    const ip = clientIp(c, deps.config.trustProxyHops);
+    c.set('ip', ip);
     const started = performance.now();
-    await next();
+    await runInRequestScope({ ip, userAgent: c.req.header('user-agent') ?? null }, next);
     // Path only: query strings may one day carry tokens, and those never reach a log line.
     deps.logger.info(
       {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
+import { currentRequestScope } from '../platform/request-scope.js';
 import type { AuditEventView } from '../../shared/people.js';
 import { insertAuditEvent, listRecentAuditEvents } from './repository.js';
 
@@ -27,15 +28,17 @@ export class AuditTrail {
     private readonly clock: Clock,
   ) {}
 
+  /** Appends an entry; where it came from defaults to the request being handled. */
   async record(entry: AuditEntry, db: Kysely<Database> = this.db): Promise<void> {
+    const scope = currentRequestScope();
     await insertAuditEvent(db, {
       at: this.clock.now(),
       actor: entry.actor,
       subject: entry.subject ?? null,
       action: entry.action,
       result: entry.result,
-      ip: entry.ip ?? null,
-      user_agent: entry.userAgent?.slice(0, 512) ?? null,
+      ip: entry.ip ?? scope?.ip ?? null,
+      user_agent: (entry.userAgent ?? scope?.userAgent)?.slice(0, 512) ?? null,
       details: entry.details ? JSON.stringify(entry.details) : null,
     });
   }

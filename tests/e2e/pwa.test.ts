@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
-import { openSignIn, signIn, waitForServiceWorkerControl } from './support/portal.js';
+import { openSignIn, signIn, signOut, waitForServiceWorkerControl } from './support/portal.js';
 import { startReleaseProxy, type ReleaseProxy } from './support/release-proxy.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -49,7 +49,9 @@ describe('installable, offline-capable app', () => {
     expect(href).toBeTruthy();
     const manifestResponse = await page.request.get(new URL(href!, page.url()).href);
     expect(manifestResponse.status()).toBe(200);
-    const manifest = (await manifestResponse.json()) as Record<string, unknown> & { icons: { src: string; sizes: string; type: string; purpose?: string }[] };
+    const manifest = (await manifestResponse.json()) as Record<string, unknown> & {
+      icons: { src: string; sizes: string; type: string; purpose?: string }[];
+    };
     expect(manifest).toMatchObject({
       name: 'Employee IT Portal',
       short_name: 'IT Portal',
@@ -139,7 +141,7 @@ describe('installable, offline-capable app', () => {
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Bob Brown');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOut(page);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
     await expect.poll(async () => (await cachedUrls(page)).filter((u) => u.endsWith('/api/me'))).toEqual([]);
 

@@ -84,13 +84,14 @@ describe('role areas', () => {
     await context.close();
   });
 
-  test('adam, an admin, reads the recent audit log', async () => {
+  test('adam, an admin, opens Administration and reads the recent audit log', async () => {
     const context = await desktopContext(browser);
     const page = await context.newPage();
     await openSignIn(page, server.url);
     await signIn(page, 'adam');
 
-    await page.getByRole('link', { name: /Audit log/ }).click();
+    await page.getByRole('link', { name: /Administration/ }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: 'Audit log' }).isVisible()).toBe(true);
     const table = page.getByRole('table', { name: 'Recent audit events' });
     await expect.poll(() => table.isVisible()).toBe(true);
     // His own sign-in a moment ago is there.

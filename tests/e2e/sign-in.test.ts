@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
-import { DEMO_PASSWORD, openSignIn, signIn } from './support/portal.js';
+import { DEMO_PASSWORD, heading, openSignIn, signIn, signOut } from './support/portal.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
@@ -36,7 +36,7 @@ describe('signing in and out', () => {
     // An employee holds no role areas, so no tiles for them.
     expect(await page.getByRole('region', { name: 'Your work areas' }).count()).toBe(0);
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOut(page);
     await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
     await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Sign in' }).isVisible()).toBe(true);
 
@@ -54,7 +54,9 @@ describe('signing in and out', () => {
     await signIn(page, 'alice', 'not-her-password');
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.textContent()).toContain('The username or password is incorrect.');
-    expect(await alert.textContent()).toContain('contact the help desk');
+    // …with the way out: reset or unlock without calling anyone.
+    expect(await alert.textContent()).toContain('You can reset it yourself.');
+    expect(await alert.getByRole('link', { name: 'Forgot your password or locked out?' }).getAttribute('href')).toBe('/forgot');
 
     // An unknown username reads exactly the same, so the page never tells which accounts exist.
     const wrongPasswordText = await alert.textContent();
@@ -90,6 +92,7 @@ describe('signing in and out', () => {
     expect(new URL(page.url()).searchParams.get('redirect')).toBe('/staff');
 
     const demo = page.getByRole('region', { name: 'Demo sign-ins' });
+    expect(await demo.textContent()).toContain(`Password for every demo person: ${DEMO_PASSWORD}`);
     await demo.getByRole('button', { name: /hana/ }).click();
     expect(await page.getByLabel('Username').inputValue()).toBe('hana');
     // Focus moves on to the password, the next thing to type.
@@ -157,6 +160,35 @@ describe('signing in and out', () => {
     await signIn(page, 'alice');
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('The company directory cannot be reached right now');
     expect(await page.getByRole('alert').textContent()).not.toContain('incorrect');
+    await context.close();
+  });
+
+  test('someone trying the demo reads their reset code in the demo mailbox and carries on where they were', async () => {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await page.getByRole('link', { name: 'Forgot your password or locked out?' }).click();
+    await page.getByLabel('Username or email').fill('adam');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /Email me a code/ }).click();
+    await expect.poll(() => heading(page)).toBe('Enter the code from your email');
+
+    await page.getByRole('link', { name: 'Demo: read the code in the demo mailbox' }).click();
+    await expect.poll(() => heading(page)).toBe('Demo mailbox');
+    const mail = page.getByRole('article').first();
+    await expect.poll(() => mail.textContent()).toContain('To adam@example.com');
+    const code = /^\s+(\d{8})\s*$/m.exec((await mail.locator('pre').textContent())!)?.[1];
+    expect(code).toBeTruthy();
+
+    await page.getByRole('link', { name: 'Back' }).click();
+    await expect.poll(() => heading(page)).toBe('Enter the code from your email');
+    await page.getByLabel('Code', { exact: true }).fill(code!);
+    await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await expect.poll(() => heading(page)).toBe('Choose a new password');
+
+    // The header's demo badge leads to the same mailbox.
+    await page.getByRole('banner').getByRole('link', { name: /Demo/ }).click();
+    await expect.poll(() => heading(page)).toBe('Demo mailbox');
     await context.close();
   });
 });

@@ -60,8 +60,9 @@ export function passwordRoutes(appDeps: AppDeps) {
     .post('/flows/:flowId/reset', validate('param', flowParamSchema), validate('json', resetRequestSchema), async (c) => {
       const flow = await loadFlow(deps, c.req.valid('param').flowId);
       await resetPassword(deps, flow, c.req.valid('json').newPassword, requestContext(c).ip);
-      // Sessions were ended server-side; the browser's cookie, if any, goes too. No automatic sign-in.
-      clearSessionCookie(c, appDeps.config.secure);
+      // The person's sessions were ended server-side; if this browser held one, its cookie goes too.
+      // Someone else signed in here (a colleague helping) stays signed in. No automatic sign-in.
+      if (c.get('session')?.username === flow.user?.username) clearSessionCookie(c, appDeps.config.secure);
       return c.json({ done: true as const }, 200);
     })
     .post('/flows/:flowId/unlock', validate('param', flowParamSchema), async (c) => {
@@ -78,12 +79,14 @@ export function passwordRoutes(appDeps: AppDeps) {
     .post('/policy-check', validate('json', policyCheckRequestSchema), async (c) => {
       await deps.rateLimiter.consume(POLICY_CHECK_IP_RULE, requestContext(c).ip ?? 'unknown');
       const { password, flowId } = c.req.valid('json');
+      // During a reset the password is the flow's person's, whoever may be signed in on this browser.
       const session = c.get('session');
-      let user = session ? { username: session.username, displayName: session.profile.displayName } : null;
-      if (!user && flowId) {
-        const flow = await loadFlow(deps, flowId).catch(() => null);
-        user = flow?.user ?? null;
-      }
+      const flow = flowId ? await loadFlow(deps, flowId).catch(() => null) : null;
+      const user = flowId
+        ? (flow?.user ?? null)
+        : session
+          ? { username: session.username, displayName: session.profile.displayName }
+          : null;
       const rules = effectiveRules(await deps.directory.passwordPolicy());
       return c.json(
         checkPassword(password, { rules, username: user?.username, displayName: user?.displayName, companyName: deps.companyName }),

@@ -47,3 +47,46 @@ export async function waitForServiceWorkerControl(page: Page): Promise<void> {
   if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) await page.reload();
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
 }
+
+/** A password the portal's rules accept for the demo people (long, not common, no names). */
+export const GOOD_PASSWORDS = ['violet kettle drums at noon', 'seven quiet herons by the pier', 'lemon tractor whistles softly'] as const;
+
+/** The page's main heading, once it says something. */
+export async function heading(page: Page): Promise<string> {
+  const h1 = page.getByRole('heading', { level: 1 });
+  await expect.poll(() => h1.textContent()).toBeTruthy();
+  return (await h1.textContent())!.trim();
+}
+
+/**
+ * Starts "Forgot your password or locked out?" the way a person does: from the sign-in page's
+ * link, type the username, pick what they need, continue. Returns on the "Confirm it is you" step.
+ */
+export async function startForgot(page: Page, baseUrl: string, login: string, need: 'reset' | 'unlock' = 'reset'): Promise<void> {
+  await openSignIn(page, baseUrl);
+  await page.getByRole('link', { name: 'Forgot your password or locked out?' }).click();
+  await expect.poll(() => heading(page)).toBe('Forgot your password or locked out?');
+  await page.getByLabel('Username or email').fill(login);
+  await page.getByRole('radio', { name: need === 'reset' ? /Reset my password/ : /Just unlock my account/ }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect.poll(() => heading(page)).toBe('Confirm it is you');
+}
+
+/** Types a code and presses Confirm. */
+export async function enterCode(page: Page, code: string): Promise<void> {
+  await page.getByLabel('Code', { exact: true }).fill(code);
+  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+}
+
+/** Types a new password and submits it. */
+export async function choosePassword(page: Page, password: string): Promise<void> {
+  await page.getByLabel('New password').fill(password);
+  await page.getByRole('button', { name: 'Change my password' }).click();
+}
+
+/** Signs out through the header's menu, as a person does. */
+export async function signOut(page: Page): Promise<void> {
+  const header = page.getByRole('banner');
+  await header.getByRole('button', { name: 'Menu' }).click();
+  await header.getByRole('button', { name: 'Sign out' }).click();
+}

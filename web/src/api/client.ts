@@ -17,11 +17,21 @@ function pathOf(input: RequestInfo | URL): string {
 }
 
 /**
- * Same-origin cookies only: the session cookie never goes anywhere else. hc sets
- * `Content-Type: application/json` for `{ json }` bodies, which the server's CSRF check requires.
+ * hc sets `Content-Type: application/json` for `{ json }` bodies, which the server's CSRF check
+ * requires of every state change. Calls without a body (`unlock`, `reset-link`, …) are sent as
+ * an empty JSON object, so they pass the same check.
  */
+function asJson(init: RequestInit | undefined): RequestInit | undefined {
+  const method = (init?.method ?? 'GET').toUpperCase();
+  if (!['POST', 'PUT', 'PATCH'].includes(method) || init?.body != null) return init;
+  const headers = new Headers(init?.headers);
+  if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+  return { ...init, headers, body: '{}' };
+}
+
+/** Same-origin cookies only: the session cookie never goes anywhere else. */
 async function portalFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const response = await fetch(input, { ...init, credentials: 'same-origin' });
+  const response = await fetch(input, { ...asJson(init), credentials: 'same-origin' });
   if (response.status === 401 && pathOf(input) !== SIGN_IN_PATH) onSessionLost();
   return response;
 }

@@ -1,8 +1,11 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { accountRoutes } from '../features/account/routes';
 import { adminRoutes } from '../features/admin/routes';
 import { authRoutes } from '../features/auth/routes';
+import { demoRoutes } from '../features/demo/routes';
 import { homeRoutes } from '../features/home/routes';
 import { hrRoutes } from '../features/hr/routes';
+import { passwordRoutes } from '../features/password/routes';
 import { staffRoutes } from '../features/staff/routes';
 import { teamRoutes } from '../features/team/routes';
 import { installGuards } from './guards';
@@ -21,7 +24,18 @@ const appRoutes: RouteRecordRaw[] = [
 export function createPortalRouter() {
   const router = createRouter({
     history: createWebHistory(),
-    routes: [...authRoutes, ...homeRoutes, ...teamRoutes, ...staffRoutes, ...hrRoutes, ...adminRoutes, ...appRoutes],
+    routes: [
+      ...authRoutes,
+      ...passwordRoutes,
+      ...homeRoutes,
+      ...accountRoutes,
+      ...teamRoutes,
+      ...staffRoutes,
+      ...hrRoutes,
+      ...adminRoutes,
+      ...demoRoutes,
+      ...appRoutes,
+    ],
     scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
   });
   installGuards(router);

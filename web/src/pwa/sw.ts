@@ -6,7 +6,7 @@
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { NetworkFirst } from 'workbox-strategies';
+import { NetworkFirst, NetworkOnly } from 'workbox-strategies';
 import { clientsClaim } from 'workbox-core';
 import { SESSION_CACHE } from './cache-names';
 
@@ -19,6 +19,12 @@ cleanupOutdatedCaches();
 // Deep links and reloads get the shell; the API must always answer for itself (a 404 there
 // must stay a 404, and a session check must never be answered with HTML).
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api(\/|$)/] }));
+
+// Resets, recovery and help-desk answers carry one-time codes, flow state and secrets: always
+// the network, never a cache, whatever broader /api caching is added later (the first matching
+// route wins, so these stay first). Only GETs could ever be cached; other methods pass through.
+const NEVER_CACHED = /^\/api\/(password|recovery|helpdesk|demo)(\/|$)/;
+registerRoute(({ url }) => url.origin === self.location.origin && NEVER_CACHED.test(url.pathname), new NetworkOnly());
 
 // Network first, so a fresh answer always wins; the short timeout keeps a flaky connection
 // from stalling the shell. Only 200 answers are kept (a 401 is never cached).

@@ -5,7 +5,7 @@ export const adminRoutes: RouteRecordRaw[] = [
   {
     path: '/admin',
     name: 'admin',
-    component: () => import('./views/AuditLogView.vue'),
+    component: () => import('./views/AdminView.vue'),
     meta: { roles: ['admin'], title: 'admin.title', tile: 'admin.tile' },
   },
 ];

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { startTestServer } from '../harness/server.js';
+import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
+import { choosePassword, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
+
+let smtp: SmtpCapture;
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  smtp = await startSmtpCapture();
+  [server, browser] = await Promise.all([startTestServer({ env: { SMTP_URL: smtp.url } }), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await smtp?.close();
+});
+
+async function signedIn(page: Page, username: string, name: string): Promise<void> {
+  await openSignIn(page, server.url);
+  await signIn(page, username);
+  await expect.poll(() => heading(page)).toBe(`Hello, ${name}`);
+}
+
+/** The help desk's page for one person, found through the search as staff do. */
+async function openPerson(page: Page, query: string, name: string): Promise<void> {
+  await page.goto(new URL(`/staff?q=${encodeURIComponent(query)}`, server.url).href);
+  await page.getByRole('link', { name }).click();
+  await expect.poll(() => heading(page)).toBe(name);
+  await expect.poll(() => page.getByRole('region', { name: 'Account' }).isVisible()).toBe(true);
+}
+
+/** Issues a verification code on the person's page and returns it as read off the screen. */
+async function issueCode(page: Page): Promise<string> {
+  const help = page.getByRole('region', { name: 'Help the caller' });
+  await help.getByRole('button', { name: 'Issue verification code' }).click();
+  const shown = help.locator('.issued-code__code');
+  await expect.poll(() => shown.isVisible()).toBe(true);
+  return (await shown.textContent())!.trim();
+}
+
+describe('the help desk helps a caller', () => {
+  test('hana reads alice a verification code, and alice resets her password with it on her phone', async () => {
+    const desk = await desktopContext(browser);
+    const hana = await desk.newPage();
+    await signedIn(hana, 'hana', 'Hana Helpdesk');
+    await openPerson(hana, 'alice', 'Alice Anderson');
+    // Not locked: nothing to unlock.
+    expect(await hana.getByRole('button', { name: 'Unlock' }).count()).toBe(0);
+    expect(await hana.getByRole('region', { name: 'Failed sign-ins' }).textContent()).toContain('No failed sign-ins in the last 24 hours.');
+
+    const code = await issueCode(hana);
+    expect(code).toMatch(/^\d{4} \d{4}$/); // grouped for reading out
+    const help = hana.getByRole('region', { name: 'Help the caller' });
+    expect(await help.textContent()).toContain('Read this code out only after you have verified who the caller is.');
+    expect(await help.textContent()).toMatch(/Expires in (10:00|9:[0-5]\d)/);
+    // Focus went to the instruction, so a screen reader starts there.
+    expect(await hana.evaluate(() => document.activeElement?.className)).toContain('issued-code__instruction');
+
+    const phone = await phoneContext(browser);
+    const alice = await phone.newPage();
+    await startForgot(alice, server.url, 'alice');
+    await alice.getByRole('button', { name: /Get a code from the help desk/ }).click();
+    await expect.poll(() => heading(alice)).toBe('Enter the code from the help desk');
+    expect(await alice.getByRole('main').textContent()).toContain('After checking who you are, they will read you an 8-digit code.');
+    await enterCode(alice, code);
+    await expect.poll(() => heading(alice)).toBe('Choose a new password');
+    await choosePassword(alice, GOOD_PASSWORDS[0]);
+    await expect.poll(() => heading(alice)).toBe('Password changed');
+    await alice.getByRole('link', { name: 'Go to sign-in' }).click();
+    await signIn(alice, 'alice', GOOD_PASSWORDS[0]);
+    await expect.poll(() => heading(alice)).toBe('Hello, Alice Anderson');
+    await phone.close();
+    await desk.close();
+  });
+
+  test('hana sends bob a reset link; he opens it from the mail and chooses a new password', async () => {
+    const desk = await desktopContext(browser);
+    const hana = await desk.newPage();
+    await signedIn(hana, 'hana', 'Hana Helpdesk');
+    await openPerson(hana, 'bob', 'Bob Brown');
+    const help = hana.getByRole('region', { name: 'Help the caller' });
+    await help.getByRole('button', { name: 'Send reset link' }).click();
+    // She is asked first, with focus on the answer.
+    expect(await help.getByRole('group').textContent()).toContain('Send a password reset link to the email addresses of Bob Brown?');
+    expect(await hana.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, send');
+    const before = smtp.to('bob@example.com').length;
+    await hana.keyboard.press('Enter');
+    await expect.poll(() => help.getByRole('status').textContent()).toContain('Reset link sent to one address.');
+
+    const mail = await smtp.waitFor('bob@example.com', before);
+    const link = /(http:\/\/localhost:\d+\/reset#token=[A-Za-z0-9_-]{43})/.exec(mail.text)?.[1];
+    expect(link, mail.text).toBeTruthy();
+
+    const phone = await phoneContext(browser);
+    const bob = await phone.newPage();
+    const exchange = bob.waitForResponse((r) => r.url().endsWith('/api/password/flows/from-link'));
+    await bob.goto(link!);
+    expect((await exchange).headers()['referrer-policy']).toBe('no-referrer');
+    await expect.poll(() => heading(bob)).toBe('Choose a new password');
+    // The token is gone from the address bar (and so from history and bookmarks).
+    expect(new URL(bob.url()).hash).toBe('');
+    await choosePassword(bob, GOOD_PASSWORDS[1]);
+    await expect.poll(() => heading(bob)).toBe('Password changed');
+
+    // The link works once: opened again from the mail (a new tab), it says so and offers a way on.
+    const again = await phone.newPage();
+    await again.goto(link!);
+    await expect.poll(() => heading(again)).toBe('Reset your password');
+    await expect.poll(() => again.getByRole('main').textContent()).toContain('This link has expired or was already used.');
+    await again.getByRole('link', { name: 'Start again' }).click();
+    await expect.poll(() => heading(again)).toBe('Forgot your password or locked out?');
+    await phone.close();
+    await desk.close();
+  });
+
+  test('ruth locks herself out; hana sees the failed sign-ins and unlocks her account', async () => {
+    // Ten wrong passwords lock an account: five while changing it, five at sign-in (each rate-limited at five).
+    const mine = await desktopContext(browser);
+    const ruth = await mine.newPage();
+    await signedIn(ruth, 'ruth', 'Ruth Rivera');
+    await ruth.goto(new URL('/account/security', server.url).href);
+    const card = ruth.getByRole('region', { name: 'Change password' });
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await card.getByLabel('Current password').fill(`wrong-${attempt}`);
+      await card.getByLabel('New password').fill(GOOD_PASSWORDS[2]);
+      await card.getByRole('button', { name: 'Change password' }).click();
+      await expect.poll(() => card.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+      await expect.poll(() => card.getByRole('button', { name: 'Changing…' }).count()).toBe(0);
+    }
+    await mine.clearCookies();
+    await openSignIn(ruth, server.url);
+    for (let attempt = 1; attempt <= 5; attempt++) await signIn(ruth, 'ruth', `still-wrong-${attempt}`);
+    await mine.close();
+
+    const desk = await desktopContext(browser);
+    const hana = await desk.newPage();
+    await signedIn(hana, 'hana', 'Hana Helpdesk');
+    await openPerson(hana, 'ruth', 'Ruth Rivera');
+    const account = hana.getByRole('region', { name: 'Account' });
+    expect(await account.textContent()).toMatch(/Sign-in lock\s*Locked since/);
+    const failures = hana.getByRole('table', { name: 'Failed sign-ins in the last 24 hours' });
+    expect(await failures.getByRole('row').count()).toBeGreaterThanOrEqual(6); // header + five wrong sign-ins
+    expect(await failures.textContent()).toContain('127.0.0.1');
+
+    await account.getByRole('button', { name: 'Unlock' }).click();
+    expect(await account.getByRole('group').textContent()).toContain('Unlock the account of Ruth Rivera?');
+    await account.getByRole('button', { name: 'Yes, unlock' }).click();
+    await expect.poll(() => account.getByRole('status').textContent()).toContain('The account is unlocked.');
+    await expect.poll(() => account.textContent()).toMatch(/Sign-in lock\s*Not locked/);
+    expect(await account.getByRole('button', { name: 'Unlock' }).count()).toBe(0);
+    await desk.close();
+  });
+
+  test('adam requires two ways to confirm; mark then needs the help desk as his second', async () => {
+    const admin = await desktopContext(browser);
+    const adam = await admin.newPage();
+    await signedIn(adam, 'adam', 'Adam Admin');
+    await adam.getByRole('link', { name: /Administration/ }).click();
+    const policy = adam.getByRole('region', { name: 'Password reset policy' });
+    const required = policy.getByLabel('Ways a person must confirm it is them');
+    await expect.poll(() => required.inputValue()).toBe('1');
+    await required.selectOption({ label: '2 different ways' });
+    expect(await policy.getByLabel(/Send reset codes to the work email/).isChecked()).toBe(true);
+    await policy.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => policy.getByRole('status').textContent()).toBe('Saved.');
+    // Recorded, as every privileged change is.
+    await adam.reload();
+    await expect.poll(() => adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('admin.reset_policy_changed');
+    await admin.close();
+
+    const phone = await phoneContext(browser);
+    const mark = await phone.newPage();
+    await startForgot(mark, server.url, 'mark');
+    expect(await mark.getByRole('main').textContent()).toContain('confirm it is you in 2 different ways');
+    const before = smtp.to('mark@example.com').length;
+    await mark.getByRole('button', { name: /Email me a code/ }).click();
+    await enterCode(mark, codeIn(await smtp.waitFor('mark@example.com', before)));
+
+    // One done, one to go: the page says so and offers only what is left.
+    await expect.poll(() => heading(mark)).toBe('Confirm it is you');
+    expect(await mark.getByRole('main').textContent()).toContain('1 of 2 done');
+    expect(await mark.getByRole('status').first().textContent()).toContain('Now confirm it in one more way.');
+    expect(await mark.getByRole('button', { name: /Email me a code/ }).count()).toBe(0);
+
+    const desk = await desktopContext(browser);
+    const hana = await desk.newPage();
+    await signedIn(hana, 'hana', 'Hana Helpdesk');
+    await openPerson(hana, 'mark', 'Mark Manager');
+    const code = await issueCode(hana);
+    await desk.close();
+
+    await mark.getByRole('button', { name: /Get a code from the help desk/ }).click();
+    await enterCode(mark, code);
+    await expect.poll(() => heading(mark)).toBe('Choose a new password');
+    await choosePassword(mark, GOOD_PASSWORDS[2]);
+    await expect.poll(() => heading(mark)).toBe('Password changed');
+    await phone.close();
+  });
+});
