@@ -244,6 +244,24 @@ describe.each(availableDialects())('password reset security on %s', (dialect) =>
     expect((await flow.verify(flowId, { method: 'email', code })).status).toBe(200);
   });
 
+  it('records who acted, for whom and from where for every help-desk action', async () => {
+    const hana = await signInAs(t, 'hana');
+    const from = { 'x-forwarded-for': '203.0.113.77' };
+    await t.request('POST', '/api/helpdesk/users/alice/verification-code', { json: {}, cookie: hana, headers: from });
+    await t.request('POST', '/api/helpdesk/users/alice/unlock', { json: {}, cookie: hana, headers: from });
+    const rows = await t.deps.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', 'in', ['helpdesk.code_issued', 'helpdesk.unlock'])
+      .where('subject', '=', 'alice')
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => ({ action: r.action, actor: r.actor, subject: r.subject, ip: r.ip, result: r.result }))).toEqual([
+      { action: 'helpdesk.code_issued', actor: 'hana', subject: 'alice', ip: '203.0.113.77', result: 'success' },
+      { action: 'helpdesk.unlock', actor: 'hana', subject: 'alice', ip: '203.0.113.77', result: 'success' },
+    ]);
+  });
+
   it('keeps codes, flow ids and passwords out of logs, audit rows and other responses', async () => {
     const flowId = await flow.verifiedByEmail('alice', 'alice@example.com');
     const rows = JSON.stringify(await t.deps.db.selectFrom('audit_events').selectAll().execute());
