@@ -77,19 +77,20 @@ export function createApp(deps: AppDeps) {
     );
   });
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: (c) => c.json({ error: { code: 'payload_too_large', message: 'The request is too large.' } }, 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: 64 * 1024,
+    onError: (c) => c.json({ error: { code: 'payload_too_large', message: 'The request is too large.' } }, 413),
+  });
+  // Only requests that carry a body: reading the body stream makes @hono/node-server build a full
+  // Request object, which would slow down every GET.
+  app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.use('/api/*', csrfProtection(deps.config.publicUrl.origin));
   app.use('/api/*', loadSession(deps.sessions, deps.config.secure));
   app.use('/api/*', async (c, next) => {
+    // API answers are personal: never stored by shared caches. Set before the handler (which may
+    // override it), so the response is built with it rather than rebuilt.
+    c.header('Cache-Control', 'no-store');
     await next();
-    // API answers are personal: never stored by shared caches.
-    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
 
   const routed = app.route('/api', apiRoutes(deps));

@@ -10,17 +10,14 @@
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
-import { Hono } from 'hono';
 import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
-import { startTestServer } from '../harness/server.js';
 import { benchPasswords } from './password.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -49,6 +46,18 @@ async function load(url: string, headers: Record<string, string> = {}): Promise<
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
 }
 
+/** Starts a server as its own process (the load generator must not share its event loop) and waits for it. */
+async function startProcess(script: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
+  const child = spawn(path.resolve('node_modules/.bin/tsx'), script, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await fetch(readyUrl).then((r) => r.ok, () => false)) return child;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error(`${script.join(' ')} did not start`);
+}
+
 async function benchApi(portalUrl: string): Promise<void> {
   const login = await fetch(`${portalUrl}/api/auth/login`, {
     method: 'POST',
@@ -57,22 +66,19 @@ async function benchApi(portalUrl: string): Promise<void> {
   });
   const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
 
-  const bare = new Hono().get('/bare', (c) => c.json({ status: 'ok' }));
   const barePort = await freePort();
-  const bareServer = serve({ fetch: bare.fetch, port: barePort, hostname: '127.0.0.1' });
+  const bare = await startProcess(['tests/bench/bare-server.ts'], { PORT: String(barePort) }, `http://127.0.0.1:${barePort}/bare`);
   try {
     const baseline = await load(`http://127.0.0.1:${barePort}/bare`);
     const me = await load(`${portalUrl.replace('localhost', '127.0.0.1')}/api/me`, { cookie });
-    console.log(`\nAPI (${SECONDS}s each, ${CONNECTIONS} connections, ${os.cpus().length} cores)`);
+    console.log(`\nAPI (${SECONDS}s each, ${CONNECTIONS} connections, servers in their own processes, ${os.cpus().length} cores)`);
     console.table({
       'bare Hono route': baseline,
-      'GET /api/me (session)': me,
+      'GET /api/me (session, request log on)': me,
     });
-    console.log(
-      `GET /api/me throughput is ${((me.rps / baseline.rps) * 100).toFixed(1)}% of a bare Hono route (ratio ${(me.rps / baseline.rps).toFixed(3)})`,
-    );
+    console.log(`GET /api/me throughput is ${((me.rps / baseline.rps) * 100).toFixed(1)}% of a bare Hono route (ratio ${(me.rps / baseline.rps).toFixed(3)})`);
   } finally {
-    bareServer.close();
+    bare.kill();
   }
 }
 
@@ -94,9 +100,9 @@ async function benchBundle(portalUrl: string): Promise<void> {
     });
     await page.goto(`${portalUrl}/sign-in`, { waitUntil: 'networkidle' });
     const signIn = new Map(scripts);
-    await page.getByLabel(/username/i).fill('alice');
-    await page.getByLabel(/password/i).fill('portal-demo-2026');
-    await page.getByRole('button', { name: /sign in/i }).click();
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password', { exact: true }).fill('portal-demo-2026');
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
     await page.waitForLoadState('networkidle');
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -145,12 +151,21 @@ function benchLighthouse(portalUrl: string): void {
   if (failing.length) console.log(`  audits below 1: ${failing.map(([id]) => id).join(', ')}`);
 }
 
-const server = await startTestServer();
+// The portal as `npm start` runs it (demo data, SQLite, built web app), in a fresh data directory.
+const port = await freePort();
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-bench-'));
+const portalUrl = `http://localhost:${port}`;
+const portal = await startProcess(
+  ['server/main.ts', 'serve'],
+  { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: portalUrl, PORTAL_DATA_DIR: dataDir, PORTAL_DEMO: '1', LOG_LEVEL: 'info' },
+  `http://127.0.0.1:${port}/api/health`,
+);
 try {
-  await benchApi(server.url);
-  await benchBundle(server.url);
-  if (!process.env.BENCH_SKIP_LIGHTHOUSE) benchLighthouse(server.url);
+  await benchApi(portalUrl);
+  await benchBundle(portalUrl);
+  if (!process.env.BENCH_SKIP_LIGHTHOUSE) benchLighthouse(portalUrl);
 } finally {
-  await server.close();
+  portal.kill('SIGTERM');
+  fs.rmSync(dataDir, { recursive: true, force: true });
 }
 await benchPasswords();

@@ -19,7 +19,6 @@ export function helpdeskRoutes(appDeps: AppDeps) {
       return c.json(await sendResetLink(deps, c.req.valid('param').username, currentSession(c).username), 202);
     })
     .post('/users/:username/verification-code', validate('param', usernameParamSchema), async (c) => {
-      c.header('Cache-Control', 'no-store');
       return c.json(await issueVerificationCode(deps, c.req.valid('param').username, currentSession(c).username), 201);
     });
 }
