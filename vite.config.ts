@@ -127,6 +127,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           sequence: { groupOrder: 2 },
+          // What a person waits for (a reset writes argon2id hashes, checks history, sends mail) can
+          // take more than vitest's 1 s default on a busy 2-core machine; a real failure still fails.
+          expect: { poll: { timeout: 10_000, interval: 100 } },
           root: '.',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
