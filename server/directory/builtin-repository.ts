@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, DirectoryUserRow, DirectoryUserUpdate, NewDirectoryUser } from '../db/schema.js';
 
 // The built-in directory's tables. Only this file touches them.
@@ -17,7 +17,10 @@ export function listDirectoryReports(db: Db, manager: string): Promise<{ usernam
   return db.selectFrom('directory_users').select('username').where('manager', '=', manager).orderBy('username').execute();
 }
 
-/** Substring search; the pattern's own wildcards are escaped so a query of "%" finds a literal percent sign. */
+/**
+ * Substring search; the pattern's own wildcards are escaped so a query of "%" finds a literal percent
+ * sign. The ESCAPE clause is spelled out: PostgreSQL defaults to backslash, SQLite has no default.
+ */
 export function searchDirectoryUsers(db: Db, query: string, limit: number): Promise<DirectoryUserRow[]> {
   const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
   return db
@@ -25,9 +28,9 @@ export function searchDirectoryUsers(db: Db, query: string, limit: number): Prom
     .selectAll()
     .where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['username']), 'like', eb.val(pattern)),
-        eb(eb.fn('lower', ['display_name']), 'like', eb.val(pattern)),
-        eb('email_lower', 'like', eb.val(pattern)),
+        sql<boolean>`lower(username) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(display_name) like ${pattern} escape '\\'`,
+        sql<boolean>`email_lower like ${pattern} escape '\\'`,
       ]),
     )
     .orderBy('display_name')

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
+import { addBuiltinPerson, uniqueName } from '../directory/fixtures.js';
 
 describe.each(availableDialects())('role areas on %s', (dialect) => {
   let t: TestApp;
@@ -32,10 +33,18 @@ describe.each(availableDialects())('role areas on %s', (dialect) => {
     expect((await get('/api/directory/users?query=ali', 'alice')).status).toBe(403);
   });
 
-  it('treats search wildcards literally', async () => {
-    const found = await get('/api/directory/users?query=%25%25', 'hana');
-    expect(found.status).toBe(200);
-    expect(found.body.users).toEqual([]);
+  it('treats search wildcards literally: "50%" finds the "50% team" and "a_b" finds only a literal underscore', async () => {
+    const percent = uniqueName('pct');
+    const underscore = uniqueName('und');
+    await addBuiltinPerson(t.deps.db, { username: percent, password: 'Throwaway-password-1', displayName: 'Quota 50% team' });
+    await addBuiltinPerson(t.deps.db, { username: underscore, password: 'Throwaway-password-1', displayName: 'Snake x_y case' });
+    await addBuiltinPerson(t.deps.db, { username: uniqueName('und'), password: 'Throwaway-password-1', displayName: 'Snake xzy case' });
+    const names = async (query: string) =>
+      (await get(`/api/directory/users?query=${encodeURIComponent(query)}`, 'hana')).body.users.map((p: { username: string }) => p.username);
+    expect(await names('50% t')).toEqual([percent]);
+    expect(await names('x_y')).toEqual([underscore]);
+    expect(await names('%%')).toEqual([]);
+    expect(await names('x\\y')).toEqual([]);
   });
 
   it('refuses a too-short or missing search with a field message', async () => {
