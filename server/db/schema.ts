@@ -143,6 +143,16 @@ export interface RecoveryFailureTable {
   updated_at: Millis;
 }
 
+/** A browser where a person signed in successfully; only a SHA-256 of the cookie's token is stored. */
+export interface TrustedDeviceTable {
+  token_hash: string;
+  /** Lower-cased, as sign-in attempts are compared. */
+  username: string;
+  created_at: Millis;
+  last_used_at: Millis;
+  expires_at: Millis;
+}
+
 export interface SettingTable {
   key: string;
   /** JSON document. */
@@ -165,6 +175,7 @@ export interface Database {
   one_time_secrets: OneTimeSecretTable;
   recovery_failures: RecoveryFailureTable;
   settings: SettingTable;
+  trusted_devices: TrustedDeviceTable;
 }
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;

@@ -18,7 +18,13 @@ export interface TestApp {
   request(
     method: string,
     path: string,
-    init?: { json?: unknown; headers?: Record<string, string>; cookie?: string | null },
+    init?: {
+      json?: unknown;
+      headers?: Record<string, string>;
+      cookie?: string | null;
+      /** The client address the app sees (as the TCP peer); in-process requests otherwise have none. */
+      ip?: string;
+    },
   ): Promise<Response>;
   close(): Promise<void>;
 }
@@ -48,7 +54,9 @@ export async function buildTestApp(
         headers['content-type'] ??= 'application/json';
         body = JSON.stringify(init.json);
       }
-      return Promise.resolve(app.request(url, { method, headers, body }));
+      // @hono/node-server's getConnInfo reads the peer from `env.incoming.socket`, as a real server sets it.
+      const env = init.ip ? { incoming: { socket: { remoteAddress: init.ip, remotePort: 40000, remoteFamily: init.ip.includes(':') ? 'IPv6' : 'IPv4' } } } : undefined;
+      return Promise.resolve(app.request(url, { method, headers, body }, env));
     },
     async close() {
       await closeDeps(deps);

@@ -1,18 +1,40 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { loginRequestSchema } from '../../../shared/auth.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
 import { clearSessionCookie, currentSession, readSessionCookie, writeSessionCookie } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
-import { signIn, signOut } from './service.js';
+import { cachedLockoutThreshold, signIn, signOut, TRUSTED_DEVICE_TTL_MS } from './service.js';
+
+/** The trusted-device cookie (see signIn): like the session cookie, `__Host-` and Secure over https. */
+function deviceCookieName(secure: boolean): string {
+  return secure ? '__Host-portal_device' : 'portal_device';
+}
+
+function writeDeviceCookie(c: Context, secure: boolean, token: string): void {
+  setCookie(c, deviceCookieName(secure), token, {
+    path: '/',
+    httpOnly: true,
+    secure,
+    sameSite: 'Lax',
+    maxAge: Math.floor(TRUSTED_DEVICE_TTL_MS / 1000),
+  });
+}
 
 export function authRoutes(deps: AppDeps) {
   const secure = deps.config.secure;
-  const serviceDeps = { ...deps, roleGroups: deps.config.roleGroups };
+  const serviceDeps = {
+    ...deps,
+    roleGroups: deps.config.roleGroups,
+    lockoutThreshold: cachedLockoutThreshold(deps.directory, deps.clock),
+  };
   return new Hono<AppEnv>()
     .post('/login', validate('json', loginRequestSchema), async (c) => {
-      const { sessionId, profile } = await signIn(serviceDeps, c.req.valid('json'), requestContext(c), readSessionCookie(c, secure));
+      const context = { ...requestContext(c), deviceToken: getCookie(c, deviceCookieName(secure)) };
+      const { sessionId, profile, newDeviceToken } = await signIn(serviceDeps, c.req.valid('json'), context, readSessionCookie(c, secure));
       writeSessionCookie(c, secure, sessionId, deps.sessions.maxAgeSeconds);
+      if (newDeviceToken) writeDeviceCookie(c, secure, newDeviceToken);
       return c.json({ user: profile }, 200);
     })
     .post('/logout', async (c) => {

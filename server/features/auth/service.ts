@@ -5,15 +5,30 @@ import { rolesFromGroups } from '../../directory/roles.js';
 import type { Directory, DirectoryUser } from '../../directory/port.js';
 import { httpErrors } from '../../http/errors.js';
 import type { RateLimiter, RateLimitRule } from '../../rate-limit/limiter.js';
+import type { Clock } from '../../platform/clock.js';
+import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { SessionService } from '../../sessions/service.js';
+import type { Database } from '../../db/schema.js';
+import type { Kysely } from 'kysely';
+import { findTrustedDevice, insertTrustedDevice, touchTrustedDevice } from './trusted-devices.js';
 
-/**
- * Failed sign-ins allowed per account in 15 minutes before the portal stops asking the directory.
- * Kept below the directory's own lockout threshold, so strangers cannot lock a colleague out through the portal.
+/*
+ * Sign-in throttling (OWASP "device cookies"). A browser where the person signed in before carries a
+ * trusted-device cookie; its attempts count per device. Every other attempt counts per (account,
+ * address) first, then against a per-account backstop that stays below the directory's own lockout
+ * threshold. So a stranger guessing elsewhere can neither lock the account in the directory nor stop
+ * the person from signing in on their own device.
  */
-export const LOGIN_ACCOUNT_RULE: RateLimitRule = { name: 'login:account', limit: 5, windowMs: 15 * 60_000 };
+/** Attempts per trusted device and account in 15 minutes. */
+export const LOGIN_DEVICE_RULE: RateLimitRule = { name: 'login:device', limit: 5, windowMs: 15 * 60_000 };
+/** Attempts per (account, address) from browsers the account has not signed in on. */
+export const LOGIN_ACCOUNT_ADDRESS_RULE: RateLimitRule = { name: 'login:account-address', limit: 5, windowMs: 15 * 60_000 };
+/** Per-account backstop for untrusted attempts from all addresses together (lowered below the directory's lockout threshold). */
+export const LOGIN_ACCOUNT_RULE: RateLimitRule = { name: 'login:account', limit: 30, windowMs: 15 * 60_000 };
 /** Sign-in attempts per address: generous, because a whole office may share one address. */
 export const LOGIN_IP_RULE: RateLimitRule = { name: 'login:ip', limit: 100, windowMs: 15 * 60_000 };
+/** How long a browser stays trusted after its last successful sign-in. */
+export const TRUSTED_DEVICE_TTL_MS = 180 * 24 * 3_600_000;
 
 export interface RequestContext {
   ip: string | null;
@@ -21,11 +36,40 @@ export interface RequestContext {
 }
 
 export interface AuthServiceDeps {
+  db: Kysely<Database>;
+  clock: Clock;
   directory: Directory;
   sessions: SessionService;
   rateLimiter: RateLimiter;
   audit: AuditTrail;
   roleGroups: RoleGroups;
+  /** The directory's lockout threshold (failed binds that lock an account), cached; null when it has none. */
+  lockoutThreshold: () => Promise<number | null>;
+}
+
+/** Reads the directory's lockout threshold at most every five minutes (it is an LDAP search). */
+export function cachedLockoutThreshold(directory: Directory, clock: Clock, ttlMs = 5 * 60_000): () => Promise<number | null> {
+  let cached: { value: number | null; at: number } | null = null;
+  return async () => {
+    const now = clock.now();
+    if (!cached || now - cached.at > ttlMs) cached = { value: (await directory.passwordPolicy()).lockoutThreshold, at: now };
+    return cached.value;
+  };
+}
+
+/** The buckets one sign-in attempt counts against. */
+async function signInBuckets(deps: AuthServiceDeps, username: string, ip: string, deviceHash: string | null) {
+  const account = username.toLowerCase();
+  const trusted = deviceHash ? (await findTrustedDevice(deps.db, deviceHash, deps.clock.now()))?.username === account : false;
+  const buckets: Array<{ rule: RateLimitRule; subject: string }> = [{ rule: LOGIN_IP_RULE, subject: ip }];
+  if (trusted) {
+    buckets.push({ rule: LOGIN_DEVICE_RULE, subject: `${account}|${deviceHash}` });
+  } else {
+    const threshold = await deps.lockoutThreshold();
+    const backstop = threshold ? Math.max(1, Math.min(LOGIN_ACCOUNT_RULE.limit, threshold - 1)) : LOGIN_ACCOUNT_RULE.limit;
+    buckets.push({ rule: LOGIN_ACCOUNT_ADDRESS_RULE, subject: `${account}|${ip}` }, { rule: { ...LOGIN_ACCOUNT_RULE, limit: backstop }, subject: account });
+  }
+  return { trusted, buckets };
 }
 
 export function profileOf(user: DirectoryUser, roleGroups: RoleGroups, managerName: string | null = null): Me {
@@ -43,23 +87,29 @@ export function profileOf(user: DirectoryUser, roleGroups: RoleGroups, managerNa
 
 /**
  * Signs a person in against the directory. Every kind of failure (unknown user, wrong password,
- * locked, disabled) gives the same answer; attempts are counted per account and per address.
- * Returns the new session id (a fresh one every time: sessions rotate at sign-in).
+ * locked, disabled) gives the same answer; attempts are counted per trusted device, or per account
+ * and address with a per-account backstop (see the rules above), and per address.
+ * Returns the new session id (a fresh one every time: sessions rotate at sign-in) and, when this
+ * browser was not yet trusted for the person, a new trusted-device token for its cookie.
  */
 export async function signIn(
   deps: AuthServiceDeps,
   input: { username: string; password: string },
-  context: RequestContext,
+  context: RequestContext & { deviceToken?: string | undefined },
   previousSessionId: string | undefined,
-): Promise<{ sessionId: string; profile: Me }> {
+): Promise<{ sessionId: string; profile: Me; newDeviceToken: string | null }> {
   const { directory, sessions, rateLimiter, audit } = deps;
   const attempt = { action: 'auth.login', ip: context.ip, userAgent: context.userAgent } as const;
-  const ipKey = context.ip ?? 'unknown';
+  const deviceHash = context.deviceToken && /^[A-Za-z0-9_-]{43}$/.test(context.deviceToken) ? sha256Hex(context.deviceToken) : null;
+  const { trusted, buckets } = await signInBuckets(deps, input.username, context.ip ?? 'unknown', deviceHash);
+  const counted: typeof buckets = [];
   try {
-    await rateLimiter.consume(LOGIN_IP_RULE, ipKey);
-    await rateLimiter.consume(LOGIN_ACCOUNT_RULE, input.username);
+    for (const bucket of buckets) {
+      await rateLimiter.consume(bucket.rule, bucket.subject);
+      counted.push(bucket);
+    }
   } catch (error) {
-    await audit.record({ ...attempt, actor: null, subject: input.username, result: 'denied', details: { reason: 'rate_limited' } });
+    await audit.record({ ...attempt, actor: null, subject: input.username, result: 'denied', details: { reason: 'rate_limited', trusted } });
     throw error;
   }
 
@@ -68,25 +118,36 @@ export async function signIn(
     result = await directory.authenticate(input.username, input.password);
   } catch (error) {
     // The person did nothing wrong: give the attempts back (an outage becomes a 503 in the app's error handler).
-    await rateLimiter.refund(LOGIN_IP_RULE, ipKey);
-    await rateLimiter.refund(LOGIN_ACCOUNT_RULE, input.username);
+    for (const bucket of counted) await rateLimiter.refund(bucket.rule, bucket.subject);
     throw error;
   }
 
   if (!result.ok) {
-    await audit.record({ ...attempt, actor: null, subject: input.username, result: 'failure', details: { reason: result.reason } });
+    await audit.record({ ...attempt, actor: null, subject: input.username, result: 'failure', details: { reason: result.reason, trusted } });
     throw httpErrors.invalidCredentials();
   }
 
-  await rateLimiter.refund(LOGIN_IP_RULE, ipKey);
-  await rateLimiter.reset(LOGIN_ACCOUNT_RULE, input.username);
+  // Success: this attempt does not count; the person's own buckets start over. The per-account
+  // backstop is only refunded, so a stranger's failures still count there.
+  for (const bucket of counted) {
+    if (bucket.rule.name === LOGIN_ACCOUNT_RULE.name || bucket.rule.name === LOGIN_IP_RULE.name) await rateLimiter.refund(bucket.rule, bucket.subject);
+    else await rateLimiter.reset(bucket.rule, bucket.subject);
+  }
   if (previousSessionId) await sessions.end(previousSessionId);
   // The manager's name is looked up once here, so the home screen needs no directory call.
   const manager = result.user.manager ? await directory.findUser(result.user.manager).catch(() => null) : null;
   const profile = profileOf(result.user, deps.roleGroups, manager?.displayName ?? null);
   const sessionId = await sessions.start(profile, context);
+  const now = deps.clock.now();
+  let newDeviceToken: string | null = null;
+  if (trusted && deviceHash && profile.username.toLowerCase() === input.username.toLowerCase()) {
+    await touchTrustedDevice(deps.db, deviceHash, now, TRUSTED_DEVICE_TTL_MS);
+  } else {
+    newDeviceToken = randomToken(32);
+    await insertTrustedDevice(deps.db, { tokenHash: sha256Hex(newDeviceToken), username: profile.username.toLowerCase(), now, ttlMs: TRUSTED_DEVICE_TTL_MS });
+  }
   await audit.record({ ...attempt, actor: profile.username, result: 'success' });
-  return { sessionId, profile };
+  return { sessionId, profile, newDeviceToken };
 }
 
 export async function signOut(
