@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { loginRequestSchema } from '../../../shared/auth.js';
+import { loginRequestSchema, type LoginAnswer, type MeAnswer } from '../../../shared/auth.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
 import { clearSessionCookie, currentSession, readSessionCookie, writeSessionCookie } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
-import { signIn, signOut } from './service.js';
+import { sha256Hex } from '../../platform/secrets.js';
+import { sessionInfoOf, signIn, signOut } from './service.js';
 
 export function authRoutes(deps: AppDeps) {
   const secure = deps.config.secure;
@@ -13,7 +14,9 @@ export function authRoutes(deps: AppDeps) {
     .post('/login', validate('json', loginRequestSchema), async (c) => {
       const { sessionId, profile } = await signIn(serviceDeps, c.req.valid('json'), requestContext(c), readSessionCookie(c, secure));
       writeSessionCookie(c, secure, sessionId, deps.sessions.maxAgeSeconds);
-      return c.json({ user: profile }, 200);
+      const now = deps.clock.now();
+      const session = sessionInfoOf({ idHash: sha256Hex(sessionId), createdAt: now }, deps.config.session, now);
+      return c.json({ user: profile, session } satisfies LoginAnswer, 200);
     })
     .post('/logout', async (c) => {
       const session = c.get('session');
@@ -24,6 +27,10 @@ export function authRoutes(deps: AppDeps) {
     });
 }
 
-export function meRoutes() {
-  return new Hono<AppEnv>().get('/me', (c) => c.json(currentSession(c).profile, 200));
+export function meRoutes(deps: Pick<AppDeps, 'clock' | 'config'>) {
+  return new Hono<AppEnv>().get('/me', (c) => {
+    const current = currentSession(c);
+    const answer: MeAnswer = { ...current.profile, session: sessionInfoOf(current, deps.config.session, deps.clock.now()) };
+    return c.json(answer, 200);
+  });
 }
