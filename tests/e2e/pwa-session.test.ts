@@ -110,6 +110,25 @@ describe('offline copies are bound to the session', () => {
     await context.close();
   });
 
+  test('offline, the page shows a copy only for the session it knows is its own', async () => {
+    const context = await phoneContext(browser, { serviceWorkers: true });
+    const page = await context.newPage();
+    await signInAndKeepOffline(page, 'alice', 'Alice Anderson');
+    const known = await page.evaluate(() => localStorage.getItem('portal.signed-in'));
+    expect(known).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+
+    await context.setOffline(true);
+    // What an earlier version left behind ("someone signed in", no session named): no copy is trusted.
+    await page.evaluate(() => localStorage.setItem('portal.signed-in', '1'));
+    await expectNobodyShownOffline(page, ['Alice Anderson', 'alice@example.com']);
+
+    // Back to the session the copy belongs to: it shows again.
+    await page.evaluate((tag) => localStorage.setItem('portal.signed-in', tag!), known);
+    await page.goto(new URL('/', server.url).href);
+    await expect.poll(() => heading(page)).toBe('Hello, Alice Anderson');
+    await context.close();
+  });
+
   test(
     'a session that ended unseen (idle limit passed) shows nobody offline',
     async () => {
