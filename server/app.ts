@@ -24,7 +24,7 @@ function apiRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .route('/', healthRoutes(deps))
     .route('/auth', authRoutes(deps))
-    .route('/', meRoutes())
+    .route('/', meRoutes(deps))
     .route('/', peopleRoutes(deps))
     .route('/password', passwordRoutes(deps))
     .route('/recovery', recoveryRoutes(deps))

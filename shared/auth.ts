@@ -40,3 +40,25 @@ export const portalInfoSchema = z.object({
   version: z.string(),
 });
 export type PortalInfo = z.infer<typeof portalInfoSchema>;
+
+/**
+ * A non-secret name for the current session, with how long it can live without another request.
+ * The session cookie is HttpOnly, so this is how the page and the service worker keep offline
+ * copies of personal answers apart per session, and drop them once it has surely ended. The tag
+ * is a one-way derivation: neither the session id nor its stored hash can be recovered from it.
+ */
+export const sessionInfoSchema = z.object({
+  tag: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  /** Milliseconds from this answer until the session ends at the latest, unless used again. */
+  liveForMs: z.number().int().nonnegative(),
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+/** GET /api/me: the signed-in person and the session that asked. */
+export type MeAnswer = Me & { session: SessionInfo };
+
+/** POST /api/auth/login. */
+export interface LoginAnswer {
+  user: Me;
+  session: SessionInfo;
+}

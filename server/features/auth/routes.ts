@@ -1,11 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { loginRequestSchema } from '../../../shared/auth.js';
+import { loginRequestSchema, type LoginAnswer, type MeAnswer } from '../../../shared/auth.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
 import { clearSessionCookie, currentSession, readSessionCookie, writeSessionCookie } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
-import { cachedLockoutThreshold, signIn, signOut, TRUSTED_DEVICE_TTL_MS } from './service.js';
+import { sha256Hex } from '../../platform/secrets.js';
+import { cachedLockoutThreshold, sessionInfoOf, signIn, signOut, TRUSTED_DEVICE_TTL_MS } from './service.js';
 
 /** The trusted-device cookie (see signIn): like the session cookie, `__Host-` and Secure over https. */
 function deviceCookieName(secure: boolean): string {
@@ -35,7 +36,9 @@ export function authRoutes(deps: AppDeps) {
       const { sessionId, profile, newDeviceToken } = await signIn(serviceDeps, c.req.valid('json'), context, readSessionCookie(c, secure));
       writeSessionCookie(c, secure, sessionId, deps.sessions.maxAgeSeconds);
       if (newDeviceToken) writeDeviceCookie(c, secure, newDeviceToken);
-      return c.json({ user: profile }, 200);
+      const now = deps.clock.now();
+      const session = sessionInfoOf({ idHash: sha256Hex(sessionId), createdAt: now }, deps.config.session, now);
+      return c.json({ user: profile, session } satisfies LoginAnswer, 200);
     })
     .post('/logout', async (c) => {
       const session = c.get('session');
@@ -46,6 +49,10 @@ export function authRoutes(deps: AppDeps) {
     });
 }
 
-export function meRoutes() {
-  return new Hono<AppEnv>().get('/me', (c) => c.json(currentSession(c).profile, 200));
+export function meRoutes(deps: Pick<AppDeps, 'clock' | 'config'>) {
+  return new Hono<AppEnv>().get('/me', (c) => {
+    const current = currentSession(c);
+    const answer: MeAnswer = { ...current.profile, session: sessionInfoOf(current, deps.config.session, deps.clock.now()) };
+    return c.json(answer, 200);
+  });
 }

@@ -1,4 +1,4 @@
-import type { Me } from '../../../shared/auth.js';
+import type { Me, SessionInfo } from '../../../shared/auth.js';
 import type { AuditTrail } from '../../audit/audit.js';
 import type { RoleGroups } from '../../directory/roles.js';
 import { rolesFromGroups } from '../../directory/roles.js';
@@ -148,6 +148,29 @@ export async function signIn(
   }
   await audit.record({ ...attempt, actor: profile.username, result: 'success' });
   return { sessionId, profile, newDeviceToken };
+}
+
+/**
+ * The non-secret tag of a session, for the browser to name its offline copies of personal answers
+ * (the cookie is HttpOnly, so page and service worker cannot tell sessions apart otherwise). A
+ * labelled one-way hash of the stored id hash: it gives away neither the id nor the stored hash.
+ */
+export function sessionTagOf(idHash: string): string {
+  return sha256Hex(`portal.session-tag.v1:${idHash}`).slice(0, 32);
+}
+
+/**
+ * What the browser may know about its session: the tag, and the longest it can still live without
+ * another request (the idle limit, capped by the absolute one). Past that, an offline copy belongs
+ * to a session that has surely ended, even if the browser never saw the 401.
+ */
+export function sessionInfoOf(
+  session: { idHash: string; createdAt: number },
+  limits: { idleMs: number; absoluteMs: number },
+  now: number,
+): SessionInfo {
+  const endsAt = Math.min(session.createdAt + limits.absoluteMs, now + limits.idleMs);
+  return { tag: sessionTagOf(session.idHash), liveForMs: Math.max(0, endsAt - now) };
 }
 
 export async function signOut(

@@ -3,34 +3,43 @@ import { computed, ref } from 'vue';
 import type { LoginRequest, Me } from '../../../../shared/auth';
 import { api } from '../../api/client';
 import { ApiError, okEmpty, okJson } from '../../api/errors';
-import { SESSION_CACHE } from '../../pwa/cache-names';
+import { OFFLINE_COPY_HEADER, personalCachesToDrop } from '../../pwa/session-cache';
 
 /**
- * Whether this browser signed in before. Without it we skip `GET /api/me` for first-time
- * visitors: no pointless 401 on the sign-in page. It holds no personal data.
+ * The tag of the session this browser last knew to be live (see SessionInfo in shared/auth.ts):
+ * not a secret, and no personal data. Absent: nobody is signed in here, so first-time visitors
+ * skip `GET /api/me` (no pointless 401 on the sign-in page). Earlier versions stored '1'
+ * (signed in, tag not known yet): the server is asked, and no offline copy is trusted until it answers.
  */
-const SIGNED_IN_KEY = 'portal.signed-in';
+const SESSION_KEY = 'portal.signed-in';
 
-function rememberSignIn(on: boolean): void {
+function rememberSession(tag: string | null): void {
   try {
-    if (on) localStorage.setItem(SIGNED_IN_KEY, '1');
-    else localStorage.removeItem(SIGNED_IN_KEY);
+    if (tag !== null) localStorage.setItem(SESSION_KEY, tag);
+    else localStorage.removeItem(SESSION_KEY);
   } catch {
     // Storage can be off (private mode); we then just ask the server every time.
   }
 }
 
-function signedInBefore(): boolean {
+/** The known session's tag, '' when someone may be signed in but we cannot tell which session, null when nobody is. */
+function knownSession(): string | null {
   try {
-    return localStorage.getItem(SIGNED_IN_KEY) === '1';
+    return localStorage.getItem(SESSION_KEY);
   } catch {
-    return true;
+    return '';
   }
 }
 
-/** Drops the profile the service worker kept for offline use, so nobody else sees it later. */
-async function forgetOfflineProfile(): Promise<void> {
-  if ('caches' in window) await caches.delete(SESSION_CACHE).catch(() => false);
+/**
+ * Drops the offline copies of personal answers of every session but `keep` (all when null), so
+ * nobody who uses this browser later sees them. The service worker does the same when it sees the
+ * session end; this covers a page the worker does not control (yet).
+ */
+async function dropOfflineCopies(keep: string | null): Promise<void> {
+  if (!('caches' in window)) return;
+  const names = await caches.keys().catch(() => []);
+  await Promise.all(personalCachesToDrop(names, keep).map((name) => caches.delete(name).catch(() => false)));
 }
 
 /** Who is signed in. `me` is null when nobody is (or the session ended). */
@@ -43,16 +52,32 @@ export const useSessionStore = defineStore('session', () => {
   const signedIn = computed(() => me.value !== null);
 
   async function fetchMe(): Promise<void> {
-    if (!signedInBefore()) {
+    const known = knownSession();
+    if (known === null) {
       me.value = null;
       return;
     }
     try {
-      me.value = await okJson(api.me.$get());
+      let offlineCopy = false;
+      const answer = await okJson(
+        api.me.$get().then((response) => {
+          offlineCopy = response.headers.get(OFFLINE_COPY_HEADER) !== null;
+          return response;
+        }),
+      );
+      const { session, ...profile } = answer;
+      // An offline copy is shown only for the session this page knows is ours; the server's own
+      // answer is the truth (another tab may have signed someone else in), so it is adopted.
+      if (offlineCopy && session.tag !== known) {
+        me.value = null;
+        return;
+      }
+      me.value = profile;
+      if (!offlineCopy) rememberSession(session.tag);
     } catch (error) {
-      // Offline with nothing cached: we cannot know, so treat as signed out; 401 likewise.
+      // Offline with no copy for our session: we cannot know, so treat as signed out; 401 likewise.
       me.value = null;
-      if (error instanceof ApiError && error.status === 401) rememberSignIn(false);
+      if (error instanceof ApiError && error.status === 401) rememberSession(null);
     }
   }
 
@@ -68,10 +93,11 @@ export const useSessionStore = defineStore('session', () => {
 
   /** Signs in; throws ApiError (`invalid_credentials`, `rate_limited`, …) for the page to show. */
   async function signIn(credentials: LoginRequest): Promise<Me> {
-    const { user } = await okJson(api.auth.login.$post({ json: credentials }));
+    const { user, session } = await okJson(api.auth.login.$post({ json: credentials }));
     me.value = user;
     resolved.value = true;
-    rememberSignIn(true);
+    rememberSession(session.tag);
+    void dropOfflineCopies(session.tag);
     return user;
   }
 
@@ -79,8 +105,8 @@ export const useSessionStore = defineStore('session', () => {
   function clear(): void {
     me.value = null;
     resolved.value = true;
-    rememberSignIn(false);
-    void forgetOfflineProfile();
+    rememberSession(null);
+    void dropOfflineCopies(null);
   }
 
   /** Ends the session on the server, then here. Throws ApiError `network` when offline. */
