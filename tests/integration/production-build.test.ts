@@ -56,7 +56,8 @@ function installProductionDependencies(appDir: string): string[] {
   return installed;
 }
 
-describe('the compiled server with production dependencies only', () => {
+// Each test starts node processes that load the whole server; on a busy machine that takes seconds.
+describe('the compiled server with production dependencies only', { timeout: 90_000 }, () => {
   let appDir: string;
   let dataDir: string;
   let installed: string[];
@@ -87,7 +88,7 @@ describe('the compiled server with production dependencies only', () => {
     fs.mkdirSync(path.join(appDir, 'dist', 'web'), { recursive: true });
     fs.writeFileSync(path.join(appDir, 'dist', 'web', 'index.html'), '<!doctype html><title>portal web build</title>');
     installed = installProductionDependencies(appDir);
-  });
+  }, 120_000);
   afterAll(() => fs.rmSync(appDir, { recursive: true, force: true }));
 
   it('installs no compiler or dev tool', () => {
@@ -128,7 +129,7 @@ describe('the compiled server with production dependencies only', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const base = `http://127.0.0.1:${port}`;
     try {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000;
       let health: Response | null = null;
       while (!health?.ok && Date.now() < deadline && child.exitCode === null) {
         health = await fetch(`${base}/api/health`).catch(() => null);
