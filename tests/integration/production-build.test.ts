@@ -91,6 +91,12 @@ describe('the compiled server with production dependencies only', { timeout: 90_
   }, 120_000);
   afterAll(() => fs.rmSync(appDir, { recursive: true, force: true }));
 
+  it('is what the package scripts build and run', () => {
+    const { scripts } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.build).toContain('server/build.ts');
+    for (const name of ['start', 'start:prod', 'portal', 'backup']) expect(scripts[name]).toContain('node dist/server/main.js');
+  });
+
   it('installs no compiler or dev tool', () => {
     expect(installed).toEqual(expect.arrayContaining(['better-sqlite3', 'hono', 'kysely', 'pg']));
     for (const devOnly of ['tsx', 'typescript', 'esbuild', 'vite', 'vitest', 'vue']) expect(installed).not.toContain(devOnly);
