@@ -34,7 +34,7 @@ function vueI18nFlags(): Plugin {
 // The web app lives in web/ and builds to dist/web, which the Hono server serves.
 export default defineConfig({
   root: 'web',
-  // `npm run dev` serves the web app with hot reload; the API runs beside it (`npm run portal -- serve`).
+  // `npm run dev` serves the web app with hot reload; the API runs beside it from its sources (`npm run dev:api`).
   server: { proxy: { '/api': 'http://localhost:3000' } },
   plugins: [
     vue({ features: { optionsAPI: false, prodDevtools: false, prodHydrationMismatchDetails: false } }),

@@ -110,7 +110,6 @@ export interface Config {
   session: { idleMs: number; absoluteMs: number };
   trustProxyHops: number;
   logLevel: string;
-  production: boolean;
 }
 
 export class ConfigError extends Error {
@@ -174,6 +173,5 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     session: { idleMs: env.SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000 },
     trustProxyHops: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
-    production: env.NODE_ENV === 'production',
   };
 }

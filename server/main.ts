@@ -7,7 +7,10 @@ import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo/company.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { startServer } from './serve.js';
 
-const USAGE = `Usage: tsx server/main.ts <command>
+// Production runs the compiled server (`npm run build` writes dist/server/main.js); development
+// can run the sources with tsx. The commands are the same either way.
+const USAGE = `Usage: node dist/server/main.js <command>    (or: npm run portal -- <command>)
+       tsx server/main.ts <command>            (from the sources, in development)
   serve                 run the portal (default)
   migrate               bring the database schema up to date and exit
   backup <file|dir>     copy the live SQLite database safely (works while the portal runs)

@@ -5,17 +5,3 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
-
-/** A clock tests set and advance by hand. */
-export class ManualClock implements Clock {
-  constructor(private current = Date.UTC(2026, 10, 24, 9, 0, 0)) {}
-  now(): number {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-  set(ms: number): void {
-    this.current = ms;
-  }
-}

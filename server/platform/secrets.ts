@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 /** A random token from the CSPRNG, base64url; 32 bytes = 256 bits unless told otherwise. */
@@ -9,12 +9,6 @@ export function randomToken(bytes = 32): string {
 /** SHA-256 hex of a token: what we store for session ids and other bearer secrets. */
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 // argon2id with OWASP's recommended floor (19 MiB, 2 passes, 1 lane).

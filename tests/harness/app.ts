@@ -5,7 +5,7 @@ import { createApp } from '../../server/app.js';
 import { closeDeps, composeApp, type Overrides } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
 import type { AppDeps } from '../../server/http/context.js';
-import { ManualClock } from '../../server/platform/clock.js';
+import { ManualClock } from './clock.js';
 import { type DialectName, openTestDatabase } from './db.js';
 
 export const TEST_ORIGIN = 'http://portal.test';

@@ -45,3 +45,24 @@ export async function openTestDatabase(kind: DialectName = 'sqlite'): Promise<Da
 }
 
 export type TestDb = Kysely<Database>;
+
+/**
+ * A new, empty (unmigrated) PostgreSQL database on the shared server, for tests of migrations
+ * themselves; `drop` removes it. Null when this run has no PostgreSQL.
+ */
+export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const serverUrl = inject('postgresUrl');
+  if (!serverUrl) return null;
+  const name = `portal_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: serverUrl, max: 1 }) }) });
+  await sql`create database ${sql.id(name)}`.execute(admin);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    drop: async () => {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
+      await admin.destroy();
+    },
+  };
+}

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness/ports.js';
 
-/** The portal as an operator runs it: `tsx server/main.ts <command>` with environment configuration. */
+/**
+ * The portal from its sources: `tsx server/main.ts <command>` with environment configuration, as in
+ * development. production-build.test.ts runs the compiled server the way an operator does.
+ */
 const TSX = path.resolve('node_modules/.bin/tsx');
 const MAIN = path.resolve('server/main.ts');
 
@@ -13,7 +16,8 @@ function run(args: string[], env: Record<string, string>) {
   return spawnSync(TSX, [MAIN, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
 }
 
-describe('the portal command', () => {
+// Each test starts tsx, which compiles the server before it runs; on a busy machine that takes seconds.
+describe('the portal command', { timeout: 90_000 }, () => {
   let dataDir: string;
   beforeAll(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-cli-'));
