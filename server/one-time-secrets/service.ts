@@ -156,7 +156,10 @@ export async function takeChallenge(
 }
 
 /** Consumes a live link token, once, atomically; returns whose it was, or null. */
-export async function consumeLinkToken(deps: OneTimeSecretDeps, token: string): Promise<{ username: string; createdBy: string | null } | null> {
+export async function consumeLinkToken(
+  deps: OneTimeSecretDeps,
+  token: string,
+): Promise<{ username: string; createdBy: string | null } | null> {
   const now = deps.clock.now();
   const secret = await findLiveSecretByHash(deps.db, tokenHash(deps, 'reset_link', token), 'reset_link', now);
   if (!secret || !(await consumeSecret(deps.db, secret.id, now))) return null;

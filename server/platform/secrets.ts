@@ -6,7 +6,12 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** SHA-256 hex of a token: what we store for session ids and other bearer secrets. */
+/**
+ * SHA-256 hex of a token: what we store for session ids and reset-flow ids. A plain hash is
+ * enough for those (unlike short codes, which one-time-secrets keys with the portal secret): they
+ * are 256 bits from the CSPRNG, so a hash read from a stolen database cannot be searched back to
+ * the id, and they are looked up on every request without needing a key.
+ */
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }

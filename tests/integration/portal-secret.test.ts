@@ -180,7 +180,11 @@ describe.each(availableDialects())('a copied database without the portal secret,
       })
       .execute();
     await migrateToLatest(database.db);
-    const row = await database.db.selectFrom('one_time_secrets').select('consumed_at').where('username', '=', username).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('one_time_secrets')
+      .select('consumed_at')
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
     expect(row.consumed_at).not.toBeNull();
   });
 });

@@ -169,7 +169,8 @@ export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: Verify
 
   let ok = false;
   if (username) {
-    if (input.method === 'email') ok = await verifyCode(deps, { purpose: 'email_code', username, code: input.code, flowIdHash: flow.idHash });
+    if (input.method === 'email')
+      ok = await verifyCode(deps, { purpose: 'email_code', username, code: input.code, flowIdHash: flow.idHash });
     else if (input.method === 'helpdesk_code') ok = await verifyCode(deps, { purpose: 'helpdesk_code', username, code: input.code });
     else if (input.method === 'totp') ok = await verifyTotpCode(deps, username, input.code);
     else ok = await verifyPasskeyAssertion(deps, username, flow.idHash, input.assertion);

@@ -13,8 +13,8 @@ const PERIOD = 30;
 // A TOTP secret is a shared secret: whoever reads it makes valid codes forever. So it is stored
 // sealed (AES-256-GCM under a key derived from the portal secret, which is not in the database),
 // with the username as associated data: a sealed secret copied onto another person's row does
-// not open. A value in clear is refused on read rather than used, so someone who can write to
-// the database cannot plant an authenticator secret of their own choosing.
+// not open. A value in clear is refused on read rather than used: once the portal has started,
+// every legitimate one is sealed (sealLegacyTotpSecrets), so a clear one was written behind its back.
 
 function seal(keys: PortalKeys, username: string, secret: string): string {
   return keys.seal('totpSecrets', secret, username);
