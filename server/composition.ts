@@ -15,7 +15,7 @@ import type { AppDeps } from './http/context.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { loadPortalSecret, PortalKeys } from './platform/keys.js';
-import { sealLegacyTotpSecrets } from './features/recovery/totp.js';
+import { portalSecretMatches, sealLegacyTotpSecrets } from './features/recovery/totp.js';
 import { RateLimiter } from './rate-limit/limiter.js';
 import { SessionService } from './sessions/service.js';
 
@@ -53,6 +53,10 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    if ((await portalSecretMatches(db, keys)) === false) {
+      // Not fatal: sign-in and every other factor still work; only sealed secrets are lost.
+      logger.warn('the portal secret does not open the secrets sealed in this database: set the PORTAL_SECRET it was used with');
+    }
     const sealed = await sealLegacyTotpSecrets(db, keys);
     if (sealed) logger.info({ sealed }, 'authenticator secrets stored in clear were sealed');
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import SQLite from 'better-sqlite3';
 import { Migrator } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
@@ -18,6 +19,7 @@ import { beginTotpEnrolment, verifyTotpCode } from '../../server/features/recove
 import type { AppDeps } from '../../server/http/context.js';
 import { consumeLinkToken, issueLinkToken } from '../../server/one-time-secrets/service.js';
 import { ManualClock } from '../../server/platform/clock.js';
+import { createLogger } from '../../server/platform/logger.js';
 import { PORTAL_SECRET_FILE } from '../../server/platform/keys.js';
 import { addBuiltinPerson, uniqueName } from '../directory/fixtures.js';
 import { TEST_ORIGIN } from '../harness/app.js';
@@ -35,11 +37,24 @@ interface Portal {
 }
 
 /** The real app composed on a data directory (and optionally an already-open database), as production does. */
-async function portal(dataDir: string, env: Record<string, string>, clock: ManualClock, database?: DatabaseHandle): Promise<Portal> {
+async function portal(
+  dataDir: string,
+  env: Record<string, string>,
+  clock: ManualClock,
+  database?: DatabaseHandle,
+  logLines?: string[],
+): Promise<Portal> {
   const config = loadConfig({ PORTAL_DATA_DIR: dataDir, PORTAL_DEMO: '1', PUBLIC_URL: TEST_ORIGIN, LOG_LEVEL: 'silent', ...env });
   // A shared database outlives each portal built on it; closing is the test's business.
   const shared = database ? { ...database, close: async () => {} } : undefined;
-  const deps = await composeApp(config, { clock, webRoot: null, ...(shared ? { database: shared } : {}) });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines?.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger('warn', sink);
+  const deps = await composeApp(config, { clock, logger, webRoot: null, ...(shared ? { database: shared } : {}) });
   const app = createApp(deps);
   return {
     deps,
@@ -79,10 +94,10 @@ describe.each(availableDialects())('a copied database without the portal secret,
     await database.close();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
-  const on = async (secret: string) => {
+  const on = async (secret: string, logLines?: string[]) => {
     const dir = tempDir();
     dirs.push(dir);
-    return portal(dir, { PORTAL_SECRET: secret }, clock, database);
+    return portal(dir, { PORTAL_SECRET: secret }, clock, database, logLines);
   };
 
   it('verifies no code, link or authenticator code issued under another secret; the same secret does', async () => {
@@ -98,14 +113,18 @@ describe.each(availableDialects())('a copied database without the portal secret,
 
     // The thief: the same rows, another secret.
     clock.advance(60_000);
-    const thief = await on(newSecret());
+    const thiefLog: string[] = [];
+    const thief = await on(newSecret(), thiefLog);
+    expect(thiefLog.join('')).toContain('the portal secret does not open the secrets sealed in this database');
     expect(await tryVerify(thief, username, { method: 'helpdesk_code', code })).toBe(400);
     expect(await tryVerify(thief, username, { method: 'totp', code: totp.generate({ timestamp: clock.now() }) })).toBe(400);
     expect(await consumeLinkToken(thief.deps, token)).toBeNull();
     await thief.close();
 
     // The portal itself, restarted with its secret: everything still works.
-    const same = await on(secret);
+    const sameLog: string[] = [];
+    const same = await on(secret, sameLog);
+    expect(sameLog.join('')).not.toContain('portal secret does not open');
     expect(await tryVerify(same, username, { method: 'helpdesk_code', code })).toBe(200);
     expect(await tryVerify(same, username, { method: 'totp', code: totp.generate({ timestamp: clock.now() }) })).toBe(200);
     expect(await consumeLinkToken(same.deps, token)).toMatchObject({ username });

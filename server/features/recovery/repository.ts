@@ -58,6 +58,11 @@ export function findUnsealedTotpSecrets(db: Db): Promise<{ username: string; sec
   return db.selectFrom('totp_factors').select(['username', 'secret']).where('secret', 'not like', '%:%').execute();
 }
 
+/** Any one sealed authenticator secret, to check the portal secret against. */
+export function findOneSealedTotp(db: Db): Promise<{ username: string; secret: string } | undefined> {
+  return db.selectFrom('totp_factors').select(['username', 'secret']).where('secret', 'like', '%:%').limit(1).executeTakeFirst();
+}
+
 /** Replaces a secret only if it is still the one read, so two processes sealing at once do not clash. */
 export async function replaceTotpSecret(db: Db, username: string, expected: string, secret: string): Promise<boolean> {
   const result = await db

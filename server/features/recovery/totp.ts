@@ -5,7 +5,14 @@ import type { Database } from '../../db/schema.js';
 import { normalizeCode } from '../../one-time-secrets/service.js';
 import { DecryptionError, isSealed, type PortalKeys } from '../../platform/keys.js';
 import type { PasswordDeps } from '../password/deps.js';
-import { acceptTotpStep, findTotp, findUnsealedTotpSecrets, replaceTotpSecret, upsertPendingTotp } from './repository.js';
+import {
+  acceptTotpStep,
+  findOneSealedTotp,
+  findTotp,
+  findUnsealedTotpSecrets,
+  replaceTotpSecret,
+  upsertPendingTotp,
+} from './repository.js';
 
 // RFC 6238 with the parameters every authenticator app supports: SHA-1, 6 digits, 30 seconds.
 const PERIOD = 30;
@@ -47,6 +54,16 @@ export async function sealLegacyTotpSecrets(db: Kysely<Database>, keys: PortalKe
     if (await replaceTotpSecret(db, row.username, row.secret, seal(keys, row.username, row.secret))) sealed++;
   }
   return sealed;
+}
+
+/**
+ * Whether the portal secret opens what is sealed in this database (null: nothing sealed yet).
+ * False means the database was restored or copied without its secret: enrolled authenticator
+ * apps and pending codes will not work until the right PORTAL_SECRET is set.
+ */
+export async function portalSecretMatches(db: Kysely<Database>, keys: PortalKeys): Promise<boolean | null> {
+  const sample = await findOneSealedTotp(db);
+  return sample ? openSecret(keys, sample.username, sample.secret) !== null : null;
 }
 
 /** Starts (or restarts) enrolment: a new 160-bit secret, pending until a first code confirms it. */
