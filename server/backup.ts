@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { createPrivateFile, ensurePrivateDir, restrictToOwner } from './platform/private-files.js';
 
 /**
  * Copies the live SQLite database with SQLite's online backup API: consistent even while the
@@ -13,7 +14,10 @@ export async function backupSqlite(sourceFile: string, destination: string): Pro
       ? path.join(destination, `portal-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`)
       : destination;
   if (fs.existsSync(target)) throw new Error(`${target} already exists; choose another name.`);
-  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  // A backup holds everything the database does: private directory, file created 0600 before
+  // SQLite writes into it (SQLite itself would create it 0644).
+  ensurePrivateDir(path.dirname(path.resolve(target)));
+  createPrivateFile(target);
   const db = new SQLite(sourceFile, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -36,7 +40,7 @@ export function restoreSqlite(backupFile: string, databaseFile: string): { previ
   } finally {
     check.close();
   }
-  fs.mkdirSync(path.dirname(databaseFile), { recursive: true });
+  ensurePrivateDir(path.dirname(databaseFile));
   let previous: string | null = null;
   if (fs.existsSync(databaseFile)) {
     previous = `${databaseFile}.before-restore`;
@@ -44,5 +48,6 @@ export function restoreSqlite(backupFile: string, databaseFile: string): { previ
   }
   for (const suffix of ['-wal', '-shm']) fs.rmSync(databaseFile + suffix, { force: true });
   fs.copyFileSync(backupFile, databaseFile);
+  restrictToOwner(databaseFile);
   return { previous };
 }

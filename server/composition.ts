@@ -14,6 +14,8 @@ import { createLogOnlyMailer, createSmtpMailer } from './mail/smtp.js';
 import type { AppDeps } from './http/context.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createLogger, type Logger } from './platform/logger.js';
+import { loadPortalSecret, PortalKeys } from './platform/keys.js';
+import { portalSecretMatches, sealLegacyTotpSecrets } from './features/recovery/totp.js';
 import { RateLimiter } from './rate-limit/limiter.js';
 import { SessionService } from './sessions/service.js';
 
@@ -56,11 +58,19 @@ export interface Overrides {
 export async function composeApp(config: Config, overrides: Overrides = {}): Promise<AppDeps> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
+  // Before the database: a wrong or unreadable secret stops the start before anything is written.
+  const keys = new PortalKeys(loadPortalSecret(config.portalSecret, config.dataDir));
   const database: DatabaseHandle = overrides.database ?? openDatabase(config.database);
   const { db } = database;
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    if ((await portalSecretMatches(db, keys)) === false) {
+      // Not fatal: sign-in and every other factor still work; only sealed secrets are lost.
+      logger.warn('the portal secret does not open the secrets sealed in this database: set the PORTAL_SECRET it was used with');
+    }
+    const sealed = await sealLegacyTotpSecrets(db, keys);
+    if (sealed) logger.info({ sealed }, 'authenticator secrets stored in clear were sealed');
 
     const directory =
       overrides.directory ??
@@ -82,6 +92,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       mailer,
       demoOutbox,
       clock,
+      keys,
       logger,
       audit: new AuditTrail(db, clock),
       sessions: new SessionService(db, clock, config.session),

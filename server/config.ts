@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups } from './directory/roles.js';
+import { parsePortalSecret } from './platform/keys.js';
 
 /**
  * Configuration comes from the environment only, validated once at start.
@@ -24,6 +25,13 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'PUBLIC_URL must be an absolute http(s) URL such as https://it.example.com' })
     .optional(),
   PORTAL_DATA_DIR: z.string().min(1).default('./data'),
+  // Never echoed back in an error message: the value itself is the secret.
+  PORTAL_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => !v || parsePortalSecret(v) !== null, {
+      error: 'PORTAL_SECRET must carry at least 256 random bits: 64 hex digits or 43+ base64url characters (e.g. `openssl rand -hex 32`)',
+    }),
   PORTAL_DEMO: bool.default(false),
   DATABASE_URL: z
     .string()
@@ -99,6 +107,8 @@ export interface Config {
   /** True when the portal is served over https, which turns on Secure cookies and HSTS. */
   secure: boolean;
   dataDir: string;
+  /** PORTAL_SECRET decoded; null means the generated file in the data directory (see platform/keys.ts). */
+  portalSecret: Buffer | null;
   demo: boolean;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   directory: 'builtin' | 'ldap';
@@ -141,6 +151,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl,
     secure: publicUrl.protocol === 'https:',
     dataDir,
+    portalSecret: env.PORTAL_SECRET ? parsePortalSecret(env.PORTAL_SECRET) : null,
     demo: env.PORTAL_DEMO,
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }

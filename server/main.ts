@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { composeApp } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { backupSqlite, restoreSqlite } from './backup.js';
 import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo/company.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
+import { ensurePrivateDir } from './platform/private-files.js';
 import { startServer } from './serve.js';
 
 // Production runs the compiled server (`npm run build` writes dist/server/main.js); development
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       }
       // With no destination, backups go to a folder beside the database, one file per run.
       const destination = args[0] ?? path.join(config.dataDir, 'backups');
-      if (!args[0]) fs.mkdirSync(destination, { recursive: true });
+      if (!args[0]) ensurePrivateDir(destination);
       const { file, pages } = await backupSqlite(config.database.file, destination);
       console.log(`Backed up ${pages} pages to ${file}`);
       return 0;

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platform/private-files.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -30,10 +30,18 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', sqlite: null, close: () => db.destroy() };
   }
-  if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
+  const onDisk = config.file !== ':memory:';
+  if (onDisk) {
+    // SQLite creates files 0644 and gives -wal/-shm the database file's mode: creating the file
+    // 0600 first keeps all three private to the portal's account.
+    ensurePrivateDir(path.dirname(config.file));
+    createPrivateFile(config.file);
+  }
   const sqlite = new SQLite(config.file);
   // WAL lets readers run beside the writer; busy_timeout makes a second process wait instead of failing.
   sqlite.pragma('journal_mode = WAL');
+  // Files left readable by an earlier version are tightened too.
+  if (onDisk) for (const suffix of ['-wal', '-shm']) restrictToOwner(config.file + suffix);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

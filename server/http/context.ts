@@ -7,6 +7,7 @@ import type { Directory } from '../directory/port.js';
 import type { DemoOutbox } from '../mail/demo-outbox.js';
 import type { Mailer } from '../mail/port.js';
 import type { Clock } from '../platform/clock.js';
+import type { PortalKeys } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Session, SessionService } from '../sessions/service.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   /** Demo mode without SMTP keeps mail here to show on the demo mailbox page; null otherwise. */
   demoOutbox: DemoOutbox | null;
   clock: Clock;
+  /** Keys derived from the portal secret (keyed hashes, sealed TOTP secrets). */
+  keys: PortalKeys;
   logger: Logger;
   audit: AuditTrail;
   sessions: SessionService;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 /** A random token from the CSPRNG, base64url; 32 bytes = 256 bits unless told otherwise. */
@@ -6,9 +6,21 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** SHA-256 hex of a token: what we store for session ids and other bearer secrets. */
+/**
+ * SHA-256 hex of a token: what we store for session ids and reset-flow ids. A plain hash is
+ * enough for those (unlike short codes, which one-time-secrets keys with the portal secret): they
+ * are 256 bits from the CSPRNG, so a hash read from a stolen database cannot be searched back to
+ * the id, and they are looked up on every request without needing a key.
+ */
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Compares two hashes without leaking, through timing, how many leading characters match. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 // argon2id with OWASP's recommended floor (19 MiB, 2 passes, 1 lane).

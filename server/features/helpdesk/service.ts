@@ -1,7 +1,7 @@
 import { HttpError } from '../../http/errors.js';
 import type { PasswordDeps } from '../password/deps.js';
-import { clearRecoveryFailures, consumeSecretsOf, insertSecret } from '../password/repository.js';
-import { newNumericCode, secretHash, TTL } from '../password/secrets.js';
+import { issueCode, voidSecretsOf } from '../../one-time-secrets/service.js';
+import { clearRecoveryFailures } from '../password/repository.js';
 
 /**
  * What the help desk may do for a caller: unlock, send a reset link, or issue a one-time code
@@ -29,20 +29,10 @@ export async function issueVerificationCode(
   staff: string,
 ): Promise<{ code: string; expiresAt: string }> {
   const user = await existing(deps, username);
-  const now = deps.clock.now();
-  const code = newNumericCode();
-  await deps.db.transaction().execute(async (trx) => {
-    await consumeSecretsOf(trx, user.username, now, ['helpdesk_code']);
-    await insertSecret(trx, {
-      secretHash: secretHash(code, user.username, 'helpdesk_code'),
-      username: user.username,
-      purpose: 'helpdesk_code',
-      flowIdHash: null,
-      now,
-      ttlMs: TTL.helpdeskCode,
-      createdBy: staff,
-    });
+  const issued = await deps.db.transaction().execute(async (trx) => {
+    await voidSecretsOf({ ...deps, db: trx }, user.username, ['helpdesk_code']);
+    return issueCode({ ...deps, db: trx }, { purpose: 'helpdesk_code', username: user.username, createdBy: staff });
   });
   await deps.audit.record({ action: 'helpdesk.code_issued', actor: staff, subject: user.username, result: 'success' });
-  return { code, expiresAt: new Date(now + TTL.helpdeskCode).toISOString() };
+  return { code: issued.secret, expiresAt: new Date(issued.expiresAt).toISOString() };
 }

@@ -8,7 +8,8 @@ import { addressesOf } from './addresses.js';
 import type { PasswordDeps } from './deps.js';
 import { isComplete, type LoadedFlow, RECOVERY_LOCKOUT_FAILURES } from './flows.js';
 import { checkPassword, effectiveRules, problemFromRefusal } from './policy.js';
-import { cancelFlowsOf, claimFlow, consecutiveFailures, consumeSecretsOf, reopenFlow } from './repository.js';
+import { voidSecretsOf } from '../../one-time-secrets/service.js';
+import { cancelFlowsOf, claimFlow, consecutiveFailures, reopenFlow } from './repository.js';
 
 export const CHANGE_ACCOUNT_RULE: RateLimitRule = { name: 'password-change:account', limit: 5, windowMs: 15 * 60_000 };
 
@@ -63,7 +64,7 @@ async function revokeEverythingElse(deps: PasswordDeps, username: string, keepSe
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     await cancelFlowsOf(trx, username, now);
-    await consumeSecretsOf(trx, username, now);
+    await voidSecretsOf({ ...deps, db: trx }, username);
   });
   await deps.sessions.endAllFor(username, keepSessionIdHash);
 }

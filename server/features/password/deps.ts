@@ -4,6 +4,7 @@ import type { Database } from '../../db/schema.js';
 import type { Directory } from '../../directory/port.js';
 import type { Mailer } from '../../mail/port.js';
 import type { Clock } from '../../platform/clock.js';
+import type { PortalKeys } from '../../platform/keys.js';
 import type { Logger } from '../../platform/logger.js';
 import type { RateLimiter } from '../../rate-limit/limiter.js';
 import type { SessionService } from '../../sessions/service.js';
@@ -14,6 +15,7 @@ export interface PasswordDeps {
   directory: Directory;
   mailer: Mailer;
   clock: Clock;
+  keys: PortalKeys;
   audit: AuditTrail;
   sessions: SessionService;
   rateLimiter: RateLimiter;

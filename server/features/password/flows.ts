@@ -11,22 +11,18 @@ import { getResetPolicy } from '../settings/service.js';
 import { addressesOf } from './addresses.js';
 import type { PasswordDeps } from './deps.js';
 import { effectiveRules } from './policy.js';
+import { issueCode, TTL, verifyCode } from '../../one-time-secrets/service.js';
 import {
   clearRecoveryFailures,
   consecutiveFailures,
-  consumeSecret,
   countFlowFailure,
-  countSecretAttempt,
   cancelFlow,
   type FlowRow,
   findFlow,
-  findLiveSecrets,
   insertFlow,
-  insertSecret,
   recordRecoveryFailure,
   setFlowVerifiedMethods,
 } from './repository.js';
-import { newNumericCode, secretHash, TTL } from './secrets.js';
 
 export const FORGOT_IP_RULE: RateLimitRule = { name: 'forgot:ip', limit: 30, windowMs: 15 * 60_000 };
 export const FORGOT_LOGIN_RULE: RateLimitRule = { name: 'forgot:login', limit: 5, windowMs: 15 * 60_000 };
@@ -38,8 +34,11 @@ export const VERIFY_IP_RULE: RateLimitRule = { name: 'verify:ip', limit: 60, win
 export const FLOW_MAX_FAILURES = 10;
 /** Consecutive failed verifications of one person (across flows) that stop resets until a success or the help desk. */
 export const RECOVERY_LOCKOUT_FAILURES = 100;
-/** Wrong guesses one code survives. */
-const CODE_MAX_ATTEMPTS = 5;
+/**
+ * How long a reset flow lives. Flow ids (like session ids) are stored as plain SHA-256, not keyed:
+ * they are 256 random bits, so a stolen hash cannot be searched back to the id.
+ */
+export const FLOW_TTL_MS = 30 * 60_000;
 
 const verificationFailed = () =>
   new HttpError(400, 'verification_failed', 'That did not work. Check the code and try again, or choose another way.');
@@ -76,7 +75,7 @@ export async function startFlow(deps: PasswordDeps, login: string, ip: string | 
   const username = user && !user.disabled ? user.username : null;
   const flowId = randomToken(32);
   const now = deps.clock.now();
-  await insertFlow(deps.db, { id_hash: sha256Hex(flowId), username, created_at: now, expires_at: now + TTL.flow, ip });
+  await insertFlow(deps.db, { id_hash: sha256Hex(flowId), username, created_at: now, expires_at: now + FLOW_TTL_MS, ip });
   await deps.audit.record({
     action: 'password.forgot',
     actor: null,
@@ -146,17 +145,8 @@ export async function challenge(
   if (!flow.user) return { sent: true }; // nobody to mail; answered like a real send
   await deps.rateLimiter.consume(CODE_MAIL_ACCOUNT_RULE, flow.user.username);
   const { forCodes } = await addressesOf(deps.db, flow.user, await getResetPolicy(deps.db));
-  const code = newNumericCode();
-  const now = deps.clock.now();
-  await insertSecret(deps.db, {
-    secretHash: secretHash(code, flow.user.username, 'email_code'),
-    username: flow.user.username,
-    purpose: 'email_code',
-    flowIdHash: flow.idHash,
-    now,
-    ttlMs: TTL.emailCode,
-  });
-  for (const to of forCodes) await deps.mailer.send(verificationCodeMail(to, code, TTL.emailCode / 60_000, deps.companyName));
+  const { secret: code } = await issueCode(deps, { purpose: 'email_code', username: flow.user.username, flowIdHash: flow.idHash });
+  for (const to of forCodes) await deps.mailer.send(verificationCodeMail(to, code, TTL.email_code / 60_000, deps.companyName));
   await deps.audit.record({
     action: 'password.code_sent',
     actor: null,
@@ -165,26 +155,6 @@ export async function challenge(
     details: { recipients: forCodes.length },
   });
   return { sent: true };
-}
-
-/** Checks a typed code against the live secrets of one purpose; consumes the match atomically. */
-async function matchCode(
-  deps: PasswordDeps,
-  username: string,
-  purpose: 'email_code' | 'helpdesk_code',
-  code: string,
-  flowIdHash?: string,
-): Promise<boolean> {
-  const now = deps.clock.now();
-  const wanted = secretHash(code, username, purpose);
-  const live = await findLiveSecrets(deps.db, username, purpose, now, flowIdHash);
-  for (const secret of live) {
-    if (secret.attempts >= CODE_MAX_ATTEMPTS) continue;
-    if (secret.secret_hash === wanted) return consumeSecret(deps.db, secret.id, now);
-  }
-  // A wrong guess wears down the newest code, so each code survives only a few guesses.
-  if (live[0]) await countSecretAttempt(deps.db, live[0].id);
-  return false;
 }
 
 /** Verifies one method. Failures count toward the flow's and the person's limits; a success resets the person's count. */
@@ -199,8 +169,9 @@ export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: Verify
 
   let ok = false;
   if (username) {
-    if (input.method === 'email') ok = await matchCode(deps, username, 'email_code', input.code, flow.idHash);
-    else if (input.method === 'helpdesk_code') ok = await matchCode(deps, username, 'helpdesk_code', input.code);
+    if (input.method === 'email')
+      ok = await verifyCode(deps, { purpose: 'email_code', username, code: input.code, flowIdHash: flow.idHash });
+    else if (input.method === 'helpdesk_code') ok = await verifyCode(deps, { purpose: 'helpdesk_code', username, code: input.code });
     else if (input.method === 'totp') ok = await verifyTotpCode(deps, username, input.code);
     else ok = await verifyPasskeyAssertion(deps, username, flow.idHash, input.assertion);
   }

@@ -4,8 +4,9 @@ import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { PasswordDeps } from './deps.js';
 import { getResetPolicy } from '../settings/service.js';
 import { addressesOf } from './addresses.js';
-import { consumeSecret, findLiveSecretByHash, insertFlow, insertSecret } from './repository.js';
-import { linkTokenHash, TTL } from './secrets.js';
+import { consumeLinkToken, issueLinkToken, TTL } from '../../one-time-secrets/service.js';
+import { FLOW_TTL_MS } from './flows.js';
+import { insertFlow } from './repository.js';
 
 /**
  * The help desk sends a reset link: a 256-bit single-use token, mailed to the person's own
@@ -17,18 +18,9 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
   const { forCodes } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
   if (!forCodes.length)
     throw new HttpError(409, 'method_not_available', 'This person has no address to send a link to. Issue a verification code instead.');
-  const token = randomToken(32);
-  await insertSecret(deps.db, {
-    secretHash: linkTokenHash(token),
-    username: user.username,
-    purpose: 'reset_link',
-    flowIdHash: null,
-    now: deps.clock.now(),
-    ttlMs: TTL.resetLink,
-    createdBy: staff,
-  });
+  const { secret: token } = await issueLinkToken(deps, { username: user.username, createdBy: staff });
   const link = new URL(`/reset#token=${token}`, deps.publicUrl).href;
-  for (const to of forCodes) await deps.mailer.send(resetLinkMail(to, link, TTL.resetLink / 60_000, deps.companyName));
+  for (const to of forCodes) await deps.mailer.send(resetLinkMail(to, link, TTL.reset_link / 60_000, deps.companyName));
   await deps.audit.record({
     action: 'helpdesk.reset_link_sent',
     actor: staff,
@@ -45,8 +37,8 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
  */
 export async function startFlowFromLink(deps: PasswordDeps, token: string, ip: string | null): Promise<string> {
   const now = deps.clock.now();
-  const secret = await findLiveSecretByHash(deps.db, linkTokenHash(token), 'reset_link', now);
-  if (!secret || !(await consumeSecret(deps.db, secret.id, now))) {
+  const secret = await consumeLinkToken(deps, token);
+  if (!secret) {
     throw new HttpError(410, 'flow_expired', 'This link has expired or was already used. Ask the help desk for a new one, or start again.');
   }
   const flowId = randomToken(32);
@@ -54,7 +46,7 @@ export async function startFlowFromLink(deps: PasswordDeps, token: string, ip: s
     id_hash: sha256Hex(flowId),
     username: secret.username,
     created_at: now,
-    expires_at: now + TTL.flow,
+    expires_at: now + FLOW_TTL_MS,
     verified_methods: 'email',
     ip,
   });

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { Database, OneTimeSecretPurpose, PasswordFlowTable } from '../../db/schema.js';
+import type { Database, PasswordFlowTable } from '../../db/schema.js';
 import type { Insertable, Selectable } from 'kysely';
 
 type Db = Kysely<Database>;
 export type FlowRow = Selectable<PasswordFlowTable>;
 
-// Reset flows, one-time secrets and the consecutive-failure counter. Only this file touches them.
+// Reset flows and the consecutive-failure counter. Only this file touches them.
+// (One-time secrets have their own module: server/one-time-secrets/.)
 
 export async function insertFlow(db: Db, flow: Insertable<PasswordFlowTable>): Promise<void> {
   await db.insertInto('password_flows').values(flow).execute();
@@ -68,87 +69,6 @@ export async function cancelFlowsOf(db: Db, username: string, now: number, excep
     .where('completed_at', 'is', null)
     .where('cancelled_at', 'is', null);
   if (exceptIdHash) query = query.where('id_hash', '!=', exceptIdHash);
-  await query.execute();
-}
-
-export interface NewSecret {
-  secretHash: string;
-  username: string;
-  purpose: OneTimeSecretPurpose;
-  flowIdHash: string | null;
-  now: number;
-  ttlMs: number;
-  createdBy?: string | null;
-}
-
-export async function insertSecret(db: Db, secret: NewSecret): Promise<void> {
-  await db
-    .insertInto('one_time_secrets')
-    .values({
-      secret_hash: secret.secretHash,
-      username: secret.username,
-      purpose: secret.purpose,
-      flow_id_hash: secret.flowIdHash,
-      created_at: secret.now,
-      expires_at: secret.now + secret.ttlMs,
-      created_by: secret.createdBy ?? null,
-    })
-    .execute();
-}
-
-/** Live (unconsumed, unexpired) secrets of one purpose for a person, newest first; optionally of one flow. */
-export function findLiveSecrets(db: Db, username: string, purpose: OneTimeSecretPurpose, now: number, flowIdHash?: string) {
-  let query = db
-    .selectFrom('one_time_secrets')
-    .select(['id', 'secret_hash', 'attempts'])
-    .where('username', '=', username)
-    .where('purpose', '=', purpose)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now);
-  if (flowIdHash) query = query.where('flow_id_hash', '=', flowIdHash);
-  return query.orderBy('id', 'desc').execute();
-}
-
-/** A live secret found by its hash (link tokens), whatever person it belongs to. */
-export function findLiveSecretByHash(db: Db, secretHash: string, purpose: OneTimeSecretPurpose, now: number) {
-  return db
-    .selectFrom('one_time_secrets')
-    .select(['id', 'username', 'created_by'])
-    .where('secret_hash', '=', secretHash)
-    .where('purpose', '=', purpose)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-}
-
-/** Consumes a secret, atomically: of many parallel callers exactly one gets true; expiry checked now. */
-export async function consumeSecret(db: Db, id: number, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('one_time_secrets')
-    .set({ consumed_at: now })
-    .where('id', '=', id)
-    .where('consumed_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-export async function countSecretAttempt(db: Db, id: number): Promise<void> {
-  await db
-    .updateTable('one_time_secrets')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .execute();
-}
-
-/** Voids every outstanding secret of a person, or only those of some purposes. */
-export async function consumeSecretsOf(db: Db, username: string, now: number, purposes?: OneTimeSecretPurpose[]): Promise<void> {
-  let query = db
-    .updateTable('one_time_secrets')
-    .set({ consumed_at: now })
-    .where('username', '=', username)
-    .where('consumed_at', 'is', null);
-  if (purposes) query = query.where('purpose', 'in', purposes);
   await query.execute();
 }
 

@@ -6,10 +6,8 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { sha256Hex } from '../../platform/secrets.js';
+import { rememberChallenge as rememberSecret, takeChallenge as takeSecret } from '../../one-time-secrets/service.js';
 import type { PasswordDeps } from '../password/deps.js';
-import { consumeSecret, findLiveSecrets, insertSecret } from '../password/repository.js';
-import { TTL } from '../password/secrets.js';
 import { findPasskey, insertPasskey, listPasskeys, updatePasskeyUse } from './repository.js';
 
 // WebAuthn passkeys, verified by @simplewebauthn/server. Challenges are one-time secrets like codes.
@@ -19,22 +17,12 @@ function relyingParty(deps: PasswordDeps) {
 }
 
 async function rememberChallenge(deps: PasswordDeps, username: string, challenge: string, flowIdHash: string | null): Promise<void> {
-  await insertSecret(deps.db, {
-    secretHash: sha256Hex(challenge),
-    username,
-    purpose: 'webauthn_challenge',
-    flowIdHash,
-    now: deps.clock.now(),
-    ttlMs: TTL.webauthnChallenge,
-  });
+  await rememberSecret(deps, { username, challenge, flowIdHash });
 }
 
 /** Consumes the challenge the browser signed, if it is one we issued to this person (and flow). */
 async function takeChallenge(deps: PasswordDeps, username: string, challenge: string, flowIdHash?: string): Promise<boolean> {
-  const now = deps.clock.now();
-  const live = await findLiveSecrets(deps.db, username, 'webauthn_challenge', now, flowIdHash);
-  const match = live.find((s) => s.secret_hash === sha256Hex(challenge));
-  return match ? consumeSecret(deps.db, match.id, now) : false;
+  return takeSecret(deps, { username, challenge, flowIdHash });
 }
 
 export async function passkeyRegistrationOptions(deps: PasswordDeps, username: string, displayName: string) {

@@ -51,6 +51,30 @@ export async function upsertPendingTotp(db: Db, username: string, secret: string
 }
 
 /**
+ * Authenticator secrets still stored in clear (from before they were sealed). Sealed values carry a
+ * version prefix with a colon ("v1:…"); a base32 secret never contains one.
+ */
+export function findUnsealedTotpSecrets(db: Db): Promise<{ username: string; secret: string }[]> {
+  return db.selectFrom('totp_factors').select(['username', 'secret']).where('secret', 'not like', '%:%').execute();
+}
+
+/** Any one sealed authenticator secret, to check the portal secret against. */
+export function findOneSealedTotp(db: Db): Promise<{ username: string; secret: string } | undefined> {
+  return db.selectFrom('totp_factors').select(['username', 'secret']).where('secret', 'like', '%:%').limit(1).executeTakeFirst();
+}
+
+/** Replaces a secret only if it is still the one read, so two processes sealing at once do not clash. */
+export async function replaceTotpSecret(db: Db, username: string, expected: string, secret: string): Promise<boolean> {
+  const result = await db
+    .updateTable('totp_factors')
+    .set({ secret })
+    .where('username', '=', username)
+    .where('secret', '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
  * Records a used time step, atomically: succeeds only when the step is newer than the last one
  * accepted, so a code can be used once even by parallel requests.
  */

@@ -5,8 +5,7 @@ import { HttpError } from '../../http/errors.js';
 import { recoveryEmailConfirmationMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import type { PasswordDeps } from '../password/deps.js';
-import { consumeSecret, consumeSecretsOf, countSecretAttempt, findLiveSecrets, insertSecret } from '../password/repository.js';
-import { newNumericCode, secretHash, TTL } from '../password/secrets.js';
+import { issueCode, TTL, verifyCode, voidSecretsOf } from '../../one-time-secrets/service.js';
 import { getResetPolicy } from '../settings/service.js';
 import {
   confirmRecoveryEmail,
@@ -53,33 +52,19 @@ export async function recoveryProfile(deps: PasswordDeps, user: DirectoryUser): 
 export async function addRecoveryEmail(deps: PasswordDeps, username: string, email: string): Promise<void> {
   await deps.rateLimiter.consume(CONFIRM_MAIL_RULE, username);
   const now = deps.clock.now();
-  const code = newNumericCode();
-  await deps.db.transaction().execute(async (trx) => {
+  const { secret: code } = await deps.db.transaction().execute(async (trx) => {
     await upsertRecoveryEmail(trx, username, email, now);
-    await consumeSecretsOf(trx, username, now, ['email_confirm']);
-    await insertSecret(trx, {
-      secretHash: secretHash(code, username, 'email_confirm'),
-      username,
-      purpose: 'email_confirm',
-      flowIdHash: null,
-      now,
-      ttlMs: TTL.emailConfirm,
-    });
+    await voidSecretsOf({ ...deps, db: trx }, username, ['email_confirm']);
+    return issueCode({ ...deps, db: trx }, { purpose: 'email_confirm', username });
   });
-  await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.emailConfirm / 60_000, deps.companyName));
+  await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.email_confirm / 60_000, deps.companyName));
   await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' });
 }
 
 export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: string, code: string): Promise<void> {
   const now = deps.clock.now();
-  const [live] = await findLiveSecrets(deps.db, username, 'email_confirm', now);
-  const ok =
-    live !== undefined &&
-    live.attempts < 5 &&
-    live.secret_hash === secretHash(code, username, 'email_confirm') &&
-    (await consumeSecret(deps.db, live.id, now));
-  if (!ok) {
-    if (live) await countSecretAttempt(deps.db, live.id);
+  // Adding an address voids its earlier codes, so only the newest one is live.
+  if (!(await verifyCode(deps, { purpose: 'email_confirm', username, code }))) {
     throw new HttpError(400, 'verification_failed', 'That code is not right or has expired. Check the mail we sent, or send a new code.');
   }
   await confirmRecoveryEmail(deps.db, username, now);

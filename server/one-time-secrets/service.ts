@@ -1,0 +1,172 @@
+import { randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, OneTimeSecretPurpose } from '../db/schema.js';
+import type { Clock } from '../platform/clock.js';
+import type { PortalKeys } from '../platform/keys.js';
+import { constantTimeEqual, randomToken } from '../platform/secrets.js';
+import { consumeSecret, consumeSecretsOf, countSecretAttempt, findLiveSecretByHash, findLiveSecrets, insertSecret } from './repository.js';
+
+/**
+ * One-time secrets: codes a person types, link tokens, WebAuthn challenges. Each is bound to one
+ * person and one purpose, lives a short time, and is consumed once, atomically. Password reset,
+ * recovery-email confirmation and the help desk all issue and check them here.
+ *
+ * Stored form: HMAC-SHA-256 under a key derived from the portal secret, never a plain hash. An
+ * 8-digit code has only 10^8 values, so a plain hash in a stolen database or backup falls to a
+ * brute force in seconds; without the portal secret (kept outside the database) the keyed hash
+ * gives nothing to guess against. Link tokens and challenges get the same treatment so one rule
+ * covers the table. (Flow ids and session ids stay plain SHA-256, see sessions/service.ts and
+ * password/flows.ts: they are 256 random bits, which no offline search can cover, and they are
+ * not one-time secrets.)
+ *
+ * To run inside a transaction, pass the deps with `db` set to the transaction.
+ */
+export interface OneTimeSecretDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  keys: PortalKeys;
+}
+
+/** Codes people read and type. */
+export type CodePurpose = 'email_code' | 'helpdesk_code' | 'email_confirm';
+
+/** How long each kind of secret lives (SECURITY: codes ≤ 10 min, links ≤ 30 min). */
+export const TTL: Readonly<Record<OneTimeSecretPurpose, number>> = {
+  email_code: 10 * 60_000,
+  helpdesk_code: 10 * 60_000,
+  reset_link: 30 * 60_000,
+  email_confirm: 30 * 60_000,
+  webauthn_challenge: 5 * 60_000,
+};
+
+/** Wrong guesses one code survives. */
+export const CODE_MAX_ATTEMPTS = 5;
+
+/** An 8-digit code from the CSPRNG, for a person to read and type. */
+export function newNumericCode(): string {
+  return String(randomInt(0, 100_000_000)).padStart(8, '0');
+}
+
+/** People type codes with spaces or dashes ("1234 5678"); those are not part of the code. */
+export function normalizeCode(code: string): string {
+  return code.replace(/[\s-]/g, '');
+}
+
+/** The stored form of a secret bound to a person: useless for any other person or purpose, and without the key. */
+function personalHash(deps: OneTimeSecretDeps, purpose: OneTimeSecretPurpose, username: string, secret: string): string {
+  return deps.keys.mac('oneTimeSecrets', `${purpose}\u0000${username}\u0000${secret}`);
+}
+
+/** Link tokens are looked up before anyone knows whose they are, so their hash names no person. */
+function tokenHash(deps: OneTimeSecretDeps, purpose: OneTimeSecretPurpose, token: string): string {
+  return deps.keys.mac('oneTimeSecrets', `${purpose}\u0000${token}`);
+}
+
+export interface Issued {
+  /** The code or token itself: mailed or shown once, never stored. */
+  secret: string;
+  expiresAt: number;
+}
+
+/** Issues an 8-digit code for a person (optionally tied to one reset flow). */
+export async function issueCode(
+  deps: OneTimeSecretDeps,
+  input: { purpose: CodePurpose; username: string; flowIdHash?: string | null; createdBy?: string | null },
+): Promise<Issued> {
+  const code = newNumericCode();
+  const now = deps.clock.now();
+  const expiresAt = now + TTL[input.purpose];
+  await insertSecret(deps.db, {
+    secretHash: personalHash(deps, input.purpose, input.username, code),
+    username: input.username,
+    purpose: input.purpose,
+    flowIdHash: input.flowIdHash ?? null,
+    now,
+    expiresAt,
+    createdBy: input.createdBy ?? null,
+  });
+  return { secret: code, expiresAt };
+}
+
+/** Issues a 256-bit link token for a person (a reset link). */
+export async function issueLinkToken(deps: OneTimeSecretDeps, input: { username: string; createdBy?: string | null }): Promise<Issued> {
+  const token = randomToken(32);
+  const now = deps.clock.now();
+  const expiresAt = now + TTL.reset_link;
+  await insertSecret(deps.db, {
+    secretHash: tokenHash(deps, 'reset_link', token),
+    username: input.username,
+    purpose: 'reset_link',
+    flowIdHash: null,
+    now,
+    expiresAt,
+    createdBy: input.createdBy ?? null,
+  });
+  return { secret: token, expiresAt };
+}
+
+/** Remembers a WebAuthn challenge someone else generated, for one person (and flow). */
+export async function rememberChallenge(
+  deps: OneTimeSecretDeps,
+  input: { username: string; challenge: string; flowIdHash: string | null },
+): Promise<void> {
+  const now = deps.clock.now();
+  await insertSecret(deps.db, {
+    secretHash: personalHash(deps, 'webauthn_challenge', input.username, input.challenge),
+    username: input.username,
+    purpose: 'webauthn_challenge',
+    flowIdHash: input.flowIdHash,
+    now,
+    expiresAt: now + TTL.webauthn_challenge,
+    createdBy: null,
+  });
+}
+
+/**
+ * Checks a typed code against the person's live codes of one purpose (and flow) and consumes the
+ * match atomically: of parallel submissions exactly one wins. A code that has taken
+ * CODE_MAX_ATTEMPTS wrong guesses no longer counts, and every wrong guess wears down the newest
+ * code, so each code survives only a few guesses.
+ */
+export async function verifyCode(
+  deps: OneTimeSecretDeps,
+  input: { purpose: CodePurpose; username: string; code: string; flowIdHash?: string },
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const wanted = personalHash(deps, input.purpose, input.username, normalizeCode(input.code));
+  const live = await findLiveSecrets(deps.db, input.username, input.purpose, now, input.flowIdHash);
+  for (const secret of live) {
+    if (secret.attempts >= CODE_MAX_ATTEMPTS) continue;
+    if (constantTimeEqual(secret.secret_hash, wanted)) return consumeSecret(deps.db, secret.id, now);
+  }
+  if (live[0]) await countSecretAttempt(deps.db, live[0].id);
+  return false;
+}
+
+/** Consumes a WebAuthn challenge the browser signed, if it is one issued to this person (and flow). */
+export async function takeChallenge(
+  deps: OneTimeSecretDeps,
+  input: { username: string; challenge: string; flowIdHash?: string },
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const wanted = personalHash(deps, 'webauthn_challenge', input.username, input.challenge);
+  const live = await findLiveSecrets(deps.db, input.username, 'webauthn_challenge', now, input.flowIdHash);
+  const match = live.find((s) => constantTimeEqual(s.secret_hash, wanted));
+  return match ? consumeSecret(deps.db, match.id, now) : false;
+}
+
+/** Consumes a live link token, once, atomically; returns whose it was, or null. */
+export async function consumeLinkToken(
+  deps: OneTimeSecretDeps,
+  token: string,
+): Promise<{ username: string; createdBy: string | null } | null> {
+  const now = deps.clock.now();
+  const secret = await findLiveSecretByHash(deps.db, tokenHash(deps, 'reset_link', token), 'reset_link', now);
+  if (!secret || !(await consumeSecret(deps.db, secret.id, now))) return null;
+  return { username: secret.username, createdBy: secret.created_by };
+}
+
+/** Voids every outstanding secret of a person, or only those of some purposes. */
+export async function voidSecretsOf(deps: OneTimeSecretDeps, username: string, purposes?: readonly OneTimeSecretPurpose[]): Promise<void> {
+  await consumeSecretsOf(deps.db, username, deps.clock.now(), purposes);
+}
