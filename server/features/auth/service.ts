@@ -3,7 +3,7 @@ import type { AuditTrail } from '../../audit/audit.js';
 import type { RoleGroups } from '../../directory/roles.js';
 import { rolesFromGroups } from '../../directory/roles.js';
 import type { Directory, DirectoryUser } from '../../directory/port.js';
-import { httpErrors } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import type { RateLimiter, RateLimitRule } from '../../rate-limit/limiter.js';
 import type { SessionService } from '../../sessions/service.js';
 
@@ -75,7 +75,7 @@ export async function signIn(
 
   if (!result.ok) {
     await audit.record({ ...attempt, actor: null, subject: input.username, result: 'failure', details: { reason: result.reason } });
-    throw httpErrors.invalidCredentials();
+    throw errors.invalidCredentials();
   }
 
   await rateLimiter.refund(LOGIN_IP_RULE, ipKey);

@@ -1,4 +1,4 @@
-import { HttpError } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import type { PasswordDeps } from '../password/deps.js';
 import { clearRecoveryFailures, consumeSecretsOf, insertSecret } from '../password/repository.js';
 import { newNumericCode, secretHash, TTL } from '../password/secrets.js';
@@ -10,7 +10,7 @@ import { newNumericCode, secretHash, TTL } from '../password/secrets.js';
 
 async function existing(deps: PasswordDeps, username: string) {
   const user = await deps.directory.findUser(username);
-  if (!user) throw new HttpError(404, 'not_found', 'That person was not found.');
+  if (!user) throw errors.notFound('That person');
   return user;
 }
 

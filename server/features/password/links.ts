@@ -1,4 +1,4 @@
-import { HttpError } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import { resetLinkMail } from '../../mail/templates.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { PasswordDeps } from './deps.js';
@@ -13,10 +13,10 @@ import { linkTokenHash, TTL } from './secrets.js';
  */
 export async function sendResetLink(deps: PasswordDeps, username: string, staff: string): Promise<{ recipients: number }> {
   const user = await deps.directory.findUser(username);
-  if (!user) throw new HttpError(404, 'not_found', 'That person was not found.');
+  if (!user) throw errors.notFound('That person');
   const { forCodes } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
   if (!forCodes.length)
-    throw new HttpError(409, 'method_not_available', 'This person has no address to send a link to. Issue a verification code instead.');
+    throw errors.methodNotAvailable('This person has no address to send a link to. Issue a verification code instead.');
   const token = randomToken(32);
   await insertSecret(deps.db, {
     secretHash: linkTokenHash(token),
@@ -47,7 +47,7 @@ export async function startFlowFromLink(deps: PasswordDeps, token: string, ip: s
   const now = deps.clock.now();
   const secret = await findLiveSecretByHash(deps.db, linkTokenHash(token), 'reset_link', now);
   if (!secret || !(await consumeSecret(deps.db, secret.id, now))) {
-    throw new HttpError(410, 'flow_expired', 'This link has expired or was already used. Ask the help desk for a new one, or start again.');
+    throw errors.flowExpired('This link has expired or was already used. Ask the help desk for a new one, or start again.');
   }
   const flowId = randomToken(32);
   await insertFlow(deps.db, {
