@@ -65,7 +65,8 @@ const PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
  */
 export const errors = {
   badRequest: (message = 'The request is not valid.') => new AppError('bad_request', message),
-  validationFailed: (fields: Record<string, string>) => new AppError('validation_failed', 'Some fields are missing or invalid.', { fields }),
+  validationFailed: (fields: Record<string, string>) =>
+    new AppError('validation_failed', 'Some fields are missing or invalid.', { fields }),
   unsupportedMediaType: () => new AppError('unsupported_media_type', 'Send the request as JSON (Content-Type: application/json).'),
   csrfRejected: () => new AppError('csrf_rejected', 'This request came from another site and was refused.'),
   unauthenticated: () => new AppError('unauthenticated', 'Sign in to continue.'),
@@ -93,7 +94,8 @@ export const errors = {
   methodNotAvailable: (message = 'That way of proving who you are is not set up for this account.') =>
     new AppError('method_not_available', message),
   flowExpired: (message = 'This reset has expired or was already used. Start again.') => new AppError('flow_expired', message),
-  recoveryLocked: (message = 'Too many failed attempts. Contact the IT help desk to get back in.') => new AppError('recovery_locked', message),
+  recoveryLocked: (message = 'Too many failed attempts. Contact the IT help desk to get back in.') =>
+    new AppError('recovery_locked', message),
   mailUnavailable: () => new AppError('mail_unavailable', 'Mail cannot be sent right now. Try again in a few minutes.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),

@@ -77,7 +77,10 @@ describe('every route answers each role as the permission map says', () => {
     for (const [name, role] of Object.entries(DEMO_ROLES)) {
       demoCookies[name] = await signInAs(t, name);
       // A stand-in with the same role for routes that would change the caller.
-      const standIn = { username: `temp-${role}-${randomBytes(3).toString('hex')}`, password: `Throwaway-${randomBytes(6).toString('hex')}` };
+      const standIn = {
+        username: `temp-${role}-${randomBytes(3).toString('hex')}`,
+        password: `Throwaway-${randomBytes(6).toString('hex')}`,
+      };
       const groups = role === 'employee' ? [] : DEFAULT_ROLE_GROUPS[role];
       await addBuiltinPerson(t.deps.db, { ...standIn, groups });
       standInCookies[name] = await signInAs(t, standIn.username, standIn.password);

@@ -30,7 +30,10 @@ function reachableFrom(file: string): Set<string> {
 
 function tsFilesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
 }
 
 /**
@@ -39,7 +42,9 @@ function tsFilesUnder(dir: string): string[] {
  */
 function transportFreeFiles(): string[] {
   const features = tsFilesUnder(path.join(ROOT, 'server/features')).filter((f) => path.basename(f) !== 'routes.ts');
-  const ports = ['directory', 'mail', 'rate-limit', 'sessions', 'audit', 'jobs', 'db'].flatMap((d) => tsFilesUnder(path.join(ROOT, 'server', d)));
+  const ports = ['directory', 'mail', 'rate-limit', 'sessions', 'audit', 'jobs', 'db'].flatMap((d) =>
+    tsFilesUnder(path.join(ROOT, 'server', d)),
+  );
   return [...features, ...ports, path.join(ROOT, 'server/errors.ts')];
 }
 
@@ -84,8 +89,14 @@ describe('one status per error code', () => {
   });
 
   it('has a factory for every code, each building the code it is named for', () => {
-    const samples: Partial<Record<keyof typeof errors, unknown[]>> = { validationFailed: [{}], rateLimited: [1], passwordRejected: [['too_short']] };
-    const built = Object.entries(errors).map(([name, make]) => (make as (...args: unknown[]) => AppError)(...(samples[name as keyof typeof errors] ?? [])).code);
+    const samples: Partial<Record<keyof typeof errors, unknown[]>> = {
+      validationFailed: [{}],
+      rateLimited: [1],
+      passwordRejected: [['too_short']],
+    };
+    const built = Object.entries(errors).map(
+      ([name, make]) => (make as (...args: unknown[]) => AppError)(...(samples[name as keyof typeof errors] ?? [])).code,
+    );
     expect(new Set(built)).toEqual(new Set(ERROR_CODES));
   });
 

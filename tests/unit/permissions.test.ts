@@ -11,7 +11,8 @@ describe('the permission map', () => {
   });
 
   it('gives admins every staff permission', () => {
-    for (const permission of PERMISSION_NAMES) if (isStaffPermission(permission)) expect(can(['employee', 'admin'], permission), permission).toBe(true);
+    for (const permission of PERMISSION_NAMES)
+      if (isStaffPermission(permission)) expect(can(['employee', 'admin'], permission), permission).toBe(true);
   });
 
   it('gives an employee no staff permission, and staff only what their role holds', () => {

@@ -76,7 +76,10 @@ describe.skipIf(!built && !required)('staff code stays off employees’ phones (
     const employee = employeeFiles(chunks, views);
     for (const chunk of chunks) {
       if (!employee.has(chunk.file)) continue;
-      expect(chunk.modules.filter((m) => views.has(m)), chunk.file).toEqual([]);
+      expect(
+        chunk.modules.filter((m) => views.has(m)),
+        chunk.file,
+      ).toEqual([]);
     }
   });
 

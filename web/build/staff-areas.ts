@@ -109,7 +109,11 @@ export function staffAreas(): { plugin: Plugin; chunkFileNames: (chunk: { name: 
         graph.push({
           file: output.fileName,
           isEntry: output.isEntry,
-          modules: [...new Set(output.moduleIds.filter((id) => !id.startsWith('\0')).map((id) => relative(repoRoot, normalise(id)).replaceAll('\\', '/')))],
+          modules: [
+            ...new Set(
+              output.moduleIds.filter((id) => !id.startsWith('\0')).map((id) => relative(repoRoot, normalise(id)).replaceAll('\\', '/')),
+            ),
+          ],
           imports: output.imports,
           dynamicImports: output.dynamicImports,
         });

@@ -17,7 +17,12 @@ export function helpdeskRoutes(appDeps: AppDeps) {
     .post('/users/:username/reset-link', requirePermission('people.reset_link'), validate('param', usernameParamSchema), async (c) => {
       return c.json(await sendResetLink(deps, c.req.valid('param').username, currentSession(c).username), 202);
     })
-    .post('/users/:username/verification-code', requirePermission('people.verification_code'), validate('param', usernameParamSchema), async (c) => {
-      return c.json(await issueVerificationCode(deps, c.req.valid('param').username, currentSession(c).username), 201);
-    });
+    .post(
+      '/users/:username/verification-code',
+      requirePermission('people.verification_code'),
+      validate('param', usernameParamSchema),
+      async (c) => {
+        return c.json(await issueVerificationCode(deps, c.req.valid('param').username, currentSession(c).username), 201);
+      },
+    );
 }

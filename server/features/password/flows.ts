@@ -134,8 +134,7 @@ export async function challenge(
   flow: LoadedFlow,
   method: VerificationMethod,
 ): Promise<{ sent: boolean; passkeyOptions?: unknown }> {
-  if (!flow.methods.includes(method))
-    throw errors.methodNotAvailable();
+  if (!flow.methods.includes(method)) throw errors.methodNotAvailable();
   if (method === 'passkey') {
     if (!flow.user) throw verificationFailed();
     return { sent: true, passkeyOptions: await passkeyAuthenticationOptions(deps, flow.user.username, flow.idHash) };
@@ -189,8 +188,7 @@ async function matchCode(
 /** Verifies one method. Failures count toward the flow's and the person's limits; a success resets the person's count. */
 export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: VerifyRequest, ip: string | null): Promise<LoadedFlow> {
   await deps.rateLimiter.consume(VERIFY_IP_RULE, ip ?? 'unknown');
-  if (!flow.methods.includes(input.method))
-    throw errors.methodNotAvailable();
+  if (!flow.methods.includes(input.method)) throw errors.methodNotAvailable();
   const username = flow.user?.username ?? null;
   if (username && (await consecutiveFailures(deps.db, username)) >= RECOVERY_LOCKOUT_FAILURES) {
     throw errors.recoveryLocked();

@@ -15,8 +15,7 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
   const user = await deps.directory.findUser(username);
   if (!user) throw errors.notFound('That person');
   const { forCodes } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
-  if (!forCodes.length)
-    throw errors.methodNotAvailable('This person has no address to send a link to. Issue a verification code instead.');
+  if (!forCodes.length) throw errors.methodNotAvailable('This person has no address to send a link to. Issue a verification code instead.');
   const token = randomToken(32);
   await insertSecret(deps.db, {
     secretHash: linkTokenHash(token),
