@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../server/audit/audit.js';
 import { listRecentAuditEvents } from '../../server/audit/repository.js';
 import { withTransaction } from '../../server/db/transaction.js';
+import { findDirectoryUser, replacePassword } from '../../server/directory/builtin-repository.js';
 import { getResetPolicy, saveResetPolicy } from '../../server/features/settings/service.js';
 import { ManualClock } from '../../server/platform/clock.js';
 import { DEFAULT_RESET_POLICY } from '../../shared/settings.js';
+import { addBuiltinPerson } from '../directory/fixtures.js';
 import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
 import { availableDialects, openTestDatabase } from '../harness/db.js';
 
@@ -49,6 +51,21 @@ describe.each(availableDialects())('one unit of work on %s', (dialect) => {
       }),
     ).rejects.toThrow('outer fails');
     expect(await actions()).not.toContain('test.inner');
+  });
+
+  it('lets a repository that needs a transaction of its own run inside the caller’s', async () => {
+    const username = `temp-trx-${dialect}`;
+    await addBuiltinPerson(database.db, { username, password: 'Throwaway-pass-4d7e' });
+    const previousHash = (await findDirectoryUser(database.db, username))!.password_hash;
+    const change = { username, previousHash, newHash: 'not-a-real-hash', now: 3, historyLimit: 5, unlock: false, clearFailures: false };
+    const failure = new Error('the audit row after the password write failed');
+    await expect(
+      withTransaction(database.db, async (trx) => {
+        expect(await replacePassword(trx, change)).toBe(true);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect((await findDirectoryUser(database.db, username))!.password_hash).toBe(previousHash);
   });
 });
 
