@@ -42,8 +42,8 @@ function tsFilesUnder(dir: string): string[] {
  */
 function transportFreeFiles(): string[] {
   const features = tsFilesUnder(path.join(ROOT, 'server/features')).filter((f) => path.basename(f) !== 'routes.ts');
-  const ports = ['directory', 'mail', 'rate-limit', 'sessions', 'audit', 'jobs', 'db'].flatMap((d) =>
-    tsFilesUnder(path.join(ROOT, 'server', d)),
+  const ports = ['directory', 'mail', 'rate-limit', 'sessions', 'audit', 'jobs', 'db', 'platform', 'push', 'inventory', 'demo'].flatMap(
+    (d) => tsFilesUnder(path.join(ROOT, 'server', d)),
   );
   return [...features, ...ports, path.join(ROOT, 'server/errors.ts')];
 }
