@@ -73,7 +73,7 @@ export function handleError(logger: Logger) {
       if (statusOf(error.code) >= 500) {
         // The caller gets the plain message; the log keeps what actually failed (it may name hosts).
         const cause = error.cause instanceof Error ? error.cause.message : error.cause;
-        logger.warn({ code: error.code, err: cause, reqId: c.get('requestId'), path: c.req.path }, 'dependency unavailable');
+        logger.warn({ code: error.code, err: cause, reqId: c.get('requestId'), path: c.req.path }, 'request failed on our side');
       }
       return errorResponse(c, error);
     }
