@@ -3,13 +3,10 @@ import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 import { VitePWA } from 'vite-plugin-pwa';
 import { precompress } from './web/build/precompress.js';
+import { STAFF_CHUNK_PREFIX, staffAreas } from './web/build/staff-areas.js';
 
-/**
- * Role areas (team, staff, HR, admin, and the directory search they share) are emitted as
- * `assets/role-*` chunks so the service worker can leave them out of its precache: an
- * employee's phone must never download them.
- */
-const ROLE_AREA = /\/web\/src\/features\/(team|staff|hr|admin|directory-search)\//;
+/** Staff and HR areas, told apart by the permissions their routes declare (see web/build/staff-areas.ts). */
+const staff = staffAreas();
 
 /**
  * vue-i18n reads these compile-time flags; defining them drops the legacy API and devtools
@@ -52,7 +49,8 @@ export default defineConfig({
         // A classic script: registered without `type: 'module'`, so every browser can run it.
         rollupFormat: 'iife',
         globPatterns: ['**/*.{js,css,html}'],
-        globIgnores: ['**/role-*'],
+        // Staff-only chunks: an employee's phone must never download them.
+        globIgnores: [`**/${STAFF_CHUNK_PREFIX}*`],
       },
       manifest: {
         id: '/',
@@ -75,6 +73,7 @@ export default defineConfig({
         ],
       },
     }),
+    staff.plugin,
     precompress(),
   ],
   build: {
@@ -83,18 +82,11 @@ export default defineConfig({
     // Browsers from 2021 on; lets the output keep native async/await and optional chaining.
     target: 'es2021',
     // One stylesheet (about 2 KB gzipped): no extra CSS requests when opening an area, and no
-    // role-area CSS files for the service worker to tell apart.
+    // staff-area CSS files for the service worker to tell apart.
     cssCodeSplit: false,
     rollupOptions: {
       output: {
-        chunkFileNames(chunk) {
-          const ids = chunk.moduleIds.length ? chunk.moduleIds : [chunk.facadeModuleId ?? ''];
-          const areas = new Set(ids.map((id) => ROLE_AREA.exec(id.replaceAll('\\', '/'))?.[1]).filter(Boolean));
-          // Modules share a chunk only when the same routes load them, so one role-area module
-          // makes the whole chunk role-only.
-          if (areas.size === 0) return 'assets/[name]-[hash].js';
-          return `assets/role-${areas.size === 1 ? [...areas][0] : 'shared'}-[name]-[hash].js`;
-        },
+        chunkFileNames: staff.chunkFileNames,
       },
     },
   },

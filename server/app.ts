@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { adminRoutes } from './features/admin/routes.js';
 import { authRoutes, meRoutes } from './features/auth/routes.js';
@@ -12,8 +11,8 @@ import { peopleRoutes } from './features/people/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
-import { DirectoryUnavailableError } from './directory/port.js';
-import { HttpError, httpErrors } from './http/errors.js';
+import { errors } from './errors.js';
+import { errorBody, errorResponse, handleError } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadSession } from './http/session.js';
 import { serveWebApp } from './http/static.js';
@@ -56,30 +55,11 @@ export function createApp(deps: AppDeps) {
     );
   });
 
-  app.onError((error, c) => {
-    if (error instanceof DirectoryUnavailableError) {
-      // One place turns a directory outage into a clear 503, whichever feature met it.
-      deps.logger.warn({ err: error.message, reqId: c.get('requestId'), path: c.req.path }, 'directory unavailable');
-      error = httpErrors.directoryUnavailable();
-    }
-    if (error instanceof HttpError) {
-      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
-      return c.json(error.toBody(), error.status);
-    }
-    if (error instanceof HTTPException && error.status < 500) {
-      // Hono's own 4xx, e.g. a body that is not valid JSON.
-      return c.json({ error: { code: 'bad_request', message: 'The request body is not valid JSON.' } }, error.status);
-    }
-    deps.logger.error({ err: error, reqId: c.get('requestId'), path: c.req.path }, 'unhandled error');
-    return c.json(
-      { error: { code: 'internal', message: 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.' } },
-      500,
-    );
-  });
+  app.onError(handleError(deps.logger));
 
   const limitBody = bodyLimit({
     maxSize: 64 * 1024,
-    onError: (c) => c.json({ error: { code: 'payload_too_large', message: 'The request is too large.' } }, 413),
+    onError: (c) => errorResponse(c, errors.payloadTooLarge()),
   });
   // Only requests that carry a body: reading the body stream makes @hono/node-server build a full
   // Request object, which would slow down every GET.
@@ -94,7 +74,7 @@ export function createApp(deps: AppDeps) {
   });
 
   const routed = app.route('/api', apiRoutes(deps));
-  routed.all('/api/*', (c) => c.json({ error: { code: 'not_found', message: 'No such API endpoint.' } }, 404));
+  routed.all('/api/*', (c) => c.json(errorBody(errors.notFound('This API endpoint')), 404));
   if (deps.webRoot) serveWebApp(app, deps.webRoot);
   return routed;
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DirectoryUserRow, DirectoryUserUpdate, NewDirectoryUser } from '../db/schema.js';
+import { withTransaction } from '../db/transaction.js';
 
 // The built-in directory's tables. Only this file touches them.
 
@@ -126,7 +127,8 @@ export interface PasswordReplacement {
  * (another change won the race; the caller checks again against the new state).
  */
 export async function replacePassword(db: Db, change: PasswordReplacement): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  // Joins the caller's transaction when there is one (SQLite cannot nest them).
+  return withTransaction(db, async (trx) => {
     const updated = await trx
       .updateTable('directory_users')
       .set({

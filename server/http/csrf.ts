@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { HttpError } from './errors.js';
+import { errors } from '../errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -17,15 +17,15 @@ export function csrfProtection(allowedOrigin: string): MiddlewareHandler {
     // DELETE needs no content type. Anything with a body must be JSON.
     const bodilessDelete = c.req.method === 'DELETE' && !c.req.header('content-length') && !c.req.header('transfer-encoding') && !mediaType;
     if (mediaType !== 'application/json' && !bodilessDelete) {
-      throw new HttpError(415, 'unsupported_media_type', 'Send the request as JSON (Content-Type: application/json).');
+      throw errors.unsupportedMediaType();
     }
     const origin = c.req.header('origin');
     if (origin !== undefined && origin !== allowedOrigin) {
-      throw new HttpError(403, 'csrf_rejected', 'This request came from another site and was refused.');
+      throw errors.csrfRejected();
     }
     const fetchSite = c.req.header('sec-fetch-site');
     if (fetchSite === 'cross-site') {
-      throw new HttpError(403, 'csrf_rejected', 'This request came from another site and was refused.');
+      throw errors.csrfRejected();
     }
     return next();
   };

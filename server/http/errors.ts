@@ -1,50 +1,87 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiErrorBody, ErrorCode } from '../../shared/errors.js';
+import { type AppError, asAppError, errors } from '../errors.js';
+import type { Logger } from '../platform/logger.js';
+import type { AppEnv } from './context.js';
 
 /**
- * An expected failure with a stable code. Thrown anywhere below a route and turned into
- * `{ error: { code, message } }` by the app's error handler.
+ * The one place a domain error code becomes an HTTP status. A `Record` over every code, so adding a
+ * code to shared/errors.ts without deciding its status does not compile.
  */
-export class HttpError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: ErrorCode,
-    message: string,
-    readonly fields?: Record<string, string>,
-    readonly headers?: Record<string, string>,
-    readonly problems?: string[],
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
+export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+  bad_request: 400,
+  validation_failed: 400,
+  unsupported_media_type: 415,
+  csrf_rejected: 403,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  not_found: 404,
+  rate_limited: 429,
+  payload_too_large: 413,
+  directory_unavailable: 503,
+  password_rejected: 422,
+  current_password_wrong: 400,
+  verification_failed: 400,
+  verification_required: 403,
+  // The request is well formed, but the account's state does not offer that way (no address, no authenticator).
+  method_not_available: 409,
+  flow_expired: 410,
+  recovery_locked: 423,
+  mail_unavailable: 503,
+  not_ready: 503,
+  internal: 500,
+};
 
-  toBody(): ApiErrorBody {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        ...(this.fields ? { fields: this.fields } : {}),
-        ...(this.problems ? { problems: this.problems } : {}),
-      },
-    };
-  }
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return STATUS_OF[code];
 }
 
-/** Factories for the errors routes use most, so messages stay consistent. */
-export const httpErrors = {
-  unauthenticated: () => new HttpError(401, 'unauthenticated', 'Sign in to continue.'),
-  invalidCredentials: () =>
-    new HttpError(
-      401,
-      'invalid_credentials',
-      'The username or password is incorrect. If you have forgotten your password or your account is locked, contact the help desk.',
-    ),
-  forbidden: () => new HttpError(403, 'forbidden', 'You do not have access to this.'),
-  notFound: (what = 'This') => new HttpError(404, 'not_found', `${what} was not found.`),
-  rateLimited: (retryAfterSeconds: number) =>
-    new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, undefined, {
-      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
-    }),
-  directoryUnavailable: () =>
-    new HttpError(503, 'directory_unavailable', 'The company directory cannot be reached right now. Try again in a few minutes.'),
-};
+/** The JSON body of an error answer: `{ error: { code, message, fields?, problems? } }`. */
+export function errorBody(error: AppError): ApiErrorBody {
+  const { fields, problems } = error.details;
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(fields ? { fields } : {}),
+      ...(problems ? { problems } : {}),
+    },
+  };
+}
+
+/** Headers an error answer carries besides its body. */
+export function errorHeaders(error: AppError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.details.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.details.retryAfterSeconds);
+  return headers;
+}
+
+/** Writes a domain error as the HTTP answer. */
+export function errorResponse(c: Context, error: AppError): Response {
+  for (const [name, value] of Object.entries(errorHeaders(error))) c.header(name, value);
+  return c.json(errorBody(error), statusOf(error.code));
+}
+
+/** `app.onError`: domain errors by their code, Hono's own 4xx as `bad_request`, anything else logged as a 500. */
+export function handleError(logger: Logger) {
+  return (thrown: Error, c: Context<AppEnv>): Response => {
+    const error = asAppError(thrown);
+    if (error) {
+      if (statusOf(error.code) >= 500) {
+        // The caller gets the plain message; the log keeps what actually failed (it may name hosts).
+        const cause = error.cause instanceof Error ? error.cause.message : error.cause;
+        logger.warn({ code: error.code, err: cause, reqId: c.get('requestId'), path: c.req.path }, 'request failed on our side');
+      }
+      return errorResponse(c, error);
+    }
+    if (thrown instanceof HTTPException && thrown.status < 500) {
+      // Hono's own 4xx, e.g. a body that is not valid JSON.
+      return c.json(errorBody(errors.badRequest('The request body is not valid JSON.')), thrown.status);
+    }
+    logger.error({ err: thrown, reqId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return c.json(errorBody(errors.internal()), 500);
+  };
+}

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { hasAnyRole, type Role } from '../../shared/roles.js';
+import { can, type Permission } from '../../shared/permissions.js';
+import { errors } from '../errors.js';
 import type { Session, SessionService } from '../sessions/service.js';
 import type { AppEnv } from './context.js';
-import { httpErrors } from './errors.js';
 
 /**
  * The session cookie. Over https it is `__Host-` prefixed and Secure (bound to this exact origin);
@@ -37,15 +37,26 @@ export function loadSession(sessions: SessionService, secure: boolean): Middlewa
 /** The current session, or a 401. */
 export function currentSession(c: Context<AppEnv>): Session {
   const session = c.get('session');
-  if (!session) throw httpErrors.unauthenticated();
+  if (!session) throw errors.unauthenticated();
   return session;
 }
 
-/** Route guard: signed in, and (when roles are given) holding at least one of them. */
-export function requireAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
+/** Route guard for self-service: any signed-in person (everyone who can sign in is an employee). */
+export function requireSignIn(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    currentSession(c);
+    await next();
+  };
+}
+
+/**
+ * Route guard: signed in (else 401) and holding `permission` in shared/permissions.ts (else 403).
+ * The web app reads the same map, so its screens offer exactly what this lets through.
+ */
+export function requirePermission(permission: Permission): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const session = currentSession(c);
-    if (roles.length && !hasAnyRole(session.profile.roles, roles)) throw httpErrors.forbidden();
+    if (!can(session.profile.roles, permission)) throw errors.forbidden();
     await next();
   };
 }

@@ -1,7 +1,7 @@
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
 import type { ZodType } from 'zod';
-import { HttpError } from './errors.js';
+import { errors } from '../errors.js';
 
 /**
  * Validates a request part against a shared zod schema. A failure becomes a 400
@@ -15,7 +15,7 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
         const key = issue.path.length ? issue.path.join('.') : '_';
         fields[key] ??= issue.message;
       }
-      throw new HttpError(400, 'validation_failed', 'Some fields are missing or invalid.', fields);
+      throw errors.validationFailed(fields);
     }
   });
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { httpErrors } from '../http/errors.js';
+import { errors } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import { clearRateLimit, hitRateLimit, refundRateLimit } from './repository.js';
 
@@ -21,11 +21,11 @@ export class RateLimiter {
     private readonly clock: Clock,
   ) {}
 
-  /** Counts one attempt; throws a 429 HttpError with Retry-After when over the limit. */
+  /** Counts one attempt; throws `rate_limited` with the seconds until the window ends when over the limit. */
   async consume(rule: RateLimitRule, subject: string): Promise<void> {
     const now = this.clock.now();
     const { count, windowStart } = await hitRateLimit(this.db, keyOf(rule, subject), rule.windowMs, now);
-    if (count > rule.limit) throw httpErrors.rateLimited((windowStart + rule.windowMs - now) / 1000);
+    if (count > rule.limit) throw errors.rateLimited((windowStart + rule.windowMs - now) / 1000);
   }
 
   refund(rule: RateLimitRule, subject: string): Promise<void> {

@@ -125,6 +125,31 @@ describe('role areas', () => {
     await context.close();
   });
 
+  test('the menu offers the same work areas as the home tiles, from the one permission map', async () => {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'hana');
+
+    // The help desk may search people, so the people page is hers too, as the API allows.
+    const tiles = page.getByRole('region', { name: 'Your work areas' }).getByRole('link');
+    await expect.poll(() => tiles.count()).toBe(2);
+    const tileNames = (await tiles.allTextContents()).map((t) => t.trim());
+    expect(tileNames.some((t) => t.startsWith('Help desk'))).toBe(true);
+    expect(tileNames.some((t) => t.startsWith('People'))).toBe(true);
+    expect(tileNames.some((t) => t.startsWith('My team') || t.startsWith('Administration'))).toBe(false);
+
+    const header = page.getByRole('banner');
+    await header.getByRole('button', { name: 'Menu' }).click();
+    const menuLinks = (await header.getByRole('link').allTextContents()).map((t) => t.trim());
+    expect(menuLinks).toEqual(expect.arrayContaining(['Help desk', 'People']));
+    expect(menuLinks).not.toContain('My team');
+    expect(menuLinks).not.toContain('Administration');
+    await header.getByRole('link', { name: 'People' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('People');
+    await context.close();
+  });
+
   test('an unknown address shows a not-found page, signed in or not', async () => {
     const context = await phoneContext(browser);
     const page = await context.newPage();

@@ -67,7 +67,10 @@ describe('health, readiness and portal info', () => {
       expect((await ready.json()).checks).toEqual({ database: 'ok', directory: 'unavailable' });
       const login = await down.request('POST', '/api/auth/login', { json: { username: 'alice', password: 'portal-demo-2026' } });
       expect(login.status).toBe(503);
-      expect((await login.json()).error.code).toBe('directory_unavailable');
+      const refused = await login.json();
+      expect(refused.error.code).toBe('directory_unavailable');
+      // What failed (the directory's address, the driver's error) is logged, never sent.
+      expect(JSON.stringify(refused)).not.toContain('127.0.0.1');
       const info = await (await down.request('GET', '/api/info')).json();
       expect(info).toMatchObject({ demo: false, demoAccounts: [], demoPassword: null, directory: 'ldap' });
     } finally {

@@ -3,7 +3,7 @@ import type { AuditTrail } from '../../audit/audit.js';
 import type { RoleGroups } from '../../directory/roles.js';
 import { rolesFromGroups } from '../../directory/roles.js';
 import type { Directory, DirectoryUser } from '../../directory/port.js';
-import { httpErrors } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import type { RateLimiter, RateLimitRule } from '../../rate-limit/limiter.js';
 import type { Clock } from '../../platform/clock.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
@@ -124,7 +124,7 @@ export async function signIn(
 
   if (!result.ok) {
     await audit.record({ ...attempt, actor: null, subject: input.username, result: 'failure', details: { reason: result.reason, trusted } });
-    throw httpErrors.invalidCredentials();
+    throw errors.invalidCredentials();
   }
 
   // Success: this attempt does not count; the person's own buckets start over. The per-account

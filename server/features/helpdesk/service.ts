@@ -1,4 +1,4 @@
-import { HttpError } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import type { PasswordDeps } from '../password/deps.js';
 import { issueCode, voidSecretsOf } from '../../one-time-secrets/service.js';
 import { clearRecoveryFailures } from '../password/repository.js';
@@ -10,7 +10,7 @@ import { clearRecoveryFailures } from '../password/repository.js';
 
 async function existing(deps: PasswordDeps, username: string) {
   const user = await deps.directory.findUser(username);
-  if (!user) throw new HttpError(404, 'not_found', 'That person was not found.');
+  if (!user) throw errors.notFound('That person');
   return user;
 }
 

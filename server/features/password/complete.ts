@@ -1,6 +1,5 @@
-import type { PasswordProblem } from '../../../shared/password.js';
 import type { DirectoryUser, PasswordWrite } from '../../directory/port.js';
-import { HttpError, httpErrors } from '../../http/errors.js';
+import { errorCode, errors } from '../../errors.js';
 import { type AccountEvent, accountEventMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import { getResetPolicy } from '../settings/service.js';
@@ -13,37 +12,19 @@ import { cancelFlowsOf, claimFlow, consecutiveFailures, reopenFlow } from './rep
 
 export const CHANGE_ACCOUNT_RULE: RateLimitRule = { name: 'password-change:account', limit: 5, windowMs: 15 * 60_000 };
 
-const PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
-  too_short: 'This password is too short.',
-  too_long: 'This password is too long.',
-  common: 'This password is one of the most common ones and easy to guess.',
-  contains_username: 'The password must not contain your username.',
-  contains_name: 'The password must not contain your name.',
-  contains_company: 'The password must not contain the company name.',
-  in_history: 'You used this password recently. Choose one you have not used before.',
-  quality: 'The directory found this password too simple.',
-  too_soon: 'Your password was changed very recently. Try again later.',
-  policy: 'The directory refused this password. Choose another.',
-};
-
-export function passwordRejected(problems: PasswordProblem[]): HttpError {
-  const message = problems.map((p) => PROBLEM_MESSAGES[p]).join(' ');
-  return new HttpError(422, 'password_rejected', message, undefined, undefined, problems);
-}
-
 /** Runs the portal's own rules first, so the directory only ever sees passwords that can pass. */
 async function assertAcceptable(deps: PasswordDeps, user: DirectoryUser, password: string): Promise<void> {
   const rules = effectiveRules(await deps.directory.passwordPolicy());
   const verdict = checkPassword(password, { rules, username: user.username, displayName: user.displayName, companyName: deps.companyName });
-  if (!verdict.ok) throw passwordRejected(verdict.problems);
+  if (!verdict.ok) throw errors.passwordRejected(verdict.problems);
 }
 
 /** Writes the password to the directory; a policy refusal becomes a plain-language 422. */
 async function writePassword(deps: PasswordDeps, username: string, password: string, how: PasswordWrite): Promise<void> {
   const result = await deps.directory.setPassword(username, password, how);
   if (result.ok) return;
-  if (result.reason === 'wrong_current_password') throw new HttpError(400, 'current_password_wrong', 'Your current password is not right.');
-  throw passwordRejected([problemFromRefusal(result.reason)]);
+  if (result.reason === 'wrong_current_password') throw errors.currentPasswordWrong();
+  throw errors.passwordRejected([problemFromRefusal(result.reason)]);
 }
 
 /** Tells every address of the person what happened, with what to do if it was not them. Mail trouble never undoes the change. */
@@ -71,9 +52,9 @@ async function revokeEverythingElse(deps: PasswordDeps, username: string, keepSe
 
 /** Re-checks, at the moment of completion, that this flow may still finish. */
 async function assertCompletable(deps: PasswordDeps, flow: LoadedFlow): Promise<DirectoryUser> {
-  if (!isComplete(flow) || !flow.user) throw new HttpError(403, 'verification_required', 'Prove who you are first.');
+  if (!isComplete(flow) || !flow.user) throw errors.verificationRequired();
   if (flow.user.disabled || (await consecutiveFailures(deps.db, flow.user.username)) >= RECOVERY_LOCKOUT_FAILURES) {
-    throw new HttpError(423, 'recovery_locked', 'This account cannot be reset here. Contact the IT help desk.');
+    throw errors.recoveryLocked('This account cannot be reset here. Contact the IT help desk.');
   }
   return flow.user;
 }
@@ -90,7 +71,7 @@ async function completeFlow(
   work: () => Promise<void>,
 ): Promise<void> {
   if (!(await claimFlow(deps.db, flow.idHash, deps.clock.now()))) {
-    throw new HttpError(410, 'flow_expired', 'This reset has expired or was already used. Start again.');
+    throw errors.flowExpired();
   }
   try {
     await work();
@@ -101,7 +82,7 @@ async function completeFlow(
       actor: flow.user?.username ?? null,
       result: 'failure',
       ip,
-      details: { code: (error as HttpError).code ?? 'error' },
+      details: { code: errorCode(error) },
     });
     throw error;
   }
@@ -140,7 +121,7 @@ export async function changePassword(
 ): Promise<void> {
   await deps.rateLimiter.consume(CHANGE_ACCOUNT_RULE, session.username);
   const user = await deps.directory.findUser(session.username);
-  if (!user) throw httpErrors.unauthenticated();
+  if (!user) throw errors.unauthenticated();
   await assertAcceptable(deps, user, input.newPassword);
   try {
     await writePassword(deps, user.username, input.newPassword, { kind: 'change', currentPassword: input.currentPassword });
@@ -150,7 +131,7 @@ export async function changePassword(
       actor: user.username,
       result: 'failure',
       ip,
-      details: { code: (error as HttpError).code ?? 'error' },
+      details: { code: errorCode(error) },
     });
     throw error;
   }

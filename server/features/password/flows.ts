@@ -1,6 +1,6 @@
 import type { FlowView, VerificationMethod, VerifyRequest } from '../../../shared/password.js';
 import type { DirectoryUser } from '../../directory/port.js';
-import { HttpError } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import { verificationCodeMail } from '../../mail/templates.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
@@ -40,9 +40,8 @@ export const RECOVERY_LOCKOUT_FAILURES = 100;
  */
 export const FLOW_TTL_MS = 30 * 60_000;
 
-const verificationFailed = () =>
-  new HttpError(400, 'verification_failed', 'That did not work. Check the code and try again, or choose another way.');
-const flowExpired = () => new HttpError(410, 'flow_expired', 'This reset has expired or was already used. Start again.');
+const verificationFailed = () => errors.verificationFailed();
+const flowExpired = () => errors.flowExpired();
 
 export interface LoadedFlow {
   row: FlowRow;
@@ -134,8 +133,7 @@ export async function challenge(
   flow: LoadedFlow,
   method: VerificationMethod,
 ): Promise<{ sent: boolean; passkeyOptions?: unknown }> {
-  if (!flow.methods.includes(method))
-    throw new HttpError(400, 'method_not_available', 'That way of proving who you are is not set up for this account.');
+  if (!flow.methods.includes(method)) throw errors.methodNotAvailable();
   if (method === 'passkey') {
     if (!flow.user) throw verificationFailed();
     return { sent: true, passkeyOptions: await passkeyAuthenticationOptions(deps, flow.user.username, flow.idHash) };
@@ -160,11 +158,10 @@ export async function challenge(
 /** Verifies one method. Failures count toward the flow's and the person's limits; a success resets the person's count. */
 export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: VerifyRequest, ip: string | null): Promise<LoadedFlow> {
   await deps.rateLimiter.consume(VERIFY_IP_RULE, ip ?? 'unknown');
-  if (!flow.methods.includes(input.method))
-    throw new HttpError(400, 'method_not_available', 'That way of proving who you are is not set up for this account.');
+  if (!flow.methods.includes(input.method)) throw errors.methodNotAvailable();
   const username = flow.user?.username ?? null;
   if (username && (await consecutiveFailures(deps.db, username)) >= RECOVERY_LOCKOUT_FAILURES) {
-    throw new HttpError(423, 'recovery_locked', 'Too many failed attempts. Contact the IT help desk to get back in.');
+    throw errors.recoveryLocked();
   }
 
   let ok = false;

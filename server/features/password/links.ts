@@ -1,4 +1,4 @@
-import { HttpError } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import { resetLinkMail } from '../../mail/templates.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { PasswordDeps } from './deps.js';
@@ -14,10 +14,9 @@ import { insertFlow } from './repository.js';
  */
 export async function sendResetLink(deps: PasswordDeps, username: string, staff: string): Promise<{ recipients: number }> {
   const user = await deps.directory.findUser(username);
-  if (!user) throw new HttpError(404, 'not_found', 'That person was not found.');
+  if (!user) throw errors.notFound('That person');
   const { forCodes } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
-  if (!forCodes.length)
-    throw new HttpError(409, 'method_not_available', 'This person has no address to send a link to. Issue a verification code instead.');
+  if (!forCodes.length) throw errors.methodNotAvailable('This person has no address to send a link to. Issue a verification code instead.');
   const { secret: token } = await issueLinkToken(deps, { username: user.username, createdBy: staff });
   const link = new URL(`/reset#token=${token}`, deps.publicUrl).href;
   for (const to of forCodes) await deps.mailer.send(resetLinkMail(to, link, TTL.reset_link / 60_000, deps.companyName));
@@ -39,7 +38,7 @@ export async function startFlowFromLink(deps: PasswordDeps, token: string, ip: s
   const now = deps.clock.now();
   const secret = await consumeLinkToken(deps, token);
   if (!secret) {
-    throw new HttpError(410, 'flow_expired', 'This link has expired or was already used. Ask the help desk for a new one, or start again.');
+    throw errors.flowExpired('This link has expired or was already used. Ask the help desk for a new one, or start again.');
   }
   const flowId = randomToken(32);
   await insertFlow(deps.db, {

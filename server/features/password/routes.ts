@@ -11,7 +11,7 @@ import {
 } from '../../../shared/password.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
-import { clearSessionCookie, currentSession, requireAuth } from '../../http/session.js';
+import { clearSessionCookie, currentSession, requireSignIn } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import { changePassword, resetPassword, unlockAccount } from './complete.js';
@@ -68,7 +68,7 @@ export function passwordRoutes(appDeps: AppDeps) {
       await unlockAccount(deps, flow, requestContext(c).ip);
       return c.json({ done: true as const }, 200);
     })
-    .post('/change', requireAuth(), validate('json', changePasswordRequestSchema), async (c) => {
+    .post('/change', requireSignIn(), validate('json', changePasswordRequestSchema), async (c) => {
       const session = currentSession(c);
       await changePassword(deps, session, c.req.valid('json'), requestContext(c).ip);
       return c.json({ done: true as const }, 200);

@@ -2,21 +2,21 @@ import { Hono } from 'hono';
 import { userSearchQuerySchema, usernameParamSchema } from '../../../shared/people.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
-import { currentSession, requireAuth } from '../../http/session.js';
+import { currentSession, requirePermission } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { directReports, lookUpAccount, searchPeople } from './service.js';
 
 export function peopleRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
-    .get('/team', requireAuth('manager', 'admin'), async (c) => {
+    .get('/team', requirePermission('team.read'), async (c) => {
       const reports = await directReports(deps.directory, currentSession(c).username);
       return c.json({ reports }, 200);
     })
-    .get('/directory/users', requireAuth('helpdesk', 'hr', 'admin'), validate('query', userSearchQuerySchema), async (c) => {
+    .get('/directory/users', requirePermission('people.search'), validate('query', userSearchQuerySchema), async (c) => {
       const users = await searchPeople(deps.directory, c.req.valid('query').query);
       return c.json({ users }, 200);
     })
-    .get('/directory/users/:username', requireAuth('helpdesk', 'admin'), validate('param', usernameParamSchema), async (c) => {
+    .get('/directory/users/:username', requirePermission('people.read'), validate('param', usernameParamSchema), async (c) => {
       const { username } = c.req.valid('param');
       const account = await lookUpAccount(deps.directory, deps.db, username, deps.clock.now());
       await deps.audit.record({

@@ -3,7 +3,7 @@ import type { DirectoryPerson } from '../../../shared/people.js';
 import { listFailedSignIns } from '../../audit/repository.js';
 import type { Database } from '../../db/schema.js';
 import type { Directory, DirectoryUser } from '../../directory/port.js';
-import { httpErrors } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 
 export function personOf(user: DirectoryUser): DirectoryPerson {
   return {
@@ -30,7 +30,7 @@ export async function searchPeople(directory: Directory, query: string): Promise
 /** A person's record with account state and the last day's failed sign-ins, for the help desk. */
 export async function lookUpAccount(directory: Directory, db: Kysely<Database>, username: string, now: number) {
   const user = await directory.findUser(username);
-  if (!user) throw httpErrors.notFound('That person');
+  if (!user) throw errors.notFound('That person');
   const [lock, failures] = await Promise.all([
     directory.lockStatus(user.username),
     listFailedSignIns(db, user.username, now - 24 * 3_600_000, 20),

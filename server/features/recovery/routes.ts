@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { codeRequestSchema, passkeyParamSchema, passkeyRegistrationSchema, recoveryEmailRequestSchema } from '../../../shared/recovery.js';
+import { errors } from '../../errors.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
-import { HttpError, httpErrors } from '../../http/errors.js';
-import { currentSession, requireAuth } from '../../http/session.js';
+import { currentSession, requireSignIn } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { passwordDepsOf } from '../password/routes.js';
 import { passkeyRegistrationOptions, registerPasskey } from './passkeys.js';
@@ -14,11 +14,11 @@ export function recoveryRoutes(appDeps: AppDeps) {
   const deps = passwordDepsOf(appDeps);
   const me = async (username: string) => {
     const user = await deps.directory.findUser(username);
-    if (!user) throw httpErrors.unauthenticated();
+    if (!user) throw errors.unauthenticated();
     return user;
   };
   return new Hono<AppEnv>()
-    .use(requireAuth())
+    .use(requireSignIn())
     .get('/', async (c) => c.json(await recoveryProfile(deps, await me(currentSession(c).username)), 200))
     .post('/email', validate('json', recoveryEmailRequestSchema), async (c) => {
       await addRecoveryEmail(deps, currentSession(c).username, c.req.valid('json').email);
@@ -36,7 +36,7 @@ export function recoveryRoutes(appDeps: AppDeps) {
     .post('/totp/confirm', validate('json', codeRequestSchema), async (c) => {
       const { username } = currentSession(c);
       if (!(await verifyTotpCode(deps, username, c.req.valid('json').code, true))) {
-        throw new HttpError(400, 'verification_failed', 'That code is not right. Check the time on your phone and enter the newest code.');
+        throw errors.verificationFailed('That code is not right. Check the time on your phone and enter the newest code.');
       }
       await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' });
       return c.json(await recoveryProfile(deps, await me(username)), 200);
@@ -53,7 +53,7 @@ export function recoveryRoutes(appDeps: AppDeps) {
       const { username } = currentSession(c);
       const { response, name } = c.req.valid('json');
       if (!(await registerPasskey(deps, username, response, name))) {
-        throw new HttpError(400, 'verification_failed', 'This passkey could not be added. Try again.');
+        throw errors.verificationFailed('This passkey could not be added. Try again.');
       }
       await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' });
       return c.json(await recoveryProfile(deps, await me(username)), 201);

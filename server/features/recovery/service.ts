@@ -1,7 +1,7 @@
 import type { VerificationMethod } from '../../../shared/password.js';
 import type { RecoveryProfile } from '../../../shared/recovery.js';
 import type { DirectoryUser } from '../../directory/port.js';
-import { HttpError } from '../../http/errors.js';
+import { errors } from '../../errors.js';
 import { recoveryEmailConfirmationMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import type { PasswordDeps } from '../password/deps.js';
@@ -65,7 +65,7 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
   const now = deps.clock.now();
   // Adding an address voids its earlier codes, so only the newest one is live.
   if (!(await verifyCode(deps, { purpose: 'email_confirm', username, code }))) {
-    throw new HttpError(400, 'verification_failed', 'That code is not right or has expired. Check the mail we sent, or send a new code.');
+    throw errors.verificationFailed('That code is not right or has expired. Check the mail we sent, or send a new code.');
   }
   await confirmRecoveryEmail(deps.db, username, now);
   await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' });
@@ -82,6 +82,6 @@ export async function removeTotp(deps: PasswordDeps, username: string): Promise<
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
-  if (!(await deletePasskey(deps.db, username, credentialId))) throw new HttpError(404, 'not_found', 'That passkey was not found.');
+  if (!(await deletePasskey(deps.db, username, credentialId))) throw errors.notFound('That passkey');
   await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
 }

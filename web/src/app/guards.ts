@@ -1,5 +1,5 @@
 import type { RouteLocationNormalized, RouteLocationRaw, Router } from 'vue-router';
-import { hasAnyRole } from '../../../shared/roles';
+import { can } from '../../../shared/permissions';
 import { useSessionStore } from '../features/auth/store';
 
 /**
@@ -10,7 +10,7 @@ function notAllowed(to: RouteLocationNormalized): RouteLocationRaw {
   return { name: 'not-allowed', params: { pathMatch: to.path.slice(1).split('/') }, query: to.query, hash: to.hash };
 }
 
-/** Sign-in first for everything not public, then the route's roles. */
+/** Sign-in first for everything not public, then the route's permission. */
 export function installGuards(router: Router): void {
   router.beforeEach(async (to) => {
     const session = useSessionStore();
@@ -18,7 +18,7 @@ export function installGuards(router: Router): void {
     if (to.name === 'sign-in' && session.me) return { path: '/', replace: true };
     if (to.meta.public) return true;
     if (!session.me) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
-    if (to.meta.roles && !hasAnyRole(session.me.roles, to.meta.roles)) return notAllowed(to);
+    if (to.meta.permission && !can(session.me.roles, to.meta.permission)) return notAllowed(to);
     return true;
   });
 }

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ROLE_GROUPS } from '../../server/directory/roles.js';
+import { can, type Permission } from '../../shared/permissions.js';
+import type { Role } from '../../shared/roles.js';
+import { addBuiltinPerson } from '../directory/fixtures.js';
+import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
+
+/**
+ * Every API route and what guards it: open to anyone, open to any signed-in person (self-service),
+ * or a permission from shared/permissions.ts. A route missing here fails the first test, so a new
+ * route cannot ship without a deliberate answer to "who may call this?".
+ */
+type Guard = 'public' | 'signed-in' | Permission;
+const ROUTE_GUARDS: Record<string, Guard> = {
+  'GET /api/health': 'public',
+  'GET /api/ready': 'public',
+  'GET /api/info': 'public',
+  'GET /api/demo/mailbox': 'public',
+  'POST /api/auth/login': 'public',
+  'POST /api/auth/logout': 'public',
+  'POST /api/password/forgot': 'public',
+  'POST /api/password/flows/from-link': 'public',
+  'GET /api/password/flows/:flowId': 'public',
+  'POST /api/password/flows/:flowId/challenge': 'public',
+  'POST /api/password/flows/:flowId/verify': 'public',
+  'POST /api/password/flows/:flowId/reset': 'public',
+  'POST /api/password/flows/:flowId/unlock': 'public',
+  'GET /api/password/policy': 'public',
+  'POST /api/password/policy-check': 'public',
+  'GET /api/me': 'signed-in',
+  'POST /api/password/change': 'signed-in',
+  'GET /api/recovery': 'signed-in',
+  'POST /api/recovery/email': 'signed-in',
+  'POST /api/recovery/email/confirm': 'signed-in',
+  'DELETE /api/recovery/email': 'signed-in',
+  'POST /api/recovery/totp': 'signed-in',
+  'POST /api/recovery/totp/confirm': 'signed-in',
+  'DELETE /api/recovery/totp': 'signed-in',
+  'POST /api/recovery/passkeys/options': 'signed-in',
+  'POST /api/recovery/passkeys': 'signed-in',
+  'DELETE /api/recovery/passkeys/:id': 'signed-in',
+  'GET /api/team': 'team.read',
+  'GET /api/directory/users': 'people.search',
+  'GET /api/directory/users/:username': 'people.read',
+  'POST /api/helpdesk/users/:username/unlock': 'people.unlock',
+  'POST /api/helpdesk/users/:username/reset-link': 'people.reset_link',
+  'POST /api/helpdesk/users/:username/verification-code': 'people.verification_code',
+  'GET /api/admin/settings/password-reset': 'settings.read',
+  'PUT /api/admin/settings/password-reset': 'settings.write',
+  'GET /api/admin/audit': 'audit.read',
+};
+
+/**
+ * Routes that would change the caller even with an empty body (they take no input to refuse).
+ * They are probed as throwaway people holding the same roles, never as the demo people.
+ */
+const CHANGES_THE_CALLER = new Set([
+  'DELETE /api/recovery/email',
+  'POST /api/recovery/totp',
+  'DELETE /api/recovery/totp',
+  'POST /api/recovery/passkeys/options',
+]);
+
+const DEMO_ROLES: Record<string, Role> = { alice: 'employee', mark: 'manager', hana: 'helpdesk', ruth: 'hr', adam: 'admin' };
+
+/** Targets nobody holds: a permitted help-desk call then answers 404, and nobody's account changes. */
+const NOBODY = `nobody-${randomBytes(4).toString('hex')}`;
+
+describe('every route answers each role as the permission map says', () => {
+  let t: TestApp;
+  const demoCookies: Record<string, string> = {};
+  const standInCookies: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    for (const [name, role] of Object.entries(DEMO_ROLES)) {
+      demoCookies[name] = await signInAs(t, name);
+      // A stand-in with the same role for routes that would change the caller.
+      const standIn = {
+        username: `temp-${role}-${randomBytes(3).toString('hex')}`,
+        password: `Throwaway-${randomBytes(6).toString('hex')}`,
+      };
+      const groups = role === 'employee' ? [] : DEFAULT_ROLE_GROUPS[role];
+      await addBuiltinPerson(t.deps.db, { ...standIn, groups });
+      standInCookies[name] = await signInAs(t, standIn.username, standIn.password);
+    }
+  });
+  afterAll(() => t.close());
+
+  const registered = () => [
+    ...new Set(
+      t.app.routes
+        .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL' && !r.path.endsWith('*'))
+        .map((r) => `${r.method} ${r.path}`),
+    ),
+  ];
+
+  it('lists every registered API route, and no route that is gone', () => {
+    expect(registered().sort()).toEqual(Object.keys(ROUTE_GUARDS).sort());
+  });
+
+  const call = async (route: string, cookie: string | null) => {
+    const [method, pattern] = route.split(' ') as [string, string];
+    const path = pattern.replace(/:username\b/g, NOBODY).replace(/:(\w+)/g, 'x');
+    // An empty body: a permitted call stops at validation (400) or at the missing target (404).
+    const response = await t.request(method, path, { cookie, ...(method === 'GET' || method === 'DELETE' ? {} : { json: {} }) });
+    return response.status;
+  };
+
+  it('refuses anonymous callers on every route that is not public', async () => {
+    for (const [route, guard] of Object.entries(ROUTE_GUARDS)) {
+      if (guard === 'public') continue;
+      expect({ route, status: await call(route, null) }).toEqual({ route, status: 401 });
+    }
+  });
+
+  it('lets each demo role through exactly where the map says, and answers 403 elsewhere', async () => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const [route, guard] of Object.entries(ROUTE_GUARDS)) {
+      if (guard === 'public') continue;
+      for (const [name, role] of Object.entries(DEMO_ROLES)) {
+        const cookie = CHANGES_THE_CALLER.has(route) ? standInCookies[name]! : demoCookies[name]!;
+        const status = await call(route, cookie);
+        const allowed = guard === 'signed-in' || can(['employee', role], guard);
+        outcomes.push(`${route} as ${name}: ${status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'allowed'}`);
+        expected.push(`${route} as ${name}: ${allowed ? 'allowed' : 'forbidden'}`);
+      }
+    }
+    expect(outcomes).toEqual(expected);
+  });
+
+  it('never changed a demo person while probing', async () => {
+    for (const name of Object.keys(DEMO_ROLES)) {
+      const user = await t.deps.directory.findUser(name);
+      expect(user?.disabled).toBe(false);
+      expect((await t.deps.directory.lockStatus(name)).locked).toBe(false);
+    }
+    const recovery = await t.request('GET', '/api/recovery', { cookie: demoCookies.alice! });
+    expect(recovery.status).toBe(200);
+  });
+});
