@@ -40,3 +40,9 @@ export const portalInfoSchema = z.object({
   version: z.string(),
 });
 export type PortalInfo = z.infer<typeof portalInfoSchema>;
+
+/** `POST /api/auth/reauth`: the signed-in person's password again, before a sensitive change. */
+export const reauthRequestSchema = z.strictObject({
+  password: z.string().min(1, 'Enter your password.').max(MAX_PASSWORD_LENGTH),
+});
+export type ReauthRequest = z.infer<typeof reauthRequestSchema>;

@@ -40,6 +40,7 @@ export const httpErrors = {
       'The username or password is incorrect. If you have forgotten your password or your account is locked, contact the help desk.',
     ),
   forbidden: () => new HttpError(403, 'forbidden', 'You do not have access to this.'),
+  reauthRequired: () => new HttpError(403, 'reauth_required', 'Enter your password again to continue.'),
   notFound: (what = 'This') => new HttpError(404, 'not_found', `${what} was not found.`),
   rateLimited: (retryAfterSeconds: number) =>
     new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, undefined, {

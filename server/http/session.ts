@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { hasAnyRole, type Role } from '../../shared/roles.js';
+import { REAUTH_WINDOW_MS } from '../../shared/staff.js';
 import type { Session, SessionService } from '../sessions/service.js';
 import type { AppEnv } from './context.js';
 import { httpErrors } from './errors.js';
@@ -46,6 +47,20 @@ export function requireAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const session = currentSession(c);
     if (roles.length && !hasAnyRole(session.profile.roles, roles)) throw httpErrors.forbidden();
+    await next();
+  };
+}
+
+/**
+ * Route guard for changes an unattended, signed-in laptop must not allow: recovery factors and
+ * staff actions on someone else's account. The password must have been re-entered in this session
+ * (POST /api/auth/reauth) within the last ten minutes; otherwise `403 reauth_required`, which the
+ * web app answers by asking for the password in place and retrying.
+ */
+export function requireReauth(sessions: SessionService): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const session = currentSession(c);
+    if (!sessions.isRecentlyReauthenticated(session, REAUTH_WINDOW_MS)) throw httpErrors.reauthRequired();
     await next();
   };
 }

@@ -3,7 +3,7 @@ import { auditQuerySchema } from '../../../shared/people.js';
 import { resetPolicySchema } from '../../../shared/settings.js';
 import { recentAuditEvents } from '../../audit/audit.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
-import { currentSession, requireAuth } from '../../http/session.js';
+import { currentSession, requireAuth, requireReauth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { getResetPolicy, saveResetPolicy } from '../settings/service.js';
 
@@ -11,7 +11,8 @@ export function adminRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireAuth('admin'))
     .get('/settings/password-reset', async (c) => c.json(await getResetPolicy(deps.db), 200))
-    .put('/settings/password-reset', validate('json', resetPolicySchema), async (c) => {
+    // Settings change how everyone's account can be reset: the password must have been re-entered recently.
+    .put('/settings/password-reset', requireReauth(deps.sessions), validate('json', resetPolicySchema), async (c) => {
       const policy = c.req.valid('json');
       const admin = currentSession(c).username;
       await saveResetPolicy(deps.db, policy, deps.clock.now(), admin);

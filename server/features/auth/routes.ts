@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
-import { loginRequestSchema } from '../../../shared/auth.js';
+import { loginRequestSchema, reauthRequestSchema } from '../../../shared/auth.js';
+import { REAUTH_WINDOW_MS } from '../../../shared/staff.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
-import { clearSessionCookie, currentSession, readSessionCookie, writeSessionCookie } from '../../http/session.js';
+import { clearSessionCookie, currentSession, readSessionCookie, requireAuth, writeSessionCookie } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
-import { signIn, signOut } from './service.js';
+import { reauthenticate, signIn, signOut } from './service.js';
 
 export function authRoutes(deps: AppDeps) {
   const secure = deps.config.secure;
@@ -14,6 +15,10 @@ export function authRoutes(deps: AppDeps) {
       const { sessionId, profile } = await signIn(serviceDeps, c.req.valid('json'), requestContext(c), readSessionCookie(c, secure));
       writeSessionCookie(c, secure, sessionId, deps.sessions.maxAgeSeconds);
       return c.json({ user: profile }, 200);
+    })
+    .post('/reauth', requireAuth(), validate('json', reauthRequestSchema), async (c) => {
+      await reauthenticate(deps, currentSession(c), c.req.valid('json').password, requestContext(c));
+      return c.json({ validUntil: new Date(deps.clock.now() + REAUTH_WINDOW_MS).toISOString() }, 200);
     })
     .post('/logout', async (c) => {
       const session = c.get('session');

@@ -1,24 +1,31 @@
 import { Hono } from 'hono';
 import { usernameParamSchema } from '../../../shared/people.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
-import { currentSession, requireAuth } from '../../http/session.js';
+import { currentSession, requireAuth, requireReauth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
-import { sendResetLink } from '../password/links.js';
 import { passwordDepsOf } from '../password/routes.js';
-import { issueVerificationCode, unlockForCaller } from './service.js';
+import { issueVerificationCode, sendResetLinkFor, type StaffActor, unlockForCaller } from './service.js';
 
 export function helpdeskRoutes(appDeps: AppDeps) {
-  const deps = passwordDepsOf(appDeps);
-  return new Hono<AppEnv>()
-    .use(requireAuth('helpdesk', 'admin'))
-    .post('/users/:username/unlock', validate('param', usernameParamSchema), async (c) => {
-      await unlockForCaller(deps, c.req.valid('param').username, currentSession(c).username);
-      return c.json({ done: true as const }, 200);
-    })
-    .post('/users/:username/reset-link', validate('param', usernameParamSchema), async (c) => {
-      return c.json(await sendResetLink(deps, c.req.valid('param').username, currentSession(c).username), 202);
-    })
-    .post('/users/:username/verification-code', validate('param', usernameParamSchema), async (c) => {
-      return c.json(await issueVerificationCode(deps, c.req.valid('param').username, currentSession(c).username), 201);
-    });
+  const deps = { ...passwordDepsOf(appDeps), roleGroups: appDeps.config.roleGroups };
+  const actor = (c: Parameters<typeof currentSession>[0]): StaffActor => {
+    const session = currentSession(c);
+    return { username: session.username, roles: session.profile.roles };
+  };
+  return (
+    new Hono<AppEnv>()
+      .use(requireAuth('helpdesk', 'admin'))
+      // Every action here changes someone else's account: the password must have been re-entered recently.
+      .use(requireReauth(appDeps.sessions))
+      .post('/users/:username/unlock', validate('param', usernameParamSchema), async (c) => {
+        await unlockForCaller(deps, c.req.valid('param').username, actor(c));
+        return c.json({ done: true as const }, 200);
+      })
+      .post('/users/:username/reset-link', validate('param', usernameParamSchema), async (c) => {
+        return c.json(await sendResetLinkFor(deps, c.req.valid('param').username, actor(c)), 202);
+      })
+      .post('/users/:username/verification-code', validate('param', usernameParamSchema), async (c) => {
+        return c.json(await issueVerificationCode(deps, c.req.valid('param').username, actor(c)), 201);
+      })
+  );
 }

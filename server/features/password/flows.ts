@@ -24,6 +24,7 @@ import {
   insertFlow,
   insertSecret,
   recordRecoveryFailure,
+  setFlowOnBehalfOf,
   setFlowVerifiedMethods,
 } from './repository.js';
 import { newNumericCode, secretHash, TTL } from './secrets.js';
@@ -167,24 +168,27 @@ export async function challenge(
   return { sent: true };
 }
 
-/** Checks a typed code against the live secrets of one purpose; consumes the match atomically. */
+/**
+ * Checks a typed code against the live secrets of one purpose; consumes the match atomically.
+ * Returns whether it matched and, for a help-desk code, who issued it.
+ */
 async function matchCode(
   deps: PasswordDeps,
   username: string,
   purpose: 'email_code' | 'helpdesk_code',
   code: string,
   flowIdHash?: string,
-): Promise<boolean> {
+): Promise<{ ok: boolean; issuedBy: string | null }> {
   const now = deps.clock.now();
   const wanted = secretHash(code, username, purpose);
   const live = await findLiveSecrets(deps.db, username, purpose, now, flowIdHash);
   for (const secret of live) {
     if (secret.attempts >= CODE_MAX_ATTEMPTS) continue;
-    if (secret.secret_hash === wanted) return consumeSecret(deps.db, secret.id, now);
+    if (secret.secret_hash === wanted) return { ok: await consumeSecret(deps.db, secret.id, now), issuedBy: secret.created_by };
   }
   // A wrong guess wears down the newest code, so each code survives only a few guesses.
   if (live[0]) await countSecretAttempt(deps.db, live[0].id);
-  return false;
+  return { ok: false, issuedBy: null };
 }
 
 /** Verifies one method. Failures count toward the flow's and the person's limits; a success resets the person's count. */
@@ -198,10 +202,14 @@ export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: Verify
   }
 
   let ok = false;
+  let onBehalfOf: string | null = null;
   if (username) {
-    if (input.method === 'email') ok = await matchCode(deps, username, 'email_code', input.code, flow.idHash);
-    else if (input.method === 'helpdesk_code') ok = await matchCode(deps, username, 'helpdesk_code', input.code);
-    else if (input.method === 'totp') ok = await verifyTotpCode(deps, username, input.code);
+    if (input.method === 'email') ok = (await matchCode(deps, username, 'email_code', input.code, flow.idHash)).ok;
+    else if (input.method === 'helpdesk_code') {
+      const match = await matchCode(deps, username, 'helpdesk_code', input.code);
+      ok = match.ok;
+      onBehalfOf = match.ok ? match.issuedBy : null;
+    } else if (input.method === 'totp') ok = await verifyTotpCode(deps, username, input.code);
     else ok = await verifyPasskeyAssertion(deps, username, flow.idHash, input.assertion);
   }
 
@@ -216,6 +224,15 @@ export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: Verify
   await clearRecoveryFailures(deps.db, username!);
   const verified = [...new Set([...flow.verified, input.method])];
   await setFlowVerifiedMethods(deps.db, flow.idHash, verified.join(' '));
-  await deps.audit.record({ action: 'password.verify', actor: null, subject, result: 'success', ip, details: { method: input.method } });
-  return { ...flow, verified };
+  // The staff member who vouched for the caller is named on the flow, so the reset's audit row says so.
+  if (onBehalfOf) await setFlowOnBehalfOf(deps.db, flow.idHash, onBehalfOf);
+  await deps.audit.record({
+    action: 'password.verify',
+    actor: null,
+    subject,
+    result: 'success',
+    ip,
+    details: onBehalfOf ? { method: input.method, onBehalfOf } : { method: input.method },
+  });
+  return { ...flow, row: onBehalfOf ? { ...flow.row, on_behalf_of: onBehalfOf } : flow.row, verified };
 }

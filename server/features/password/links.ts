@@ -57,7 +57,15 @@ export async function startFlowFromLink(deps: PasswordDeps, token: string, ip: s
     expires_at: now + TTL.flow,
     verified_methods: 'email',
     ip,
+    on_behalf_of: secret.created_by,
   });
-  await deps.audit.record({ action: 'password.link_opened', actor: null, subject: secret.username, result: 'success', ip });
+  await deps.audit.record({
+    action: 'password.link_opened',
+    actor: null,
+    subject: secret.username,
+    result: 'success',
+    ip,
+    details: secret.created_by ? { onBehalfOf: secret.created_by } : undefined,
+  });
   return flowId;
 }

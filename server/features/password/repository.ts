@@ -19,6 +19,11 @@ export async function setFlowVerifiedMethods(db: Db, idHash: string, methods: st
   await db.updateTable('password_flows').set({ verified_methods: methods }).where('id_hash', '=', idHash).execute();
 }
 
+/** Records the staff member whose help-desk code proved the flow, for the reset's audit row. */
+export async function setFlowOnBehalfOf(db: Db, idHash: string, staff: string): Promise<void> {
+  await db.updateTable('password_flows').set({ on_behalf_of: staff }).where('id_hash', '=', idHash).execute();
+}
+
 /** Counts a failed verification on the flow; returns the new count. */
 export async function countFlowFailure(db: Db, idHash: string): Promise<number> {
   const row = await db
@@ -100,7 +105,7 @@ export async function insertSecret(db: Db, secret: NewSecret): Promise<void> {
 export function findLiveSecrets(db: Db, username: string, purpose: OneTimeSecretPurpose, now: number, flowIdHash?: string) {
   let query = db
     .selectFrom('one_time_secrets')
-    .select(['id', 'secret_hash', 'attempts'])
+    .select(['id', 'secret_hash', 'attempts', 'created_by'])
     .where('username', '=', username)
     .where('purpose', '=', purpose)
     .where('consumed_at', 'is', null)

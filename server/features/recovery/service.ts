@@ -2,8 +2,9 @@ import type { VerificationMethod } from '../../../shared/password.js';
 import type { RecoveryProfile } from '../../../shared/recovery.js';
 import type { DirectoryUser } from '../../directory/port.js';
 import { HttpError } from '../../http/errors.js';
-import { recoveryEmailConfirmationMail } from '../../mail/templates.js';
+import { recoveryChangeMail, type RecoveryChange, recoveryEmailConfirmationMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
+import { addressesOf } from '../password/addresses.js';
 import type { PasswordDeps } from '../password/deps.js';
 import { consumeSecret, consumeSecretsOf, countSecretAttempt, findLiveSecrets, insertSecret } from '../password/repository.js';
 import { newNumericCode, secretHash, TTL } from '../password/secrets.js';
@@ -49,9 +50,46 @@ export async function recoveryProfile(deps: PasswordDeps, user: DirectoryUser): 
   };
 }
 
+/** Every address on file for the person now: the work address and the confirmed recovery address. */
+async function noticeAddresses(deps: PasswordDeps, username: string): Promise<string[]> {
+  const user = await deps.directory.findUser(username);
+  if (!user) return [];
+  return (await addressesOf(deps.db, user, await getResetPolicy(deps.db))).forNotices;
+}
+
+/**
+ * Tells every address on file that a recovery factor changed, with what to do if it was not them:
+ * someone at an unlocked laptop could otherwise add their own way in unnoticed. `before` adds the
+ * addresses known before the change (a removed recovery address hears about its removal too).
+ * Mail trouble never undoes the change.
+ */
+export async function notifyRecoveryChange(
+  deps: PasswordDeps,
+  user: DirectoryUser,
+  change: RecoveryChange,
+  before: readonly string[] = [],
+): Promise<void> {
+  const now = await noticeAddresses(deps, user.username);
+  const helpUrl = new URL('/forgot', deps.publicUrl).href;
+  for (const to of new Set([...before, ...now])) {
+    try {
+      await deps.mailer.send(recoveryChangeMail(to, change, user.username, new Date(deps.clock.now()), helpUrl));
+    } catch (error) {
+      deps.logger.error({ err: (error as Error).message, change }, 'recovery change notice not sent');
+    }
+  }
+}
+
+async function notifyByName(deps: PasswordDeps, username: string, change: RecoveryChange, before: readonly string[] = []) {
+  const user = await deps.directory.findUser(username);
+  if (user) await notifyRecoveryChange(deps, user, change, before);
+}
+
 /** Saves a personal address as pending and mails it a code; it counts only once confirmed. */
 export async function addRecoveryEmail(deps: PasswordDeps, username: string, email: string): Promise<void> {
   await deps.rateLimiter.consume(CONFIRM_MAIL_RULE, username);
+  // Replacing a confirmed address unconfirms it: tell it before it drops off the list.
+  const before = await noticeAddresses(deps, username);
   const now = deps.clock.now();
   const code = newNumericCode();
   await deps.db.transaction().execute(async (trx) => {
@@ -68,9 +106,13 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
   });
   await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.emailConfirm / 60_000, deps.companyName));
   await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' });
+  // The new address is not on file until confirmed; the addresses that are hear about it now.
+  await notifyByName(deps, username, 'email_added', before);
 }
 
 export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: string, code: string): Promise<void> {
+  // A confirmed address being replaced is told too.
+  const before = await noticeAddresses(deps, username);
   const now = deps.clock.now();
   const [live] = await findLiveSecrets(deps.db, username, 'email_confirm', now);
   const ok =
@@ -84,19 +126,24 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
   }
   await confirmRecoveryEmail(deps.db, username, now);
   await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' });
+  await notifyByName(deps, username, 'email_confirmed', before);
 }
 
 export async function removeRecoveryEmail(deps: PasswordDeps, username: string): Promise<void> {
+  const before = await noticeAddresses(deps, username);
   await deleteRecoveryEmail(deps.db, username);
   await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' });
+  await notifyByName(deps, username, 'email_removed', before);
 }
 
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
   await deleteTotp(deps.db, username);
   await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' });
+  await notifyByName(deps, username, 'totp_removed');
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
   if (!(await deletePasskey(deps.db, username, credentialId))) throw new HttpError(404, 'not_found', 'That passkey was not found.');
   await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
+  await notifyByName(deps, username, 'passkey_removed');
 }
