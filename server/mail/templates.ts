@@ -86,17 +86,14 @@ export function accountEventMail(to: string, event: AccountEvent, username: stri
 }
 
 export type RecoveryChange =
-  | 'email_added'
-  | 'email_confirmed'
-  | 'email_removed'
-  | 'totp_enrolled'
-  | 'totp_removed'
-  | 'passkey_added'
-  | 'passkey_removed';
+  'email_added' | 'email_confirmed' | 'email_removed' | 'totp_enrolled' | 'totp_removed' | 'passkey_added' | 'passkey_removed';
 
 const RECOVERY_CHANGE_TEXT: Record<RecoveryChange, [string, string]> = {
   email_added: ['A recovery email address was added (it counts once it is confirmed).', '添加了一个恢复邮箱地址（确认后生效）。'],
-  email_confirmed: ['A recovery email address was confirmed and can now be used to reset your password.', '一个恢复邮箱地址已确认，现在可用于重置您的密码。'],
+  email_confirmed: [
+    'A recovery email address was confirmed and can now be used to reset your password.',
+    '一个恢复邮箱地址已确认，现在可用于重置您的密码。',
+  ],
   email_removed: ['Your recovery email address was removed.', '您的恢复邮箱地址已被删除。'],
   totp_enrolled: ['An authenticator app was set up.', '已设置身份验证器应用。'],
   totp_removed: ['Your authenticator app was removed.', '您的身份验证器应用已被删除。'],

@@ -179,7 +179,9 @@ describe('the help desk helps a caller', () => {
     const adam = await admin.newPage();
     await signedIn(adam, 'adam', 'Adam Admin');
     await openPerson(adam, 'ruth', 'Ruth Rivera');
-    expect(await adam.getByRole('region', { name: 'Help the caller' }).getByRole('button', { name: 'Issue verification code' }).count()).toBe(1);
+    expect(
+      await adam.getByRole('region', { name: 'Help the caller' }).getByRole('button', { name: 'Issue verification code' }).count(),
+    ).toBe(1);
     await admin.close();
   });
 

@@ -218,7 +218,15 @@ describe.each(availableDialects())('re-authentication for sensitive changes (%s)
     expect((await reauthed.json()).validUntil).toBe(new Date(t.clock.now() + 10 * 60_000).toISOString());
     for (const route of sensitive(target.username)) {
       const response = await call(adam, route);
-      expect((await response.clone().json().catch(() => ({})))?.error?.code, route.join(' ')).not.toBe('reauth_required');
+      expect(
+        (
+          await response
+            .clone()
+            .json()
+            .catch(() => ({}))
+        )?.error?.code,
+        route.join(' '),
+      ).not.toBe('reauth_required');
       expect(response.status, route.join(' ')).not.toBe(403);
     }
     t.clock.advance(10 * 60_000);

@@ -7,11 +7,11 @@ import { currentSession, requireAuth, requireReauth } from '../../http/session.j
 import { validate } from '../../http/validate.js';
 import { getResetPolicy, saveResetPolicy } from '../settings/service.js';
 
+/** Settings change how everyone's account can be reset: saving them needs a recent password re-entry. */
 export function adminRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireAuth('admin'))
     .get('/settings/password-reset', async (c) => c.json(await getResetPolicy(deps.db), 200))
-    // Settings change how everyone's account can be reset: the password must have been re-entered recently.
     .put('/settings/password-reset', requireReauth(deps.sessions), validate('json', resetPolicySchema), async (c) => {
       const policy = c.req.valid('json');
       const admin = currentSession(c).username;

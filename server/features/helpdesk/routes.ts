@@ -6,26 +6,24 @@ import { validate } from '../../http/validate.js';
 import { passwordDepsOf } from '../password/routes.js';
 import { issueVerificationCode, sendResetLinkFor, type StaffActor, unlockForCaller } from './service.js';
 
+/** Every action here changes someone else's account: it needs a recent password re-entry (requireReauth). */
 export function helpdeskRoutes(appDeps: AppDeps) {
   const deps = { ...passwordDepsOf(appDeps), roleGroups: appDeps.config.roleGroups };
   const actor = (c: Parameters<typeof currentSession>[0]): StaffActor => {
     const session = currentSession(c);
     return { username: session.username, roles: session.profile.roles };
   };
-  return (
-    new Hono<AppEnv>()
-      .use(requireAuth('helpdesk', 'admin'))
-      // Every action here changes someone else's account: the password must have been re-entered recently.
-      .use(requireReauth(appDeps.sessions))
-      .post('/users/:username/unlock', validate('param', usernameParamSchema), async (c) => {
-        await unlockForCaller(deps, c.req.valid('param').username, actor(c));
-        return c.json({ done: true as const }, 200);
-      })
-      .post('/users/:username/reset-link', validate('param', usernameParamSchema), async (c) => {
-        return c.json(await sendResetLinkFor(deps, c.req.valid('param').username, actor(c)), 202);
-      })
-      .post('/users/:username/verification-code', validate('param', usernameParamSchema), async (c) => {
-        return c.json(await issueVerificationCode(deps, c.req.valid('param').username, actor(c)), 201);
-      })
-  );
+  return new Hono<AppEnv>()
+    .use(requireAuth('helpdesk', 'admin'))
+    .use(requireReauth(appDeps.sessions))
+    .post('/users/:username/unlock', validate('param', usernameParamSchema), async (c) => {
+      await unlockForCaller(deps, c.req.valid('param').username, actor(c));
+      return c.json({ done: true as const }, 200);
+    })
+    .post('/users/:username/reset-link', validate('param', usernameParamSchema), async (c) => {
+      return c.json(await sendResetLinkFor(deps, c.req.valid('param').username, actor(c)), 202);
+    })
+    .post('/users/:username/verification-code', validate('param', usernameParamSchema), async (c) => {
+      return c.json(await issueVerificationCode(deps, c.req.valid('param').username, actor(c)), 201);
+    });
 }

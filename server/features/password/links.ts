@@ -9,7 +9,8 @@ import { linkTokenHash, TTL } from './secrets.js';
 
 /**
  * The help desk sends a reset link: a 256-bit single-use token, mailed to the person's own
- * addresses (never one the caller gives), with the link built from PUBLIC_URL only.
+ * addresses (never one the caller gives), with the link built from PUBLIC_URL only. Callers apply
+ * the staff rule first (helpdesk/service.ts `sendResetLinkFor`).
  */
 export async function sendResetLink(deps: PasswordDeps, username: string, staff: string): Promise<{ recipients: number }> {
   const user = await deps.directory.findUser(username);

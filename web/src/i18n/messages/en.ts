@@ -72,7 +72,8 @@ const en = {
   } satisfies Record<ErrorCode | 'network', string>,
   reauth: {
     title: 'Enter your password again',
-    intro: 'For your safety, confirm your password before changing how your account can be recovered or acting on someone else’s account. You will not be asked again for 10 minutes.',
+    intro:
+      'For your safety, confirm your password before changing how your account can be recovered or acting on someone else’s account. You will not be asked again for 10 minutes.',
     password: 'Your password',
     submit: 'Continue',
     submitting: 'Checking…',
