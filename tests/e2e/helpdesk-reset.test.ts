@@ -201,6 +201,8 @@ describe('the help desk helps a caller', () => {
     // Recorded, as every privileged change is.
     await adam.reload();
     await expect.poll(() => adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('admin.reset_policy_changed');
+    // Alice's reset with hana's code (the first test) names hana as the one who vouched.
+    expect(await adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('with a code or link from hana');
     await admin.close();
 
     const phone = await phoneContext(browser);
