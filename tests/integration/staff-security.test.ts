@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addBuiltinPerson, uniqueName } from '../directory/fixtures.js';
 import { buildTestApp, reauth, signInAs, signInFresh, type TestApp } from '../harness/app.js';
@@ -293,14 +294,22 @@ describe.each(availableDialects())('re-authentication for sensitive changes (%s)
     expect((await waitNotices(p.email, 2)).text).toContain('was confirmed');
     expect((await waitNotices(home, 1)).text).toContain('was confirmed');
 
-    expect((await t.request('POST', '/api/recovery/totp', { json: {}, cookie: p.cookie })).status).toBe(200);
+    const setup = await (await t.request('POST', '/api/recovery/totp', { json: {}, cookie: p.cookie })).json();
+    const totp = new TOTP({ secret: Secret.fromBase32(setup.secret), digits: 6, period: 30, algorithm: 'SHA1' });
+    const enrolled = await t.request('POST', '/api/recovery/totp/confirm', {
+      json: { code: totp.generate({ timestamp: t.clock.now() }) },
+      cookie: p.cookie,
+    });
+    expect(enrolled.status).toBe(200);
+    expect((await waitNotices(p.email, 3)).text).toContain('An authenticator app was set up.');
+    expect((await waitNotices(home, 2)).text).toContain('An authenticator app was set up.');
     expect((await t.request('DELETE', '/api/recovery/totp', { cookie: p.cookie })).status).toBe(204);
-    expect((await waitNotices(p.email, 3)).text).toContain('authenticator app was removed');
-    expect((await waitNotices(home, 2)).text).toContain('authenticator app was removed');
+    expect((await waitNotices(p.email, 4)).text).toContain('authenticator app was removed');
+    expect((await waitNotices(home, 3)).text).toContain('authenticator app was removed');
 
     expect((await t.request('DELETE', '/api/recovery/email', { cookie: p.cookie })).status).toBe(204);
-    expect((await waitNotices(p.email, 4)).text).toContain('recovery email address was removed');
-    expect((await waitNotices(home, 3)).text).toContain('recovery email address was removed'); // the removed address is told too
+    expect((await waitNotices(p.email, 5)).text).toContain('recovery email address was removed');
+    expect((await waitNotices(home, 4)).text).toContain('recovery email address was removed'); // the removed address is told too
     for (const mail of [...notices(p.email), ...notices(home)]) expect(mail.text).not.toMatch(/\b\d{8}\b/);
   });
 });

@@ -56,7 +56,7 @@ export function recoveryRoutes(appDeps: AppDeps) {
         throw new HttpError(400, 'verification_failed', 'That code is not right. Check the time on your phone and enter the newest code.');
       }
       await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' });
-      await notifyRecoveryChange(deps, await me(username), 'totp_enrolled');
+      await notifyRecoveryChange(deps, username, 'totp_enrolled');
       return c.json(await recoveryProfile(deps, await me(username)), 200);
     })
     .delete('/totp', async (c) => {
@@ -74,7 +74,7 @@ export function recoveryRoutes(appDeps: AppDeps) {
         throw new HttpError(400, 'verification_failed', 'This passkey could not be added. Try again.');
       }
       await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' });
-      await notifyRecoveryChange(deps, await me(username), 'passkey_added');
+      await notifyRecoveryChange(deps, username, 'passkey_added');
       return c.json(await recoveryProfile(deps, await me(username)), 201);
     })
     .delete('/passkeys/:id', validate('param', passkeyParamSchema), async (c) => {

@@ -65,24 +65,19 @@ async function noticeAddresses(deps: PasswordDeps, username: string): Promise<st
  */
 export async function notifyRecoveryChange(
   deps: PasswordDeps,
-  user: DirectoryUser,
+  username: string,
   change: RecoveryChange,
   before: readonly string[] = [],
 ): Promise<void> {
-  const now = await noticeAddresses(deps, user.username);
+  const now = await noticeAddresses(deps, username);
   const helpUrl = new URL('/forgot', deps.publicUrl).href;
   for (const to of new Set([...before, ...now])) {
     try {
-      await deps.mailer.send(recoveryChangeMail(to, change, user.username, new Date(deps.clock.now()), helpUrl));
+      await deps.mailer.send(recoveryChangeMail(to, change, username, new Date(deps.clock.now()), helpUrl));
     } catch (error) {
       deps.logger.error({ err: (error as Error).message, change }, 'recovery change notice not sent');
     }
   }
-}
-
-async function notifyByName(deps: PasswordDeps, username: string, change: RecoveryChange, before: readonly string[] = []) {
-  const user = await deps.directory.findUser(username);
-  if (user) await notifyRecoveryChange(deps, user, change, before);
 }
 
 /** Saves a personal address as pending and mails it a code; it counts only once confirmed. */
@@ -107,7 +102,7 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
   await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.emailConfirm / 60_000, deps.companyName));
   await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' });
   // The new address is not on file until confirmed; the addresses that are hear about it now.
-  await notifyByName(deps, username, 'email_added', before);
+  await notifyRecoveryChange(deps, username, 'email_added', before);
 }
 
 export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: string, code: string): Promise<void> {
@@ -126,24 +121,24 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
   }
   await confirmRecoveryEmail(deps.db, username, now);
   await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' });
-  await notifyByName(deps, username, 'email_confirmed', before);
+  await notifyRecoveryChange(deps, username, 'email_confirmed', before);
 }
 
 export async function removeRecoveryEmail(deps: PasswordDeps, username: string): Promise<void> {
   const before = await noticeAddresses(deps, username);
   await deleteRecoveryEmail(deps.db, username);
   await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' });
-  await notifyByName(deps, username, 'email_removed', before);
+  await notifyRecoveryChange(deps, username, 'email_removed', before);
 }
 
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
   await deleteTotp(deps.db, username);
   await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' });
-  await notifyByName(deps, username, 'totp_removed');
+  await notifyRecoveryChange(deps, username, 'totp_removed');
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
   if (!(await deletePasskey(deps.db, username, credentialId))) throw new HttpError(404, 'not_found', 'That passkey was not found.');
   await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
-  await notifyByName(deps, username, 'passkey_removed');
+  await notifyRecoveryChange(deps, username, 'passkey_removed');
 }
