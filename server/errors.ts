@@ -75,7 +75,7 @@ export const errors = {
       'invalid_credentials',
       'The username or password is incorrect. If you have forgotten your password or your account is locked, contact the help desk.',
     ),
-  forbidden: () => new AppError('forbidden', 'You do not have access to this.'),
+  forbidden: (message = 'You do not have access to this.') => new AppError('forbidden', message),
   notFound: (what = 'This') => new AppError('not_found', `${what} was not found.`),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError('rate_limited', `Too many attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, {
@@ -98,5 +98,6 @@ export const errors = {
     new AppError('recovery_locked', message),
   mailUnavailable: () => new AppError('mail_unavailable', 'Mail cannot be sent right now. Try again in a few minutes.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
+  reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

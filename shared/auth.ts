@@ -62,3 +62,8 @@ export interface LoginAnswer {
   user: Me;
   session: SessionInfo;
 }
+/** `POST /api/auth/reauth`: the signed-in person's password again, before a sensitive change. */
+export const reauthRequestSchema = z.strictObject({
+  password: z.string().min(1, 'Enter your password.').max(MAX_PASSWORD_LENGTH),
+});
+export type ReauthRequest = z.infer<typeof reauthRequestSchema>;

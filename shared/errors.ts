@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'mail_unavailable',
   'not_ready',
   'internal',
+  'reauth_required',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

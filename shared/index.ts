@@ -6,3 +6,4 @@ export * from './people.js';
 export * from './password.js';
 export * from './settings.js';
 export * from './recovery.js';
+export * from './staff.js';

@@ -37,4 +37,6 @@ export interface AuditEventView {
   action: string;
   result: 'success' | 'failure' | 'denied';
   ip: string | null;
+  /** The staff member whose code or reset link the action relied on ("on behalf of"), if any. */
+  onBehalfOf: string | null;
 }

@@ -44,7 +44,18 @@ export class AuditTrail {
   }
 }
 
-/** The newest audit events as admins see them (ISO times, no user agents or details). */
+/** The "on behalf of" staff member recorded in an event's details, if any. */
+function onBehalfOfIn(details: string | null): string | null {
+  if (!details) return null;
+  try {
+    const value = (JSON.parse(details) as { onBehalfOf?: unknown }).onBehalfOf;
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The newest audit events as admins see them (ISO times, no user agents; of the details only "on behalf of"). */
 export async function recentAuditEvents(
   db: Kysely<Database>,
   limit: number,
@@ -59,5 +70,6 @@ export async function recentAuditEvents(
     action: r.action,
     result: r.result,
     ip: r.ip,
+    onBehalfOf: onBehalfOfIn(r.details),
   }));
 }

@@ -51,6 +51,8 @@ export interface SessionTable {
   user_agent: string | null;
   /** JSON snapshot of the person (name, mail, roles) taken at sign-in, so each request needs no directory call. */
   profile: string;
+  /** When the password was last re-entered in this session (POST /api/auth/reauth); null if never. */
+  reauth_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 /** Fixed-window counters for rate limits, shared by every process through the database. */
@@ -119,6 +121,8 @@ export interface PasswordFlowTable {
   completed_at: Millis | null;
   cancelled_at: Millis | null;
   ip: string | null;
+  /** The staff member whose help-desk code or reset link proved this flow, for the audit trail. */
+  on_behalf_of: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type OneTimeSecretPurpose = 'email_code' | 'helpdesk_code' | 'reset_link' | 'email_confirm' | 'webauthn_challenge';

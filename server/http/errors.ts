@@ -33,6 +33,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   mail_unavailable: 503,
   not_ready: 503,
   internal: 500,
+  // Signed in, but a sensitive change needs the password entered again first.
+  reauth_required: 403,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { can, type Permission } from '../../shared/permissions.js';
+import { REAUTH_WINDOW_MS } from '../../shared/staff.js';
 import { errors } from '../errors.js';
 import type { Session, SessionService } from '../sessions/service.js';
 import type { AppEnv } from './context.js';
@@ -57,6 +58,20 @@ export function requirePermission(permission: Permission): MiddlewareHandler<App
   return async (c, next) => {
     const session = currentSession(c);
     if (!can(session.profile.roles, permission)) throw errors.forbidden();
+    await next();
+  };
+}
+
+/**
+ * Route guard for changes an unattended, signed-in laptop must not allow: recovery factors and
+ * staff actions on someone else's account. The password must have been re-entered in this session
+ * (POST /api/auth/reauth) within the last ten minutes; otherwise `403 reauth_required`, which the
+ * web app answers by asking for the password in place and retrying.
+ */
+export function requireReauth(sessions: SessionService): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const session = currentSession(c);
+    if (!sessions.isRecentlyReauthenticated(session, REAUTH_WINDOW_MS)) throw errors.reauthRequired();
     await next();
   };
 }

@@ -84,3 +84,36 @@ export function accountEventMail(to: string, event: AccountEvent, username: stri
     `${fill(text.body[1])}\n\n${NOT_YOU_ZH(helpUrl)}`,
   ]);
 }
+
+export type RecoveryChange =
+  'email_added' | 'email_confirmed' | 'email_removed' | 'totp_enrolled' | 'totp_removed' | 'passkey_added' | 'passkey_removed';
+
+const RECOVERY_CHANGE_TEXT: Record<RecoveryChange, [string, string]> = {
+  email_added: ['A recovery email address was added (it counts once it is confirmed).', '添加了一个恢复邮箱地址（确认后生效）。'],
+  email_confirmed: [
+    'A recovery email address was confirmed and can now be used to reset your password.',
+    '一个恢复邮箱地址已确认，现在可用于重置您的密码。',
+  ],
+  email_removed: ['Your recovery email address was removed.', '您的恢复邮箱地址已被删除。'],
+  totp_enrolled: ['An authenticator app was set up.', '已设置身份验证器应用。'],
+  totp_removed: ['Your authenticator app was removed.', '您的身份验证器应用已被删除。'],
+  passkey_added: ['A passkey was added.', '添加了一个通行密钥。'],
+  passkey_removed: ['A passkey was removed.', '删除了一个通行密钥。'],
+};
+
+/**
+ * "The ways to reset your password changed": sent to every address on file, because whoever
+ * controls a recovery factor can take the account over. No code or secret in it.
+ */
+export function recoveryChangeMail(to: string, change: RecoveryChange, username: string, at: Date, helpUrl: string): OutgoingMail {
+  const when = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const [en, zh] = RECOVERY_CHANGE_TEXT[change];
+  return bilingual(
+    to,
+    ['Your account recovery options changed', '您的账户恢复方式已更改'],
+    [
+      `The recovery options of your account ${username} changed at ${when}:\n\n    ${en}\n\n${NOT_YOU_EN(helpUrl)}`,
+      `您的账户 ${username} 的恢复方式已于 ${when} 更改：\n\n    ${zh}\n\n${NOT_YOU_ZH(helpUrl)}`,
+    ],
+  );
+}

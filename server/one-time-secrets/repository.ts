@@ -34,7 +34,7 @@ export async function insertSecret(db: Db, secret: NewSecretRow): Promise<void> 
 export function findLiveSecrets(db: Db, username: string, purpose: OneTimeSecretPurpose, now: number, flowIdHash?: string) {
   let query = db
     .selectFrom('one_time_secrets')
-    .select(['id', 'secret_hash', 'attempts'])
+    .select(['id', 'secret_hash', 'attempts', 'created_by'])
     .where('username', '=', username)
     .where('purpose', '=', purpose)
     .where('consumed_at', 'is', null)

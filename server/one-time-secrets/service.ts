@@ -126,21 +126,25 @@ export async function rememberChallenge(
  * Checks a typed code against the person's live codes of one purpose (and flow) and consumes the
  * match atomically: of parallel submissions exactly one wins. A code that has taken
  * CODE_MAX_ATTEMPTS wrong guesses no longer counts, and every wrong guess wears down the newest
- * code, so each code survives only a few guesses.
+ * code, so each code survives only a few guesses. Says who issued the matching code (help-desk
+ * codes), so a reset it enables is audited as on their behalf.
  */
 export async function verifyCode(
   deps: OneTimeSecretDeps,
   input: { purpose: CodePurpose; username: string; code: string; flowIdHash?: string },
-): Promise<boolean> {
+): Promise<{ ok: boolean; issuedBy: string | null }> {
   const now = deps.clock.now();
   const wanted = personalHash(deps, input.purpose, input.username, normalizeCode(input.code));
   const live = await findLiveSecrets(deps.db, input.username, input.purpose, now, input.flowIdHash);
   for (const secret of live) {
     if (secret.attempts >= CODE_MAX_ATTEMPTS) continue;
-    if (constantTimeEqual(secret.secret_hash, wanted)) return consumeSecret(deps.db, secret.id, now);
+    if (constantTimeEqual(secret.secret_hash, wanted)) {
+      const ok = await consumeSecret(deps.db, secret.id, now);
+      return { ok, issuedBy: ok ? secret.created_by : null };
+    }
   }
   if (live[0]) await countSecretAttempt(deps.db, live[0].id);
-  return false;
+  return { ok: false, issuedBy: null };
 }
 
 /** Consumes a WebAuthn challenge the browser signed, if it is one issued to this person (and flow). */

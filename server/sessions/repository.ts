@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { Database, SessionRow } from '../db/schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, SessionRow, SessionTable } from '../db/schema.js';
 
 type Db = Kysely<Database>;
 
-export async function insertSession(db: Db, row: SessionRow): Promise<void> {
+export async function insertSession(db: Db, row: Insertable<SessionTable>): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
@@ -20,6 +20,11 @@ export function findLiveSession(db: Db, idHash: string, now: number, idleMs: num
 
 export async function touchSession(db: Db, idHash: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+}
+
+/** Notes that the person re-entered their password in this session just now. */
+export async function markSessionReauthenticated(db: Db, idHash: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ reauth_at: now }).where('id_hash', '=', idHash).execute();
 }
 
 export async function deleteSession(db: Db, idHash: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { Me } from '../../shared/auth.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import { randomToken, sha256Hex } from '../platform/secrets.js';
-import { deleteSession, deleteSessionsOf, findLiveSession, insertSession, touchSession } from './repository.js';
+import { deleteSession, deleteSessionsOf, findLiveSession, insertSession, markSessionReauthenticated, touchSession } from './repository.js';
 
 export interface Session {
   /** SHA-256 of the id: safe to keep in memory and compare; the raw id lives only in the cookie. */
@@ -11,6 +11,8 @@ export interface Session {
   username: string;
   profile: Me;
   createdAt: number;
+  /** When the password was last re-entered in this session (not at sign-in), or null. */
+  reauthAt: number | null;
 }
 
 // Refresh last_seen_at at most once a minute so reads do not turn every request into a write.
@@ -54,7 +56,23 @@ export class SessionService {
     const row = await findLiveSession(this.db, idHash, now, this.limits.idleMs);
     if (!row) return null;
     if (now - row.last_seen_at > TOUCH_INTERVAL_MS) await touchSession(this.db, idHash, now);
-    return { idHash, username: row.username, profile: JSON.parse(row.profile) as Me, createdAt: row.created_at };
+    return {
+      idHash,
+      username: row.username,
+      profile: JSON.parse(row.profile) as Me,
+      createdAt: row.created_at,
+      reauthAt: row.reauth_at === null ? null : Number(row.reauth_at),
+    };
+  }
+
+  /** Marks the session as having had the password re-entered now. */
+  markReauthenticated(idHash: string): Promise<void> {
+    return markSessionReauthenticated(this.db, idHash, this.clock.now());
+  }
+
+  /** Whether the password was re-entered in this session within `windowMs` of now. */
+  isRecentlyReauthenticated(session: Session, windowMs: number): boolean {
+    return session.reauthAt !== null && this.clock.now() - session.reauthAt <= windowMs;
   }
 
   async end(rawId: string): Promise<void> {

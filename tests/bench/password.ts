@@ -58,7 +58,10 @@ export async function benchPasswords(): Promise<void> {
       await addLdapUser(slapd, { username, password: 'bench start password', email: `${username}@example.com` });
       // Verification is set-up, not measured: a help-desk code is the quickest proof.
       const { flowId } = (await (await post('/api/password/forgot', { login: username })).json()) as { flowId: string };
-      const { code } = await issueVerificationCode(passwordDepsOf(deps), username, 'bench');
+      const { code } = await issueVerificationCode({ ...passwordDepsOf(deps), roleGroups: deps.config.roleGroups }, username, {
+        username: 'bench',
+        roles: ['helpdesk'],
+      });
       await post(`/api/password/flows/${flowId}/verify`, { method: 'helpdesk_code', code });
       const started = performance.now();
       const response = await post(`/api/password/flows/${flowId}/reset`, { newPassword: `violet tram under maple ${i}` });

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
 import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
-import { choosePassword, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
+import { choosePassword, confirmPassword, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
 
 let smtp: SmtpCapture;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -34,10 +34,14 @@ async function openPerson(page: Page, query: string, name: string): Promise<void
   await expect.poll(() => page.getByRole('region', { name: 'Account' }).isVisible()).toBe(true);
 }
 
-/** Issues a verification code on the person's page and returns it as read off the screen. */
-async function issueCode(page: Page): Promise<string> {
+/**
+ * Issues a verification code on the person's page and returns it as read off the screen. The first
+ * staff action of a session asks for the password again (`reauth: true`).
+ */
+async function issueCode(page: Page, { reauth = true } = {}): Promise<string> {
   const help = page.getByRole('region', { name: 'Help the caller' });
   await help.getByRole('button', { name: 'Issue verification code' }).click();
+  if (reauth) await confirmPassword(page);
   const shown = help.locator('.issued-code__code');
   await expect.poll(() => shown.isVisible()).toBe(true);
   return (await shown.textContent())!.trim();
@@ -90,6 +94,7 @@ describe('the help desk helps a caller', () => {
     expect(await hana.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, send');
     const before = smtp.to('bob@example.com').length;
     await hana.keyboard.press('Enter');
+    await confirmPassword(hana);
     await expect.poll(() => help.getByRole('status').textContent()).toContain('Reset link sent to one address.');
 
     const mail = await smtp.waitFor('bob@example.com', before);
@@ -118,13 +123,13 @@ describe('the help desk helps a caller', () => {
     await desk.close();
   });
 
-  test('ruth locks herself out; hana sees the failed sign-ins and unlocks her account', async () => {
+  test('mark locks himself out; hana sees the failed sign-ins and unlocks his account', async () => {
     // Ten wrong passwords lock an account: five while changing it, five at sign-in (each rate-limited at five).
     const mine = await desktopContext(browser);
-    const ruth = await mine.newPage();
-    await signedIn(ruth, 'ruth', 'Ruth Rivera');
-    await ruth.goto(new URL('/account/security', server.url).href);
-    const card = ruth.getByRole('region', { name: 'Change password' });
+    const mark = await mine.newPage();
+    await signedIn(mark, 'mark', 'Mark Manager');
+    await mark.goto(new URL('/account/security', server.url).href);
+    const card = mark.getByRole('region', { name: 'Change password' });
     for (let attempt = 1; attempt <= 5; attempt++) {
       await card.getByLabel('Current password').fill(`wrong-${attempt}`);
       await card.getByLabel('New password').fill(GOOD_PASSWORDS[2]);
@@ -133,14 +138,14 @@ describe('the help desk helps a caller', () => {
       await expect.poll(() => card.getByRole('button', { name: 'Changing…' }).count()).toBe(0);
     }
     await mine.clearCookies();
-    await openSignIn(ruth, server.url);
-    for (let attempt = 1; attempt <= 5; attempt++) await signIn(ruth, 'ruth', `still-wrong-${attempt}`);
+    await openSignIn(mark, server.url);
+    for (let attempt = 1; attempt <= 5; attempt++) await signIn(mark, 'mark', `still-wrong-${attempt}`);
     await mine.close();
 
     const desk = await desktopContext(browser);
     const hana = await desk.newPage();
     await signedIn(hana, 'hana', 'Hana Helpdesk');
-    await openPerson(hana, 'ruth', 'Ruth Rivera');
+    await openPerson(hana, 'mark', 'Mark Manager');
     const account = hana.getByRole('region', { name: 'Account' });
     expect(await account.textContent()).toMatch(/Sign-in lock\s*Locked since/);
     const failures = hana.getByRole('table', { name: 'Failed sign-ins in the last 24 hours' });
@@ -148,12 +153,36 @@ describe('the help desk helps a caller', () => {
     expect(await failures.textContent()).toContain('127.0.0.1');
 
     await account.getByRole('button', { name: 'Unlock' }).click();
-    expect(await account.getByRole('group').textContent()).toContain('Unlock the account of Ruth Rivera?');
+    expect(await account.getByRole('group').textContent()).toContain('Unlock the account of Mark Manager?');
     await account.getByRole('button', { name: 'Yes, unlock' }).click();
+    await confirmPassword(hana);
     await expect.poll(() => account.getByRole('status').textContent()).toContain('The account is unlocked.');
     await expect.poll(() => account.textContent()).toMatch(/Sign-in lock\s*Not locked/);
     expect(await account.getByRole('button', { name: 'Unlock' }).count()).toBe(0);
     await desk.close();
+  });
+
+  test('hana is told why she cannot act on a staff account or her own; adam can act on staff', async () => {
+    const desk = await phoneContext(browser);
+    const hana = await desk.newPage();
+    await signedIn(hana, 'hana', 'Hana Helpdesk');
+    await openPerson(hana, 'adam', 'Adam Admin');
+    const help = hana.getByRole('region', { name: 'Help the caller' });
+    await expect.poll(() => help.textContent()).toContain('Only an admin can act on staff accounts');
+    expect(await help.getByRole('button').count()).toBe(0);
+    await openPerson(hana, 'hana', 'Hana Helpdesk');
+    await expect.poll(() => help.textContent()).toContain('You cannot do this for yourself.');
+    expect(await help.getByRole('button').count()).toBe(0);
+    await desk.close();
+
+    const admin = await desktopContext(browser);
+    const adam = await admin.newPage();
+    await signedIn(adam, 'adam', 'Adam Admin');
+    await openPerson(adam, 'ruth', 'Ruth Rivera');
+    expect(
+      await adam.getByRole('region', { name: 'Help the caller' }).getByRole('button', { name: 'Issue verification code' }).count(),
+    ).toBe(1);
+    await admin.close();
   });
 
   test('adam requires two ways to confirm; mark then needs the help desk as his second', async () => {
@@ -167,10 +196,13 @@ describe('the help desk helps a caller', () => {
     await required.selectOption({ label: '2 different ways' });
     expect(await policy.getByLabel(/Send reset codes to the work email/).isChecked()).toBe(true);
     await policy.getByRole('button', { name: 'Save' }).click();
+    await confirmPassword(adam);
     await expect.poll(() => policy.getByRole('status').textContent()).toBe('Saved.');
     // Recorded, as every privileged change is.
     await adam.reload();
     await expect.poll(() => adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('admin.reset_policy_changed');
+    // Alice's reset with hana's code (the first test) names hana as the one who vouched.
+    expect(await adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('with a code or link from hana');
     await admin.close();
 
     const phone = await phoneContext(browser);

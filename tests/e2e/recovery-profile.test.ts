@@ -4,7 +4,17 @@ import { Secret, TOTP } from 'otpauth';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
 import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
-import { choosePassword, DEMO_PASSWORD, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
+import {
+  choosePassword,
+  confirmPassword,
+  DEMO_PASSWORD,
+  enterCode,
+  GOOD_PASSWORDS,
+  heading,
+  openSignIn,
+  signIn,
+  startForgot,
+} from './support/portal.js';
 
 let smtp: SmtpCapture;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -65,6 +75,7 @@ describe('recovery profile and password change', () => {
 
     const app = page.getByRole('region', { name: 'Authenticator app' });
     await app.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await confirmPassword(page);
     const qr = app.getByRole('img', { name: 'QR code that adds the IT Portal to your authenticator app' });
     await expect.poll(() => qr.isVisible()).toBe(true);
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
@@ -119,6 +130,7 @@ describe('recovery profile and password change', () => {
     await expect.poll(() => passkeys.getByLabel('Name for the new passkey').getAttribute('aria-invalid')).toBe('true');
     await passkeys.getByLabel('Name for the new passkey').fill('Work laptop');
     await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
+    await confirmPassword(page);
     await expect.poll(() => passkeys.getByRole('listitem').textContent()).toContain('Work laptop');
     expect(await page.getByRole('region', { name: 'Ways to reset your password' }).textContent()).toMatch(/Passkey\s*Ready/);
 
@@ -193,6 +205,7 @@ describe('recovery profile and password change', () => {
     await expect.poll(() => card.textContent()).toContain('Until you add one, codes go to your work email, ruth@example.com.');
     await card.getByLabel('Personal email address').fill('ruth.rivera@home.example');
     await card.getByRole('button', { name: 'Send a confirmation code' }).click();
+    await confirmPassword(page);
     const code = codeIn(await smtp.waitFor('ruth.rivera@home.example'));
     await expect.poll(() => card.textContent()).toContain('We sent a code to ruth.rivera@home.example.');
     await card.getByLabel('Confirmation code').fill(code);

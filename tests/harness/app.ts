@@ -81,3 +81,19 @@ export async function signInAs(t: TestApp, username: string, password = 'portal-
   if (!cookie) throw new Error('no session cookie');
   return cookie;
 }
+
+/** Re-enters the password in a signed-in session (POST /api/auth/reauth), as the web app's prompt does. */
+export async function reauth(t: TestApp, cookie: string, password = 'portal-demo-2026'): Promise<void> {
+  const response = await t.request('POST', '/api/auth/reauth', { json: { password }, cookie });
+  if (response.status !== 200) throw new Error(`re-authentication failed: ${response.status} ${await response.text()}`);
+}
+
+/**
+ * Signs in and re-enters the password right away: for tests of what a staff member or a person
+ * changing their recovery factors does once past the re-authentication prompt.
+ */
+export async function signInFresh(t: TestApp, username: string, password = 'portal-demo-2026'): Promise<string> {
+  const cookie = await signInAs(t, username, password);
+  await reauth(t, cookie, password);
+  return cookie;
+}

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/platform/logger.js';
-import { buildTestApp, sessionCookieFrom, signInAs, type TestApp, TEST_ORIGIN } from '../harness/app.js';
+import { buildTestApp, sessionCookieFrom, signInAs, signInFresh, type TestApp, TEST_ORIGIN } from '../harness/app.js';
 
 const DEMO_PASSWORD = 'portal-demo-2026';
 
@@ -49,7 +49,7 @@ describe('CSRF defence, headers and cookies', () => {
   });
 
   it('accepts a bodiless DELETE from our own origin, but not from another', async () => {
-    const cookie = await signInAs(t, 'alice');
+    const cookie = await signInFresh(t, 'alice');
     const ours = await t.app.request('/api/recovery/totp', { method: 'DELETE', headers: { origin: TEST_ORIGIN, cookie } });
     expect(ours.status).toBe(204);
     const theirs = await t.app.request('/api/recovery/totp', { method: 'DELETE', headers: { origin: 'https://evil.example', cookie } });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
+import { buildTestApp, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { resetFlow } from '../harness/reset-flow.js';
 import { addLdapUser, ldapBind } from '../harness/slapd.js';
 import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
@@ -102,7 +102,7 @@ describe.skipIf(!slapd)('password reset and unlock against OpenLDAP (ppolicy)', 
   it('shows the help desk the lock and lets it unlock', async () => {
     const p = await person();
     await addLdapUser(slapd!, { username: `hd-${p.username}`, password: 'help desk password 1', groups: ['portal-helpdesk'] });
-    const staff = await signInAs(t, `hd-${p.username}`, 'help desk password 1');
+    const staff = await signInFresh(t, `hd-${p.username}`, 'help desk password 1');
     await lockWithWrongBinds(p.dn);
     const account = await (await t.request('GET', `/api/directory/users/${p.username}`, { cookie: staff })).json();
     expect(account.lock.locked).toBe(true);

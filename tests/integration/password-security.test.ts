@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
+import { buildTestApp, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 import { resetFlow } from '../harness/reset-flow.js';
 import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
@@ -139,7 +139,7 @@ describe.each(availableDialects())('password reset security on %s', (dialect) =>
   });
 
   it('builds links from PUBLIC_URL, never from Host or X-Forwarded-Host', async () => {
-    const hana = await signInAs(t, 'hana');
+    const hana = await signInFresh(t, 'hana');
     const before = smtp.to('alice@example.com').length;
     const response = await t.request('POST', '/api/helpdesk/users/alice/reset-link', {
       json: {},
@@ -239,13 +239,13 @@ describe.each(availableDialects())('password reset security on %s', (dialect) =>
     expect(locked.status).toBe(423);
     expect(locked.body.error.code).toBe('recovery_locked');
 
-    const hana = await signInAs(t, 'hana');
+    const hana = await signInFresh(t, 'hana');
     await t.request('POST', '/api/helpdesk/users/bob/unlock', { json: {}, cookie: hana });
     expect((await flow.verify(flowId, { method: 'email', code })).status).toBe(200);
   });
 
   it('records who acted, for whom and from where for every help-desk action', async () => {
-    const hana = await signInAs(t, 'hana');
+    const hana = await signInFresh(t, 'hana');
     const from = { 'x-forwarded-for': '203.0.113.77' };
     await t.request('POST', '/api/helpdesk/users/alice/verification-code', { json: {}, cookie: hana, headers: from });
     await t.request('POST', '/api/helpdesk/users/alice/unlock', { json: {}, cookie: hana, headers: from });

@@ -104,7 +104,7 @@ describe.each(availableDialects())('a copied database without the portal secret,
     const secret = newSecret();
     const first = await on(secret);
     const username = await addPerson(database.db);
-    const { code } = await issueVerificationCode(passwordDepsOf(first.deps), username, 'helpdesk-test');
+    const { code } = await issueVerificationCode({ ...passwordDepsOf(first.deps), roleGroups: first.deps.config.roleGroups }, username, { username: 'helpdesk-test', roles: ['employee', 'helpdesk'] });
     const { secret: token } = await issueLinkToken(first.deps, { username });
     const enrolment = await beginTotpEnrolment(passwordDepsOf(first.deps), username);
     const totp = new TOTP({ secret: Secret.fromBase32(enrolment.secret), digits: 6, period: 30, algorithm: 'SHA1' });
@@ -232,7 +232,7 @@ describe('files of the embedded setup', () => {
     for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) expect([file, modeOf(file)]).toEqual([file, 0o600]);
 
     const username = await addPerson(first.deps.db);
-    const { code } = await issueVerificationCode(passwordDepsOf(first.deps), username, 'helpdesk-test');
+    const { code } = await issueVerificationCode({ ...passwordDepsOf(first.deps), roleGroups: first.deps.config.roleGroups }, username, { username: 'helpdesk-test', roles: ['employee', 'helpdesk'] });
     const backup = path.join(dataDir, 'backups', 'copy.sqlite');
     await backupSqlite(dbFile, backup);
     expect(modeOf(path.dirname(backup))).toBe(0o700);

@@ -1,6 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
+import { buildTestApp, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 import { resetFlow } from '../harness/reset-flow.js';
 import { codeIn, type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
@@ -12,7 +12,7 @@ describe.each(availableDialects())('recovery profile on %s', (dialect) => {
   beforeAll(async () => {
     smtp = await startSmtpCapture();
     t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url } });
-    alice = await signInAs(t, 'alice');
+    alice = await signInFresh(t, 'alice');
   });
   afterAll(async () => {
     await t.close();

@@ -4,14 +4,15 @@ import { resetPolicySchema } from '../../../shared/settings.js';
 import { recentAuditEvents } from '../../audit/audit.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { withTransaction } from '../../db/transaction.js';
-import { currentSession, requirePermission } from '../../http/session.js';
+import { currentSession, requirePermission, requireReauth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { getResetPolicy, saveResetPolicy } from '../settings/service.js';
 
+/** Settings change how everyone's account can be reset: saving them needs a recent password re-entry. */
 export function adminRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/settings/password-reset', requirePermission('settings.read'), async (c) => c.json(await getResetPolicy(deps.db), 200))
-    .put('/settings/password-reset', requirePermission('settings.write'), validate('json', resetPolicySchema), async (c) => {
+    .put('/settings/password-reset', requirePermission('settings.write'), requireReauth(deps.sessions), validate('json', resetPolicySchema), async (c) => {
       const policy = c.req.valid('json');
       const admin = currentSession(c).username;
       // The setting and its audit row commit together: no change without its record.

@@ -1,12 +1,13 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { loginRequestSchema, type LoginAnswer, type MeAnswer } from '../../../shared/auth.js';
+import { loginRequestSchema, reauthRequestSchema, type LoginAnswer, type MeAnswer } from '../../../shared/auth.js';
+import { REAUTH_WINDOW_MS } from '../../../shared/staff.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
-import { clearSessionCookie, currentSession, readSessionCookie, writeSessionCookie } from '../../http/session.js';
+import { clearSessionCookie, currentSession, readSessionCookie, requireSignIn, writeSessionCookie } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { sha256Hex } from '../../platform/secrets.js';
-import { cachedLockoutThreshold, sessionInfoOf, signIn, signOut, TRUSTED_DEVICE_TTL_MS } from './service.js';
+import { cachedLockoutThreshold, reauthenticate, sessionInfoOf, signIn, signOut, TRUSTED_DEVICE_TTL_MS } from './service.js';
 
 /** The trusted-device cookie (see signIn): like the session cookie, `__Host-` and Secure over https. */
 function deviceCookieName(secure: boolean): string {
@@ -39,6 +40,10 @@ export function authRoutes(deps: AppDeps) {
       const now = deps.clock.now();
       const session = sessionInfoOf({ idHash: sha256Hex(sessionId), createdAt: now }, deps.config.session, now);
       return c.json({ user: profile, session } satisfies LoginAnswer, 200);
+    })
+    .post('/reauth', requireSignIn(), validate('json', reauthRequestSchema), async (c) => {
+      await reauthenticate(deps, currentSession(c), c.req.valid('json').password, requestContext(c));
+      return c.json({ validUntil: new Date(deps.clock.now() + REAUTH_WINDOW_MS).toISOString() }, 200);
     })
     .post('/logout', async (c) => {
       const session = c.get('session');

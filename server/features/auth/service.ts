@@ -173,6 +173,43 @@ export function sessionInfoOf(
   return { tag: sessionTagOf(session.idHash), liveForMs: Math.max(0, endsAt - now) };
 }
 
+/** Password re-entries per account in 15 minutes: a guessing stranger at an unlocked laptop gets few tries. */
+export const REAUTH_ACCOUNT_RULE: RateLimitRule = { name: 'reauth:account', limit: 5, windowMs: 15 * 60_000 };
+
+/**
+ * The signed-in person proves again that they know the password (checked against the directory).
+ * On success the session is marked, so recovery changes and staff actions work for a few minutes.
+ * A wrong password is a 400 (not a 401: the session itself is fine) and leaves no mark.
+ */
+export async function reauthenticate(
+  deps: Pick<AuthServiceDeps, 'directory' | 'sessions' | 'rateLimiter' | 'audit'>,
+  session: { idHash: string; username: string },
+  password: string,
+  context: RequestContext,
+): Promise<void> {
+  const attempt = { action: 'auth.reauth', actor: session.username, ip: context.ip, userAgent: context.userAgent } as const;
+  try {
+    await deps.rateLimiter.consume(REAUTH_ACCOUNT_RULE, session.username);
+  } catch (error) {
+    await deps.audit.record({ ...attempt, result: 'denied', details: { reason: 'rate_limited' } });
+    throw error;
+  }
+  let result;
+  try {
+    result = await deps.directory.authenticate(session.username, password);
+  } catch (error) {
+    await deps.rateLimiter.refund(REAUTH_ACCOUNT_RULE, session.username);
+    throw error;
+  }
+  if (!result.ok) {
+    await deps.audit.record({ ...attempt, result: 'failure', details: { reason: result.reason } });
+    throw errors.currentPasswordWrong();
+  }
+  await deps.rateLimiter.reset(REAUTH_ACCOUNT_RULE, session.username);
+  await deps.sessions.markReauthenticated(session.idHash);
+  await deps.audit.record({ ...attempt, result: 'success' });
+}
+
 export async function signOut(
   deps: Pick<AuthServiceDeps, 'sessions' | 'audit'>,
   sessionId: string,

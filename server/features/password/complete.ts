@@ -86,7 +86,15 @@ async function completeFlow(
     });
     throw error;
   }
-  await deps.audit.record({ action, actor: flow.user?.username ?? null, result: 'success', ip, details: { methods: flow.verified } });
+  // "On behalf of": the staff member whose code or link let this flow through, if any.
+  const onBehalfOf = flow.row.on_behalf_of ?? null;
+  await deps.audit.record({
+    action,
+    actor: flow.user?.username ?? null,
+    result: 'success',
+    ip,
+    details: onBehalfOf ? { methods: flow.verified, onBehalfOf } : { methods: flow.verified },
+  });
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   findFlow,
   insertFlow,
   recordRecoveryFailure,
+  setFlowOnBehalfOf,
   setFlowVerifiedMethods,
 } from './repository.js';
 
@@ -165,11 +166,15 @@ export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: Verify
   }
 
   let ok = false;
+  let onBehalfOf: string | null = null;
   if (username) {
     if (input.method === 'email')
-      ok = await verifyCode(deps, { purpose: 'email_code', username, code: input.code, flowIdHash: flow.idHash });
-    else if (input.method === 'helpdesk_code') ok = await verifyCode(deps, { purpose: 'helpdesk_code', username, code: input.code });
-    else if (input.method === 'totp') ok = await verifyTotpCode(deps, username, input.code);
+      ok = (await verifyCode(deps, { purpose: 'email_code', username, code: input.code, flowIdHash: flow.idHash })).ok;
+    else if (input.method === 'helpdesk_code') {
+      const match = await verifyCode(deps, { purpose: 'helpdesk_code', username, code: input.code });
+      ok = match.ok;
+      onBehalfOf = match.issuedBy;
+    } else if (input.method === 'totp') ok = await verifyTotpCode(deps, username, input.code);
     else ok = await verifyPasskeyAssertion(deps, username, flow.idHash, input.assertion);
   }
 
@@ -184,6 +189,15 @@ export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: Verify
   await clearRecoveryFailures(deps.db, username!);
   const verified = [...new Set([...flow.verified, input.method])];
   await setFlowVerifiedMethods(deps.db, flow.idHash, verified.join(' '));
-  await deps.audit.record({ action: 'password.verify', actor: null, subject, result: 'success', ip, details: { method: input.method } });
-  return { ...flow, verified };
+  // The staff member who vouched for the caller is named on the flow, so the reset's audit row says so.
+  if (onBehalfOf) await setFlowOnBehalfOf(deps.db, flow.idHash, onBehalfOf);
+  await deps.audit.record({
+    action: 'password.verify',
+    actor: null,
+    subject,
+    result: 'success',
+    ip,
+    details: onBehalfOf ? { method: input.method, onBehalfOf } : { method: input.method },
+  });
+  return { ...flow, row: onBehalfOf ? { ...flow.row, on_behalf_of: onBehalfOf } : flow.row, verified };
 }

@@ -10,7 +10,8 @@ import { insertFlow } from './repository.js';
 
 /**
  * The help desk sends a reset link: a 256-bit single-use token, mailed to the person's own
- * addresses (never one the caller gives), with the link built from PUBLIC_URL only.
+ * addresses (never one the caller gives), with the link built from PUBLIC_URL only. Callers apply
+ * the staff rule first (helpdesk/service.ts `sendResetLinkFor`).
  */
 export async function sendResetLink(deps: PasswordDeps, username: string, staff: string): Promise<{ recipients: number }> {
   const user = await deps.directory.findUser(username);
@@ -48,7 +49,15 @@ export async function startFlowFromLink(deps: PasswordDeps, token: string, ip: s
     expires_at: now + FLOW_TTL_MS,
     verified_methods: 'email',
     ip,
+    on_behalf_of: secret.createdBy,
   });
-  await deps.audit.record({ action: 'password.link_opened', actor: null, subject: secret.username, result: 'success', ip });
+  await deps.audit.record({
+    action: 'password.link_opened',
+    actor: null,
+    subject: secret.username,
+    result: 'success',
+    ip,
+    details: secret.createdBy ? { onBehalfOf: secret.createdBy } : undefined,
+  });
   return flowId;
 }

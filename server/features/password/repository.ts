@@ -20,6 +20,11 @@ export async function setFlowVerifiedMethods(db: Db, idHash: string, methods: st
   await db.updateTable('password_flows').set({ verified_methods: methods }).where('id_hash', '=', idHash).execute();
 }
 
+/** Records the staff member whose help-desk code proved the flow, for the reset's audit row. */
+export async function setFlowOnBehalfOf(db: Db, idHash: string, staff: string): Promise<void> {
+  await db.updateTable('password_flows').set({ on_behalf_of: staff }).where('id_hash', '=', idHash).execute();
+}
+
 /** Counts a failed verification on the flow; returns the new count. */
 export async function countFlowFailure(db: Db, idHash: string): Promise<number> {
   const row = await db

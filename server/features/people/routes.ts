@@ -18,10 +18,12 @@ export function peopleRoutes(deps: AppDeps) {
     })
     .get('/directory/users/:username', requirePermission('people.read'), validate('param', usernameParamSchema), async (c) => {
       const { username } = c.req.valid('param');
-      const account = await lookUpAccount(deps.directory, deps.db, username, deps.clock.now());
+      const session = currentSession(c);
+      const viewer = { username: session.username, roles: session.profile.roles };
+      const account = await lookUpAccount(deps.directory, deps.db, username, deps.clock.now(), viewer, deps.config.roleGroups);
       await deps.audit.record({
         action: 'directory.lookup',
-        actor: currentSession(c).username,
+        actor: session.username,
         subject: account.user.username,
         result: 'success',
         ...requestContext(c),

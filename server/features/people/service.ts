@@ -1,8 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DirectoryPerson } from '../../../shared/people.js';
+import type { Role } from '../../../shared/roles.js';
+import { staffActionRefusal } from '../../../shared/staff.js';
 import { listFailedSignIns } from '../../audit/repository.js';
 import type { Database } from '../../db/schema.js';
 import type { Directory, DirectoryUser } from '../../directory/port.js';
+import { type RoleGroups, rolesFromGroups } from '../../directory/roles.js';
 import { errors } from '../../errors.js';
 
 export function personOf(user: DirectoryUser): DirectoryPerson {
@@ -27,16 +30,28 @@ export async function searchPeople(directory: Directory, query: string): Promise
   return (await directory.searchUsers(query, 25)).map(personOf);
 }
 
-/** A person's record with account state and the last day's failed sign-ins, for the help desk. */
-export async function lookUpAccount(directory: Directory, db: Kysely<Database>, username: string, now: number) {
+/**
+ * A person's record with account state and the last day's failed sign-ins, for the help desk, and
+ * whether the viewer may act on the account (`refusal` says why not, so the page can explain it).
+ */
+export async function lookUpAccount(
+  directory: Directory,
+  db: Kysely<Database>,
+  username: string,
+  now: number,
+  viewer: { username: string; roles: readonly Role[] },
+  roleGroups: RoleGroups,
+) {
   const user = await directory.findUser(username);
   if (!user) throw errors.notFound('That person');
   const [lock, failures] = await Promise.all([
     directory.lockStatus(user.username),
     listFailedSignIns(db, user.username, now - 24 * 3_600_000, 20),
   ]);
+  const roles = rolesFromGroups(user.groups, roleGroups);
   return {
-    user: { ...personOf(user), groups: user.groups, disabled: user.disabled },
+    user: { ...personOf(user), groups: user.groups, roles, disabled: user.disabled },
+    actions: { refusal: staffActionRefusal(viewer, { username: user.username, roles }) },
     lock: { locked: lock.locked, lockedAt: lock.lockedAt?.toISOString() ?? null },
     recentFailures: failures.map((f) => ({ at: new Date(Number(f.at)).toISOString(), ip: f.ip })),
   };

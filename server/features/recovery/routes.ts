@@ -2,11 +2,19 @@ import { Hono } from 'hono';
 import { codeRequestSchema, passkeyParamSchema, passkeyRegistrationSchema, recoveryEmailRequestSchema } from '../../../shared/recovery.js';
 import { errors } from '../../errors.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
-import { currentSession, requireSignIn } from '../../http/session.js';
+import { currentSession, requireReauth, requireSignIn } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { passwordDepsOf } from '../password/routes.js';
 import { passkeyRegistrationOptions, registerPasskey } from './passkeys.js';
-import { addRecoveryEmail, confirmRecoveryEmailCode, recoveryProfile, removePasskey, removeRecoveryEmail, removeTotp } from './service.js';
+import {
+  addRecoveryEmail,
+  confirmRecoveryEmailCode,
+  notifyRecoveryChange,
+  recoveryProfile,
+  removePasskey,
+  removeRecoveryEmail,
+  removeTotp,
+} from './service.js';
 import { beginTotpEnrolment, verifyTotpCode } from './totp.js';
 
 /** The signed-in person's recovery profile: recovery email, authenticator app, passkeys. */
@@ -17,9 +25,18 @@ export function recoveryRoutes(appDeps: AppDeps) {
     if (!user) throw errors.unauthenticated();
     return user;
   };
+  // Adding, replacing or removing a recovery factor (and starting to) needs the password re-entered
+  // recently: whoever controls the factors controls the account's reset.
+  const fresh = requireReauth(appDeps.sessions);
   return new Hono<AppEnv>()
     .use(requireSignIn())
     .get('/', async (c) => c.json(await recoveryProfile(deps, await me(currentSession(c).username)), 200))
+    .use('/email', fresh)
+    .use('/email/*', fresh)
+    .use('/totp', fresh)
+    .use('/totp/*', fresh)
+    .use('/passkeys', fresh)
+    .use('/passkeys/*', fresh)
     .post('/email', validate('json', recoveryEmailRequestSchema), async (c) => {
       await addRecoveryEmail(deps, currentSession(c).username, c.req.valid('json').email);
       return c.json({ sent: true }, 202);
@@ -39,6 +56,7 @@ export function recoveryRoutes(appDeps: AppDeps) {
         throw errors.verificationFailed('That code is not right. Check the time on your phone and enter the newest code.');
       }
       await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' });
+      await notifyRecoveryChange(deps, username, 'totp_enrolled');
       return c.json(await recoveryProfile(deps, await me(username)), 200);
     })
     .delete('/totp', async (c) => {
@@ -56,6 +74,7 @@ export function recoveryRoutes(appDeps: AppDeps) {
         throw errors.verificationFailed('This passkey could not be added. Try again.');
       }
       await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' });
+      await notifyRecoveryChange(deps, username, 'passkey_added');
       return c.json(await recoveryProfile(deps, await me(username)), 201);
     })
     .delete('/passkeys/:id', validate('param', passkeyParamSchema), async (c) => {

@@ -2,8 +2,9 @@ import type { VerificationMethod } from '../../../shared/password.js';
 import type { RecoveryProfile } from '../../../shared/recovery.js';
 import type { DirectoryUser } from '../../directory/port.js';
 import { errors } from '../../errors.js';
-import { recoveryEmailConfirmationMail } from '../../mail/templates.js';
+import { recoveryChangeMail, type RecoveryChange, recoveryEmailConfirmationMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
+import { addressesOf } from '../password/addresses.js';
 import type { PasswordDeps } from '../password/deps.js';
 import { issueCode, TTL, verifyCode, voidSecretsOf } from '../../one-time-secrets/service.js';
 import { getResetPolicy } from '../settings/service.js';
@@ -48,9 +49,41 @@ export async function recoveryProfile(deps: PasswordDeps, user: DirectoryUser): 
   };
 }
 
+/** Every address on file for the person now: the work address and the confirmed recovery address. */
+async function noticeAddresses(deps: PasswordDeps, username: string): Promise<string[]> {
+  const user = await deps.directory.findUser(username);
+  if (!user) return [];
+  return (await addressesOf(deps.db, user, await getResetPolicy(deps.db))).forNotices;
+}
+
+/**
+ * Tells every address on file that a recovery factor changed, with what to do if it was not them:
+ * someone at an unlocked laptop could otherwise add their own way in unnoticed. `before` adds the
+ * addresses known before the change (a removed recovery address hears about its removal too).
+ * Mail trouble never undoes the change.
+ */
+export async function notifyRecoveryChange(
+  deps: PasswordDeps,
+  username: string,
+  change: RecoveryChange,
+  before: readonly string[] = [],
+): Promise<void> {
+  const now = await noticeAddresses(deps, username);
+  const helpUrl = new URL('/forgot', deps.publicUrl).href;
+  for (const to of new Set([...before, ...now])) {
+    try {
+      await deps.mailer.send(recoveryChangeMail(to, change, username, new Date(deps.clock.now()), helpUrl));
+    } catch (error) {
+      deps.logger.error({ err: (error as Error).message, change }, 'recovery change notice not sent');
+    }
+  }
+}
+
 /** Saves a personal address as pending and mails it a code; it counts only once confirmed. */
 export async function addRecoveryEmail(deps: PasswordDeps, username: string, email: string): Promise<void> {
   await deps.rateLimiter.consume(CONFIRM_MAIL_RULE, username);
+  // Replacing a confirmed address unconfirms it: tell it before it drops off the list.
+  const before = await noticeAddresses(deps, username);
   const now = deps.clock.now();
   const { secret: code } = await deps.db.transaction().execute(async (trx) => {
     await upsertRecoveryEmail(trx, username, email, now);
@@ -59,29 +92,38 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
   });
   await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.email_confirm / 60_000, deps.companyName));
   await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' });
+  // The new address is not on file until confirmed; the addresses that are hear about it now.
+  await notifyRecoveryChange(deps, username, 'email_added', before);
 }
 
 export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: string, code: string): Promise<void> {
+  // A confirmed address being replaced is told too.
+  const before = await noticeAddresses(deps, username);
   const now = deps.clock.now();
   // Adding an address voids its earlier codes, so only the newest one is live.
-  if (!(await verifyCode(deps, { purpose: 'email_confirm', username, code }))) {
+  if (!(await verifyCode(deps, { purpose: 'email_confirm', username, code })).ok) {
     throw errors.verificationFailed('That code is not right or has expired. Check the mail we sent, or send a new code.');
   }
   await confirmRecoveryEmail(deps.db, username, now);
   await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' });
+  await notifyRecoveryChange(deps, username, 'email_confirmed', before);
 }
 
 export async function removeRecoveryEmail(deps: PasswordDeps, username: string): Promise<void> {
+  const before = await noticeAddresses(deps, username);
   await deleteRecoveryEmail(deps.db, username);
   await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' });
+  await notifyRecoveryChange(deps, username, 'email_removed', before);
 }
 
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
   await deleteTotp(deps.db, username);
   await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' });
+  await notifyRecoveryChange(deps, username, 'totp_removed');
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
   if (!(await deletePasskey(deps.db, username, credentialId))) throw errors.notFound('That passkey');
   await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
+  await notifyRecoveryChange(deps, username, 'passkey_removed');
 }

@@ -90,3 +90,17 @@ export async function signOut(page: Page): Promise<void> {
   await header.getByRole('button', { name: 'Menu' }).click();
   await header.getByRole('button', { name: 'Sign out' }).click();
 }
+
+/**
+ * Answers the portal's "Enter your password again" prompt (shown before recovery changes and
+ * staff actions) by keyboard, as a person does: focus is already in the field; type, press Enter.
+ */
+export async function confirmPassword(page: Page, password = DEMO_PASSWORD): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Enter your password again' });
+  await expect.poll(() => dialog.isVisible()).toBe(true);
+  const field = dialog.getByLabel('Your password');
+  await expect.poll(() => field.evaluate((el) => el === document.activeElement)).toBe(true);
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await expect.poll(() => dialog.isVisible()).toBe(false);
+}

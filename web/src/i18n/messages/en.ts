@@ -68,7 +68,18 @@ const en = {
     mail_unavailable: 'Email cannot be sent right now. Try again in a few minutes, or contact the help desk.',
     not_ready: 'The portal is starting up or under maintenance. Try again in a few minutes.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, contact the help desk.',
+    reauth_required: 'For your safety, enter your password again to do this.',
   } satisfies Record<ErrorCode | 'network', string>,
+  reauth: {
+    title: 'Enter your password again',
+    intro:
+      'For your safety, confirm your password before changing how your account can be recovered or acting on someone else’s account. You will not be asked again for 10 minutes.',
+    password: 'Your password',
+    submit: 'Continue',
+    submitting: 'Checking…',
+    required: 'Enter your password.',
+    wrong: 'That password is not right. Check it and try again.',
+  },
   signIn: {
     title: 'Sign in',
     intro: 'Use your company username and password: the same ones you use for your computer and email.',
@@ -345,6 +356,9 @@ const en = {
     codeExpiresIn: 'Expires in {time}',
     codeExpired: 'This code has expired. Issue a new one if the caller still needs it.',
     codeReplaces: 'A new code stops the earlier one from working.',
+    refusalTitle: 'No actions for this account',
+    refusalSelf: 'You cannot do this for yourself. Use “Forgot your password or locked out?” on the sign-in page, like everyone else.',
+    refusalStaff: 'Only an admin can act on staff accounts (help desk, HR or admin).',
   },
   hr: {
     title: 'People',
@@ -355,6 +369,7 @@ const en = {
   admin: {
     title: 'Administration',
     tile: 'Password reset policy and the audit log of sign-ins, look-ups and changes.',
+    onBehalfOf: 'with a code or link from {name}',
     auditTitle: 'Audit log',
     intro: 'The {n} most recent events, newest first.',
     empty: 'Nothing has been recorded yet.',

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, phoneContext } from '../harness/browser.js';
+import { startTestServer } from '../harness/server.js';
+import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
+import { DEMO_PASSWORD, heading, openSignIn, signIn } from './support/portal.js';
+
+let smtp: SmtpCapture;
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  smtp = await startSmtpCapture();
+  [server, browser] = await Promise.all([startTestServer({ env: { SMTP_URL: smtp.url } }), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await smtp?.close();
+});
+
+describe('asking for the password again before a recovery change', () => {
+  test('alice adds a recovery email on her phone by keyboard: asked for her password in place, then it goes through', async () => {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'alice');
+    await expect.poll(() => heading(page)).toBe('Hello, Alice Anderson');
+    await page.goto(new URL('/account/security', server.url).href);
+    const card = page.getByRole('region', { name: 'Recovery email' });
+    const address = card.getByLabel('Personal email address');
+    await expect.poll(() => address.isVisible()).toBe(true);
+
+    // Cancelled with Escape: nothing is sent, the card says why, and focus is back where she was.
+    await address.focus();
+    await page.keyboard.type('alice.home@example.net');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Enter your password again' });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    const field = dialog.getByLabel('Your password');
+    expect(await field.getAttribute('autocomplete')).toBe('current-password');
+    expect(await field.getAttribute('type')).toBe('password');
+    await expect.poll(() => field.evaluate((el) => el === document.activeElement)).toBe(true);
+    // It fits the phone: nothing sideways, the whole dialog on screen.
+    const box = (await dialog.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(() => card.getByRole('alert').textContent()).toContain('enter your password again');
+    expect(await address.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(smtp.to('alice.home@example.net')).toHaveLength(0);
+
+    // A wrong password is pointed out in the dialog and she tries again; the address is then sent the code.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await expect.poll(() => field.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type('not my password');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.textContent()).toContain('That password is not right.');
+    expect(await field.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type(DEMO_PASSWORD);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+
+    const code = codeIn(await smtp.waitFor('alice.home@example.net'));
+    await expect.poll(() => card.textContent()).toContain('We sent a code to alice.home@example.net.');
+    // Her work address is told that a recovery address was added, with what to do if it was not her.
+    const notice = await smtp.waitFor('alice@example.com');
+    expect(notice.subject).toContain('Your account recovery options changed');
+    expect(notice.text).toContain('Not you?');
+
+    // Within ten minutes the next change needs no second prompt.
+    await card.getByLabel('Confirmation code').fill(code);
+    await card.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => card.textContent()).toMatch(/alice\.home@example\.net\s*Confirmed/);
+    expect(await dialog.isVisible()).toBe(false);
+    await context.close();
+  });
+});
