@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { auditQuerySchema } from '../../../shared/people.js';
 import { resetPolicySchema } from '../../../shared/settings.js';
 import { recentAuditEvents } from '../../audit/audit.js';
+import { verifyAuditChain } from '../../audit/verify.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { currentSession, requireAuth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
@@ -21,5 +22,7 @@ export function adminRoutes(deps: AppDeps) {
     .get('/audit', validate('query', auditQuerySchema), async (c) => {
       const { limit, actor, action } = c.req.valid('query');
       return c.json({ events: await recentAuditEvents(deps.db, limit, { actor, action }) }, 200);
-    });
+    })
+    // Reads the whole chain: admins only, and it changes nothing, so a GET.
+    .get('/audit/verify', async (c) => c.json(await verifyAuditChain(deps.db), 200));
 }
