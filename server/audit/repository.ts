@@ -25,7 +25,11 @@ async function lockChainHead(trx: Db): Promise<{ last_id: number; hash: string }
     const head = await trx.selectFrom('audit_chain_head').select(['last_id', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirst();
     if (head) return head;
   } else {
-    await trx.updateTable('audit_chain_head').set({ last_id: sql`last_id` }).where('id', '=', 1).execute();
+    await trx
+      .updateTable('audit_chain_head')
+      .set({ last_id: sql`last_id` })
+      .where('id', '=', 1)
+      .execute();
     const head = await trx.selectFrom('audit_chain_head').select(['last_id', 'hash']).where('id', '=', 1).executeTakeFirst();
     if (head) return head;
   }
@@ -42,10 +46,16 @@ export async function insertAuditEvent(db: Db, event: AuditEventContent): Promis
   const head = await lockChainHead(db);
   // Ids are assigned under the lock, so they follow the chain order with no gaps from rollbacks.
   // A row someone slipped in past the head still cannot collide with the next id.
-  const { max } = await db.selectFrom('audit_events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirstOrThrow();
+  const { max } = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirstOrThrow();
   const row = { ...event, id: Math.max(Number(head.last_id), Number(max ?? 0)) + 1, prev_hash: head.hash };
   const hash = auditRowHash(row);
-  await db.insertInto('audit_events').values({ ...row, hash }).execute();
+  await db
+    .insertInto('audit_events')
+    .values({ ...row, hash })
+    .execute();
   await db.updateTable('audit_chain_head').set({ last_id: row.id, hash }).where('id', '=', 1).execute();
 }
 

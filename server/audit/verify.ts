@@ -28,11 +28,7 @@ export async function verifyAuditChain(db: Kysely<Database>): Promise<AuditChain
       if (auditRowHash({ ...row, id, prev_hash: row.prev_hash }) !== row.hash) return broken({ id, lastId: null, problem: 'changed' });
       if (row.prev_hash !== (previous?.hash ?? GENESIS_HASH)) {
         const expectedId = (previous?.id ?? 0) + 1;
-        return broken(
-          id > expectedId
-            ? { id: expectedId, lastId: id - 1, problem: 'removed' }
-            : { id, lastId: null, problem: 'relinked' },
-        );
+        return broken(id > expectedId ? { id: expectedId, lastId: id - 1, problem: 'removed' } : { id, lastId: null, problem: 'relinked' });
       }
       if (id === head.lastId) {
         if (row.hash !== head.hash) return broken({ id, lastId: null, problem: 'relinked' });

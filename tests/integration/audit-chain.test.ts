@@ -60,7 +60,11 @@ describe.each(availableDialects())('the hash-chained audit trail on %s', (dialec
     const { db } = await trailWith(6);
     const row = await db.selectFrom('audit_events').selectAll().where('id', '=', 3).executeTakeFirstOrThrow();
     const forged = { ...row, id: 3, result: 'failure' as const, prev_hash: row.prev_hash! };
-    await db.updateTable('audit_events').set({ result: 'failure', hash: auditRowHash(forged) }).where('id', '=', 3).execute();
+    await db
+      .updateTable('audit_events')
+      .set({ result: 'failure', hash: auditRowHash(forged) })
+      .where('id', '=', 3)
+      .execute();
     expect(await verifyAuditChain(db)).toMatchObject({ intact: false, break: { id: 4, problem: 'relinked' } });
   });
 
@@ -87,7 +91,17 @@ describe.each(availableDialects())('the hash-chained audit trail on %s', (dialec
     const { db, trail } = await trailWith(3);
     await db
       .insertInto('audit_events')
-      .values({ id: 4, at: 1, actor: 'intruder', subject: null, action: 'test.step', result: 'success', ip: null, user_agent: null, details: null })
+      .values({
+        id: 4,
+        at: 1,
+        actor: 'intruder',
+        subject: null,
+        action: 'test.step',
+        result: 'success',
+        ip: null,
+        user_agent: null,
+        details: null,
+      })
       .execute();
     expect(await verifyAuditChain(db)).toMatchObject({ intact: false, break: { id: 4, problem: 'unchained' } });
     await trail.record({ action: 'test.after', actor: 'tester', result: 'success' });
@@ -199,7 +213,9 @@ describe.skipIf(!availableDialects().includes('postgres'))('appends from several
         .select((eb) => eb.fn.count<number>('id').as('count'))
         .executeTakeFirstOrThrow();
       expect(Number(count)).toBe(200);
-      const forks = await sql<{ n: number }>`select count(*) as n from (select prev_hash from audit_events group by prev_hash having count(*) > 1) f`.execute(first.db);
+      const forks = await sql<{
+        n: number;
+      }>`select count(*) as n from (select prev_hash from audit_events group by prev_hash having count(*) > 1) f`.execute(first.db);
       expect(Number(forks.rows[0]!.n)).toBe(0);
     } finally {
       await second.close();
@@ -207,4 +223,3 @@ describe.skipIf(!availableDialects().includes('postgres'))('appends from several
     }
   });
 });
-
