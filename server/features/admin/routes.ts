@@ -23,6 +23,5 @@ export function adminRoutes(deps: AppDeps) {
       const { limit, actor, action } = c.req.valid('query');
       return c.json({ events: await recentAuditEvents(deps.db, limit, { actor, action }) }, 200);
     })
-    // Reads the whole chain: admins only, and it changes nothing, so a GET.
     .get('/audit/verify', async (c) => c.json(await verifyAuditChain(deps.db), 200));
 }
