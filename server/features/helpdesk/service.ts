@@ -18,8 +18,11 @@ export async function unlockForCaller(deps: PasswordDeps, username: string, staf
   const user = await existing(deps, username);
   await deps.directory.unlock(user.username);
   // The help desk has checked who is calling: the person's failed-verification count starts over.
-  await clearRecoveryFailures(deps.db, user.username);
-  await deps.audit.record({ action: 'helpdesk.unlock', actor: staff, subject: user.username, result: 'success' });
+  // The audit row commits with that change; the directory's unlock above cannot share a transaction.
+  await deps.db.transaction().execute(async (trx) => {
+    await clearRecoveryFailures(trx, user.username);
+    await deps.audit.record({ action: 'helpdesk.unlock', actor: staff, subject: user.username, result: 'success' }, trx);
+  });
 }
 
 /** A fresh 8-digit code for the caller, valid 10 minutes; any earlier one stops working. */
@@ -42,7 +45,7 @@ export async function issueVerificationCode(
       ttlMs: TTL.helpdeskCode,
       createdBy: staff,
     });
+    await deps.audit.record({ action: 'helpdesk.code_issued', actor: staff, subject: user.username, result: 'success' }, trx);
   });
-  await deps.audit.record({ action: 'helpdesk.code_issued', actor: staff, subject: user.username, result: 'success' });
   return { code, expiresAt: new Date(now + TTL.helpdeskCode).toISOString() };
 }

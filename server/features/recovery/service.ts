@@ -65,9 +65,9 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
       now,
       ttlMs: TTL.emailConfirm,
     });
+    await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' }, trx);
   });
   await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.emailConfirm / 60_000, deps.companyName));
-  await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' });
 }
 
 export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: string, code: string): Promise<void> {
@@ -82,21 +82,29 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
     if (live) await countSecretAttempt(deps.db, live.id);
     throw new HttpError(400, 'verification_failed', 'That code is not right or has expired. Check the mail we sent, or send a new code.');
   }
-  await confirmRecoveryEmail(deps.db, username, now);
-  await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    await confirmRecoveryEmail(trx, username, now);
+    await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' }, trx);
+  });
 }
 
 export async function removeRecoveryEmail(deps: PasswordDeps, username: string): Promise<void> {
-  await deleteRecoveryEmail(deps.db, username);
-  await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    await deleteRecoveryEmail(trx, username);
+    await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' }, trx);
+  });
 }
 
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
-  await deleteTotp(deps.db, username);
-  await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    await deleteTotp(trx, username);
+    await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' }, trx);
+  });
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
-  if (!(await deletePasskey(deps.db, username, credentialId))) throw new HttpError(404, 'not_found', 'That passkey was not found.');
-  await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await deletePasskey(trx, username, credentialId))) throw new HttpError(404, 'not_found', 'That passkey was not found.');
+    await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' }, trx);
+  });
 }
