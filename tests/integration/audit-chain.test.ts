@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../server/audit/audit.js';
 import { auditRowHash } from '../../server/audit/chain.js';
 import * as auditRepository from '../../server/audit/repository.js';
 import { describeAuditChain, verifyAuditChain } from '../../server/audit/verify.js';
-import { type DatabaseHandle, openDatabase } from '../../server/db/database.js';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../server/db/database.js';
 import { migrations } from '../../server/db/migrations/index.js';
 import { ManualClock } from '../../server/platform/clock.js';
 import { buildTestApp, signInAs } from '../harness/app.js';
@@ -189,6 +193,42 @@ describe('the audit repository', () => {
     expect(names).toContain('insertAuditEvent');
     expect(names.filter((name) => /update|delete|remove|truncate|set|edit|clear/i.test(name))).toEqual([]);
   });
+});
+
+describe('appends from several processes on one SQLite file', () => {
+  it('never forks the chain nor fails busy: three processes appending 60 rows each', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-audit-sqlite-'));
+    const file = path.join(dir, 'portal.sqlite');
+    try {
+      const handle = openDatabase({ kind: 'sqlite', file });
+      await migrateToLatest(handle.db);
+      await handle.close();
+      const appender = path.resolve('tests/harness/audit-appender.ts');
+      const children = ['a', 'b', 'c'].map((tag) => {
+        const child = spawn(path.resolve('node_modules/.bin/tsx'), [appender, file, tag, '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        const ready = new Promise<void>((resolve) => child.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve()));
+        const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+          child.on('exit', (code) => resolve({ code, stderr })),
+        );
+        return { ready, exited };
+      });
+      // All loaded first, then all at once: the appends overlap.
+      await Promise.race([Promise.all(children.map((c) => c.ready)), Promise.all(children.map((c) => c.exited))]);
+      fs.writeFileSync(`${file}.go`, '');
+      const runs = children.map((c) => c.exited);
+      expect(await Promise.all(runs)).toEqual([0, 1, 2].map(() => ({ code: 0, stderr: '' })));
+      const check = openDatabase({ kind: 'sqlite', file });
+      try {
+        expect(await verifyAuditChain(check.db)).toEqual({ intact: true, rows: 180 });
+      } finally {
+        await check.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!availableDialects().includes('postgres'))('appends from several processes on PostgreSQL', () => {
