@@ -1,9 +1,11 @@
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../server/audit/verify.js';
 import { issueVerificationCode, unlockForCaller } from '../../server/features/helpdesk/service.js';
 import type { PasswordDeps } from '../../server/features/password/deps.js';
 import { passwordDepsOf } from '../../server/features/password/routes.js';
-import { addRecoveryEmail, removeRecoveryEmail, removeTotp } from '../../server/features/recovery/service.js';
+import { addRecoveryEmail, confirmTotpEnrolment, removeRecoveryEmail, removeTotp } from '../../server/features/recovery/service.js';
+import { beginTotpEnrolment } from '../../server/features/recovery/totp.js';
 import { buildTestApp, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 
@@ -46,6 +48,21 @@ describe.each(availableDialects())('audit rows in the caller’s transaction on 
     await removeTotp(deps, 'alice');
     expect(await t.deps.db.selectFrom('totp_factors').select('username').where('username', '=', 'alice').execute()).toHaveLength(0);
     expect(await audited('recovery.totp_removed')).toEqual([{ actor: 'alice', subject: null }]);
+  });
+
+  it('leaves an authenticator app unconfirmed when its enrolment cannot be audited', async () => {
+    const setup = await beginTotpEnrolment(deps, 'bob');
+    const code = new TOTP({ secret: Secret.fromBase32(setup.secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
+      timestamp: t.clock.now(),
+    });
+    await withAuditFailing(() => confirmTotpEnrolment(deps, 'bob', code));
+    expect(await t.deps.db.selectFrom('totp_factors').select('confirmed_at').where('username', '=', 'bob').execute()).toEqual([
+      { confirmed_at: null },
+    ]);
+
+    // Nothing was used up: the same code confirms it once the audit trail works again.
+    expect(await confirmTotpEnrolment(deps, 'bob', code)).toBe(true);
+    expect(await audited('recovery.totp_enrolled')).toEqual([{ actor: 'bob', subject: null }]);
   });
 
   it('keeps the recovery email when its removal cannot be audited, and adds none unaudited', async () => {

@@ -5,9 +5,18 @@ import { HttpError, httpErrors } from '../../http/errors.js';
 import { currentSession, requireAuth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { passwordDepsOf } from '../password/routes.js';
-import { passkeyRegistrationOptions, registerPasskey } from './passkeys.js';
-import { addRecoveryEmail, confirmRecoveryEmailCode, recoveryProfile, removePasskey, removeRecoveryEmail, removeTotp } from './service.js';
-import { beginTotpEnrolment, verifyTotpCode } from './totp.js';
+import { passkeyRegistrationOptions } from './passkeys.js';
+import {
+  addPasskey,
+  addRecoveryEmail,
+  confirmRecoveryEmailCode,
+  confirmTotpEnrolment,
+  recoveryProfile,
+  removePasskey,
+  removeRecoveryEmail,
+  removeTotp,
+} from './service.js';
+import { beginTotpEnrolment } from './totp.js';
 
 /** The signed-in person's recovery profile: recovery email, authenticator app, passkeys. */
 export function recoveryRoutes(appDeps: AppDeps) {
@@ -35,10 +44,9 @@ export function recoveryRoutes(appDeps: AppDeps) {
     .post('/totp', async (c) => c.json(await beginTotpEnrolment(deps, currentSession(c).username), 200))
     .post('/totp/confirm', validate('json', codeRequestSchema), async (c) => {
       const { username } = currentSession(c);
-      if (!(await verifyTotpCode(deps, username, c.req.valid('json').code, true))) {
+      if (!(await confirmTotpEnrolment(deps, username, c.req.valid('json').code))) {
         throw new HttpError(400, 'verification_failed', 'That code is not right. Check the time on your phone and enter the newest code.');
       }
-      await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' });
       return c.json(await recoveryProfile(deps, await me(username)), 200);
     })
     .delete('/totp', async (c) => {
@@ -52,10 +60,9 @@ export function recoveryRoutes(appDeps: AppDeps) {
     .post('/passkeys', validate('json', passkeyRegistrationSchema), async (c) => {
       const { username } = currentSession(c);
       const { response, name } = c.req.valid('json');
-      if (!(await registerPasskey(deps, username, response, name))) {
+      if (!(await addPasskey(deps, username, response, name))) {
         throw new HttpError(400, 'verification_failed', 'This passkey could not be added. Try again.');
       }
-      await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' });
       return c.json(await recoveryProfile(deps, await me(username)), 201);
     })
     .delete('/passkeys/:id', validate('param', passkeyParamSchema), async (c) => {

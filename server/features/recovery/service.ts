@@ -18,6 +18,8 @@ import {
   listPasskeys,
   upsertRecoveryEmail,
 } from './repository.js';
+import { registerPasskey } from './passkeys.js';
+import { verifyTotpCode } from './totp.js';
 
 /** Confirmation mails per person per hour. */
 export const CONFIRM_MAIL_RULE: RateLimitRule = { name: 'confirm-mail:account', limit: 5, windowMs: 60 * 60_000 };
@@ -85,6 +87,24 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
   await deps.db.transaction().execute(async (trx) => {
     await confirmRecoveryEmail(trx, username, now);
     await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' }, trx);
+  });
+}
+
+/** Confirms a pending authenticator app with its first code; the factor and its audit row commit together. */
+export async function confirmTotpEnrolment(deps: PasswordDeps, username: string, code: string): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    const confirmed = await verifyTotpCode({ ...deps, db: trx }, username, code, true);
+    if (confirmed) await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' }, trx);
+    return confirmed;
+  });
+}
+
+/** Adds a passkey from a registration response; the passkey and its audit row commit together. */
+export async function addPasskey(deps: PasswordDeps, username: string, response: unknown, name: string): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    const added = await registerPasskey({ ...deps, db: trx }, username, response, name);
+    if (added) await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' }, trx);
+    return added;
   });
 }
 
