@@ -28,7 +28,7 @@ describe('audit log integrity', () => {
     await signIn(page, 'adam');
     await page.getByRole('link', { name: /Administration/ }).click();
 
-    const card = page.getByRole('region', { name: 'Audit log integrity' });
+    const card = page.getByRole('region', { name: 'Audit trail integrity' });
     await expect
       .poll(() => card.getByRole('status').textContent())
       .toMatch(/^Chain intact: (the one entry checks out|all \d+ entries check out)\.$/);

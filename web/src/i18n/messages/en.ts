@@ -366,7 +366,7 @@ const en = {
     result: 'Result',
     ip: 'IP address',
     chain: {
-      title: 'Audit log integrity',
+      title: 'Audit trail integrity',
       intro:
         'Each entry is linked to the one before it by a hash, so an entry changed or removed directly in the database is noticed here.',
       checking: 'Checking the audit log…',
