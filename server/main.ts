@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { describeAuditChain, verifyAuditChain } from './audit/verify.js';
 import { composeApp } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { backupSqlite, restoreSqlite } from './backup.js';
@@ -14,7 +15,8 @@ const USAGE = `Usage: node dist/server/main.js <command>    (or: npm run portal 
   serve                 run the portal (default)
   migrate               bring the database schema up to date and exit
   backup <file|dir>     copy the live SQLite database safely (works while the portal runs)
-  restore <file>        replace the SQLite database with a backup (stop the portal first)`;
+  restore <file>        replace the SQLite database with a backup (stop the portal first)
+  audit verify          check the audit trail's hash chain; exit 1 naming the first changed or removed row`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...args] = argv;
@@ -83,6 +85,20 @@ async function main(argv: string[]): Promise<number> {
       const { previous } = restoreSqlite(args[0], config.database.file);
       console.log(`Restored ${args[0]} to ${config.database.file}${previous ? ` (previous database kept as ${previous})` : ''}`);
       return 0;
+    }
+    case 'audit': {
+      if (args[0] !== 'verify') {
+        console.error(USAGE);
+        return 2;
+      }
+      const handle = openDatabase(config.database);
+      try {
+        const status = await verifyAuditChain(handle.db);
+        (status.intact ? console.log : console.error)(describeAuditChain(status));
+        return status.intact ? 0 : 1;
+      } finally {
+        await handle.close();
+      }
     }
     default:
       console.error(USAGE);

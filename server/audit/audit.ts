@@ -28,16 +28,21 @@ export class AuditTrail {
     private readonly clock: Clock,
   ) {}
 
-  /** Appends an entry; where it came from defaults to the request being handled. */
+  /**
+   * Appends an entry to the hash chain; where it came from defaults to the request being handled.
+   * Given a transaction, the row commits with the caller's change (or not at all); otherwise it is
+   * written in a transaction of its own.
+   */
   async record(entry: AuditEntry, db: Kysely<Database> = this.db): Promise<void> {
     const scope = currentRequestScope();
+    // Cut to the column sizes here, not in the database: the hash covers exactly what is stored.
     await insertAuditEvent(db, {
       at: this.clock.now(),
-      actor: entry.actor,
-      subject: entry.subject ?? null,
-      action: entry.action,
+      actor: entry.actor?.slice(0, 256) ?? null,
+      subject: entry.subject?.slice(0, 256) ?? null,
+      action: entry.action.slice(0, 128),
       result: entry.result,
-      ip: entry.ip ?? scope?.ip ?? null,
+      ip: (entry.ip ?? scope?.ip)?.slice(0, 64) ?? null,
       user_agent: (entry.userAgent ?? scope?.userAgent)?.slice(0, 512) ?? null,
       details: entry.details ? JSON.stringify(entry.details) : null,
     });

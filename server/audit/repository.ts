@@ -1,12 +1,73 @@
-import type { Kysely } from 'kysely';
-import type { AuditEventRow, Database, NewAuditEvent } from '../db/schema.js';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import type { AuditEventRow, Database } from '../db/schema.js';
+import { auditRowHash } from './chain.js';
 
 type Db = Kysely<Database>;
 
-// Append-only on purpose: there is no update or delete here.
+// Append-only on purpose: there is no update or delete of audit rows here. Tampering directly in
+// the database is not prevented but detected: every row is hash-chained (see chain.ts) and
+// verifyAuditChain() names the first row that was changed or removed.
 
-export async function insertAuditEvent(db: Db, event: NewAuditEvent): Promise<void> {
-  await db.insertInto('audit_events').values(event).execute();
+/** What a caller records; the id and the chain fields are assigned when the row is appended. */
+export type AuditEventContent = Omit<AuditEventRow, 'id' | 'prev_hash' | 'hash'>;
+
+/**
+ * Takes the chain's lock for the rest of the transaction and returns the head. Appends must be
+ * serialised or two writers would link to the same predecessor and fork the chain.
+ * PostgreSQL: a row lock on the one-row head (held until commit, across processes).
+ * SQLite: a write to the head first, so the transaction holds the database's single write lock
+ * before it reads anything (a deferred transaction that reads first and writes later can fail
+ * with SQLITE_BUSY when another process wrote in between; a first statement that writes waits
+ * under busy_timeout instead).
+ */
+async function lockChainHead(trx: Db): Promise<{ last_id: number; hash: string }> {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    const head = await trx.selectFrom('audit_chain_head').select(['last_id', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirst();
+    if (head) return head;
+  } else {
+    await trx
+      .updateTable('audit_chain_head')
+      .set({ last_id: sql`last_id` })
+      .where('id', '=', 1)
+      .execute();
+    const head = await trx.selectFrom('audit_chain_head').select(['last_id', 'hash']).where('id', '=', 1).executeTakeFirst();
+    if (head) return head;
+  }
+  throw new Error('audit_chain_head is missing: run the migrations');
+}
+
+/**
+ * Appends one event to the chain. Given a transaction, the row commits or rolls back with the
+ * caller's change (and the chain stays locked until then); given the plain database, it opens a
+ * transaction of its own.
+ */
+export async function insertAuditEvent(db: Db, event: AuditEventContent): Promise<void> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => insertAuditEvent(trx, event));
+  const head = await lockChainHead(db);
+  // Ids are assigned under the lock, so they follow the chain order with no gaps from rollbacks.
+  // A row someone slipped in past the head still cannot collide with the next id.
+  const { max } = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirstOrThrow();
+  const row = { ...event, id: Math.max(Number(head.last_id), Number(max ?? 0)) + 1, prev_hash: head.hash };
+  const hash = auditRowHash(row);
+  await db
+    .insertInto('audit_events')
+    .values({ ...row, hash })
+    .execute();
+  await db.updateTable('audit_chain_head').set({ last_id: row.id, hash }).where('id', '=', 1).execute();
+}
+
+/** Rows of the chain after an id, oldest first, for verification. */
+export function listAuditChainPage(db: Db, afterId: number, limit: number): Promise<AuditEventRow[]> {
+  return db.selectFrom('audit_events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/** The newest row and its hash as the last append left them; null if the head row is gone. */
+export async function findAuditChainHead(db: Db): Promise<{ lastId: number; hash: string } | null> {
+  const head = await db.selectFrom('audit_chain_head').select(['last_id', 'hash']).where('id', '=', 1).executeTakeFirst();
+  return head ? { lastId: Number(head.last_id), hash: head.hash } : null;
 }
 
 export function listRecentAuditEvents(db: Db, limit: number, filter: { actor?: string; action?: string } = {}): Promise<AuditEventRow[]> {

@@ -76,6 +76,17 @@ export interface AuditEventTable {
   user_agent: string | null;
   /** JSON text with non-secret details. */
   details: string | null;
+  /** The hash of the row before this one (64 zeros for the first row); see server/audit/chain.ts. */
+  prev_hash: string | null;
+  /** SHA-256 of this row's canonical content, prev_hash included. Null only if written outside the app. */
+  hash: string | null;
+}
+
+/** One row (id 1): the newest audit row and its hash, so rows removed from the end are noticed. */
+export interface AuditChainHeadTable {
+  id: number;
+  last_id: number;
+  hash: string;
 }
 
 /** A confirmed (or pending) personal address for recovery codes. */
@@ -172,6 +183,7 @@ export interface Database {
   sessions: SessionTable;
   rate_limits: RateLimitTable;
   audit_events: AuditEventTable;
+  audit_chain_head: AuditChainHeadTable;
   recovery_emails: RecoveryEmailTable;
   totp_factors: TotpFactorTable;
   passkeys: PasskeyTable;

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { auditQuerySchema } from '../../../shared/people.js';
 import { resetPolicySchema } from '../../../shared/settings.js';
 import { recentAuditEvents } from '../../audit/audit.js';
+import { verifyAuditChain } from '../../audit/verify.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { withTransaction } from '../../db/transaction.js';
 import { currentSession, requirePermission, requireReauth } from '../../http/session.js';
@@ -25,5 +26,6 @@ export function adminRoutes(deps: AppDeps) {
     .get('/audit', requirePermission('audit.read'), validate('query', auditQuerySchema), async (c) => {
       const { limit, actor, action } = c.req.valid('query');
       return c.json({ events: await recentAuditEvents(deps.db, limit, { actor, action }) }, 200);
-    });
+    })
+    .get('/audit/verify', async (c) => c.json(await verifyAuditChain(deps.db), 200));
 }

@@ -47,8 +47,11 @@ export async function unlockForCaller(deps: HelpdeskDeps, username: string, acto
   const user = await actionableTarget(deps, username, actor, 'helpdesk.unlock');
   await deps.directory.unlock(user.username);
   // The help desk has checked who is calling: the person's failed-verification count starts over.
-  await clearRecoveryFailures(deps.db, user.username);
-  await deps.audit.record({ action: 'helpdesk.unlock', actor: actor.username, subject: user.username, result: 'success' });
+  // The audit row commits with that change; the directory's unlock above cannot share a transaction.
+  await deps.db.transaction().execute(async (trx) => {
+    await clearRecoveryFailures(trx, user.username);
+    await deps.audit.record({ action: 'helpdesk.unlock', actor: actor.username, subject: user.username, result: 'success' }, trx);
+  });
 }
 
 /** Mails a reset link to the person's own addresses (see password/links.ts). */
@@ -67,8 +70,9 @@ export async function issueVerificationCode(
   const staff = actor.username;
   const issued = await deps.db.transaction().execute(async (trx) => {
     await voidSecretsOf({ ...deps, db: trx }, user.username, ['helpdesk_code']);
-    return issueCode({ ...deps, db: trx }, { purpose: 'helpdesk_code', username: user.username, createdBy: staff });
+    const code = await issueCode({ ...deps, db: trx }, { purpose: 'helpdesk_code', username: user.username, createdBy: staff });
+    await deps.audit.record({ action: 'helpdesk.code_issued', actor: staff, subject: user.username, result: 'success' }, trx);
+    return code;
   });
-  await deps.audit.record({ action: 'helpdesk.code_issued', actor: staff, subject: user.username, result: 'success' });
   return { code: issued.secret, expiresAt: new Date(issued.expiresAt).toISOString() };
 }

@@ -18,16 +18,22 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
   if (!user) throw errors.notFound('That person');
   const { forCodes } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
   if (!forCodes.length) throw errors.methodNotAvailable('This person has no address to send a link to. Issue a verification code instead.');
-  const { secret: token } = await issueLinkToken(deps, { username: user.username, createdBy: staff });
+  const { secret: token } = await deps.db.transaction().execute(async (trx) => {
+    const issued = await issueLinkToken({ ...deps, db: trx }, { username: user.username, createdBy: staff });
+    await deps.audit.record(
+      {
+        action: 'helpdesk.reset_link_sent',
+        actor: staff,
+        subject: user.username,
+        result: 'success',
+        details: { recipients: forCodes.length },
+      },
+      trx,
+    );
+    return issued;
+  });
   const link = new URL(`/reset#token=${token}`, deps.publicUrl).href;
   for (const to of forCodes) await deps.mailer.send(resetLinkMail(to, link, TTL.reset_link / 60_000, deps.companyName));
-  await deps.audit.record({
-    action: 'helpdesk.reset_link_sent',
-    actor: staff,
-    subject: user.username,
-    result: 'success',
-    details: { recipients: forCodes.length },
-  });
   return { recipients: forCodes.length };
 }
 

@@ -5,17 +5,19 @@ import type { AppDeps, AppEnv } from '../../http/context.js';
 import { currentSession, requireReauth, requireSignIn } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { passwordDepsOf } from '../password/routes.js';
-import { passkeyRegistrationOptions, registerPasskey } from './passkeys.js';
+import { passkeyRegistrationOptions } from './passkeys.js';
 import {
+  addPasskey,
   addRecoveryEmail,
   confirmRecoveryEmailCode,
+  confirmTotpEnrolment,
   notifyRecoveryChange,
   recoveryProfile,
   removePasskey,
   removeRecoveryEmail,
   removeTotp,
 } from './service.js';
-import { beginTotpEnrolment, verifyTotpCode } from './totp.js';
+import { beginTotpEnrolment } from './totp.js';
 
 /** The signed-in person's recovery profile: recovery email, authenticator app, passkeys. */
 export function recoveryRoutes(appDeps: AppDeps) {
@@ -52,10 +54,9 @@ export function recoveryRoutes(appDeps: AppDeps) {
     .post('/totp', async (c) => c.json(await beginTotpEnrolment(deps, currentSession(c).username), 200))
     .post('/totp/confirm', validate('json', codeRequestSchema), async (c) => {
       const { username } = currentSession(c);
-      if (!(await verifyTotpCode(deps, username, c.req.valid('json').code, true))) {
+      if (!(await confirmTotpEnrolment(deps, username, c.req.valid('json').code))) {
         throw errors.verificationFailed('That code is not right. Check the time on your phone and enter the newest code.');
       }
-      await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' });
       await notifyRecoveryChange(deps, username, 'totp_enrolled');
       return c.json(await recoveryProfile(deps, await me(username)), 200);
     })
@@ -70,10 +71,9 @@ export function recoveryRoutes(appDeps: AppDeps) {
     .post('/passkeys', validate('json', passkeyRegistrationSchema), async (c) => {
       const { username } = currentSession(c);
       const { response, name } = c.req.valid('json');
-      if (!(await registerPasskey(deps, username, response, name))) {
+      if (!(await addPasskey(deps, username, response, name))) {
         throw errors.verificationFailed('This passkey could not be added. Try again.');
       }
-      await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' });
       await notifyRecoveryChange(deps, username, 'passkey_added');
       return c.json(await recoveryProfile(deps, await me(username)), 201);
     })

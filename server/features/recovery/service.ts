@@ -18,6 +18,8 @@ import {
   listPasskeys,
   upsertRecoveryEmail,
 } from './repository.js';
+import { registerPasskey } from './passkeys.js';
+import { verifyTotpCode } from './totp.js';
 
 /** Confirmation mails per person per hour. */
 export const CONFIRM_MAIL_RULE: RateLimitRule = { name: 'confirm-mail:account', limit: 5, windowMs: 60 * 60_000 };
@@ -88,10 +90,11 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
   const { secret: code } = await deps.db.transaction().execute(async (trx) => {
     await upsertRecoveryEmail(trx, username, email, now);
     await voidSecretsOf({ ...deps, db: trx }, username, ['email_confirm']);
-    return issueCode({ ...deps, db: trx }, { purpose: 'email_confirm', username });
+    const issued = await issueCode({ ...deps, db: trx }, { purpose: 'email_confirm', username });
+    await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' }, trx);
+    return issued;
   });
   await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.email_confirm / 60_000, deps.companyName));
-  await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' });
   // The new address is not on file until confirmed; the addresses that are hear about it now.
   await notifyRecoveryChange(deps, username, 'email_added', before);
 }
@@ -104,26 +107,52 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
   if (!(await verifyCode(deps, { purpose: 'email_confirm', username, code })).ok) {
     throw errors.verificationFailed('That code is not right or has expired. Check the mail we sent, or send a new code.');
   }
-  await confirmRecoveryEmail(deps.db, username, now);
-  await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    await confirmRecoveryEmail(trx, username, now);
+    await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' }, trx);
+  });
   await notifyRecoveryChange(deps, username, 'email_confirmed', before);
+}
+
+/** Confirms a pending authenticator app with its first code; the factor and its audit row commit together. */
+export async function confirmTotpEnrolment(deps: PasswordDeps, username: string, code: string): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    const confirmed = await verifyTotpCode({ ...deps, db: trx }, username, code, true);
+    if (confirmed) await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' }, trx);
+    return confirmed;
+  });
+}
+
+/** Adds a passkey from a registration response; the passkey and its audit row commit together. */
+export async function addPasskey(deps: PasswordDeps, username: string, response: unknown, name: string): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    const added = await registerPasskey({ ...deps, db: trx }, username, response, name);
+    if (added) await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' }, trx);
+    return added;
+  });
 }
 
 export async function removeRecoveryEmail(deps: PasswordDeps, username: string): Promise<void> {
   const before = await noticeAddresses(deps, username);
-  await deleteRecoveryEmail(deps.db, username);
-  await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    await deleteRecoveryEmail(trx, username);
+    await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' }, trx);
+  });
   await notifyRecoveryChange(deps, username, 'email_removed', before);
 }
 
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
-  await deleteTotp(deps.db, username);
-  await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    await deleteTotp(trx, username);
+    await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' }, trx);
+  });
   await notifyRecoveryChange(deps, username, 'totp_removed');
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
-  if (!(await deletePasskey(deps.db, username, credentialId))) throw errors.notFound('That passkey');
-  await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' });
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await deletePasskey(trx, username, credentialId))) throw errors.notFound('That passkey');
+    await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' }, trx);
+  });
   await notifyRecoveryChange(deps, username, 'passkey_removed');
 }

@@ -380,6 +380,23 @@ const en = {
     subject: 'Subject',
     result: 'Result',
     ip: 'IP address',
+    chain: {
+      title: 'Audit trail integrity',
+      intro:
+        'Each entry is linked to the one before it by a hash, so an entry changed or removed directly in the database is noticed here.',
+      checking: 'Checking the audit log…',
+      intact: 'Chain intact: no entries yet. | Chain intact: the one entry checks out. | Chain intact: all {n} entries check out.',
+      check: 'Check again',
+      next: 'Leave the database as it is and tell your security team. A backup shows what the entry said before.',
+      problems: {
+        changed: 'Chain broken at entry {id}: it was changed after it was written.',
+        removed: 'Chain broken at entry {id}: it was removed.',
+        removedMany: 'Chain broken at entry {id}: entries {id} to {lastId} were removed.',
+        relinked: 'Chain broken at entry {id}: it no longer links to the entry before it, so one of the two was rewritten.',
+        unchained: 'Chain broken at entry {id}: it was written outside the portal.',
+        head_missing: 'Chain broken: the record of the newest entry is missing, so removed entries at the end cannot be noticed.',
+      },
+    },
     results: {
       success: 'Success',
       failure: 'Failure',
