@@ -49,6 +49,8 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/admin/settings/password-reset': 'settings.read',
   'PUT /api/admin/settings/password-reset': 'settings.write',
   'GET /api/admin/audit': 'audit.read',
+  'GET /api/admin/audit/verify': 'audit.read',
+  'POST /api/auth/reauth': 'signed-in',
 };
 
 /**
@@ -61,6 +63,24 @@ const CHANGES_THE_CALLER = new Set([
   'DELETE /api/recovery/totp',
   'POST /api/recovery/passkeys/options',
 ]);
+
+/** Routes a permitted caller reaches only after re-entering the password (SECURITY 27). */
+const REAUTH_GATED = [
+  'POST /api/recovery/email',
+  'POST /api/recovery/email/confirm',
+  'DELETE /api/recovery/email',
+  'POST /api/recovery/totp',
+  'POST /api/recovery/totp/confirm',
+  'DELETE /api/recovery/totp',
+  'POST /api/recovery/passkeys/options',
+  'POST /api/recovery/passkeys',
+  'DELETE /api/recovery/passkeys/:id',
+  'POST /api/helpdesk/users/:username/unlock',
+  'POST /api/helpdesk/users/:username/reset-link',
+  'POST /api/helpdesk/users/:username/verification-code',
+  'PUT /api/admin/settings/password-reset',
+];
+const reauthGated = new Set<string>();
 
 const DEMO_ROLES: Record<string, Role> = { alice: 'employee', mark: 'manager', hana: 'helpdesk', ruth: 'hr', adam: 'admin' };
 
@@ -105,6 +125,8 @@ describe('every route answers each role as the permission map says', () => {
     const path = pattern.replace(/:username\b/g, NOBODY).replace(/:(\w+)/g, 'x');
     // An empty body: a permitted call stops at validation (400) or at the missing target (404).
     const response = await t.request(method, path, { cookie, ...(method === 'GET' || method === 'DELETE' ? {} : { json: {} }) });
+    // "Enter your password again" comes after the permission check: the caller was let through it.
+    if (response.status === 403 && (await response.json()).error.code === 'reauth_required') return 'reauth';
     return response.status;
   };
 
@@ -125,10 +147,13 @@ describe('every route answers each role as the permission map says', () => {
         const status = await call(route, cookie);
         const allowed = guard === 'signed-in' || can(['employee', role], guard);
         outcomes.push(`${route} as ${name}: ${status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'allowed'}`);
+        if (status === 'reauth') reauthGated.add(route);
         expected.push(`${route} as ${name}: ${allowed ? 'allowed' : 'forbidden'}`);
       }
     }
     expect(outcomes).toEqual(expected);
+    // Everything that changes a recovery factor or someone else's account waits for a fresh password.
+    expect([...reauthGated].sort()).toEqual(REAUTH_GATED.slice().sort());
   });
 
   it('never changed a demo person while probing', async () => {

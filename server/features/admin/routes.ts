@@ -27,5 +27,5 @@ export function adminRoutes(deps: AppDeps) {
       const { limit, actor, action } = c.req.valid('query');
       return c.json({ events: await recentAuditEvents(deps.db, limit, { actor, action }) }, 200);
     })
-    .get('/audit/verify', async (c) => c.json(await verifyAuditChain(deps.db), 200));
+    .get('/audit/verify', requirePermission('audit.read'), async (c) => c.json(await verifyAuditChain(deps.db), 200));
 }
