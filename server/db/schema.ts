@@ -51,6 +51,8 @@ export interface SessionTable {
   user_agent: string | null;
   /** JSON snapshot of the person (name, mail, roles) taken at sign-in, so each request needs no directory call. */
   profile: string;
+  /** When the person was last re-read from the directory (see SessionService.resume). */
+  checked_at: Millis;
 }
 
 /** Fixed-window counters for rate limits, shared by every process through the database. */
