@@ -160,7 +160,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   };
   let directory: Config['directory'] = { kind: 'builtin' };
   if (env.DIRECTORY === 'ldap') {
-    const groupBase = env.LDAP_GROUP_BASE ?? parentDn(env.LDAP_USER_BASE!);
+    // An empty value counts as unset, like LDAP_PASSWORD_POLICY_DN.
+    const groupBase = env.LDAP_GROUP_BASE || parentDn(env.LDAP_USER_BASE!);
     const base = normalizeDn(groupBase) ?? groupBase.toLowerCase();
     const roleGroupDns = [roleGroups.manager, roleGroups.helpdesk, roleGroups.hr, roleGroups.admin]
       .flat()
