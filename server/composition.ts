@@ -57,7 +57,10 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 
     if (config.directory.kind === 'ldap' && isPlaintextLdap(config.directory)) {
       // Only reachable with LDAP_ALLOW_PLAINTEXT=1: configuration refuses it otherwise.
-      logger.warn({ url: config.directory.url }, 'LDAP without TLS: sign-in passwords cross the network in clear text (LDAP_ALLOW_PLAINTEXT=1)');
+      logger.warn(
+        { url: config.directory.url },
+        'LDAP without TLS: sign-in passwords cross the network in clear text (LDAP_ALLOW_PLAINTEXT=1)',
+      );
     }
 
     if (config.demo && directory.kind === 'builtin' && (await seedDemoDirectory(db, clock.now()))) {

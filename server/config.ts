@@ -220,7 +220,12 @@ function crossChecks(env: z.infer<typeof envSchema>): string[] {
     }
     if (env.NODE_ENV === 'production') problems.push('PORTAL_DEMO: demo mode is not allowed with NODE_ENV=production; unset PORTAL_DEMO');
   }
-  if (env.DIRECTORY === 'ldap' && env.LDAP_URL && isPlaintextLdap({ url: env.LDAP_URL, startTls: env.LDAP_STARTTLS }) && !env.LDAP_ALLOW_PLAINTEXT) {
+  if (
+    env.DIRECTORY === 'ldap' &&
+    env.LDAP_URL &&
+    isPlaintextLdap({ url: env.LDAP_URL, startTls: env.LDAP_STARTTLS }) &&
+    !env.LDAP_ALLOW_PLAINTEXT
+  ) {
     problems.push(
       'LDAP_URL: ldap:// without StartTLS sends passwords in clear text; use ldaps:// or LDAP_STARTTLS=1 (LDAP_ALLOW_PLAINTEXT=1 accepts it, for a directory on the same host)',
     );

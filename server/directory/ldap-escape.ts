@@ -176,7 +176,10 @@ export function normalizeDn(dn: string): string | null {
       if (equals === -1) return null;
       const type = pair.slice(0, equals).trim();
       // Leading and trailing spaces around a value are not part of it unless escaped.
-      const raw = pair.slice(equals + 1).replace(/^ +/, '').replace(/(?<!\\) +$/, '');
+      const raw = pair
+        .slice(equals + 1)
+        .replace(/^ +/, '')
+        .replace(/(?<!\\) +$/, '');
       if (!ATTRIBUTE_TYPE.test(type) || raw === '' || raw.startsWith('#')) return null;
       attributes.push(`${type.toLowerCase()}=${escapeDnValue(unescapeDnValue(raw).toLowerCase())}`);
     }

@@ -154,7 +154,12 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     };
   }
 
-  async function toUser(client: Client, entry: Entry, managers: Map<string, Promise<string | null>>, locked: boolean): Promise<DirectoryUser> {
+  async function toUser(
+    client: Client,
+    entry: Entry,
+    managers: Map<string, Promise<string | null>>,
+    locked: boolean,
+  ): Promise<DirectoryUser> {
     const managerDn = first(entry, 'manager');
     const groups = await groupsOf(client, entry);
     return {

@@ -30,7 +30,10 @@ describe.skipIf(!slapd)('roles from LDAP groups (slapd)', () => {
   });
 
   async function portal(env: Record<string, string> = {}, logger?: ReturnType<typeof createLogger>) {
-    const app = await buildTestApp({ env: { PORTAL_DEMO: '0', ...slapdPortalEnv(slapd!), ...env }, ...(logger ? { overrides: { logger } } : {}) });
+    const app = await buildTestApp({
+      env: { PORTAL_DEMO: '0', ...slapdPortalEnv(slapd!), ...env },
+      ...(logger ? { overrides: { logger } } : {}),
+    });
     apps.push(app);
     return app;
   }

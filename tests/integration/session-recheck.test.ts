@@ -35,7 +35,10 @@ async function sessionRows(t: TestApp, username: string) {
 
 async function me(t: TestApp, cookie: string) {
   const response = await t.request('GET', '/api/me', { cookie });
-  return { status: response.status, body: response.status === 200 ? ((await response.json()) as { roles: string[]; displayName: string }) : null };
+  return {
+    status: response.status,
+    body: response.status === 200 ? ((await response.json()) as { roles: string[]; displayName: string }) : null,
+  };
 }
 
 describe.each(availableDialects())('session recheck against the built-in directory on %s', (dialect) => {
@@ -131,7 +134,16 @@ describe.each(availableDialects())('session recheck against the built-in directo
       const limits = { idleMs: 3_600_000, absoluteMs: 12 * 3_600_000 };
       const first = new SessionService(database.db, clock, limits, recheck);
       const second = new SessionService(database.db, clock, limits, recheck);
-      const profile = { username: 'p', displayName: 'P', email: '', roles: ['employee' as const], department: null, title: null, manager: null, managerName: null };
+      const profile = {
+        username: 'p',
+        displayName: 'P',
+        email: '',
+        roles: ['employee' as const],
+        department: null,
+        title: null,
+        manager: null,
+        managerName: null,
+      };
       const id = await first.start(profile, { ip: null, userAgent: null });
       clock.advance(RECHECK_MS);
       const resumed = await Promise.all([first.resume(id), second.resume(id), first.resume(id), second.resume(id)]);

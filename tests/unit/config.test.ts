@@ -50,7 +50,12 @@ describe('configuration from the environment', () => {
       LDAP_USER_BASE: 'ou=people,dc=corp,dc=example',
       LDAP_FLAVOR: 'ad',
     });
-    expect(config.directory).toMatchObject({ kind: 'ldap', groupBase: 'dc=corp,dc=example', flavor: 'ad', url: 'ldaps://dc1.corp.example:636' });
+    expect(config.directory).toMatchObject({
+      kind: 'ldap',
+      groupBase: 'dc=corp,dc=example',
+      flavor: 'ad',
+      url: 'ldaps://dc1.corp.example:636',
+    });
     expect(config.roleGroups.groupBase).toBe('dc=corp,dc=example');
   });
 
@@ -80,7 +85,9 @@ describe('configuration from the environment', () => {
   }
 
   it('refuses demo mode with a real directory, whose mail the demo mailbox would show to anyone', () => {
-    expect(problemsOf({ ...LDAP, PORTAL_DEMO: '1' })).toEqual([expect.stringMatching(/^PORTAL_DEMO: demo mode only runs with the built-in directory/)]);
+    expect(problemsOf({ ...LDAP, PORTAL_DEMO: '1' })).toEqual([
+      expect.stringMatching(/^PORTAL_DEMO: demo mode only runs with the built-in directory/),
+    ]);
     expect(loadConfig({ ...LDAP, PORTAL_DEMO: '0' }).demo).toBe(false);
   });
 
@@ -102,7 +109,9 @@ describe('configuration from the environment', () => {
       startTls: true,
       allowPlaintext: false,
     });
-    expect(loadConfig({ ...LDAP, LDAP_URL: 'ldap://dc1:389', LDAP_ALLOW_PLAINTEXT: '1' }).directory).toMatchObject({ allowPlaintext: true });
+    expect(loadConfig({ ...LDAP, LDAP_URL: 'ldap://dc1:389', LDAP_ALLOW_PLAINTEXT: '1' }).directory).toMatchObject({
+      allowPlaintext: true,
+    });
     expect(problemsOf({ ...LDAP, LDAP_URL: 'ldap://dc1:389', LDAP_ALLOW_PLAINTEXT: '0' })).toHaveLength(1);
   });
 

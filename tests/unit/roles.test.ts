@@ -64,6 +64,10 @@ describe('roles from directory groups', () => {
 
   it('splits configured lists: names by commas, lists with DNs by semicolons', () => {
     expect(splitGroupList('IT Support, Service Desk')).toEqual(['IT Support', 'Service Desk']);
-    expect(splitGroupList('cn=a,ou=groups,dc=x; portal-admins ;cn=b\\;c,dc=x')).toEqual(['cn=a,ou=groups,dc=x', 'portal-admins', 'cn=b\\;c,dc=x']);
+    expect(splitGroupList('cn=a,ou=groups,dc=x; portal-admins ;cn=b\\;c,dc=x')).toEqual([
+      'cn=a,ou=groups,dc=x',
+      'portal-admins',
+      'cn=b\\;c,dc=x',
+    ]);
   });
 });
