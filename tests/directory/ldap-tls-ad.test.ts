@@ -11,6 +11,7 @@ import { DEMO_PASSWORD, DEMO_PEOPLE, demoEmail } from '../../server/demo/company
 import { encodeUnicodePwd } from '../../server/directory/ad-password.js';
 import { escapeDnValue, normalizeDn } from '../../server/directory/ldap-escape.js';
 import { createLdapDirectory } from '../../server/directory/ldap.js';
+import { DEFAULT_ROLE_GROUPS, rolesFromGroups } from '../../server/directory/roles.js';
 import { DirectoryUnavailableError, type Directory } from '../../server/directory/port.js';
 import { startFakeActiveDirectory, type FakeActiveDirectory } from '../harness/fake-ad.js';
 import { TEST_AD_POLICY, groupDn } from '../harness/slapd-seed.js';
@@ -155,6 +156,17 @@ describe.skipIf(!slapd)('a second slapd with TLS and an Active Directory-shaped 
       expect(user).toMatchObject({ groups: ['Help Desk, EU', 'staff'] });
       // The DNs themselves decide roles (in whatever spelling the server returns: here `\2C`).
       expect(user!.groupDns.map(normalizeDn)).toEqual([`cn=help desk\\, eu,${groupBase}`, `cn=staff,${groupBase}`]);
+
+      // A portal-admins made in another OU is listed by name, yet grants nothing.
+      const elsewhere = `else-${randomBytes(3).toString('hex')}`;
+      await addAdUser({
+        username: elsewhere,
+        password: 'Member-of-123',
+        memberOf: [`CN=portal-admins,OU=Projects,${tlsServer.activeDirectory!.userBase}`, `CN=portal-hr,${groupBase.toUpperCase()}`],
+      });
+      const outsider = await directory.findUser(elsewhere);
+      expect(outsider!.groups).toEqual(['portal-admins', 'portal-hr']);
+      expect(rolesFromGroups(outsider!, { ...DEFAULT_ROLE_GROUPS, groupBase })).toEqual(['employee', 'hr']);
 
       const withoutMemberOf = `nomo-${randomBytes(3).toString('hex')}`;
       const dn = await addAdUser({ username: withoutMemberOf, password: 'Member-of-123' });
