@@ -67,7 +67,10 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       logger.info('demo company seeded');
     }
 
-    const demoOutbox = !overrides.mailer && !config.smtpUrl && config.demo ? new DemoOutbox(() => clock.now()) : null;
+    // Configuration already refuses demo mode with a real directory; the mailbox checks again,
+    // because it would show real people's reset codes to anyone.
+    const demoOutbox =
+      !overrides.mailer && !config.smtpUrl && config.demo && directory.kind === 'builtin' ? new DemoOutbox(() => clock.now()) : null;
     const mailer =
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
