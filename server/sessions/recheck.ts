@@ -14,7 +14,11 @@ export function directoryRecheck(directory: Directory, roleGroups: RoleGroups, i
     intervalMs,
     async reload(username: string, previous: Me): Promise<Me | null> {
       const user = await directory.findUser(username);
-      if (!user || user.disabled || user.locked) return null;
+      if (!user || user.disabled || user.locked) {
+        const reason = !user ? 'gone' : user.disabled ? 'disabled' : 'locked';
+        logger.info({ username, reason }, 'session ended: the directory no longer lets this person in');
+        return null;
+      }
       // The manager's name is only looked up again when the manager changed.
       let managerName = previous.managerName;
       if (user.manager !== previous.manager) {
