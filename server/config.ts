@@ -147,7 +147,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (source.DIRECTORY === 'ldap') {
     for (const key of LDAP_REQUIRED) if (!source[key]) problems.push(`${key}: ${key} is required when DIRECTORY=ldap`);
   }
-  if (parsed.success) problems.push(...crossChecks(parsed.data));
+  problems.push(...crossChecks(source));
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   const publicUrl = new URL(env.PUBLIC_URL ?? `http://localhost:${env.PORT}`);
@@ -209,29 +209,41 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   };
 }
 
-/** Rules across variables: combinations that would be unsafe are refused, never quietly adjusted. */
-function crossChecks(env: z.infer<typeof envSchema>): string[] {
+type Env = z.infer<typeof envSchema>;
+
+/**
+ * Rules across variables: combinations that would be unsafe are refused, never quietly adjusted.
+ * Each variable is read on its own, so these problems are listed even when another variable is
+ * invalid (an invalid one takes no part here; it has its own problem already).
+ */
+function crossChecks(source: Record<string, string | undefined>): string[] {
+  const read = <K extends keyof Env>(key: K): Env[K] | undefined => {
+    const result = envSchema.shape[key].safeParse(source[key]);
+    return result.success ? (result.data as Env[K]) : undefined;
+  };
   const problems: string[] = [];
-  if (env.PORTAL_DEMO) {
+  if (read('PORTAL_DEMO')) {
     // The demo mailbox shows every mail the portal sends, to anyone: with a real directory that
     // would be real people's reset codes.
-    if (env.DIRECTORY !== 'builtin') {
+    if (read('DIRECTORY') === 'ldap') {
       problems.push('PORTAL_DEMO: demo mode only runs with the built-in directory (DIRECTORY=builtin); unset PORTAL_DEMO');
     }
-    if (env.NODE_ENV === 'production') problems.push('PORTAL_DEMO: demo mode is not allowed with NODE_ENV=production; unset PORTAL_DEMO');
+    if (read('NODE_ENV') === 'production')
+      problems.push('PORTAL_DEMO: demo mode is not allowed with NODE_ENV=production; unset PORTAL_DEMO');
   }
+  const url = read('LDAP_URL');
   if (
-    env.DIRECTORY === 'ldap' &&
-    env.LDAP_URL &&
-    isPlaintextLdap({ url: env.LDAP_URL, startTls: env.LDAP_STARTTLS }) &&
-    !env.LDAP_ALLOW_PLAINTEXT
+    read('DIRECTORY') === 'ldap' &&
+    url &&
+    isPlaintextLdap({ url, startTls: read('LDAP_STARTTLS') ?? false }) &&
+    !read('LDAP_ALLOW_PLAINTEXT')
   ) {
     problems.push(
       'LDAP_URL: ldap:// without StartTLS sends passwords in clear text; use ldaps:// or LDAP_STARTTLS=1 (LDAP_ALLOW_PLAINTEXT=1 accepts it, for a directory on the same host)',
     );
   }
   for (const key of ['ROLE_GROUPS_MANAGER', 'ROLE_GROUPS_HELPDESK', 'ROLE_GROUPS_HR', 'ROLE_GROUPS_ADMIN'] as const) {
-    for (const group of env[key] ?? []) {
+    for (const group of read(key) ?? []) {
       if (isDn(group) && normalizeDn(group) === null) problems.push(`${key}: "${group}" is not a valid distinguished name`);
     }
   }

@@ -41,6 +41,16 @@ describe('configuration from the environment', () => {
     expect(message).toContain('LDAP_BIND_DN is required when DIRECTORY=ldap');
   });
 
+  it('lists unsafe combinations along with invalid values', () => {
+    const problems = problemsOf({ PORT: 'eighty', PORTAL_DEMO: '1', NODE_ENV: 'production', ...LDAP, LDAP_URL: 'ldap://dc1:389' });
+    expect(problems).toEqual([
+      expect.stringContaining('PORT'),
+      expect.stringContaining('demo mode only runs with the built-in directory'),
+      expect.stringContaining('demo mode is not allowed with NODE_ENV=production'),
+      expect.stringContaining('ldap:// without StartTLS'),
+    ]);
+  });
+
   it('derives the group base from the user base when LDAP_GROUP_BASE is not set', () => {
     const config = loadConfig({
       DIRECTORY: 'ldap',
