@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditTrail } from './audit/audit.js';
-import type { Config } from './config.js';
+import { type Config, isPlaintextLdap } from './config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
 import { seedDemoDirectory } from './demo/seed.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { loadPortalSecret, PortalKeys } from './platform/keys.js';
 import { portalSecretMatches, sealLegacyTotpSecrets } from './features/recovery/totp.js';
 import { RateLimiter } from './rate-limit/limiter.js';
+import { directoryRecheck } from './sessions/recheck.js';
 import { SessionService } from './sessions/service.js';
 
 /**
@@ -74,13 +75,24 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 
     const directory =
       overrides.directory ??
-      (config.directory === 'ldap' && config.ldap ? createLdapDirectory(config.ldap, { logger }) : createBuiltinDirectory(db, { clock }));
+      (config.directory.kind === 'ldap' ? createLdapDirectory(config.directory, { logger }) : createBuiltinDirectory(db, { clock }));
+
+    if (config.directory.kind === 'ldap' && isPlaintextLdap(config.directory)) {
+      // Only reachable with LDAP_ALLOW_PLAINTEXT=1: configuration refuses it otherwise.
+      logger.warn(
+        { url: config.directory.url },
+        'LDAP without TLS: sign-in passwords cross the network in clear text (LDAP_ALLOW_PLAINTEXT=1)',
+      );
+    }
 
     if (config.demo && directory.kind === 'builtin' && (await seedDemoDirectory(db, clock.now()))) {
       logger.info('demo company seeded');
     }
 
-    const demoOutbox = !overrides.mailer && !config.smtpUrl && config.demo ? new DemoOutbox(() => clock.now()) : null;
+    // Configuration already refuses demo mode with a real directory; the mailbox checks again,
+    // because it would show real people's reset codes to anyone.
+    const demoOutbox =
+      !overrides.mailer && !config.smtpUrl && config.demo && directory.kind === 'builtin' ? new DemoOutbox(() => clock.now()) : null;
     const mailer =
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
@@ -95,7 +107,12 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       keys,
       logger,
       audit: new AuditTrail(db, clock),
-      sessions: new SessionService(db, clock, config.session),
+      sessions: new SessionService(
+        db,
+        clock,
+        config.session,
+        directoryRecheck(directory, config.roleGroups, config.session.recheckMs, logger),
+      ),
       rateLimiter: new RateLimiter(db, clock),
       version: portalVersion(),
       webRoot: overrides.webRoot === undefined ? DEFAULT_WEB_ROOT : overrides.webRoot,

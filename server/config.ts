@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isDn, normalizeDn, parentDn, splitGroupList } from './directory/ldap-escape.js';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups } from './directory/roles.js';
 import { parsePortalSecret } from './platform/keys.js';
 
@@ -10,12 +11,9 @@ import { parsePortalSecret } from './platform/keys.js';
 
 const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', '']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
-const groupList = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
+// Group names or full DNs. DNs contain commas, so a list holding a DN is separated by `;`
+// (which RFC 4514 requires escaped inside a DN value); a list of bare names may use commas.
+const groupList = z.string().transform(splitGroupList);
 
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
@@ -48,6 +46,7 @@ const envSchema = z.object({
   LDAP_GROUP_BASE: z.string().optional(),
   LDAP_FLAVOR: z.enum(['openldap', 'ad'], { error: 'LDAP_FLAVOR must be "openldap" or "ad"' }).default('openldap'),
   LDAP_STARTTLS: bool.default(false),
+  LDAP_ALLOW_PLAINTEXT: bool.default(false),
   LDAP_CA_FILE: z.string().optional(),
   LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   LDAP_PASSWORD_POLICY_DN: z.string().optional(),
@@ -73,6 +72,12 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 30)
     .default(12),
+  DIRECTORY_RECHECK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600)
+    .default(300),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -88,6 +93,16 @@ export interface LdapConfig {
   groupBase: string;
   flavor: 'openldap' | 'ad';
   startTls: boolean;
+  /**
+   * `ldap://` without StartTLS sends passwords in clear text; configuration refuses it unless
+   * LDAP_ALLOW_PLAINTEXT=1 (then /api/ready reports a warning).
+   */
+  allowPlaintext?: boolean;
+  /**
+   * Role groups configured by full DN outside the group base. Their membership is read from the
+   * group entries themselves, because the group search only covers the group base.
+   */
+  roleGroupDns?: string[];
   caFile: string | undefined;
   timeoutMs: number;
   /**
@@ -111,13 +126,13 @@ export interface Config {
   portalSecret: Buffer | null;
   demo: boolean;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
-  directory: 'builtin' | 'ldap';
-  ldap: LdapConfig | null;
+  directory: { kind: 'builtin' } | ({ kind: 'ldap' } & LdapConfig);
   smtpUrl: string | null;
   mailFrom: string;
   companyName: string;
   roleGroups: RoleGroups;
-  session: { idleMs: number; absoluteMs: number };
+  /** recheckMs: how often a session re-reads its person from the directory (0 = every request). */
+  session: { idleMs: number; absoluteMs: number; recheckMs: number };
   trustProxyHops: number;
   logLevel: string;
 }
@@ -129,9 +144,9 @@ export class ConfigError extends Error {
   }
 }
 
-function parentDn(dn: string): string {
-  const comma = dn.search(/(?<!\\),/);
-  return comma === -1 ? dn : dn.slice(comma + 1).trim();
+/** True when `url` would carry binds (passwords) unencrypted. */
+export function isPlaintextLdap(ldap: Pick<LdapConfig, 'url' | 'startTls'>): boolean {
+  return /^ldap:\/\//i.test(ldap.url) && !ldap.startTls;
 }
 
 /** Reads and validates configuration; throws ConfigError listing every problem at once. */
@@ -141,10 +156,41 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (source.DIRECTORY === 'ldap') {
     for (const key of LDAP_REQUIRED) if (!source[key]) problems.push(`${key}: ${key} is required when DIRECTORY=ldap`);
   }
+  problems.push(...crossChecks(source));
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   const publicUrl = new URL(env.PUBLIC_URL ?? `http://localhost:${env.PORT}`);
   const dataDir = path.resolve(env.PORTAL_DATA_DIR);
+  const roleGroups: Omit<RoleGroups, 'groupBase'> = {
+    manager: env.ROLE_GROUPS_MANAGER ?? DEFAULT_ROLE_GROUPS.manager,
+    helpdesk: env.ROLE_GROUPS_HELPDESK ?? DEFAULT_ROLE_GROUPS.helpdesk,
+    hr: env.ROLE_GROUPS_HR ?? DEFAULT_ROLE_GROUPS.hr,
+    admin: env.ROLE_GROUPS_ADMIN ?? DEFAULT_ROLE_GROUPS.admin,
+  };
+  let directory: Config['directory'] = { kind: 'builtin' };
+  if (env.DIRECTORY === 'ldap') {
+    // An empty value counts as unset, like LDAP_PASSWORD_POLICY_DN.
+    const groupBase = env.LDAP_GROUP_BASE || parentDn(env.LDAP_USER_BASE!);
+    const base = normalizeDn(groupBase) ?? groupBase.toLowerCase();
+    const roleGroupDns = [roleGroups.manager, roleGroups.helpdesk, roleGroups.hr, roleGroups.admin]
+      .flat()
+      .filter((g) => isDn(g) && !normalizeDn(g)?.endsWith(`,${base}`));
+    directory = {
+      kind: 'ldap',
+      url: env.LDAP_URL!,
+      bindDn: env.LDAP_BIND_DN!,
+      bindPassword: env.LDAP_BIND_PASSWORD!,
+      userBase: env.LDAP_USER_BASE!,
+      groupBase,
+      flavor: env.LDAP_FLAVOR,
+      startTls: env.LDAP_STARTTLS,
+      allowPlaintext: env.LDAP_ALLOW_PLAINTEXT,
+      roleGroupDns: [...new Set(roleGroupDns)],
+      caFile: env.LDAP_CA_FILE,
+      timeoutMs: env.LDAP_TIMEOUT_MS,
+      passwordPolicyDn: env.LDAP_PASSWORD_POLICY_DN || undefined,
+    };
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -156,33 +202,59 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
       : { kind: 'sqlite', file: path.join(dataDir, 'portal.sqlite') },
-    directory: env.DIRECTORY,
-    ldap:
-      env.DIRECTORY === 'ldap'
-        ? {
-            url: env.LDAP_URL!,
-            bindDn: env.LDAP_BIND_DN!,
-            bindPassword: env.LDAP_BIND_PASSWORD!,
-            userBase: env.LDAP_USER_BASE!,
-            groupBase: env.LDAP_GROUP_BASE ?? parentDn(env.LDAP_USER_BASE!),
-            flavor: env.LDAP_FLAVOR,
-            startTls: env.LDAP_STARTTLS,
-            caFile: env.LDAP_CA_FILE,
-            timeoutMs: env.LDAP_TIMEOUT_MS,
-            passwordPolicyDn: env.LDAP_PASSWORD_POLICY_DN || undefined,
-          }
-        : null,
+    directory,
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     companyName: env.COMPANY_NAME,
-    roleGroups: {
-      manager: env.ROLE_GROUPS_MANAGER ?? DEFAULT_ROLE_GROUPS.manager,
-      helpdesk: env.ROLE_GROUPS_HELPDESK ?? DEFAULT_ROLE_GROUPS.helpdesk,
-      hr: env.ROLE_GROUPS_HR ?? DEFAULT_ROLE_GROUPS.hr,
-      admin: env.ROLE_GROUPS_ADMIN ?? DEFAULT_ROLE_GROUPS.admin,
+    // A bare group name only counts directly under the group base (LDAP); the built-in directory has no tree.
+    roleGroups: { ...roleGroups, groupBase: directory.kind === 'ldap' ? directory.groupBase : null },
+    session: {
+      idleMs: env.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      recheckMs: env.DIRECTORY_RECHECK_SECONDS * 1000,
     },
-    session: { idleMs: env.SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SESSION_ABSOLUTE_HOURS * 3_600_000 },
     trustProxyHops: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
   };
+}
+
+type Env = z.infer<typeof envSchema>;
+
+/**
+ * Rules across variables: combinations that would be unsafe are refused, never quietly adjusted.
+ * Each variable is read on its own, so these problems are listed even when another variable is
+ * invalid (an invalid one takes no part here; it has its own problem already).
+ */
+function crossChecks(source: Record<string, string | undefined>): string[] {
+  const read = <K extends keyof Env>(key: K): Env[K] | undefined => {
+    const result = envSchema.shape[key].safeParse(source[key]);
+    return result.success ? (result.data as Env[K]) : undefined;
+  };
+  const problems: string[] = [];
+  if (read('PORTAL_DEMO')) {
+    // The demo mailbox shows every mail the portal sends, to anyone: with a real directory that
+    // would be real people's reset codes.
+    if (read('DIRECTORY') === 'ldap') {
+      problems.push('PORTAL_DEMO: demo mode only runs with the built-in directory (DIRECTORY=builtin); unset PORTAL_DEMO');
+    }
+    if (read('NODE_ENV') === 'production')
+      problems.push('PORTAL_DEMO: demo mode is not allowed with NODE_ENV=production; unset PORTAL_DEMO');
+  }
+  const url = read('LDAP_URL');
+  if (
+    read('DIRECTORY') === 'ldap' &&
+    url &&
+    isPlaintextLdap({ url, startTls: read('LDAP_STARTTLS') ?? false }) &&
+    !read('LDAP_ALLOW_PLAINTEXT')
+  ) {
+    problems.push(
+      'LDAP_URL: ldap:// without StartTLS sends passwords in clear text; use ldaps:// or LDAP_STARTTLS=1 (LDAP_ALLOW_PLAINTEXT=1 accepts it, for a directory on the same host)',
+    );
+  }
+  for (const key of ['ROLE_GROUPS_MANAGER', 'ROLE_GROUPS_HELPDESK', 'ROLE_GROUPS_HR', 'ROLE_GROUPS_ADMIN'] as const) {
+    for (const group of read(key) ?? []) {
+      if (isDn(group) && normalizeDn(group) === null) problems.push(`${key}: "${group}" is not a valid distinguished name`);
+    }
+  }
+  return problems;
 }

@@ -53,6 +53,8 @@ export interface SessionTable {
   profile: string;
   /** When the password was last re-entered in this session (POST /api/auth/reauth); null if never. */
   reauth_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** When the person was last re-read from the directory (see SessionService.resume). */
+  checked_at: Millis;
 }
 
 /** Fixed-window counters for rate limits, shared by every process through the database. */

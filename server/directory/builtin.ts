@@ -77,7 +77,9 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
       title: row.title,
       manager: row.manager,
       groups: await listDirectoryGroups(db, row.username),
+      groupDns: [],
       disabled: row.disabled !== 0,
+      locked: row.locked_at !== null,
     };
   }
 

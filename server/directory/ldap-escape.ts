@@ -114,3 +114,96 @@ export function firstRdnValue(dn: string): string | null {
   }
   return bytes.length > 0 ? Buffer.from(bytes).toString('utf8') : null;
 }
+
+/** Splits `text` at every `separator` that is not backslash-escaped (RFC 4514 escapes). */
+function splitUnescaped(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '\\' && i + 1 < text.length) {
+      current += char + text[i + 1];
+      i += 1;
+    } else if (char === separator) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** Undoes RFC 4514 escapes in one attribute value (`\,` and hex pairs such as `\c3\ab`). */
+function unescapeDnValue(raw: string): string {
+  const text = Buffer.from(raw, 'utf8');
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const byte = text[i]!;
+    if (byte === 0x5c && i + 1 < text.length) {
+      const hex = text.subarray(i + 1, i + 3).toString('latin1');
+      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+        bytes.push(Number.parseInt(hex, 16));
+        i += 2;
+      } else {
+        bytes.push(text[i + 1]!);
+        i += 1;
+      }
+    } else {
+      bytes.push(byte);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+const ATTRIBUTE_TYPE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)$/;
+
+/**
+ * A DN in one canonical spelling, so two spellings of the same entry compare equal:
+ * `CN=Portal Admins\, EU, OU=Groups,DC=corp` and `cn=portal admins\2c eu,ou=groups,dc=corp` both
+ * become `cn=portal admins\, eu,ou=groups,dc=corp`. Attribute types and values compare
+ * case-insensitively, as every naming attribute a group DN uses does in LDAP. Null when `dn` is
+ * not a DN.
+ */
+export function normalizeDn(dn: string): string | null {
+  if (typeof dn !== 'string' || dn.trim() === '') return null;
+  const rdns: string[] = [];
+  for (const rdn of splitUnescaped(dn.trim(), ',')) {
+    const attributes: string[] = [];
+    for (const pair of splitUnescaped(rdn, '+')) {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return null;
+      const type = pair.slice(0, equals).trim();
+      // Leading and trailing spaces around a value are not part of it unless escaped.
+      const raw = pair
+        .slice(equals + 1)
+        .replace(/^ +/, '')
+        .replace(/(?<!\\) +$/, '');
+      if (!ATTRIBUTE_TYPE.test(type) || raw === '' || raw.startsWith('#')) return null;
+      attributes.push(`${type.toLowerCase()}=${escapeDnValue(unescapeDnValue(raw).toLowerCase())}`);
+    }
+    rdns.push(attributes.sort().join('+'));
+  }
+  return rdns.join(',');
+}
+
+/** True when the text is meant as a DN (it names an attribute), rather than a bare group name. */
+export function isDn(value: string): boolean {
+  return /^\s*[A-Za-z0-9.-]+\s*=/.test(value);
+}
+
+/** The DN one level up (`cn=x,ou=groups,dc=corp` → `ou=groups,dc=corp`); the DN itself at the top. */
+export function parentDn(dn: string): string {
+  const comma = dn.search(/(?<!\\),/);
+  return comma === -1 ? dn : dn.slice(comma + 1).trim();
+}
+
+/**
+ * A configured list of groups: bare names or full DNs. DNs contain commas, so a list with a DN in it
+ * is separated by `;` (RFC 4514 requires `;` escaped inside a value); a list of names by commas.
+ */
+export function splitGroupList(value: string): string[] {
+  const parts = value.includes(';') || isDn(value) ? splitUnescaped(value, ';') : value.split(',');
+  return parts.map((part) => part.trim()).filter(Boolean);
+}

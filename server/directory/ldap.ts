@@ -119,31 +119,49 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     return pending;
   }
 
-  async function groupsOf(client: Client, entry: Entry): Promise<string[]> {
-    const names = new Set<string>();
+  /** The groups a person belongs to: names to show, DNs to map roles from. */
+  async function groupsOf(client: Client, entry: Entry): Promise<{ names: string[]; dns: string[] }> {
+    const found = new Map<string, string>();
     if (config.flavor === 'ad') {
       for (const dn of values(entry, 'memberOf')) {
         const name = firstRdnValue(dn);
-        if (name) names.add(name);
+        if (name) found.set(dn, name);
       }
     }
-    if (names.size === 0) {
+    if (found.size === 0) {
       const member = escapeFilterValue(entry.dn);
       const filter =
         config.flavor === 'ad'
           ? `(&(objectClass=group)(member=${member}))`
           : `(|(&(objectClass=groupOfNames)(member=${member}))(&(objectClass=groupOfUniqueNames)(uniqueMember=${member})))`;
       const { searchEntries } = await client.search(config.groupBase, { scope: 'sub', filter, attributes: ['cn'] });
-      for (const group of searchEntries) {
-        const name = first(group, 'cn');
-        if (name) names.add(name);
+      for (const group of searchEntries) found.set(group.dn, first(group, 'cn') ?? firstRdnValue(group.dn) ?? group.dn);
+      // Role groups named by DN outside the group base: the search above cannot see them, so ask
+      // each of those entries directly whether this person is a member.
+      for (const groupDn of config.roleGroupDns ?? []) {
+        try {
+          const { searchEntries: hits } = await client.search(groupDn, { scope: 'base', filter, attributes: ['cn'] });
+          for (const group of hits) found.set(group.dn, first(group, 'cn') ?? firstRdnValue(group.dn) ?? group.dn);
+        } catch (error) {
+          // A configured group that does not exist (yet) grants nothing; it is not an outage.
+          if (!hasCode(error, RESULT.noSuchObject, RESULT.invalidDnSyntax)) throw error;
+        }
       }
     }
-    return [...names].sort((a, b) => a.localeCompare(b));
+    return {
+      names: [...new Set(found.values())].sort((a, b) => a.localeCompare(b)),
+      dns: [...found.keys()].sort((a, b) => a.localeCompare(b)),
+    };
   }
 
-  async function toUser(client: Client, entry: Entry, managers: Map<string, Promise<string | null>>): Promise<DirectoryUser> {
+  async function toUser(
+    client: Client,
+    entry: Entry,
+    managers: Map<string, Promise<string | null>>,
+    locked: boolean,
+  ): Promise<DirectoryUser> {
     const managerDn = first(entry, 'manager');
+    const groups = await groupsOf(client, entry);
     return {
       username: first(entry, flavor.usernameAttribute) ?? '',
       displayName: first(entry, 'displayName', 'cn') ?? first(entry, flavor.usernameAttribute) ?? '',
@@ -151,9 +169,16 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       department: first(entry, ...flavor.departmentAttributes),
       title: first(entry, 'title'),
       manager: managerDn ? await usernameAt(client, managerDn, managers) : null,
-      groups: await groupsOf(client, entry),
+      groups: groups.names,
+      groupDns: groups.dns,
       disabled: isDisabled(entry),
+      locked,
     };
+  }
+
+  /** A person with their current lock read from the directory (one more read on AD). */
+  async function toUserWithLock(client: Client, entry: Entry, managers: Map<string, Promise<string | null>>): Promise<DirectoryUser> {
+    return toUser(client, entry, managers, (await readLock(client, entry)).locked);
   }
 
   /** The lock as the directory records it; `value` is what unlock must remove (OpenLDAP). */
@@ -243,14 +268,15 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
           logger?.debug?.({ username }, 'LDAP sign-in refused by the directory');
           return INVALID;
         }
-        return { ok: true, user: await toUser(client, entry, new Map()) };
+        // The bind just succeeded, so the account is not locked out.
+        return { ok: true, user: await toUser(client, entry, new Map(), false) };
       });
     },
 
     async findUser(username) {
       return asService('look up a user', async (client) => {
         const entry = await findEntry(client, username);
-        return entry ? toUser(client, entry, new Map()) : null;
+        return entry ? toUserWithLock(client, entry, new Map()) : null;
       });
     },
 
@@ -258,7 +284,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       if (isUnmatchable(email) || email.trim() === '') return null;
       return asService('look up a user by mail', async (client) => {
         const entries = await searchPeople(client, `(mail=${escapeFilterValue(email.trim())})`, 2);
-        return entries.length === 1 ? toUser(client, entries[0]!, new Map()) : null;
+        return entries.length === 1 ? toUserWithLock(client, entries[0]!, new Map()) : null;
       });
     },
 
@@ -277,7 +303,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
         const managers = new Map<string, Promise<string | null>>();
         const users: DirectoryUser[] = [];
         // One at a time: each user costs a group search, and a burst would hammer the server.
-        for (const entry of entries.slice(0, max)) users.push(await toUser(client, entry, managers));
+        for (const entry of entries.slice(0, max)) users.push(await toUserWithLock(client, entry, managers));
         return users.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.username.localeCompare(b.username));
       });
     },

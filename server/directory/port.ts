@@ -3,7 +3,7 @@
  * Implementations: built-in (database tables, argon2id) and LDAP (OpenLDAP with ppolicy, Active Directory).
  */
 
-/** A person as the directory knows them. `groups` are group names (cn), not DNs. */
+/** A person as the directory knows them. `groups` are group names (cn) for people to read; roles come from `groupDns`. */
 export interface DirectoryUser {
   /** Login name: uid on OpenLDAP, sAMAccountName on Active Directory. */
   username: string;
@@ -15,7 +15,15 @@ export interface DirectoryUser {
   /** Username of the manager, resolved from the manager DN on LDAP. */
   manager: string | null;
   groups: string[];
+  /**
+   * Full DNs of the groups (LDAP), which say where each group sits, so a same-named group in
+   * another OU cannot grant a role. Empty on the built-in directory, whose groups are flat names.
+   */
+  groupDns: string[];
+  /** Switched off by an administrator (AD ACCOUNTDISABLE; OpenLDAP's permanent ppolicy lock). */
   disabled: boolean;
+  /** Locked out by failed sign-ins (a lock that an unlock lifts). */
+  locked: boolean;
 }
 
 export type AuthenticateResult =

@@ -46,3 +46,28 @@ export async function deleteExpiredSessions(db: Db, now: number, idleMs: number)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Claims the directory recheck of a session: moves checked_at from the value the caller read to
+ * `now`. Only one of several requests (or processes) that saw the same value wins; the others
+ * carry on with the stored profile. True when this caller won.
+ */
+export async function claimRecheck(db: Db, idHash: string, seenCheckedAt: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ checked_at: now })
+    .where('id_hash', '=', idHash)
+    .where('checked_at', '=', seenCheckedAt)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Stores a recheck's outcome: the person as the directory knows them now, and when that was. */
+export async function storeRecheck(db: Db, idHash: string, profile: string, checkedAt: number): Promise<void> {
+  await db.updateTable('sessions').set({ profile, checked_at: checkedAt }).where('id_hash', '=', idHash).execute();
+}
+
+/** Schedules the next recheck (after a directory outage, sooner than the usual interval). */
+export async function setCheckedAt(db: Db, idHash: string, checkedAt: number): Promise<void> {
+  await db.updateTable('sessions').set({ checked_at: checkedAt }).where('id_hash', '=', idHash).execute();
+}

@@ -3,7 +3,17 @@ import type { Me } from '../../shared/auth.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import { randomToken, sha256Hex } from '../platform/secrets.js';
-import { deleteSession, deleteSessionsOf, findLiveSession, insertSession, markSessionReauthenticated, touchSession } from './repository.js';
+import {
+  claimRecheck,
+  deleteSession,
+  deleteSessionsOf,
+  findLiveSession,
+  insertSession,
+  markSessionReauthenticated,
+  setCheckedAt,
+  storeRecheck,
+  touchSession,
+} from './repository.js';
 
 export interface Session {
   /** SHA-256 of the id: safe to keep in memory and compare; the raw id lives only in the cookie. */
@@ -17,6 +27,24 @@ export interface Session {
 
 // Refresh last_seen_at at most once a minute so reads do not turn every request into a write.
 const TOUCH_INTERVAL_MS = 60_000;
+// After a failed recheck (directory unreachable), try again this soon at the latest.
+const RECHECK_RETRY_MS = 60_000;
+
+/**
+ * How a session re-reads its person from the directory, so that a person disabled, locked or
+ * removed there loses the portal too, and role changes apply within minutes.
+ */
+export interface SessionRecheck {
+  /** At most this often per session; 0 = on every request. */
+  intervalMs: number;
+  /**
+   * The person's profile as the directory knows them now; null when they may no longer have a
+   * session (gone, disabled, locked out). Throws when the directory cannot answer.
+   */
+  reload(username: string, previous: Me): Promise<Me | null>;
+  /** Told when the directory could not answer; the session is kept and rechecked later. */
+  onUnavailable?(username: string, error: unknown): void;
+}
 
 /** Database-backed sessions: 256-bit random ids, stored hashed, idle and absolute expiry. */
 export class SessionService {
@@ -24,6 +52,7 @@ export class SessionService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly limits: { idleMs: number; absoluteMs: number },
+    private readonly recheck: SessionRecheck | null = null,
   ) {}
 
   get maxAgeSeconds(): number {
@@ -43,6 +72,8 @@ export class SessionService {
       ip: context.ip,
       user_agent: context.userAgent?.slice(0, 512) ?? null,
       profile: JSON.stringify(profile),
+      // The profile was just read from the directory at sign-in.
+      checked_at: now,
     });
     return id;
   }
@@ -56,10 +87,16 @@ export class SessionService {
     const row = await findLiveSession(this.db, idHash, now, this.limits.idleMs);
     if (!row) return null;
     if (now - row.last_seen_at > TOUCH_INTERVAL_MS) await touchSession(this.db, idHash, now);
+    let profile = JSON.parse(row.profile) as Me;
+    if (this.recheck && now - row.checked_at >= this.recheck.intervalMs) {
+      const checked = await this.recheckProfile(idHash, row.username, profile, row.checked_at, now);
+      if (!checked) return null;
+      profile = checked;
+    }
     return {
       idHash,
       username: row.username,
-      profile: JSON.parse(row.profile) as Me,
+      profile,
       createdAt: row.created_at,
       reauthAt: row.reauth_at === null ? null : Number(row.reauth_at),
     };
@@ -73,6 +110,33 @@ export class SessionService {
   /** Whether the password was re-entered in this session within `windowMs` of now. */
   isRecentlyReauthenticated(session: Session, windowMs: number): boolean {
     return session.reauthAt !== null && this.clock.now() - session.reauthAt <= windowMs;
+  }
+
+  /**
+   * Re-reads the person behind a session. Null when the session has ended (the row is deleted);
+   * otherwise the profile to use for this request.
+   */
+  private async recheckProfile(idHash: string, username: string, stored: Me, seenCheckedAt: number, now: number): Promise<Me | null> {
+    const recheck = this.recheck!;
+    // One request per interval does the directory call, across every process: the others that
+    // read the same checked_at keep the stored profile. With an interval of 0 every request checks.
+    if (recheck.intervalMs > 0 && !(await claimRecheck(this.db, idHash, seenCheckedAt, now))) return stored;
+    let fresh: Me | null;
+    try {
+      fresh = await recheck.reload(username, stored);
+    } catch (error) {
+      // A directory outage must not sign everyone out: keep the session, try again soon.
+      recheck.onUnavailable?.(username, error);
+      const retryIn = Math.min(recheck.intervalMs, RECHECK_RETRY_MS);
+      if (recheck.intervalMs > 0) await setCheckedAt(this.db, idHash, now - recheck.intervalMs + retryIn);
+      return stored;
+    }
+    if (!fresh) {
+      await deleteSession(this.db, idHash);
+      return null;
+    }
+    await storeRecheck(this.db, idHash, JSON.stringify(fresh), now);
+    return fresh;
   }
 
   async end(rawId: string): Promise<void> {

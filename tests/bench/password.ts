@@ -14,7 +14,7 @@ import { issueVerificationCode } from '../../server/features/helpdesk/service.js
 import { checkPassword } from '../../server/features/password/policy.js';
 import { passwordDepsOf } from '../../server/features/password/routes.js';
 import { createLogger } from '../../server/platform/logger.js';
-import { addLdapUser, startSlapd } from '../harness/slapd.js';
+import { addLdapUser, slapdPortalEnv, startSlapd } from '../harness/slapd.js';
 
 const N = Number(process.env.BENCH_RESETS ?? 50);
 
@@ -33,12 +33,7 @@ export async function benchPasswords(): Promise<void> {
     LOG_LEVEL: 'silent',
     // Each simulated person comes from their own address, as they would; one address would hit the per-address limits.
     TRUST_PROXY: '1',
-    DIRECTORY: 'ldap',
-    LDAP_URL: slapd.url,
-    LDAP_BIND_DN: slapd.serviceDn,
-    LDAP_BIND_PASSWORD: slapd.servicePassword,
-    LDAP_USER_BASE: slapd.userBase,
-    LDAP_GROUP_BASE: slapd.groupBase,
+    ...slapdPortalEnv(slapd),
   });
   const deps = await composeApp(config, { logger: createLogger('silent'), webRoot: null });
   const app = createApp(deps);

@@ -43,7 +43,10 @@ function directoryContract(name: string, makeDirectory: () => Promise<DirectoryF
             title: person.title,
             manager: person.manager,
             groups: [...person.groups].sort(),
+            groupDns: fixture.groupDnsOf(person.groups),
             disabled: false,
+            // The sign-in just succeeded.
+            locked: false,
           },
         });
       }
@@ -106,7 +109,9 @@ function directoryContract(name: string, makeDirectory: () => Promise<DirectoryF
         title: 'Software Engineer',
         manager: 'mark',
         groups: ['staff'],
+        groupDns: fixture.groupDnsOf(['staff']),
         disabled: false,
+        locked: false,
       });
       expect(await directory.findUser('adam')).toMatchObject({ manager: null, groups: ['portal-admins', 'staff'] });
       expect(await directory.findUser('nobody-by-this-name')).toBeNull();
@@ -181,15 +186,25 @@ function directoryContract(name: string, makeDirectory: () => Promise<DirectoryF
       expect(status.lockedAt!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
 
       expect(await directory.authenticate(person.username, person.password)).toStrictEqual(REFUSED);
+      // What a session's recheck reads: locked out, yet not disabled.
+      expect(await directory.findUser(person.username)).toMatchObject({ locked: true, disabled: false });
 
       await directory.unlock(person.username);
       expect(await directory.lockStatus(person.username)).toStrictEqual({ locked: false, lockedAt: null });
+      expect(await directory.findUser(person.username)).toMatchObject({ locked: false });
       expect(await directory.authenticate(person.username, person.password)).toMatchObject({
         ok: true,
         user: { username: person.username },
       });
       // Unlocking an account that is not locked is harmless.
       await expect(directory.unlock(person.username)).resolves.toBeUndefined();
+    });
+
+    it('reports an account an administrator disabled as disabled, not as locked out', async () => {
+      const person = await throwawayPerson(fixture);
+      expect(await directory.findUser(person.username)).toMatchObject({ disabled: false, locked: false });
+      await fixture.disable(person.username);
+      expect(await directory.findUser(person.username)).toMatchObject({ disabled: true, locked: false });
     });
 
     it('reports an unknown account as not locked and ignores unlocking it', async () => {

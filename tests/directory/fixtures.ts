@@ -16,7 +16,7 @@ import type { Directory, DirectoryPasswordPolicy } from '../../server/directory/
 import { hashPassword } from '../../server/platform/secrets.js';
 import { openTestDatabase, type DialectName } from '../harness/db.js';
 import { addLdapUser, withLdapAdmin, type SlapdConnection } from '../harness/slapd.js';
-import { TEST_POLICY, userDn } from '../harness/slapd-seed.js';
+import { TEST_POLICY, groupDn, userDn } from '../harness/slapd-seed.js';
 
 export const REFUSED = { ok: false, reason: 'invalid_credentials' } as const;
 
@@ -36,6 +36,8 @@ export interface DirectoryFixture {
   /** The password rules this directory is set up with. */
   policy: DirectoryPasswordPolicy;
   addPerson(person: NewPerson): Promise<void>;
+  /** The DNs the directory reports for these group names (none on the built-in directory), in its order. */
+  groupDnsOf(names: readonly string[]): string[];
   /** Disables an account the way an administrator would. */
   disable(username: string): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +87,7 @@ export async function builtinFixture(dialect: DialectName): Promise<DirectoryFix
     lockoutThreshold,
     policy: { minLength: 12, historyCount: 5, lockoutThreshold },
     addPerson: (person) => addBuiltinPerson(database.db, person),
+    groupDnsOf: () => [],
     async disable(username) {
       await updateDirectoryUser(database.db, username, { disabled: 1, updated_at: Date.now() });
     },
@@ -104,6 +107,7 @@ export function ldapConfig(server: SlapdConnection, overrides: Partial<LdapConfi
     startTls: false,
     caFile: undefined,
     timeoutMs: 3_000,
+    allowPlaintext: true,
     ...overrides,
   };
 }
@@ -124,6 +128,7 @@ export function openLdapFixture(server: SlapdConnection): Promise<DirectoryFixtu
         ...(person.groups ? { groups: person.groups } : {}),
       });
     },
+    groupDnsOf: (names) => names.map((name) => groupDn(name, server.groupBase)).sort((a, b) => a.localeCompare(b)),
     async disable(username) {
       // ppolicy's "locked by an administrator until further notice".
       await withLdapAdmin(server, (client) =>

@@ -9,11 +9,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import type { LdapConfig } from '../../server/config.js';
 import { DEMO_PASSWORD, DEMO_PEOPLE, demoEmail } from '../../server/demo/company.js';
 import { encodeUnicodePwd } from '../../server/directory/ad-password.js';
-import { escapeDnValue } from '../../server/directory/ldap-escape.js';
+import { escapeDnValue, normalizeDn } from '../../server/directory/ldap-escape.js';
 import { createLdapDirectory } from '../../server/directory/ldap.js';
+import { DEFAULT_ROLE_GROUPS, rolesFromGroups } from '../../server/directory/roles.js';
 import { DirectoryUnavailableError, type Directory } from '../../server/directory/port.js';
 import { startFakeActiveDirectory, type FakeActiveDirectory } from '../harness/fake-ad.js';
-import { TEST_AD_POLICY } from '../harness/slapd-seed.js';
+import { TEST_AD_POLICY, groupDn } from '../harness/slapd-seed.js';
 import { startSlapd, withLdapAdmin, type SlapdHandle } from '../harness/slapd.js';
 import { REFUSED, ldapConfig } from './fixtures.js';
 
@@ -120,7 +121,9 @@ describe.skipIf(!slapd)('a second slapd with TLS and an Active Directory-shaped 
             title: person.title,
             manager: person.manager,
             groups: [...person.groups].sort(),
+            groupDns: person.groups.map((group) => groupDn(group, tlsServer.activeDirectory!.groupBase)).sort((a, b) => a.localeCompare(b)),
             disabled: false,
+            locked: false,
           },
         });
       }
@@ -149,7 +152,21 @@ describe.skipIf(!slapd)('a second slapd with TLS and an Active Directory-shaped 
         password: 'Member-of-123',
         memberOf: [`cn=Help Desk\\, EU,${groupBase}`, `cn=staff,${groupBase}`],
       });
-      expect(await directory.findUser(withMemberOf)).toMatchObject({ groups: ['Help Desk, EU', 'staff'] });
+      const user = await directory.findUser(withMemberOf);
+      expect(user).toMatchObject({ groups: ['Help Desk, EU', 'staff'] });
+      // The DNs themselves decide roles (in whatever spelling the server returns: here `\2C`).
+      expect(user!.groupDns.map(normalizeDn)).toEqual([`cn=help desk\\, eu,${groupBase}`, `cn=staff,${groupBase}`]);
+
+      // A portal-admins made in another OU is listed by name, yet grants nothing.
+      const elsewhere = `else-${randomBytes(3).toString('hex')}`;
+      await addAdUser({
+        username: elsewhere,
+        password: 'Member-of-123',
+        memberOf: [`CN=portal-admins,OU=Projects,${tlsServer.activeDirectory!.userBase}`, `CN=portal-hr,${groupBase.toUpperCase()}`],
+      });
+      const outsider = await directory.findUser(elsewhere);
+      expect(outsider!.groups).toEqual(['portal-admins', 'portal-hr']);
+      expect(rolesFromGroups(outsider!, { ...DEFAULT_ROLE_GROUPS, groupBase })).toEqual(['employee', 'hr']);
 
       const withoutMemberOf = `nomo-${randomBytes(3).toString('hex')}`;
       const dn = await addAdUser({ username: withoutMemberOf, password: 'Member-of-123' });
@@ -178,6 +195,8 @@ describe.skipIf(!slapd)('a second slapd with TLS and an Active Directory-shaped 
       const lockedAt = new Date(Date.UTC(2026, 10, 24, 9, 30, 0));
       await replace(dn, 'lockoutTime', fileTime(lockedAt));
       expect(await directory.lockStatus(username)).toStrictEqual({ locked: true, lockedAt });
+      // What a session's recheck reads.
+      expect(await directory.findUser(username)).toMatchObject({ locked: true, disabled: false });
 
       await directory.unlock(username);
       const stored = await withLdapAdmin(tlsServer, (client) => client.search(dn, { scope: 'base', attributes: ['lockoutTime'] }));

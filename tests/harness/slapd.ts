@@ -82,6 +82,22 @@ export interface StartSlapdOptions {
   activeDirectory?: boolean;
 }
 
+/**
+ * The environment that points the portal at a test slapd as its service account. The harness's
+ * slapd listens on loopback without TLS, which configuration refuses unless told it is on purpose.
+ */
+export function slapdPortalEnv(connection: SlapdConnection): Record<string, string> {
+  return {
+    DIRECTORY: 'ldap',
+    LDAP_URL: connection.url,
+    LDAP_ALLOW_PLAINTEXT: '1',
+    LDAP_BIND_DN: connection.serviceDn,
+    LDAP_BIND_PASSWORD: connection.servicePassword,
+    LDAP_USER_BASE: connection.userBase,
+    LDAP_GROUP_BASE: connection.groupBase,
+  };
+}
+
 /** A throwaway CA and a server certificate for 127.0.0.1/localhost, valid for two days. */
 async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
   const ca = path.join(dir, 'ca.crt');

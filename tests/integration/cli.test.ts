@@ -31,6 +31,28 @@ describe('the portal command', { timeout: 90_000 }, () => {
     expect(result.stderr).toContain('LDAP_URL is required when DIRECTORY=ldap');
   });
 
+  const LDAP = {
+    DIRECTORY: 'ldap',
+    LDAP_URL: 'ldaps://127.0.0.1:1',
+    LDAP_BIND_DN: 'cn=portal,dc=example,dc=org',
+    LDAP_BIND_PASSWORD: 'x',
+    LDAP_USER_BASE: 'ou=people,dc=example,dc=org',
+  };
+  // The demo mailbox would hand real reset codes to anyone; plain LDAP would carry passwords in clear.
+  it.each([
+    ['demo mode with a real directory', { ...LDAP, PORTAL_DEMO: '1' }, 'demo mode only runs with the built-in directory'],
+    ['demo mode in production', { PORTAL_DEMO: '1', NODE_ENV: 'production' }, 'demo mode is not allowed with NODE_ENV=production'],
+    ['ldap:// without StartTLS', { ...LDAP, LDAP_URL: 'ldap://127.0.0.1:1' }, 'ldap:// without StartTLS sends passwords in clear text'],
+  ])(
+    'refuses %s at start (exit 78)',
+    (_name, env, message) => {
+      const result = run(['serve'], { ...env, PORTAL_DATA_DIR: dataDir });
+      expect(result.status).toBe(78);
+      expect(result.stderr).toContain(message);
+    },
+    90_000,
+  );
+
   it('serves in demo mode, prints the demo sign-ins, and shuts down gracefully on SIGTERM', async () => {
     const port = await freePort();
     const child: ChildProcess = spawn(TSX, [MAIN, 'serve'], {

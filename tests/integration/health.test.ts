@@ -44,6 +44,32 @@ describe('health, readiness and portal info', () => {
     }
   });
 
+  it('never opens the demo mailbox in front of a real directory, even if demo mode got through', async () => {
+    // Configuration refuses PORTAL_DEMO with DIRECTORY=ldap; this is the second line of defence.
+    const ldap = await buildTestApp({
+      env: { PORTAL_DEMO: '1' },
+      overrides: {
+        directory: createLdapDirectory({
+          url: 'ldaps://127.0.0.1:1',
+          bindDn: 'cn=admin,dc=example,dc=org',
+          bindPassword: 'x',
+          userBase: 'ou=people,dc=example,dc=org',
+          groupBase: 'dc=example,dc=org',
+          flavor: 'openldap',
+          startTls: false,
+          caFile: undefined,
+          timeoutMs: 500,
+        }),
+      },
+    });
+    try {
+      expect(ldap.deps.demoOutbox).toBeNull();
+      expect((await ldap.request('GET', '/api/demo/mailbox')).status).toBe(404);
+    } finally {
+      await ldap.close();
+    }
+  });
+
   it('is not ready, and says which part, when the directory is unreachable', async () => {
     const down = await buildTestApp({
       env: { PORTAL_DEMO: '0' },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestApp, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { resetFlow } from '../harness/reset-flow.js';
-import { addLdapUser, ldapBind } from '../harness/slapd.js';
+import { addLdapUser, ldapBind, slapdPortalEnv } from '../harness/slapd.js';
 import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
 
 const slapd = inject('slapd');
@@ -21,12 +21,7 @@ describe.skipIf(!slapd)('password reset and unlock against OpenLDAP (ppolicy)', 
       env: {
         PORTAL_DEMO: '0',
         SMTP_URL: smtp.url,
-        DIRECTORY: 'ldap',
-        LDAP_URL: slapd!.url,
-        LDAP_BIND_DN: slapd!.serviceDn,
-        LDAP_BIND_PASSWORD: slapd!.servicePassword,
-        LDAP_USER_BASE: slapd!.userBase,
-        LDAP_GROUP_BASE: slapd!.groupBase,
+        ...slapdPortalEnv(slapd!),
       },
     });
     flow = resetFlow(t, smtp);

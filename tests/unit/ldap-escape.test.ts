@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { EqualityFilter, FilterParser, SubstringFilter, AndFilter } from 'ldapts';
 import { describe, expect, it } from 'vitest';
-import { escapeDnValue, escapeFilterValue, firstRdnValue } from '../../server/directory/ldap-escape.js';
+import { escapeDnValue, escapeFilterValue, firstRdnValue, normalizeDn } from '../../server/directory/ldap-escape.js';
 import { parseGeneralizedTime } from '../../server/directory/ldap.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +230,27 @@ describe('escapeDnValue (RFC 4514)', () => {
       fc.property(trickyString, (value) => {
         fc.pre(value.length > 0);
         expect(firstRdnValue(`CN=${escapeDnValue(value)},OU=Groups,DC=corp,DC=example`)).toBe(value);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('normalizeDn (role groups are compared by DN)', () => {
+  it('gives every spelling of one group DN the same form, and keeps different values apart', () => {
+    fc.assert(
+      fc.property(trickyString, trickyString, (value, other) => {
+        fc.pre(value.length > 0 && other.length > 0);
+        const dn = normalizeDn(`cn=${escapeDnValue(value)},ou=groups,dc=example,dc=org`);
+        expect(dn).not.toBeNull();
+        // Upper-case types, spaces after commas, and hex-escaped specials are the same DN.
+        const hexEscaped = escapeDnValue(value).replace(/\\([,+";<>=\\])/g, (_m, c: string) => `\\${c.charCodeAt(0).toString(16)}`);
+        expect(normalizeDn(`CN=${hexEscaped}, OU=groups, DC=example, DC=org`)).toBe(dn);
+        // The value survives (case-folded), so one group cannot pass for another.
+        expect(firstRdnValue(dn!)).toBe(value.toLowerCase());
+        if (value.toLowerCase() !== other.toLowerCase()) {
+          expect(normalizeDn(`cn=${escapeDnValue(other)},ou=groups,dc=example,dc=org`)).not.toBe(dn);
+        }
       }),
       { numRuns: 500 },
     );

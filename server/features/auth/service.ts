@@ -77,7 +77,7 @@ export function profileOf(user: DirectoryUser, roleGroups: RoleGroups, managerNa
     username: user.username,
     displayName: user.displayName,
     email: user.email,
-    roles: rolesFromGroups(user.groups, roleGroups),
+    roles: rolesFromGroups(user, roleGroups),
     department: user.department,
     title: user.title,
     manager: user.manager,

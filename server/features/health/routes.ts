@@ -2,7 +2,14 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import type { PortalInfo } from '../../../shared/auth.js';
 import { DEMO_PASSWORD, DEMO_PEOPLE } from '../../demo/company.js';
+import { isPlaintextLdap } from '../../config.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
+
+/** Settings that work but that an operator should fix; /api/ready lists them (and stays 200). */
+function readinessWarnings(deps: AppDeps): Array<'ldap_plaintext'> {
+  const { directory } = deps.config;
+  return directory.kind === 'ldap' && isPlaintextLdap(directory) ? ['ldap_plaintext'] : [];
+}
 
 export function healthRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
@@ -19,7 +26,10 @@ export function healthRoutes(deps: AppDeps) {
         ),
       ]);
       const checks = { database, directory };
-      if (database === 'ok' && directory === 'ok') return c.json({ status: 'ready' as const, checks }, 200);
+      const warnings = readinessWarnings(deps);
+      if (database === 'ok' && directory === 'ok') {
+        return c.json({ status: 'ready' as const, checks, ...(warnings.length ? { warnings } : {}) }, 200);
+      }
       deps.logger.warn({ checks }, 'readiness check failed');
       return c.json({ error: { code: 'not_ready' as const, message: 'A dependency is unavailable.' }, checks }, 503);
     })

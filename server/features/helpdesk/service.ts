@@ -35,7 +35,7 @@ const REFUSAL_MESSAGES = {
 async function actionableTarget(deps: HelpdeskDeps, username: string, actor: StaffActor, action: string): Promise<DirectoryUser> {
   const user = await deps.directory.findUser(username);
   if (!user) throw errors.notFound('That person');
-  const refusal = staffActionRefusal(actor, { username: user.username, roles: rolesFromGroups(user.groups, deps.roleGroups) });
+  const refusal = staffActionRefusal(actor, { username: user.username, roles: rolesFromGroups(user, deps.roleGroups) });
   if (refusal) {
     await deps.audit.record({ action, actor: actor.username, subject: user.username, result: 'denied', details: { reason: refusal } });
     throw errors.forbidden(REFUSAL_MESSAGES[refusal]);

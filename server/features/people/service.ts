@@ -48,7 +48,7 @@ export async function lookUpAccount(
     directory.lockStatus(user.username),
     listFailedSignIns(db, user.username, now - 24 * 3_600_000, 20),
   ]);
-  const roles = rolesFromGroups(user.groups, roleGroups);
+  const roles = rolesFromGroups(user, roleGroups);
   return {
     user: { ...personOf(user), groups: user.groups, roles, disabled: user.disabled },
     actions: { refusal: staffActionRefusal(viewer, { username: user.username, roles }) },
