@@ -66,6 +66,7 @@ const envSchema = z.object({
     .max(24 * 30)
     .default(12),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  JOBS_WORKERS: z.coerce.number().int().min(0).max(32).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -111,6 +112,8 @@ export interface Config {
   trustProxyHops: number;
   logLevel: string;
   production: boolean;
+  /** Job workers this process runs (0: a web-only process that only enqueues). */
+  jobWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -175,5 +178,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxyHops: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     production: env.NODE_ENV === 'production',
+    jobWorkers: env.JOBS_WORKERS,
   };
 }

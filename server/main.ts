@@ -6,12 +6,15 @@ import { backupSqlite, restoreSqlite } from './backup.js';
 import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo/company.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { startServer } from './serve.js';
+import { jobCounts, jobsInState } from './jobs/admin.js';
+import { JOB_STATES, type JobStateName } from '../shared/jobs.js';
 
 const USAGE = `Usage: tsx server/main.ts <command>
   serve                 run the portal (default)
   migrate               bring the database schema up to date and exit
   backup <file|dir>     copy the live SQLite database safely (works while the portal runs)
-  restore <file>        replace the SQLite database with a backup (stop the portal first)`;
+  restore <file>        replace the SQLite database with a backup (stop the portal first)
+  jobs [state]          list jobs in a state (default: failed) and the count in each state`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...args] = argv;
@@ -79,6 +82,29 @@ async function main(argv: string[]): Promise<number> {
       }
       const { previous } = restoreSqlite(args[0], config.database.file);
       console.log(`Restored ${args[0]} to ${config.database.file}${previous ? ` (previous database kept as ${previous})` : ''}`);
+      return 0;
+    }
+    case 'jobs': {
+      const state = (args[0] ?? 'failed') as JobStateName;
+      if (!JOB_STATES.includes(state)) {
+        console.error(`jobs [state]: state is one of ${JOB_STATES.join(', ')}`);
+        return 2;
+      }
+      const handle = openDatabase(config.database);
+      try {
+        await migrateToLatest(handle.db);
+        const counts = await jobCounts(handle.db);
+        console.log(JOB_STATES.map((s) => `${s}: ${counts[s]}`).join('  '));
+        const jobs = await jobsInState(handle.db, state, 500);
+        if (!jobs.length) console.log(`No ${state} jobs.`);
+        for (const job of jobs) {
+          console.log(
+            `#${job.id}  ${job.kind}  attempts ${job.attempts}/${job.maxAttempts}  next/last run ${job.runAt}${job.lastError ? `\n    ${job.lastError}` : ''}`,
+          );
+        }
+      } finally {
+        await handle.close();
+      }
       return 0;
     }
     default:

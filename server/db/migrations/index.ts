@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026-11-24T0000-foundation.js';
 import * as directoryPasswordHistory from './2026-11-24T0100-directory-password-history.js';
 import * as passwordReset from './2026-11-24T0200-password-reset.js';
+import * as jobs from './2026-11-29T0100-jobs.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0000-foundation': foundation,
   '2026-11-24T0100-directory-password-history': directoryPasswordHistory,
   '2026-11-24T0200-password-reset': passwordReset,
+  '2026-11-29T0100-jobs': jobs,
 };
