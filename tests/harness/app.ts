@@ -20,6 +20,8 @@ export interface TestApp {
     path: string,
     init?: { json?: unknown; headers?: Record<string, string>; cookie?: string | null },
   ): Promise<Response>;
+  /** Runs every due job to completion (mail included), for asserting that something was or was not sent. */
+  drainJobs(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,8 +36,10 @@ export async function buildTestApp(
   const config = loadConfig({ PORTAL_DATA_DIR: dataDir, PORTAL_DEMO: '1', PUBLIC_URL: TEST_ORIGIN, LOG_LEVEL: 'silent', ...options.env });
   const database = await openTestDatabase(options.dialect ?? 'sqlite');
   const clock = new ManualClock();
-  const deps = await composeApp(config, { clock, database, webRoot: null, ...options.overrides });
+  const deps = await composeApp(config, { clock, database, webRoot: null, jobs: { pollMs: 50 }, ...options.overrides });
   const app = createApp(deps);
+  // Like a server process: a worker runs jobs (mail) in the background, woken after each write.
+  if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
   return {
     app,
     deps,
@@ -50,6 +54,7 @@ export async function buildTestApp(
       }
       return Promise.resolve(app.request(url, { method, headers, body }));
     },
+    drainJobs: () => deps.jobs.drain(),
     async close() {
       await closeDeps(deps);
       fs.rmSync(dataDir, { recursive: true, force: true });
