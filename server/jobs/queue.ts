@@ -89,6 +89,8 @@ export interface QueueOptions {
   owner?: string;
   /** 0 ≤ x < 1, injectable so tests can pin the jitter. */
   random?: () => number;
+  /** False leaves recurring jobs unscheduled (tests whose counts background housekeeping would disturb). */
+  recurring?: boolean;
 }
 
 interface Registration {
@@ -121,6 +123,7 @@ export class JobQueue {
   private readonly backoffMaxMs: number;
   private readonly pollMs: number;
   private readonly random: () => number;
+  private readonly recurring: boolean;
   private readonly handlers = new Map<string, Registration>();
   private readonly schedules: Schedule[] = [];
   private readonly inFlight = new Map<number, Promise<void>>();
@@ -140,6 +143,7 @@ export class JobQueue {
     this.backoffMaxMs = options.backoffMaxMs ?? 60 * 60_000;
     this.pollMs = options.pollMs ?? 1000;
     this.random = options.random ?? Math.random;
+    this.recurring = options.recurring ?? true;
   }
 
   /** Says how jobs of a kind are done. */
@@ -155,6 +159,7 @@ export class JobQueue {
    */
   every<K extends JobKind>(name: string, pattern: string, kind: K, payload: JobPayloads[K], options: { timezone?: string } = {}): this {
     nextSlot(pattern, this.clock.now(), options.timezone); // a bad pattern fails at start, not later
+    if (!this.recurring) return this;
     this.schedules.push({ name, pattern, timezone: options.timezone, kind, payload, lastSlot: null });
     return this;
   }

@@ -36,7 +36,7 @@ export async function buildTestApp(
   const config = loadConfig({ PORTAL_DATA_DIR: dataDir, PORTAL_DEMO: '1', PUBLIC_URL: TEST_ORIGIN, LOG_LEVEL: 'silent', ...options.env });
   const database = await openTestDatabase(options.dialect ?? 'sqlite');
   const clock = new ManualClock();
-  const deps = await composeApp(config, { clock, database, webRoot: null, jobs: { pollMs: 50 }, ...options.overrides });
+  const deps = await composeApp(config, { clock, database, webRoot: null, jobs: { pollMs: 50, recurring: false }, ...options.overrides });
   const app = createApp(deps);
   // Like a server process: a worker runs jobs (mail) in the background, woken after each write.
   if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
