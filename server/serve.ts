@@ -14,9 +14,6 @@ export interface RunningServer {
 /** Serves the app on the configured host and port (0 picks a free port), and runs JOBS_WORKERS job workers. */
 export function startServer(deps: AppDeps, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
   const app = createApp(deps);
-  const startWorkers = () => {
-    if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
-  };
   return new Promise((resolve, reject) => {
     let server: ServerType;
     try {
@@ -24,7 +21,7 @@ export function startServer(deps: AppDeps, options: { port?: number; host?: stri
         { fetch: app.fetch, port: options.port ?? deps.config.port, hostname: options.host ?? deps.config.host },
         (info: AddressInfo) => {
           const host = info.address === '0.0.0.0' || info.address === '::' ? 'localhost' : info.address;
-          startWorkers();
+          if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
           resolve({
             url: `http://${host}:${info.port}`,
             port: info.port,

@@ -7,48 +7,24 @@
  * records each run). Uses BENCH_DATABASE_URL / TEST_DATABASE_URL, else starts its own PostgreSQL.
  * Options: BENCH_JOBS_RATE (200), BENCH_JOBS_SECONDS (5), BENCH_JOBS_BACKLOG (3000).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, openDatabase } from '../../server/db/database.js';
 import { enqueue } from '../../server/jobs/queue.js';
+import { startJobWorker, stopJobWorker } from '../harness/job-workers.js';
 import { startPostgres } from '../harness/postgres.js';
+import { summary } from './password.js';
 
 declare module '../../server/jobs/queue.js' {
   interface JobPayloads {
-    'test.record': { enqueuedAt?: number };
+    'test.record': Record<string, never>;
   }
 }
 
 const RATE = Number(process.env.BENCH_JOBS_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_JOBS_SECONDS ?? 5);
 const BACKLOG = Number(process.env.BENCH_JOBS_BACKLOG ?? 3000);
-const WORKER = path.resolve('tests/harness/job-worker.ts');
-
-function startWorker(url: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, DATABASE_URL: url, WORKERS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
-    child.on('exit', (code) => reject(new Error(`worker exited (${code})`)));
-  });
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { n: sorted.length, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: sorted.at(-1)! };
-}
 
 async function freshDatabase(serverUrl: string) {
   const name = `portal_bench_${randomBytes(4).toString('hex')}`;
@@ -85,7 +61,7 @@ async function untilRuns(db: Bench, n: number, timeoutMs = 120_000): Promise<voi
 
 async function latency(serverUrl: string, pollMs: number) {
   const db = await freshDatabase(serverUrl);
-  const worker = await startWorker(db.url, { POLL_MS: String(pollMs) });
+  const worker = await startJobWorker(db.url, { WORKERS: '1', POLL_MS: String(pollMs) });
   try {
     const total = RATE * SECONDS;
     const started = Date.now();
@@ -97,9 +73,9 @@ async function latency(serverUrl: string, pollMs: number) {
     }
     await untilRuns(db, total);
     const rows = await sql<{ ms: string }>`select r.finished_at - j.created_at as ms from job_runs r join jobs j on j.id = r.job_id`.execute(db.db);
-    return percentiles(rows.rows.map((r) => Number(r.ms)));
+    return summary(rows.rows.map((r) => Number(r.ms)));
   } finally {
-    await stop(worker);
+    await stopJobWorker(worker);
     await db.drop();
   }
 }
@@ -111,9 +87,9 @@ async function throughput(serverUrl: string, processes: number) {
     await db.db.transaction().execute(async (trx) => {
       for (let i = 0; i < BACKLOG; i++) await enqueue(trx, { kind: 'test.record', payload: {}, now });
     });
-    const workers = await Promise.all(Array.from({ length: processes }, () => startWorker(db.url, {})));
+    const workers = await Promise.all(Array.from({ length: processes }, () => startJobWorker(db.url, { WORKERS: '1' })));
     await untilRuns(db, BACKLOG);
-    await Promise.all(workers.map(stop));
+    await Promise.all(workers.map(stopJobWorker));
     // From the first run to the last, so process start-up is not counted.
     const span = (await sql<{ first: string; last: string }>`select min(finished_at) as first, max(finished_at) as last from job_runs`.execute(db.db)).rows[0]!;
     const seconds = (Number(span.last) - Number(span.first)) / 1000;

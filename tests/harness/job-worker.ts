@@ -13,7 +13,7 @@ import { createLogger } from '../../server/platform/logger.js';
 
 declare module '../../server/jobs/queue.js' {
   interface JobPayloads {
-    'test.record': { enqueuedAt?: number };
+    'test.record': Record<string, never>;
   }
 }
 

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue } from '../../server/jobs/queue.js';
 import { availableDialects, openTestDatabase } from '../harness/db.js';
+import { startJobWorker as startWorker, stopJobWorker as stopWorker } from '../harness/job-workers.js';
 
 /**
  * Several server processes on one PostgreSQL database: every job runs exactly once, and a job
@@ -11,31 +11,8 @@ import { availableDialects, openTestDatabase } from '../harness/db.js';
  */
 declare module '../../server/jobs/queue.js' {
   interface JobPayloads {
-    'test.record': { enqueuedAt?: number };
+    'test.record': Record<string, never>;
   }
-}
-
-const WORKER = path.resolve('tests/harness/job-worker.ts');
-
-function startWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-  });
-}
-
-function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
