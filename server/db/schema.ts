@@ -160,7 +160,7 @@ export interface JobTable {
   /** JSON text. */
   payload: string;
   state: ColumnType<JobState, JobState | undefined, JobState>;
-  /** Not before this time. */
+  /** Not before this time; while running, the lease expiry (when another process may take it over). */
   run_at: Millis;
   /** Attempts started so far (counted when claimed). */
   attempts: ColumnType<number, number | undefined, number>;

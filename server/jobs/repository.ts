@@ -43,17 +43,17 @@ function isPostgres(db: Db): boolean {
 /**
  * Claims up to `limit` jobs that are due, or whose holder's lease ran out (the holder died), for
  * `owner` until `now + leaseMs`. Each claim counts an attempt. Exactly one claimer gets each row.
+ *
+ * A running job's run_at is its lease expiry (when it may next be picked up), so one range on the
+ * (state, run_at) index finds both kinds without scanning the done rows kept for days.
  */
 export async function claimJobs(db: Db, owner: string, now: number, leaseMs: number, limit: number): Promise<JobRow[]> {
   let due = db
     .selectFrom('jobs')
     .select('id')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]),
-        eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<=', now), eb('attempts', '<', eb.ref('max_attempts'))]),
-      ]),
-    )
+    .where('state', 'in', ['queued', 'running'])
+    .where('run_at', '<=', now)
+    .where((eb) => eb.or([eb('state', '=', 'queued'), eb('attempts', '<', eb.ref('max_attempts'))]))
     .orderBy('run_at')
     .orderBy('id')
     .limit(limit);
@@ -64,6 +64,7 @@ export async function claimJobs(db: Db, owner: string, now: number, leaseMs: num
       state: 'running',
       lease_owner: owner,
       lease_expires_at: now + leaseMs,
+      run_at: now + leaseMs,
       attempts: eb('attempts', '+', 1),
       updated_at: now,
     }))
@@ -88,7 +89,7 @@ export async function failAbandonedJobs(db: Db, now: number): Promise<number> {
 export async function extendLease(db: Db, id: number, owner: string, until: number): Promise<boolean> {
   const result = await db
     .updateTable('jobs')
-    .set({ lease_expires_at: until })
+    .set({ lease_expires_at: until, run_at: until })
     .where('id', '=', id)
     .where('state', '=', 'running')
     .where('lease_owner', '=', owner)
