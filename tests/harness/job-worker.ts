@@ -3,7 +3,8 @@
  * DATABASE_URL and runs job workers, with a test-only `test.record` kind that records each run
  * in `job_runs` (job id unique, so a second run of one job cannot go unnoticed).
  * Env: DATABASE_URL, WORKERS (default 2), LEASE_MS, POLL_MS, HANG_FIRST_ATTEMPT=1 (a job's first
- * attempt never finishes, to be killed mid-job). Prints "ready" when running; SIGTERM stops it.
+ * attempt never finishes, to be killed mid-job), SLOW_MS (each run takes this long), STOP_GRACE_MS
+ * (how long SIGTERM waits for a running job). Prints "ready" when running; SIGTERM stops it.
  */
 import { sql } from 'kysely';
 import { openDatabase } from '../../server/db/database.js';
@@ -30,6 +31,10 @@ queue.register('test.record', async (payload, job) => {
     await sql`insert into job_starts (job_id, owner, started_at) values (${job.id}, ${queue.owner}, ${Date.now()})`.execute(handle.db);
     await new Promise(() => {}); // killed here
   }
+  if (env.SLOW_MS) {
+    await sql`insert into job_starts (job_id, owner, started_at) values (${job.id}, ${queue.owner}, ${Date.now()})`.execute(handle.db);
+    await new Promise((resolve) => setTimeout(resolve, Number(env.SLOW_MS)));
+  }
   try {
     await sql`insert into job_runs (job_id, owner, attempt, finished_at) values (${job.id}, ${queue.owner}, ${job.attempt}, ${Date.now()})`.execute(handle.db);
   } catch (error) {
@@ -42,5 +47,5 @@ queue.register('test.record', async (payload, job) => {
 queue.start(Number(env.WORKERS ?? 2));
 process.stdout.write(`ready ${queue.owner}\n`);
 process.on('SIGTERM', () => {
-  void queue.stop().then(() => handle.close()).then(() => process.exit(0));
+  void queue.stop(Number(env.STOP_GRACE_MS ?? 5000)).then(() => handle.close()).then(() => process.exit(0));
 });
