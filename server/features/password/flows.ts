@@ -1,6 +1,7 @@
 import type { FlowView, VerificationMethod, VerifyRequest } from '../../../shared/password.js';
 import type { DirectoryUser } from '../../directory/port.js';
 import { HttpError } from '../../http/errors.js';
+import { sendMailLater } from '../../mail/outbox.js';
 import { verificationCodeMail } from '../../mail/templates.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
@@ -148,15 +149,19 @@ export async function challenge(
   const { forCodes } = await addressesOf(deps.db, flow.user, await getResetPolicy(deps.db));
   const code = newNumericCode();
   const now = deps.clock.now();
-  await insertSecret(deps.db, {
-    secretHash: secretHash(code, flow.user.username, 'email_code'),
-    username: flow.user.username,
-    purpose: 'email_code',
-    flowIdHash: flow.idHash,
-    now,
-    ttlMs: TTL.emailCode,
+  const user = flow.user;
+  // The code and its mail commit together: a code nobody was sent, or a mail with a dead code, cannot happen.
+  await deps.db.transaction().execute(async (trx) => {
+    await insertSecret(trx, {
+      secretHash: secretHash(code, user.username, 'email_code'),
+      username: user.username,
+      purpose: 'email_code',
+      flowIdHash: flow.idHash,
+      now,
+      ttlMs: TTL.emailCode,
+    });
+    for (const to of forCodes) await sendMailLater(trx, now, verificationCodeMail(to, code, TTL.emailCode / 60_000, deps.companyName));
   });
-  for (const to of forCodes) await deps.mailer.send(verificationCodeMail(to, code, TTL.emailCode / 60_000, deps.companyName));
   await deps.audit.record({
     action: 'password.code_sent',
     actor: null,

@@ -1,4 +1,5 @@
 import { HttpError } from '../../http/errors.js';
+import { sendMailLater } from '../../mail/outbox.js';
 import { resetLinkMail } from '../../mail/templates.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { PasswordDeps } from './deps.js';
@@ -18,17 +19,20 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
   if (!forCodes.length)
     throw new HttpError(409, 'method_not_available', 'This person has no address to send a link to. Issue a verification code instead.');
   const token = randomToken(32);
-  await insertSecret(deps.db, {
-    secretHash: linkTokenHash(token),
-    username: user.username,
-    purpose: 'reset_link',
-    flowIdHash: null,
-    now: deps.clock.now(),
-    ttlMs: TTL.resetLink,
-    createdBy: staff,
-  });
   const link = new URL(`/reset#token=${token}`, deps.publicUrl).href;
-  for (const to of forCodes) await deps.mailer.send(resetLinkMail(to, link, TTL.resetLink / 60_000, deps.companyName));
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await insertSecret(trx, {
+      secretHash: linkTokenHash(token),
+      username: user.username,
+      purpose: 'reset_link',
+      flowIdHash: null,
+      now,
+      ttlMs: TTL.resetLink,
+      createdBy: staff,
+    });
+    for (const to of forCodes) await sendMailLater(trx, now, resetLinkMail(to, link, TTL.resetLink / 60_000, deps.companyName));
+  });
   await deps.audit.record({
     action: 'helpdesk.reset_link_sent',
     actor: staff,

@@ -2,6 +2,7 @@ import type { VerificationMethod } from '../../../shared/password.js';
 import type { RecoveryProfile } from '../../../shared/recovery.js';
 import type { DirectoryUser } from '../../directory/port.js';
 import { HttpError } from '../../http/errors.js';
+import { sendMailLater } from '../../mail/outbox.js';
 import { recoveryEmailConfirmationMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import type { PasswordDeps } from '../password/deps.js';
@@ -65,8 +66,8 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
       now,
       ttlMs: TTL.emailConfirm,
     });
+    await sendMailLater(trx, now, recoveryEmailConfirmationMail(email, code, TTL.emailConfirm / 60_000, deps.companyName));
   });
-  await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.emailConfirm / 60_000, deps.companyName));
   await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' });
 }
 
