@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { adminRoutes } from './features/admin/routes.js';
 import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
+import { jobsAdminRoutes } from './features/jobs/routes.js';
 import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
 import { recoveryRoutes } from './features/recovery/routes.js';
@@ -28,6 +29,7 @@ function apiRoutes(deps: AppDeps) {
     .route('/password', passwordRoutes(deps))
     .route('/recovery', recoveryRoutes(deps))
     .route('/helpdesk', helpdeskRoutes(deps))
+    .route('/admin/jobs', jobsAdminRoutes(deps))
     .route('/admin', adminRoutes(deps));
 }
 
@@ -42,6 +44,9 @@ export function createApp(deps: AppDeps) {
     c.set('ip', ip);
     const started = performance.now();
     await runInRequestScope({ ip, userAgent: c.req.header('user-agent') ?? null }, next);
+    // A write may have enqueued jobs (mail) in a transaction that has now committed: let this
+    // process's idle workers look now instead of at their next poll.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') deps.jobs.wake();
     // Path only: query strings may one day carry tokens, and those never reach a log line.
     deps.logger.info(
       {

@@ -8,8 +8,11 @@ import { seedDemoDirectory } from './demo/seed.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
+import { registerHousekeeping } from './jobs/housekeeping.js';
+import { JobQueue, type QueueOptions } from './jobs/queue.js';
 import { DemoOutbox } from './mail/demo-outbox.js';
 import type { Mailer } from './mail/port.js';
+import { registerMailJobs } from './mail/outbox.js';
 import { createLogOnlyMailer, createSmtpMailer } from './mail/smtp.js';
 import type { AppDeps } from './http/context.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -49,6 +52,8 @@ export interface Overrides {
   /** An already-open database (tests hand in a fresh one per file). */
   database?: DatabaseHandle;
   webRoot?: string | null;
+  /** Queue timings (tests use short leases, polls and backoff). */
+  jobs?: QueueOptions;
 }
 
 /**
@@ -96,6 +101,10 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const mailer =
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
+    const jobs = new JobQueue(db, clock, logger, overrides.jobs);
+    registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname);
+    registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
+
     return {
       config,
       database,
@@ -114,6 +123,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
         directoryRecheck(directory, config.roleGroups, config.session.recheckMs, logger),
       ),
       rateLimiter: new RateLimiter(db, clock),
+      jobs,
       version: portalVersion(),
       webRoot: overrides.webRoot === undefined ? DEFAULT_WEB_ROOT : overrides.webRoot,
     };
@@ -125,6 +135,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 
 /** Releases what composeApp opened. */
 export async function closeDeps(deps: AppDeps): Promise<void> {
+  await deps.jobs.stop();
   await deps.mailer.close();
   await deps.directory.close();
   await deps.database.close();

@@ -79,6 +79,7 @@ const envSchema = z.object({
     .max(24 * 3600)
     .default(300),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  JOBS_WORKERS: z.coerce.number().int().min(0).max(32).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -135,6 +136,8 @@ export interface Config {
   session: { idleMs: number; absoluteMs: number; recheckMs: number };
   trustProxyHops: number;
   logLevel: string;
+  /** Job workers this process runs (0: a web-only process that only enqueues). */
+  jobWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -215,6 +218,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     trustProxyHops: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
+    jobWorkers: env.JOBS_WORKERS,
   };
 }
 

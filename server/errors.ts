@@ -96,7 +96,7 @@ export const errors = {
   flowExpired: (message = 'This reset has expired or was already used. Start again.') => new AppError('flow_expired', message),
   recoveryLocked: (message = 'Too many failed attempts. Contact the IT help desk to get back in.') =>
     new AppError('recovery_locked', message),
-  mailUnavailable: () => new AppError('mail_unavailable', 'Mail cannot be sent right now. Try again in a few minutes.'),
+  jobNotFailed: () => new AppError('job_not_failed', 'That job is no longer failed: it may have been retried or discarded already.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),

@@ -7,6 +7,8 @@ import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo/company.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { ensurePrivateDir } from './platform/private-files.js';
 import { startServer } from './serve.js';
+import { jobCounts, jobsInState } from './jobs/admin.js';
+import { JOB_STATES, type JobStateName } from '../shared/jobs.js';
 
 // Production runs the compiled server (`npm run build` writes dist/server/main.js); development
 // can run the sources with tsx. The commands are the same either way.
@@ -16,7 +18,8 @@ const USAGE = `Usage: node dist/server/main.js <command>    (or: npm run portal 
   migrate               bring the database schema up to date and exit
   backup <file|dir>     copy the live SQLite database safely (works while the portal runs)
   restore <file>        replace the SQLite database with a backup (stop the portal first)
-  audit verify          check the audit trail's hash chain; exit 1 naming the first changed or removed row`;
+  audit verify          check the audit trail's hash chain; exit 1 naming the first changed or removed row
+  jobs [state]          list jobs in a state (default: failed) and the count in each state`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...args] = argv;
@@ -99,6 +102,29 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await handle.close();
       }
+    }
+    case 'jobs': {
+      const state = (args[0] ?? 'failed') as JobStateName;
+      if (!JOB_STATES.includes(state)) {
+        console.error(`jobs [state]: state is one of ${JOB_STATES.join(', ')}`);
+        return 2;
+      }
+      const handle = openDatabase(config.database);
+      try {
+        await migrateToLatest(handle.db);
+        const counts = await jobCounts(handle.db);
+        console.log(JOB_STATES.map((s) => `${s}: ${counts[s]}`).join('  '));
+        const jobs = await jobsInState(handle.db, state, 500);
+        if (!jobs.length) console.log(`No ${state} jobs.`);
+        for (const job of jobs) {
+          console.log(
+            `#${job.id}  ${job.kind}  attempts ${job.attempts}/${job.maxAttempts}  next/last run ${job.runAt}${job.lastError ? `\n    ${job.lastError}` : ''}`,
+          );
+        }
+      } finally {
+        await handle.close();
+      }
+      return 0;
     }
     default:
       console.error(USAGE);

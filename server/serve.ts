@@ -7,11 +7,11 @@ import type { AppDeps } from './http/context.js';
 export interface RunningServer {
   url: string;
   port: number;
-  /** Stops accepting connections, lets requests in flight finish, then closes the database. */
+  /** Stops accepting connections, lets requests in flight finish, finishes or releases running jobs, then closes the database. */
   close(): Promise<void>;
 }
 
-/** Serves the app on the configured host and port (0 picks a free port). */
+/** Serves the app on the configured host and port (0 picks a free port), and runs JOBS_WORKERS job workers. */
 export function startServer(deps: AppDeps, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
   const app = createApp(deps);
   return new Promise((resolve, reject) => {
@@ -21,11 +21,13 @@ export function startServer(deps: AppDeps, options: { port?: number; host?: stri
         { fetch: app.fetch, port: options.port ?? deps.config.port, hostname: options.host ?? deps.config.host },
         (info: AddressInfo) => {
           const host = info.address === '0.0.0.0' || info.address === '::' ? 'localhost' : info.address;
+          if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
           resolve({
             url: `http://${host}:${info.port}`,
             port: info.port,
             close: () =>
               new Promise<void>((done) => {
+                // closeDeps stops the workers first: a running job finishes or is released.
                 server.close(() => void closeDeps(deps).finally(done));
                 // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
                 if ('closeIdleConnections' in server) server.closeIdleConnections();

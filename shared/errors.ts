@@ -21,7 +21,7 @@ export const ERROR_CODES = [
   'method_not_available',
   'flow_expired',
   'recovery_locked',
-  'mail_unavailable',
+  'job_not_failed',
   'not_ready',
   'internal',
   'reauth_required',

@@ -178,6 +178,31 @@ export interface SettingTable {
   updated_by: string | null;
 }
 
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+/** The job queue (server/jobs/): claimed with a lease, retried with backoff, exactly once across processes. */
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON text. */
+  payload: string;
+  state: ColumnType<JobState, JobState | undefined, JobState>;
+  /** Not before this time; while running, the lease expiry (when another process may take it over). */
+  run_at: Millis;
+  /** Attempts started so far (counted when claimed). */
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  /** The process holding the job while it runs, and until when. */
+  lease_owner: string | null;
+  lease_expires_at: Millis | null;
+  last_error: string | null;
+  /** Recurring slots and deduplicated jobs; unique when set. */
+  unique_key: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  finished_at: Millis | null;
+}
+
 export interface Database {
   directory_users: DirectoryUserTable;
   directory_group_members: DirectoryGroupMemberTable;
@@ -194,6 +219,7 @@ export interface Database {
   recovery_failures: RecoveryFailureTable;
   settings: SettingTable;
   trusted_devices: TrustedDeviceTable;
+  jobs: JobTable;
 }
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;
@@ -202,3 +228,4 @@ export type DirectoryUserUpdate = Updateable<DirectoryUserTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;
+export type JobRow = Selectable<JobTable>;

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Directory } from '../directory/port.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { DemoOutbox } from '../mail/demo-outbox.js';
 import type { Mailer } from '../mail/port.js';
 import type { Clock } from '../platform/clock.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   audit: AuditTrail;
   sessions: SessionService;
   rateLimiter: RateLimiter;
+  /** The job queue: handlers registered, workers started by startServer (JOBS_WORKERS). */
+  jobs: JobQueue;
   version: string;
   /** Where the built web app lives; null serves the API only. */
   webRoot: string | null;

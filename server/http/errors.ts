@@ -30,7 +30,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   method_not_available: 409,
   flow_expired: 410,
   recovery_locked: 423,
-  mail_unavailable: 503,
+  // An admin retried or discarded a job someone else already retried or discarded.
+  job_not_failed: 409,
   not_ready: 503,
   internal: 500,
   // Signed in, but a sensitive change needs the password entered again first.

@@ -4,6 +4,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string;
+  /** Set by the mail job (derived from its id), so a resend after a crash is the same message. */
+  messageId?: string;
 }
 
 export interface Mailer {

@@ -18,7 +18,7 @@ import { addLdapUser, slapdPortalEnv, startSlapd } from '../harness/slapd.js';
 
 const N = Number(process.env.BENCH_RESETS ?? 50);
 
-function summary(samples: number[]) {
+export function summary(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { n: sorted.length, p50_ms: +at(0.5).toFixed(2), p99_ms: +at(0.99).toFixed(2), max_ms: +sorted.at(-1)!.toFixed(2) };

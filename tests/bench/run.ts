@@ -6,6 +6,8 @@
  * 2. Gzipped JavaScript an employee's browser loads for the sign-in page and then the home page.
  * 3. Lighthouse (mobile, default throttling) scores of the sign-in page.
  * 4. Password reset against slapd and the policy check (see password.ts).
+ * 5. The job queue on PostgreSQL: enqueue → done latency at 200 jobs/s, throughput with 1 and 3
+ *    processes (see jobs.ts; `tsx tests/bench/jobs.ts` runs it alone).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
@@ -18,6 +20,7 @@ import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
+import { benchJobs } from './jobs.js';
 import { benchPasswords } from './password.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -169,3 +172,4 @@ try {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 await benchPasswords();
+await benchJobs();

@@ -26,6 +26,8 @@ export interface TestApp {
       ip?: string;
     },
   ): Promise<Response>;
+  /** Runs every due job to completion (mail included), for asserting that something was or was not sent. */
+  drainJobs(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,8 +42,10 @@ export async function buildTestApp(
   const config = loadConfig({ PORTAL_DATA_DIR: dataDir, PORTAL_DEMO: '1', PUBLIC_URL: TEST_ORIGIN, LOG_LEVEL: 'silent', ...options.env });
   const database = await openTestDatabase(options.dialect ?? 'sqlite');
   const clock = new ManualClock();
-  const deps = await composeApp(config, { clock, database, webRoot: null, ...options.overrides });
+  const deps = await composeApp(config, { clock, database, webRoot: null, jobs: { pollMs: 50, recurring: false }, ...options.overrides });
   const app = createApp(deps);
+  // Like a server process: a worker runs jobs (mail) in the background, woken after each write.
+  if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
   return {
     app,
     deps,
@@ -58,6 +62,7 @@ export async function buildTestApp(
       const env = init.ip ? { incoming: { socket: { remoteAddress: init.ip, remotePort: 40000, remoteFamily: init.ip.includes(':') ? 'IPv6' : 'IPv4' } } } : undefined;
       return Promise.resolve(app.request(url, { method, headers, body }, env));
     },
+    drainJobs: () => deps.jobs.drain(),
     async close() {
       await closeDeps(deps);
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ export function resetFlow(t: TestApp, smtp?: SmtpCapture) {
     /** Asks for an email code and returns it as read from the captured mail. */
     async emailCode(flowId: string, address: string): Promise<string> {
       if (!smtp) throw new Error('no SMTP capture');
+      await t.drainJobs(); // mail from earlier steps (notices) lands first, so the next one is the code
       const before = smtp.to(address).length;
       const sent = await this.challenge(flowId, 'email');
       if (sent.status !== 202) throw new Error(`challenge failed: ${sent.status} ${JSON.stringify(sent.body)}`);

@@ -7,6 +7,8 @@ export interface CapturedMail {
   to: string[];
   subject: string;
   text: string;
+  /** The Message-ID header (the portal derives it from the mail job). */
+  messageId: string;
 }
 
 export interface SmtpCapture {
@@ -17,6 +19,9 @@ export interface SmtpCapture {
   to(address: string): CapturedMail[];
   /** Waits until a message to the address arrives (after `after` messages already seen). */
   waitFor(address: string, after?: number, timeoutMs?: number): Promise<CapturedMail>;
+  /** Takes the server down (connections refused) until `start()`, on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,26 +31,31 @@ export interface SmtpCapture {
  */
 export async function startSmtpCapture(): Promise<SmtpCapture> {
   const messages: CapturedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          messages.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
-            subject: parsed.subject ?? '',
-            text: parsed.text ?? '',
-          });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
+  const newServer = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, session, callback) {
+        simpleParser(stream)
+          .then((parsed) => {
+            messages.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              messageId: parsed.messageId ?? '',
+            });
+            callback();
+          })
+          .catch(callback);
+      },
+    });
   const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  let server = newServer();
+  const listen = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  await listen();
   const to = (address: string) => messages.filter((m) => m.to.includes(address.toLowerCase()));
   return {
     url: `smtp://127.0.0.1:${port}`,
@@ -60,7 +70,12 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       }
       throw new Error(`no mail to ${address} within ${timeoutMs} ms`);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: closeServer,
+    async start() {
+      server = newServer();
+      await listen();
+    },
+    close: closeServer,
   };
 }
 

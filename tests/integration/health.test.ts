@@ -18,7 +18,11 @@ describe('health, readiness and portal info', () => {
   it('is ready when the database and directory answer', async () => {
     const response = await t.request('GET', '/api/ready');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', checks: { database: 'ok', directory: 'ok' } });
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', directory: 'ok' },
+      jobs: { queued: expect.any(Number), running: expect.any(Number), done: expect.any(Number), failed: expect.any(Number) },
+    });
   });
 
   it('says demo mode is on and lists the demo sign-ins', async () => {

@@ -38,6 +38,7 @@ describe.each(availableDialects())('forgot password and unlock on the built-in d
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ methods: ['email', 'helpdesk_code'], required: 1, verified: [], complete: false });
     expect(view.body.rules).toMatchObject({ minLength: 12 });
+    await t.drainJobs();
     expect(smtp.messages.length).toBe(before); // asking changes nothing and sends nothing yet
 
     const code = await flow.emailCode(flowId, 'bob@example.com');
@@ -55,7 +56,8 @@ describe.each(availableDialects())('forgot password and unlock on the built-in d
     expect(await signIn('bob', DEMO_PASSWORD)).toBe(401);
     expect(await signIn('bob', NEW_PASSWORD)).toBe(200);
 
-    const notice = await smtp.waitFor('bob@example.com', smtp.to('bob@example.com').length - 1);
+    await t.drainJobs(); // the notice is sent by the queue, after the answer
+    const notice = smtp.to('bob@example.com').at(-1)!;
     expect(notice.subject).toMatch(/Your password was reset/);
     expect(notice.text).toMatch(/Not you\?/);
     expect(notice.text).toContain('http://portal.test/forgot');
@@ -72,7 +74,8 @@ describe.each(availableDialects())('forgot password and unlock on the built-in d
     expect(unlocked.status).toBe(200);
     expect((await t.deps.directory.lockStatus('ruth')).locked).toBe(false);
     expect(await signIn('ruth', DEMO_PASSWORD)).toBe(200);
-    const notice = await smtp.waitFor('ruth@example.com', smtp.to('ruth@example.com').length - 1);
+    await t.drainJobs(); // the notice is sent by the queue, after the answer
+    const notice = smtp.to('ruth@example.com').at(-1)!;
     expect(notice.subject).toMatch(/unlocked/);
   });
 

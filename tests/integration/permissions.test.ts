@@ -51,6 +51,9 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/admin/audit': 'audit.read',
   'GET /api/admin/audit/verify': 'audit.read',
   'POST /api/auth/reauth': 'signed-in',
+  'GET /api/admin/jobs': 'jobs.manage',
+  'POST /api/admin/jobs/:id/retry': 'jobs.manage',
+  'POST /api/admin/jobs/:id/discard': 'jobs.manage',
 };
 
 /**

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026-11-24T0000-foundation.js';
 import * as directoryPasswordHistory from './2026-11-24T0100-directory-password-history.js';
 import * as passwordReset from './2026-11-24T0200-password-reset.js';
+import * as jobs from './2026-11-29T0100-jobs.js';
 import * as auditChain from './2026-11-29T0200-audit-chain.js';
 import * as sessionRecheck from './2026-11-29T0300-session-recheck.js';
 import * as sessionReauth from './2026-11-29T0400-session-reauth.js';
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0000-foundation': foundation,
   '2026-11-24T0100-directory-password-history': directoryPasswordHistory,
   '2026-11-24T0200-password-reset': passwordReset,
+  '2026-11-29T0100-jobs': jobs,
   '2026-11-29T0200-audit-chain': auditChain,
   '2026-11-29T0300-session-recheck': sessionRecheck,
   '2026-11-29T0400-session-reauth': sessionReauth,

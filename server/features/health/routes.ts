@@ -4,6 +4,7 @@ import type { PortalInfo } from '../../../shared/auth.js';
 import { DEMO_PASSWORD, DEMO_PEOPLE } from '../../demo/company.js';
 import { isPlaintextLdap } from '../../config.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
+import { jobCounts } from '../../jobs/admin.js';
 
 /** Settings that work but that an operator should fix; /api/ready lists them (and stays 200). */
 function readinessWarnings(deps: AppDeps): Array<'ldap_plaintext'> {
@@ -15,7 +16,7 @@ export function healthRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/health', (c) => c.json({ status: 'ok' as const }, 200))
     .get('/ready', async (c) => {
-      const [database, directory] = await Promise.all([
+      const [database, directory, jobs] = await Promise.all([
         sql`select 1`.execute(deps.db).then(
           () => 'ok' as const,
           () => 'unavailable' as const,
@@ -24,14 +25,16 @@ export function healthRoutes(deps: AppDeps) {
           () => 'ok' as const,
           () => 'unavailable' as const,
         ),
+        // Detail for operators (a growing failed count means mail or another job is stuck); not a check.
+        jobCounts(deps.db).catch(() => null),
       ]);
       const checks = { database, directory };
       const warnings = readinessWarnings(deps);
       if (database === 'ok' && directory === 'ok') {
-        return c.json({ status: 'ready' as const, checks, ...(warnings.length ? { warnings } : {}) }, 200);
+        return c.json({ status: 'ready' as const, checks, jobs, ...(warnings.length ? { warnings } : {}) }, 200);
       }
       deps.logger.warn({ checks }, 'readiness check failed');
-      return c.json({ error: { code: 'not_ready' as const, message: 'A dependency is unavailable.' }, checks }, 503);
+      return c.json({ error: { code: 'not_ready' as const, message: 'A dependency is unavailable.' }, checks, jobs }, 503);
     })
     .get('/demo/mailbox', (c) => {
       // Demo mode only: the mail the portal would have sent, so the demo's reset flows can be followed.

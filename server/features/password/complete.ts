@@ -1,5 +1,7 @@
 import type { DirectoryUser, PasswordWrite } from '../../directory/port.js';
 import { errorCode, errors } from '../../errors.js';
+import { sendMailLater } from '../../mail/outbox.js';
+import type { OutgoingMail } from '../../mail/port.js';
 import { type AccountEvent, accountEventMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import { getResetPolicy } from '../settings/service.js';
@@ -27,27 +29,29 @@ async function writePassword(deps: PasswordDeps, username: string, password: str
   throw errors.passwordRejected([problemFromRefusal(result.reason)]);
 }
 
-/** Tells every address of the person what happened, with what to do if it was not them. Mail trouble never undoes the change. */
-async function notify(deps: PasswordDeps, user: DirectoryUser, event: AccountEvent): Promise<void> {
+/**
+ * The notices telling every address of the person what happened, with what to do if it was not
+ * them. Read before any transaction opens (SQLite has one connection), enqueued inside it.
+ */
+async function noticesFor(deps: PasswordDeps, user: DirectoryUser, event: AccountEvent): Promise<OutgoingMail[]> {
   const { forNotices } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
   const helpUrl = new URL('/forgot', deps.publicUrl).href;
-  for (const to of forNotices) {
-    try {
-      await deps.mailer.send(accountEventMail(to, event, user.username, new Date(deps.clock.now()), helpUrl));
-    } catch (error) {
-      deps.logger.error({ err: (error as Error).message, event }, 'account notice not sent');
-    }
-  }
+  return forNotices.map((to) => accountEventMail(to, event, user.username, new Date(deps.clock.now()), helpUrl));
 }
 
-/** After any new password: no other session, flow or one-time secret of the person survives. */
-async function revokeEverythingElse(deps: PasswordDeps, username: string, keepSessionIdHash?: string): Promise<void> {
+/**
+ * After any new password: no other session, flow or one-time secret of the person survives, and
+ * the notices are queued in the same transaction (an SMTP outage delays them, never loses them).
+ */
+async function revokeEverythingElse(deps: PasswordDeps, user: DirectoryUser, event: AccountEvent, keepSessionIdHash?: string): Promise<void> {
+  const notices = await noticesFor(deps, user, event);
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    await cancelFlowsOf(trx, username, now);
-    await voidSecretsOf({ ...deps, db: trx }, username);
+    await cancelFlowsOf(trx, user.username, now);
+    await voidSecretsOf({ ...deps, db: trx }, user.username);
+    for (const mail of notices) await sendMailLater(trx, now, mail);
   });
-  await deps.sessions.endAllFor(username, keepSessionIdHash);
+  await deps.sessions.endAllFor(user.username, keepSessionIdHash);
 }
 
 /** Re-checks, at the moment of completion, that this flow may still finish. */
@@ -109,15 +113,18 @@ export async function resetPassword(deps: PasswordDeps, flow: LoadedFlow, newPas
     await writePassword(deps, user.username, newPassword, { kind: 'reset' });
     await deps.directory.unlock(user.username);
   });
-  await revokeEverythingElse(deps, user.username);
-  await notify(deps, user, 'password_reset');
+  await revokeEverythingElse(deps, user, 'password_reset');
 }
 
 /** Completes a verified flow by unlocking the account; the password stays as it was. */
 export async function unlockAccount(deps: PasswordDeps, flow: LoadedFlow, ip: string | null): Promise<void> {
   const user = await assertCompletable(deps, flow);
   await completeFlow(deps, flow, 'account.unlock', ip, () => deps.directory.unlock(user.username));
-  await notify(deps, user, 'account_unlocked');
+  const notices = await noticesFor(deps, user, 'account_unlocked');
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    for (const mail of notices) await sendMailLater(trx, now, mail);
+  });
 }
 
 /** A signed-in change: needs the current password; ends the person's other sessions. */
@@ -144,7 +151,6 @@ export async function changePassword(
     throw error;
   }
   await deps.rateLimiter.reset(CHANGE_ACCOUNT_RULE, user.username);
-  await revokeEverythingElse(deps, user.username, session.idHash);
+  await revokeEverythingElse(deps, user, 'password_changed', session.idHash);
   await deps.audit.record({ action: 'password.change', actor: user.username, result: 'success', ip });
-  await notify(deps, user, 'password_changed');
 }

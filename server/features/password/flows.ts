@@ -1,6 +1,7 @@
 import type { FlowView, VerificationMethod, VerifyRequest } from '../../../shared/password.js';
 import type { DirectoryUser } from '../../directory/port.js';
 import { errors } from '../../errors.js';
+import { sendMailLater } from '../../mail/outbox.js';
 import { verificationCodeMail } from '../../mail/templates.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
@@ -144,8 +145,13 @@ export async function challenge(
   if (!flow.user) return { sent: true }; // nobody to mail; answered like a real send
   await deps.rateLimiter.consume(CODE_MAIL_ACCOUNT_RULE, flow.user.username);
   const { forCodes } = await addressesOf(deps.db, flow.user, await getResetPolicy(deps.db));
-  const { secret: code } = await issueCode(deps, { purpose: 'email_code', username: flow.user.username, flowIdHash: flow.idHash });
-  for (const to of forCodes) await deps.mailer.send(verificationCodeMail(to, code, TTL.email_code / 60_000, deps.companyName));
+  const now = deps.clock.now();
+  const user = flow.user;
+  // The code and its mail commit together: a code nobody was sent, or a mail with a dead code, cannot happen.
+  await deps.db.transaction().execute(async (trx) => {
+    const { secret: code } = await issueCode({ ...deps, db: trx }, { purpose: 'email_code', username: user.username, flowIdHash: flow.idHash });
+    for (const to of forCodes) await sendMailLater(trx, now, verificationCodeMail(to, code, TTL.email_code / 60_000, deps.companyName));
+  });
   await deps.audit.record({
     action: 'password.code_sent',
     actor: null,

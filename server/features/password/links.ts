@@ -1,4 +1,5 @@
 import { errors } from '../../errors.js';
+import { sendMailLater } from '../../mail/outbox.js';
 import { resetLinkMail } from '../../mail/templates.js';
 import { randomToken, sha256Hex } from '../../platform/secrets.js';
 import type { PasswordDeps } from './deps.js';
@@ -18,8 +19,12 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
   if (!user) throw errors.notFound('That person');
   const { forCodes } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));
   if (!forCodes.length) throw errors.methodNotAvailable('This person has no address to send a link to. Issue a verification code instead.');
-  const { secret: token } = await deps.db.transaction().execute(async (trx) => {
-    const issued = await issueLinkToken({ ...deps, db: trx }, { username: user.username, createdBy: staff });
+  const now = deps.clock.now();
+  // The token, its mail and the audit row commit together: a link that exists was mailed and audited.
+  await deps.db.transaction().execute(async (trx) => {
+    const { secret: token } = await issueLinkToken({ ...deps, db: trx }, { username: user.username, createdBy: staff });
+    const link = new URL(`/reset#token=${token}`, deps.publicUrl).href;
+    for (const to of forCodes) await sendMailLater(trx, now, resetLinkMail(to, link, TTL.reset_link / 60_000, deps.companyName));
     await deps.audit.record(
       {
         action: 'helpdesk.reset_link_sent',
@@ -30,10 +35,7 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
       },
       trx,
     );
-    return issued;
   });
-  const link = new URL(`/reset#token=${token}`, deps.publicUrl).href;
-  for (const to of forCodes) await deps.mailer.send(resetLinkMail(to, link, TTL.reset_link / 60_000, deps.companyName));
   return { recipients: forCodes.length };
 }
 

@@ -11,7 +11,6 @@ import {
   addRecoveryEmail,
   confirmRecoveryEmailCode,
   confirmTotpEnrolment,
-  notifyRecoveryChange,
   recoveryProfile,
   removePasskey,
   removeRecoveryEmail,
@@ -57,7 +56,6 @@ export function recoveryRoutes(appDeps: AppDeps) {
       if (!(await confirmTotpEnrolment(deps, username, c.req.valid('json').code))) {
         throw errors.verificationFailed('That code is not right. Check the time on your phone and enter the newest code.');
       }
-      await notifyRecoveryChange(deps, username, 'totp_enrolled');
       return c.json(await recoveryProfile(deps, await me(username)), 200);
     })
     .delete('/totp', async (c) => {
@@ -74,7 +72,6 @@ export function recoveryRoutes(appDeps: AppDeps) {
       if (!(await addPasskey(deps, username, response, name))) {
         throw errors.verificationFailed('This passkey could not be added. Try again.');
       }
-      await notifyRecoveryChange(deps, username, 'passkey_added');
       return c.json(await recoveryProfile(deps, await me(username)), 201);
     })
     .delete('/passkeys/:id', validate('param', passkeyParamSchema), async (c) => {

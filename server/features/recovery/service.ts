@@ -2,6 +2,9 @@ import type { VerificationMethod } from '../../../shared/password.js';
 import type { RecoveryProfile } from '../../../shared/recovery.js';
 import type { DirectoryUser } from '../../directory/port.js';
 import { errors } from '../../errors.js';
+import type { Executor } from '../../db/transaction.js';
+import { sendMailLater } from '../../mail/outbox.js';
+import type { OutgoingMail } from '../../mail/port.js';
 import { recoveryChangeMail, type RecoveryChange, recoveryEmailConfirmationMail } from '../../mail/templates.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import { addressesOf } from '../password/addresses.js';
@@ -59,49 +62,44 @@ async function noticeAddresses(deps: PasswordDeps, username: string): Promise<st
 }
 
 /**
- * Tells every address on file that a recovery factor changed, with what to do if it was not them:
- * someone at an unlocked laptop could otherwise add their own way in unnoticed. `before` adds the
- * addresses known before the change (a removed recovery address hears about its removal too).
- * Mail trouble never undoes the change.
+ * The notices telling every address on file that a recovery factor changed, with what to do if it
+ * was not them: someone at an unlocked laptop could otherwise add their own way in unnoticed.
+ * Built BEFORE the change's transaction (on SQLite a read outside it would wait for it) and queued
+ * inside it, so a change that commits is always announced. `also` adds addresses the change puts on
+ * file (a newly confirmed recovery address).
  */
-export async function notifyRecoveryChange(
-  deps: PasswordDeps,
-  username: string,
-  change: RecoveryChange,
-  before: readonly string[] = [],
-): Promise<void> {
-  const now = await noticeAddresses(deps, username);
+async function recoveryNotices(deps: PasswordDeps, username: string, change: RecoveryChange, also: readonly string[] = []): Promise<OutgoingMail[]> {
+  const onFile = await noticeAddresses(deps, username);
   const helpUrl = new URL('/forgot', deps.publicUrl).href;
-  for (const to of new Set([...before, ...now])) {
-    try {
-      await deps.mailer.send(recoveryChangeMail(to, change, username, new Date(deps.clock.now()), helpUrl));
-    } catch (error) {
-      deps.logger.error({ err: (error as Error).message, change }, 'recovery change notice not sent');
-    }
-  }
+  const at = new Date(deps.clock.now());
+  return [...new Set([...onFile, ...also])].map((to) => recoveryChangeMail(to, change, username, at, helpUrl));
+}
+
+async function queueAll(trx: Executor, now: number, mails: readonly OutgoingMail[]): Promise<void> {
+  for (const mail of mails) await sendMailLater(trx, now, mail);
 }
 
 /** Saves a personal address as pending and mails it a code; it counts only once confirmed. */
 export async function addRecoveryEmail(deps: PasswordDeps, username: string, email: string): Promise<void> {
   await deps.rateLimiter.consume(CONFIRM_MAIL_RULE, username);
-  // Replacing a confirmed address unconfirms it: tell it before it drops off the list.
-  const before = await noticeAddresses(deps, username);
+  // Replacing a confirmed address unconfirms it: it hears about it while still on file. The new
+  // address is not on file until confirmed (it gets the code instead).
+  const notices = await recoveryNotices(deps, username, 'email_added');
   const now = deps.clock.now();
-  const { secret: code } = await deps.db.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     await upsertRecoveryEmail(trx, username, email, now);
     await voidSecretsOf({ ...deps, db: trx }, username, ['email_confirm']);
     const issued = await issueCode({ ...deps, db: trx }, { purpose: 'email_confirm', username });
+    await sendMailLater(trx, now, recoveryEmailConfirmationMail(email, issued.secret, TTL.email_confirm / 60_000, deps.companyName));
+    await queueAll(trx, now, notices);
     await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' }, trx);
-    return issued;
   });
-  await deps.mailer.send(recoveryEmailConfirmationMail(email, code, TTL.email_confirm / 60_000, deps.companyName));
-  // The new address is not on file until confirmed; the addresses that are hear about it now.
-  await notifyRecoveryChange(deps, username, 'email_added', before);
 }
 
 export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: string, code: string): Promise<void> {
-  // A confirmed address being replaced is told too.
-  const before = await noticeAddresses(deps, username);
+  // Every address on file hears of it, the newly confirmed one included.
+  const pending = await findRecoveryEmail(deps.db, username);
+  const notices = await recoveryNotices(deps, username, 'email_confirmed', pending ? [pending.email] : []);
   const now = deps.clock.now();
   // Adding an address voids its earlier codes, so only the newest one is live.
   if (!(await verifyCode(deps, { purpose: 'email_confirm', username, code })).ok) {
@@ -109,50 +107,61 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
   }
   await deps.db.transaction().execute(async (trx) => {
     await confirmRecoveryEmail(trx, username, now);
+    await queueAll(trx, now, notices);
     await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' }, trx);
   });
-  await notifyRecoveryChange(deps, username, 'email_confirmed', before);
 }
 
 /** Confirms a pending authenticator app with its first code; the factor and its audit row commit together. */
 export async function confirmTotpEnrolment(deps: PasswordDeps, username: string, code: string): Promise<boolean> {
+  const notices = await recoveryNotices(deps, username, 'totp_enrolled');
   return deps.db.transaction().execute(async (trx) => {
     const confirmed = await verifyTotpCode({ ...deps, db: trx }, username, code, true);
-    if (confirmed) await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' }, trx);
+    if (confirmed) {
+      await queueAll(trx, deps.clock.now(), notices);
+      await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' }, trx);
+    }
     return confirmed;
   });
 }
 
 /** Adds a passkey from a registration response; the passkey and its audit row commit together. */
 export async function addPasskey(deps: PasswordDeps, username: string, response: unknown, name: string): Promise<boolean> {
+  const notices = await recoveryNotices(deps, username, 'passkey_added');
   return deps.db.transaction().execute(async (trx) => {
     const added = await registerPasskey({ ...deps, db: trx }, username, response, name);
-    if (added) await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' }, trx);
+    if (added) {
+      await queueAll(trx, deps.clock.now(), notices);
+      await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' }, trx);
+    }
     return added;
   });
 }
 
 export async function removeRecoveryEmail(deps: PasswordDeps, username: string): Promise<void> {
-  const before = await noticeAddresses(deps, username);
+  // Built while the address is still on file: the removed address hears about its removal too.
+  const notices = await recoveryNotices(deps, username, 'email_removed');
   await deps.db.transaction().execute(async (trx) => {
     await deleteRecoveryEmail(trx, username);
+    await queueAll(trx, deps.clock.now(), notices);
     await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' }, trx);
   });
-  await notifyRecoveryChange(deps, username, 'email_removed', before);
 }
 
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
+  const notices = await recoveryNotices(deps, username, 'totp_removed');
   await deps.db.transaction().execute(async (trx) => {
     await deleteTotp(trx, username);
+    await queueAll(trx, deps.clock.now(), notices);
     await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' }, trx);
   });
-  await notifyRecoveryChange(deps, username, 'totp_removed');
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
+  const notices = await recoveryNotices(deps, username, 'passkey_removed');
   await deps.db.transaction().execute(async (trx) => {
     if (!(await deletePasskey(trx, username, credentialId))) throw errors.notFound('That passkey');
+    await queueAll(trx, deps.clock.now(), notices);
     await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' }, trx);
   });
-  await notifyRecoveryChange(deps, username, 'passkey_removed');
 }

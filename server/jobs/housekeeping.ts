@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { deleteStaleRateLimits } from '../rate-limit/repository.js';
+import { deleteExpiredSessions } from '../sessions/repository.js';
+import { deleteExpiredFlows, deleteExpiredSecrets } from './purge-repository.js';
+import type { JobQueue } from './queue.js';
+import { deleteDoneJobs } from './repository.js';
+
+const DAY = 24 * 60 * 60_000;
+
+export interface HousekeepingOptions {
+  /** Sessions idle longer than this are over (the session idle timeout). */
+  sessionIdleMs: number;
+  /** Finished jobs are kept this long for the admin page and troubleshooting. */
+  keepDoneJobsMs?: number;
+}
+
+/** Every 10 minutes, in every deployment: what expired is deleted, so tables stay small. */
+export const HOUSEKEEPING_SCHEDULE = '*/10 * * * *';
+
+/** Deletes what has expired: sessions, reset flows, one-time secrets, old rate-limit windows, old finished jobs. */
+export async function housekeeping(db: Kysely<Database>, now: number, options: HousekeepingOptions): Promise<Record<string, number>> {
+  const deleted = {
+    sessions: await deleteExpiredSessions(db, now, options.sessionIdleMs),
+    // Expired flows and secrets are useless; a day's grace keeps them for anyone investigating a report.
+    flows: await deleteExpiredFlows(db, now - DAY),
+    secrets: await deleteExpiredSecrets(db, now - DAY),
+    jobs: await deleteDoneJobs(db, now - (options.keepDoneJobsMs ?? 7 * DAY)),
+  };
+  // The longest rate-limit window is an hour; a day covers every rule with room to spare.
+  await deleteStaleRateLimits(db, now - DAY);
+  return deleted;
+}
+
+export function registerHousekeeping(queue: JobQueue, db: Kysely<Database>, clock: Clock, logger: Logger, options: HousekeepingOptions): void {
+  queue.register('housekeeping', async () => {
+    const deleted = await housekeeping(db, clock.now(), options);
+    logger.info({ deleted }, 'housekeeping done');
+  });
+  queue.every('housekeeping', HOUSEKEEPING_SCHEDULE, 'housekeeping', {});
+}
