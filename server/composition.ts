@@ -102,7 +102,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
-    registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname);
+    registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
     registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
 
     return {

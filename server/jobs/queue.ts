@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Cron } from 'croner';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, JobRow } from '../db/schema.js';
-import type { OutgoingMail } from '../mail/port.js';
+import type { MailJobPayload } from '../mail/outbox.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import {
@@ -22,8 +22,8 @@ import {
  * `declare module '…/jobs/queue.js' { interface JobPayloads { 'reminder.send': { requestId: number } } }`.
  */
 export interface JobPayloads {
-  /** One message through the Mailer port; see server/mail/outbox.ts. */
-  'mail.send': OutgoingMail;
+  /** One message through the Mailer port, sealed under the portal secret; see server/mail/outbox.ts. */
+  'mail.send': MailJobPayload;
   /** Purges expired rows; see server/jobs/housekeeping.ts. */
   housekeeping: Record<string, never>;
 }

@@ -21,6 +21,7 @@ export const PORTAL_SECRET_FILE = 'portal-secret';
 export const KEY_USES = {
   oneTimeSecrets: 'employee-it-portal/one-time-secrets/hmac-sha256/v1',
   totpSecrets: 'employee-it-portal/totp-secrets/aes-256-gcm/v1',
+  mailJobs: 'employee-it-portal/mail-jobs/aes-256-gcm/v1',
 } as const;
 export type KeyUse = keyof typeof KEY_USES;
 
@@ -43,7 +44,11 @@ export class PortalKeys {
   constructor(secret: Buffer) {
     if (secret.length < PORTAL_SECRET_BYTES) throw new Error(`The portal secret must be at least ${PORTAL_SECRET_BYTES} bytes.`);
     const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
-    this.#keys = { oneTimeSecrets: derive(KEY_USES.oneTimeSecrets), totpSecrets: derive(KEY_USES.totpSecrets) };
+    this.#keys = {
+      oneTimeSecrets: derive(KEY_USES.oneTimeSecrets),
+      totpSecrets: derive(KEY_USES.totpSecrets),
+      mailJobs: derive(KEY_USES.mailJobs),
+    };
   }
 
   /** HMAC-SHA-256 (hex) of a value under the key of one use. */

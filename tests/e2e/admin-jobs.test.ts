@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { openDatabase, type DatabaseHandle } from '../../server/db/database.js';
+import { loadPortalSecret, PortalKeys } from '../../server/platform/keys.js';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
 import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
@@ -32,7 +33,15 @@ async function failedMailJob(to: string): Promise<number> {
     .insertInto('jobs')
     .values({
       kind: 'mail.send',
-      payload: JSON.stringify({ to, subject: `Held mail for ${to}`, text: 'It waited for the mail server.' }),
+      // Sealed as the portal seals queued mail, with the server's own secret from its data directory.
+      payload: JSON.stringify({
+        to,
+        sealed: new PortalKeys(loadPortalSecret(null, server.dataDir)).seal(
+          'mailJobs',
+          JSON.stringify({ to, subject: `Held mail for ${to}`, text: 'It waited for the mail server.' }),
+          to,
+        ),
+      }),
       state: 'failed',
       run_at: now,
       attempts: 8,

@@ -38,7 +38,7 @@ describe.each(availableDialects())('mail through the job queue on %s', (dialect)
     const challenge = await flow.challenge(flowId, 'email');
     expect(challenge.status).toBe(202); // no mail_unavailable: the mail waits in the queue
     for (let i = 0; i < 5; i++) {
-      await sendMailLater(t.deps.db, t.clock.now(), { to: `outage-${i}@example.net`, subject: `Outage ${i}`, text: `message ${i}` });
+      await sendMailLater(t.deps.db, t.deps.keys, t.clock.now(), { to: `outage-${i}@example.net`, subject: `Outage ${i}`, text: `message ${i}` });
     }
     // Attempts while SMTP is down fail and are rescheduled with backoff; nothing is lost.
     for (let round = 0; round < 3; round++) {
@@ -48,6 +48,15 @@ describe.each(availableDialects())('mail through the job queue on %s', (dialect)
     const waiting = await t.deps.db.selectFrom('jobs').selectAll().where('kind', '=', 'mail.send').execute();
     expect(waiting).toHaveLength(6);
     expect(waiting.every((j) => j.state === 'queued' && j.attempts === 3 && /ECONNREFUSED/.test(j.last_error ?? ''))).toBe(true);
+    // While they wait, the messages (codes, links) are sealed under the portal secret: a copied
+    // database shows only where each mail goes.
+    for (const job of waiting) {
+      const payload = JSON.parse(job.payload) as Record<string, string>;
+      expect(Object.keys(payload).sort()).toEqual(['sealed', 'to']);
+      expect(payload.sealed).toMatch(/^v1:/);
+      expect(payload.sealed).not.toMatch(/Outage|message \d|verification code/i);
+    }
+    expect(waiting.map((j) => JSON.parse(j.payload).to)).toContain('outage-0@example.net');
     expect(logLines.filter((l) => l.msg === 'job attempt failed; will retry')).toHaveLength(18);
     expect(smtp.messages).toHaveLength(0);
 
@@ -66,7 +75,7 @@ describe.each(availableDialects())('mail through the job queue on %s', (dialect)
 
   it('a resend after a crash between "sent" and "done" is the same message (same Message-ID), and it is logged', async () => {
     const before = smtp.messages.length;
-    const id = (await sendMailLater(t.deps.db, t.clock.now(), { to: 'crash@example.net', subject: 'Once', text: 'hello' }))!;
+    const id = (await sendMailLater(t.deps.db, t.deps.keys, t.clock.now(), { to: 'crash@example.net', subject: 'Once', text: 'hello' }))!;
     // A process claims the job, sends the mail, and dies before marking it done.
     const [job] = await claimJobs(t.deps.db, 'crashed-process', t.clock.now(), 60_000, 1);
     expect(job!.id).toBe(id);
@@ -83,7 +92,7 @@ describe.each(availableDialects())('mail through the job queue on %s', (dialect)
     const before = smtp.messages.length;
     await expect(
       t.deps.db.transaction().execute(async (trx) => {
-        await sendMailLater(trx, t.clock.now(), { to: 'rollback@example.net', subject: 'Never', text: 'never sent' });
+        await sendMailLater(trx, t.deps.keys, t.clock.now(), { to: 'rollback@example.net', subject: 'Never', text: 'never sent' });
         throw new Error('directory write failed');
       }),
     ).rejects.toThrow();

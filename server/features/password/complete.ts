@@ -49,7 +49,7 @@ async function revokeEverythingElse(deps: PasswordDeps, user: DirectoryUser, eve
   await deps.db.transaction().execute(async (trx) => {
     await cancelFlowsOf(trx, user.username, now);
     await voidSecretsOf({ ...deps, db: trx }, user.username);
-    for (const mail of notices) await sendMailLater(trx, now, mail);
+    for (const mail of notices) await sendMailLater(trx, deps.keys, now, mail);
   });
   await deps.sessions.endAllFor(user.username, keepSessionIdHash);
 }
@@ -123,7 +123,7 @@ export async function unlockAccount(deps: PasswordDeps, flow: LoadedFlow, ip: st
   const notices = await noticesFor(deps, user, 'account_unlocked');
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    for (const mail of notices) await sendMailLater(trx, now, mail);
+    for (const mail of notices) await sendMailLater(trx, deps.keys, now, mail);
   });
 }
 

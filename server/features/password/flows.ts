@@ -150,7 +150,7 @@ export async function challenge(
   // The code and its mail commit together: a code nobody was sent, or a mail with a dead code, cannot happen.
   await deps.db.transaction().execute(async (trx) => {
     const { secret: code } = await issueCode({ ...deps, db: trx }, { purpose: 'email_code', username: user.username, flowIdHash: flow.idHash });
-    for (const to of forCodes) await sendMailLater(trx, now, verificationCodeMail(to, code, TTL.email_code / 60_000, deps.companyName));
+    for (const to of forCodes) await sendMailLater(trx, deps.keys, now, verificationCodeMail(to, code, TTL.email_code / 60_000, deps.companyName));
   });
   await deps.audit.record({
     action: 'password.code_sent',

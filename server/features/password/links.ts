@@ -24,7 +24,7 @@ export async function sendResetLink(deps: PasswordDeps, username: string, staff:
   await deps.db.transaction().execute(async (trx) => {
     const { secret: token } = await issueLinkToken({ ...deps, db: trx }, { username: user.username, createdBy: staff });
     const link = new URL(`/reset#token=${token}`, deps.publicUrl).href;
-    for (const to of forCodes) await sendMailLater(trx, now, resetLinkMail(to, link, TTL.reset_link / 60_000, deps.companyName));
+    for (const to of forCodes) await sendMailLater(trx, deps.keys, now, resetLinkMail(to, link, TTL.reset_link / 60_000, deps.companyName));
     await deps.audit.record(
       {
         action: 'helpdesk.reset_link_sent',

@@ -75,8 +75,8 @@ async function recoveryNotices(deps: PasswordDeps, username: string, change: Rec
   return [...new Set([...onFile, ...also])].map((to) => recoveryChangeMail(to, change, username, at, helpUrl));
 }
 
-async function queueAll(trx: Executor, now: number, mails: readonly OutgoingMail[]): Promise<void> {
-  for (const mail of mails) await sendMailLater(trx, now, mail);
+async function queueAll(deps: PasswordDeps, trx: Executor, now: number, mails: readonly OutgoingMail[]): Promise<void> {
+  for (const mail of mails) await sendMailLater(trx, deps.keys, now, mail);
 }
 
 /** Saves a personal address as pending and mails it a code; it counts only once confirmed. */
@@ -90,8 +90,8 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
     await upsertRecoveryEmail(trx, username, email, now);
     await voidSecretsOf({ ...deps, db: trx }, username, ['email_confirm']);
     const issued = await issueCode({ ...deps, db: trx }, { purpose: 'email_confirm', username });
-    await sendMailLater(trx, now, recoveryEmailConfirmationMail(email, issued.secret, TTL.email_confirm / 60_000, deps.companyName));
-    await queueAll(trx, now, notices);
+    await sendMailLater(trx, deps.keys, now, recoveryEmailConfirmationMail(email, issued.secret, TTL.email_confirm / 60_000, deps.companyName));
+    await queueAll(deps, trx, now, notices);
     await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' }, trx);
   });
 }
@@ -107,7 +107,7 @@ export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: str
   }
   await deps.db.transaction().execute(async (trx) => {
     await confirmRecoveryEmail(trx, username, now);
-    await queueAll(trx, now, notices);
+    await queueAll(deps, trx, now, notices);
     await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' }, trx);
   });
 }
@@ -118,7 +118,7 @@ export async function confirmTotpEnrolment(deps: PasswordDeps, username: string,
   return deps.db.transaction().execute(async (trx) => {
     const confirmed = await verifyTotpCode({ ...deps, db: trx }, username, code, true);
     if (confirmed) {
-      await queueAll(trx, deps.clock.now(), notices);
+      await queueAll(deps, trx, deps.clock.now(), notices);
       await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' }, trx);
     }
     return confirmed;
@@ -131,7 +131,7 @@ export async function addPasskey(deps: PasswordDeps, username: string, response:
   return deps.db.transaction().execute(async (trx) => {
     const added = await registerPasskey({ ...deps, db: trx }, username, response, name);
     if (added) {
-      await queueAll(trx, deps.clock.now(), notices);
+      await queueAll(deps, trx, deps.clock.now(), notices);
       await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' }, trx);
     }
     return added;
@@ -143,7 +143,7 @@ export async function removeRecoveryEmail(deps: PasswordDeps, username: string):
   const notices = await recoveryNotices(deps, username, 'email_removed');
   await deps.db.transaction().execute(async (trx) => {
     await deleteRecoveryEmail(trx, username);
-    await queueAll(trx, deps.clock.now(), notices);
+    await queueAll(deps, trx, deps.clock.now(), notices);
     await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' }, trx);
   });
 }
@@ -152,7 +152,7 @@ export async function removeTotp(deps: PasswordDeps, username: string): Promise<
   const notices = await recoveryNotices(deps, username, 'totp_removed');
   await deps.db.transaction().execute(async (trx) => {
     await deleteTotp(trx, username);
-    await queueAll(trx, deps.clock.now(), notices);
+    await queueAll(deps, trx, deps.clock.now(), notices);
     await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' }, trx);
   });
 }
@@ -161,7 +161,7 @@ export async function removePasskey(deps: PasswordDeps, username: string, creden
   const notices = await recoveryNotices(deps, username, 'passkey_removed');
   await deps.db.transaction().execute(async (trx) => {
     if (!(await deletePasskey(trx, username, credentialId))) throw errors.notFound('That passkey');
-    await queueAll(trx, deps.clock.now(), notices);
+    await queueAll(deps, trx, deps.clock.now(), notices);
     await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' }, trx);
   });
 }
