@@ -70,6 +70,17 @@ export async function buildTestApp(
   };
 }
 
+/** Every API route the app registers, as `METHOD /api/path` (catch-alls left out), for route walks. */
+export function registeredApiRoutes(t: TestApp): string[] {
+  return [
+    ...new Set(
+      t.app.routes
+        .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL' && !r.path.endsWith('*'))
+        .map((r) => `${r.method} ${r.path}`),
+    ),
+  ];
+}
+
 /** The `name=value` part of the session cookie a response set, for the next request. */
 export function sessionCookieFrom(response: Response): string | null {
   const setCookie = response.headers.getSetCookie().find((c) => c.includes('portal_session='));

@@ -4,7 +4,7 @@ import { DEFAULT_ROLE_GROUPS } from '../../server/directory/roles.js';
 import { can, type Permission } from '../../shared/permissions.js';
 import type { Role } from '../../shared/roles.js';
 import { addBuiltinPerson } from '../directory/fixtures.js';
-import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
+import { buildTestApp, registeredApiRoutes, signInAs, type TestApp } from '../harness/app.js';
 
 /**
  * Every API route and what guards it: open to anyone, open to any signed-in person (self-service),
@@ -111,13 +111,7 @@ describe('every route answers each role as the permission map says', () => {
   });
   afterAll(() => t.close());
 
-  const registered = () => [
-    ...new Set(
-      t.app.routes
-        .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL' && !r.path.endsWith('*'))
-        .map((r) => `${r.method} ${r.path}`),
-    ),
-  ];
+  const registered = () => registeredApiRoutes(t);
 
   it('lists every registered API route, and no route that is gone', () => {
     expect(registered().sort()).toEqual(Object.keys(ROUTE_GUARDS).sort());

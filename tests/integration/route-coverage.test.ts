@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../harness/app.js';
+import { buildTestApp, registeredApiRoutes, type TestApp } from '../harness/app.js';
 
 /**
  * Walks every registered API route and checks its protection, so a new route cannot ship
@@ -30,13 +30,7 @@ describe('route coverage', () => {
   });
   afterAll(() => t.close());
 
-  const apiRoutes = () => [
-    ...new Set(
-      t.app.routes
-        .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL' && !r.path.endsWith('*'))
-        .map((r) => `${r.method} ${r.path}`),
-    ),
-  ];
+  const apiRoutes = () => registeredApiRoutes(t);
 
   it('finds the routes it knows about', () => {
     const routes = apiRoutes();
