@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { closeDeps, composeApp, type Overrides } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
 import type { AppDeps } from '../../server/http/context.js';
 import { ManualClock } from './clock.js';
 import { type DialectName, openTestDatabase } from './db.js';
+import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
 
 export const TEST_ORIGIN = 'http://portal.test';
 
@@ -26,12 +28,16 @@ export interface TestApp {
       ip?: string;
     },
   ): Promise<Response>;
+  /** A fresh person in this app's built-in directory, for a test that changes them (see people.ts). */
+  addPerson(options?: ThrowawayOptions): Promise<ThrowawayPerson>;
+  /** Closes everything; fails when a test left the demo people changed (see people.ts). */
   close(): Promise<void>;
 }
 
 /**
  * The real app, composed exactly like production, on a fresh database of the given dialect, with a
- * manual clock. Demo data is seeded into the built-in directory unless `env.PORTAL_DEMO` says otherwise.
+ * manual clock. Demo data is seeded into the built-in directory unless `env.PORTAL_DEMO` says otherwise;
+ * closing it checks that the tests left the demo people as they were seeded.
  */
 export async function buildTestApp(
   options: { dialect?: DialectName; env?: Record<string, string>; overrides?: Overrides } = {},
@@ -42,6 +48,7 @@ export async function buildTestApp(
   const clock = new ManualClock();
   const deps = await composeApp(config, { clock, database, webRoot: null, ...options.overrides });
   const app = createApp(deps);
+  const testFile = expect.getState().testPath;
   return {
     app,
     deps,
@@ -58,9 +65,14 @@ export async function buildTestApp(
       const env = init.ip ? { incoming: { socket: { remoteAddress: init.ip, remotePort: 40000, remoteFamily: init.ip.includes(':') ? 'IPv6' : 'IPv4' } } } : undefined;
       return Promise.resolve(app.request(url, { method, headers, body }, env));
     },
+    addPerson: (options) => addThrowawayPerson(deps, options),
     async close() {
-      await closeDeps(deps);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await assertDemoPeopleUnchanged(deps.db, testFile);
+      } finally {
+        await closeDeps(deps);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
