@@ -7,7 +7,7 @@ import { getResetPolicy, saveResetPolicy } from '../../server/features/settings/
 import { ManualClock } from '../harness/clock.js';
 import { DEFAULT_RESET_POLICY } from '../../shared/settings.js';
 import { addBuiltinPerson } from '../directory/fixtures.js';
-import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
+import { buildTestApp, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects, openTestDatabase } from '../harness/db.js';
 
 describe.each(availableDialects())('one unit of work on %s', (dialect) => {
@@ -77,7 +77,7 @@ describe('an admin settings change and its audit row', () => {
   afterAll(() => t.close());
 
   it('leaves neither behind when the audit row cannot be written', async () => {
-    const adam = await signInAs(t, 'adam');
+    const adam = await signInFresh(t, 'adam'); // a settings change needs a recent password
     const before = await getResetPolicy(t.deps.db);
     const record = t.deps.audit.record.bind(t.deps.audit);
     t.deps.audit.record = async (entry, db) => {
