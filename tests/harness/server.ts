@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import { composeApp } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
+import type { Database } from '../../server/db/schema.js';
 import { startServer } from '../../server/serve.js';
 import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
 import { freePort } from './ports.js';
@@ -10,6 +12,8 @@ import { freePort } from './ports.js';
 export interface TestServer {
   url: string;
   dataDir: string;
+  /** The server's database, for a test's own set-up and clean-up that no person does in the UI. */
+  db: Kysely<Database>;
   /** A fresh person in this server's built-in directory (people.ts), added straight to its database. */
   addPerson(options?: ThrowawayOptions): Promise<ThrowawayPerson>;
   /** Stops the server; fails when a test left the demo people changed. */
@@ -42,6 +46,7 @@ export async function startTestServer(
   return {
     url,
     dataDir,
+    db: deps.db,
     // The server runs in this process, so its own database handle is at hand: no second connection
     // to the SQLite file, no seed option the production server would have to carry.
     addPerson: (options) => addThrowawayPerson(deps, options),
