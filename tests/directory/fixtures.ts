@@ -27,6 +27,8 @@ export interface NewPerson {
   displayName?: string;
   email?: string;
   groups?: string[];
+  /** Built-in directory only: the manager's username on the person's row. */
+  manager?: string;
 }
 
 export interface DirectoryFixture {
@@ -68,7 +70,7 @@ export async function addBuiltinPerson(db: Kysely<Database>, person: NewPerson):
       email_lower: email.toLowerCase(),
       department: null,
       title: null,
-      manager: null,
+      manager: person.manager ?? null,
       password_hash: await hashPassword(person.password),
       created_at: now,
       updated_at: now,

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { saveResetPolicy } from '../../server/features/settings/service.js';
+import { DEFAULT_RESET_POLICY } from '../../shared/settings.js';
 import { startTestServer } from '../harness/server.js';
 import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
 import { choosePassword, confirmPassword, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
@@ -20,9 +22,9 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-async function signedIn(page: Page, username: string, name: string): Promise<void> {
+async function signedIn(page: Page, username: string, name: string, password?: string): Promise<void> {
   await openSignIn(page, server.url);
-  await signIn(page, username);
+  await signIn(page, username, password);
   await expect.poll(() => heading(page)).toBe(`Hello, ${name}`);
 }
 
@@ -47,12 +49,15 @@ async function issueCode(page: Page, { reauth = true } = {}): Promise<string> {
   return (await shown.textContent())!.trim();
 }
 
+// The callers are throwaway people (server.addPerson): their passwords and locks change here, while
+// hana and adam only act, so every test runs alone or in any order.
 describe('the help desk helps a caller', () => {
-  test('hana reads alice a verification code, and alice resets her password with it on her phone', async () => {
+  test('hana reads a caller a verification code, and the caller resets their password with it on their phone', async () => {
+    const caller = await server.addPerson();
     const desk = await desktopContext(browser);
     const hana = await desk.newPage();
     await signedIn(hana, 'hana', 'Hana Helpdesk');
-    await openPerson(hana, 'alice', 'Alice Anderson');
+    await openPerson(hana, caller.username, caller.displayName);
     // Not locked: nothing to unlock.
     expect(await hana.getByRole('button', { name: 'Unlock' }).count()).toBe(0);
     expect(await hana.getByRole('region', { name: 'Failed sign-ins' }).textContent()).toContain('No failed sign-ins in the last 24 hours.');
@@ -66,51 +71,52 @@ describe('the help desk helps a caller', () => {
     expect(await hana.evaluate(() => document.activeElement?.className)).toContain('issued-code__instruction');
 
     const phone = await phoneContext(browser);
-    const alice = await phone.newPage();
-    await startForgot(alice, server.url, 'alice');
-    await alice.getByRole('button', { name: /Get a code from the help desk/ }).click();
-    await expect.poll(() => heading(alice)).toBe('Enter the code from the help desk');
-    expect(await alice.getByRole('main').textContent()).toContain('After checking who you are, they will read you an 8-digit code.');
-    await enterCode(alice, code);
-    await expect.poll(() => heading(alice)).toBe('Choose a new password');
-    await choosePassword(alice, GOOD_PASSWORDS[0]);
-    await expect.poll(() => heading(alice)).toBe('Password changed');
-    await alice.getByRole('link', { name: 'Go to sign-in' }).click();
-    await signIn(alice, 'alice', GOOD_PASSWORDS[0]);
-    await expect.poll(() => heading(alice)).toBe('Hello, Alice Anderson');
+    const page = await phone.newPage();
+    await startForgot(page, server.url, caller.username);
+    await page.getByRole('button', { name: /Get a code from the help desk/ }).click();
+    await expect.poll(() => heading(page)).toBe('Enter the code from the help desk');
+    expect(await page.getByRole('main').textContent()).toContain('After checking who you are, they will read you an 8-digit code.');
+    await enterCode(page, code);
+    await expect.poll(() => heading(page)).toBe('Choose a new password');
+    await choosePassword(page, GOOD_PASSWORDS[0]);
+    await expect.poll(() => heading(page)).toBe('Password changed');
+    await page.getByRole('link', { name: 'Go to sign-in' }).click();
+    await signIn(page, caller.username, GOOD_PASSWORDS[0]);
+    await expect.poll(() => heading(page)).toBe(`Hello, ${caller.displayName}`);
     await phone.close();
     await desk.close();
   });
 
-  test('hana sends bob a reset link; he opens it from the mail and chooses a new password', async () => {
+  test('hana sends a caller a reset link; they open it from the mail and choose a new password', async () => {
+    const caller = await server.addPerson();
     const desk = await desktopContext(browser);
     const hana = await desk.newPage();
     await signedIn(hana, 'hana', 'Hana Helpdesk');
-    await openPerson(hana, 'bob', 'Bob Brown');
+    await openPerson(hana, caller.username, caller.displayName);
     const help = hana.getByRole('region', { name: 'Help the caller' });
     await help.getByRole('button', { name: 'Send reset link' }).click();
     // She is asked first, with focus on the answer.
-    expect(await help.getByRole('group').textContent()).toContain('Send a password reset link to the email addresses of Bob Brown?');
+    expect(await help.getByRole('group').textContent()).toContain(`Send a password reset link to the email addresses of ${caller.displayName}?`);
     expect(await hana.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, send');
-    const before = smtp.to('bob@example.com').length;
+    const before = smtp.to(caller.email).length;
     await hana.keyboard.press('Enter');
     await confirmPassword(hana);
     await expect.poll(() => help.getByRole('status').textContent()).toContain('Reset link sent to one address.');
 
-    const mail = await smtp.waitFor('bob@example.com', before);
+    const mail = await smtp.waitFor(caller.email, before);
     const link = /(http:\/\/localhost:\d+\/reset#token=[A-Za-z0-9_-]{43})/.exec(mail.text)?.[1];
     expect(link, mail.text).toBeTruthy();
 
     const phone = await phoneContext(browser);
-    const bob = await phone.newPage();
-    const exchange = bob.waitForResponse((r) => r.url().endsWith('/api/password/flows/from-link'));
-    await bob.goto(link!);
+    const page = await phone.newPage();
+    const exchange = page.waitForResponse((r) => r.url().endsWith('/api/password/flows/from-link'));
+    await page.goto(link!);
     expect((await exchange).headers()['referrer-policy']).toBe('no-referrer');
-    await expect.poll(() => heading(bob)).toBe('Choose a new password');
+    await expect.poll(() => heading(page)).toBe('Choose a new password');
     // The token is gone from the address bar (and so from history and bookmarks).
-    expect(new URL(bob.url()).hash).toBe('');
-    await choosePassword(bob, GOOD_PASSWORDS[1]);
-    await expect.poll(() => heading(bob)).toBe('Password changed');
+    expect(new URL(page.url()).hash).toBe('');
+    await choosePassword(page, GOOD_PASSWORDS[1]);
+    await expect.poll(() => heading(page)).toBe('Password changed');
 
     // The link works once: opened again from the mail (a new tab), it says so and offers a way on.
     const again = await phone.newPage();
@@ -123,13 +129,14 @@ describe('the help desk helps a caller', () => {
     await desk.close();
   });
 
-  test('mark locks himself out; hana sees the failed sign-ins and unlocks his account', async () => {
+  test('a caller locks themselves out; hana sees the failed sign-ins and unlocks the account', async () => {
+    const caller = await server.addPerson();
     // Ten wrong passwords lock an account: five while changing it, five at sign-in (each rate-limited at five).
     const mine = await desktopContext(browser);
-    const mark = await mine.newPage();
-    await signedIn(mark, 'mark', 'Mark Manager');
-    await mark.goto(new URL('/account/security', server.url).href);
-    const card = mark.getByRole('region', { name: 'Change password' });
+    const page = await mine.newPage();
+    await signedIn(page, caller.username, caller.displayName, caller.password);
+    await page.goto(new URL('/account/security', server.url).href);
+    const card = page.getByRole('region', { name: 'Change password' });
     for (let attempt = 1; attempt <= 5; attempt++) {
       await card.getByLabel('Current password').fill(`wrong-${attempt}`);
       await card.getByLabel('New password').fill(GOOD_PASSWORDS[2]);
@@ -138,14 +145,14 @@ describe('the help desk helps a caller', () => {
       await expect.poll(() => card.getByRole('button', { name: 'Changing…' }).count()).toBe(0);
     }
     await mine.clearCookies();
-    await openSignIn(mark, server.url);
-    for (let attempt = 1; attempt <= 5; attempt++) await signIn(mark, 'mark', `still-wrong-${attempt}`);
+    await openSignIn(page, server.url);
+    for (let attempt = 1; attempt <= 5; attempt++) await signIn(page, caller.username, `still-wrong-${attempt}`);
     await mine.close();
 
     const desk = await desktopContext(browser);
     const hana = await desk.newPage();
     await signedIn(hana, 'hana', 'Hana Helpdesk');
-    await openPerson(hana, 'mark', 'Mark Manager');
+    await openPerson(hana, caller.username, caller.displayName);
     const account = hana.getByRole('region', { name: 'Account' });
     expect(await account.textContent()).toMatch(/Sign-in lock\s*Locked since/);
     const failures = hana.getByRole('table', { name: 'Failed sign-ins in the last 24 hours' });
@@ -153,7 +160,7 @@ describe('the help desk helps a caller', () => {
     expect(await failures.textContent()).toContain('127.0.0.1');
 
     await account.getByRole('button', { name: 'Unlock' }).click();
-    expect(await account.getByRole('group').textContent()).toContain('Unlock the account of Mark Manager?');
+    expect(await account.getByRole('group').textContent()).toContain(`Unlock the account of ${caller.displayName}?`);
     await account.getByRole('button', { name: 'Yes, unlock' }).click();
     await confirmPassword(hana);
     await expect.poll(() => account.getByRole('status').textContent()).toContain('The account is unlocked.');
@@ -185,7 +192,8 @@ describe('the help desk helps a caller', () => {
     await admin.close();
   });
 
-  test('adam requires two ways to confirm; mark then needs the help desk as his second', async () => {
+  test('adam requires two ways to confirm; a caller then needs the help desk as their second', async () => {
+    const caller = await server.addPerson();
     const admin = await desktopContext(browser);
     const adam = await admin.newPage();
     await signedIn(adam, 'adam', 'Adam Admin');
@@ -201,36 +209,43 @@ describe('the help desk helps a caller', () => {
     // Recorded, as every privileged change is.
     await adam.reload();
     await expect.poll(() => adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('admin.reset_policy_changed');
-    // Alice's reset with hana's code (the first test) names hana as the one who vouched.
-    expect(await adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('with a code or link from hana');
-    await admin.close();
 
-    const phone = await phoneContext(browser);
-    const mark = await phone.newPage();
-    await startForgot(mark, server.url, 'mark');
-    expect(await mark.getByRole('main').textContent()).toContain('confirm it is you in 2 different ways');
-    const before = smtp.to('mark@example.com').length;
-    await mark.getByRole('button', { name: /Email me a code/ }).click();
-    await enterCode(mark, codeIn(await smtp.waitFor('mark@example.com', before)));
+    try {
+      const phone = await phoneContext(browser);
+      const page = await phone.newPage();
+      await startForgot(page, server.url, caller.username);
+      expect(await page.getByRole('main').textContent()).toContain('confirm it is you in 2 different ways');
+      const before = smtp.to(caller.email).length;
+      await page.getByRole('button', { name: /Email me a code/ }).click();
+      await enterCode(page, codeIn(await smtp.waitFor(caller.email, before)));
 
-    // One done, one to go: the page says so and offers only what is left.
-    await expect.poll(() => heading(mark)).toBe('Confirm it is you');
-    expect(await mark.getByRole('main').textContent()).toContain('1 of 2 done');
-    expect(await mark.getByRole('status').first().textContent()).toContain('Now confirm it in one more way.');
-    expect(await mark.getByRole('button', { name: /Email me a code/ }).count()).toBe(0);
+      // One done, one to go: the page says so and offers only what is left.
+      await expect.poll(() => heading(page)).toBe('Confirm it is you');
+      expect(await page.getByRole('main').textContent()).toContain('1 of 2 done');
+      expect(await page.getByRole('status').first().textContent()).toContain('Now confirm it in one more way.');
+      expect(await page.getByRole('button', { name: /Email me a code/ }).count()).toBe(0);
 
-    const desk = await desktopContext(browser);
-    const hana = await desk.newPage();
-    await signedIn(hana, 'hana', 'Hana Helpdesk');
-    await openPerson(hana, 'mark', 'Mark Manager');
-    const code = await issueCode(hana);
-    await desk.close();
+      const desk = await desktopContext(browser);
+      const hana = await desk.newPage();
+      await signedIn(hana, 'hana', 'Hana Helpdesk');
+      await openPerson(hana, caller.username, caller.displayName);
+      const code = await issueCode(hana);
+      await desk.close();
 
-    await mark.getByRole('button', { name: /Get a code from the help desk/ }).click();
-    await enterCode(mark, code);
-    await expect.poll(() => heading(mark)).toBe('Choose a new password');
-    await choosePassword(mark, GOOD_PASSWORDS[2]);
-    await expect.poll(() => heading(mark)).toBe('Password changed');
-    await phone.close();
+      await page.getByRole('button', { name: /Get a code from the help desk/ }).click();
+      await enterCode(page, code);
+      await expect.poll(() => heading(page)).toBe('Choose a new password');
+      await choosePassword(page, GOOD_PASSWORDS[2]);
+      await expect.poll(() => heading(page)).toBe('Password changed');
+      await phone.close();
+
+      // The caller's reset with hana's code names hana as the one who vouched.
+      await adam.reload();
+      await expect.poll(() => adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('with a code or link from hana');
+      await admin.close();
+    } finally {
+      // One way again, as the other tests of this file expect (the UI would need adam's session and password).
+      await saveResetPolicy(server.db, DEFAULT_RESET_POLICY, Date.now(), 'test clean-up');
+    }
   });
 });

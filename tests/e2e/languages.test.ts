@@ -46,7 +46,8 @@ describe('languages', () => {
     await page.getByLabel('Language').selectOption('zh-TW');
     await expect.poll(() => h1(page)).toBe('登入');
 
-    await page.getByLabel('使用者名稱').fill('alice');
+    // A wrong password counts against the account: a throwaway person's, so alice stays as seeded.
+    await page.getByLabel('使用者名稱').fill((await server.addPerson()).username);
     await page.getByLabel('密碼', { exact: true }).fill('wrong-password');
     await page.getByRole('button', { name: '登入', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('使用者名稱或密碼不正確。');

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
 import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
-import { choosePassword, DEMO_PASSWORD, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
+import { choosePassword, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
 
 let smtp: SmtpCapture;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -30,19 +30,22 @@ async function emailedCode(page: Page, address: string): Promise<string> {
 
 const signedInAs = async (page: Page, name: string) => expect.poll(() => heading(page)).toBe(`Hello, ${name}`);
 
+// Each test resets or unlocks its own throwaway person (server.addPerson), so the demo people keep
+// their passwords and the tests run alone or in any order.
 describe('forgot password and unlock', () => {
-  test('alice resets her password on her phone with a code from her email, and only the new one works', async () => {
+  test('a person resets their password on their phone with a code from their email, and only the new one works', async () => {
+    const person = await server.addPerson();
     const context = await phoneContext(browser);
     const page = await context.newPage();
-    await startForgot(page, server.url, 'alice');
+    await startForgot(page, server.url, person.username);
 
     // Only the ways her account has are offered, with the help desk always among them.
     expect(await page.getByRole('button', { name: /Use my authenticator app/ }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /Get a code from the help desk/ }).textContent()).toContain(
       'they will read you a code after checking who you are',
     );
-    const code = await emailedCode(page, 'alice@example.com');
-    // Never the address itself: a stranger typing "alice" must not learn where her mail goes.
+    const code = await emailedCode(page, person.email);
+    // Never the address itself: a stranger typing a username must not learn where its mail goes.
     expect(await page.getByRole('main').textContent()).toContain('We sent a code to your recovery or work email');
     expect(await page.getByRole('main').textContent()).not.toContain('@');
 
@@ -85,32 +88,34 @@ describe('forgot password and unlock', () => {
 
     // Not signed in automatically: the link goes to sign-in, where the old password now fails.
     await page.getByRole('link', { name: 'Go to sign-in' }).click();
-    await signIn(page, 'alice', DEMO_PASSWORD);
+    await signIn(page, person.username, person.password);
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('The username or password is incorrect.');
     // …and the message now offers the way out.
     expect(await page.getByRole('alert').getByRole('link', { name: 'Forgot your password or locked out?' }).count()).toBe(1);
-    await signIn(page, 'alice', GOOD_PASSWORDS[0]);
-    await signedInAs(page, 'Alice Anderson');
+    await signIn(page, person.username, GOOD_PASSWORDS[0]);
+    await signedInAs(page, person.displayName);
     await context.close();
   });
 
-  test('bob just unlocks his account: the success page says so, and his password still works', async () => {
+  test('a person just unlocks their account: the success page says so, and their password still works', async () => {
+    const person = await server.addPerson();
     const context = await phoneContext(browser);
     const page = await context.newPage();
-    await startForgot(page, server.url, 'bob@example.com', 'unlock');
-    await enterCode(page, await emailedCode(page, 'bob@example.com'));
+    await startForgot(page, server.url, person.email, 'unlock');
+    await enterCode(page, await emailedCode(page, person.email));
     await expect.poll(() => heading(page)).toBe('Unlock your account');
     await page.getByRole('button', { name: 'Unlock my account' }).click();
     await expect.poll(() => heading(page)).toBe('Account unlocked');
     expect(await page.getByRole('main').textContent()).toContain('Your account is unlocked. Your password did not change.');
 
     await page.getByRole('link', { name: 'Go to sign-in' }).click();
-    await signIn(page, 'bob', DEMO_PASSWORD);
-    await signedInAs(page, 'Bob Brown');
+    await signIn(page, person.username, person.password);
+    await signedInAs(page, person.displayName);
     await context.close();
   });
 
-  test('ruth goes through the whole flow with the keyboard only; its API answers send no Referer', async () => {
+  test('a person goes through the whole flow with the keyboard only; its API answers send no Referer', async () => {
+    const person = await server.addPerson();
     const context = await desktopContext(browser);
     const page = await context.newPage();
     const referrerPolicies = new Map<string, string | null>();
@@ -135,7 +140,7 @@ describe('forgot password and unlock', () => {
 
     await tab(); // focus starts on the page; the first field comes next
     expect(await focused()).toBe('forgot-login');
-    await page.keyboard.type('ruth');
+    await page.keyboard.type(person.username);
     await tab(); // the radio group: arrows pick within it
     await page.keyboard.press('ArrowDown');
     expect(await page.getByRole('radio', { name: /Just unlock my account/ }).isChecked()).toBe(true);
@@ -147,9 +152,9 @@ describe('forgot password and unlock', () => {
 
     await tab();
     expect(await focused()).toContain('Email me a code');
-    const before = smtp.to('ruth@example.com').length;
+    const before = smtp.to(person.email).length;
     await page.keyboard.press('Enter');
-    const code = codeIn(await smtp.waitFor('ruth@example.com', before));
+    const code = codeIn(await smtp.waitFor(person.email, before));
     await expect.poll(() => heading(page)).toBe('Enter the code from your email');
     await tab(); // the code field comes first after the heading
     expect(await focused()).toBe('verification-code');
@@ -178,24 +183,26 @@ describe('forgot password and unlock', () => {
   });
 
   test('in Simplified Chinese the flow and the password problems are in Chinese', async () => {
+    // A short username, so that a password made of it is both too short and contains it.
+    const person = await server.addPerson({ prefix: 'm' });
     const context = await phoneContext(browser, { locale: 'zh-CN' });
     const page = await context.newPage();
     await openSignIn(page, server.url);
     await page.getByRole('link', { name: '忘记密码或账户被锁定？' }).click();
-    await page.getByLabel('用户名或电子邮件').fill('mark');
+    await page.getByLabel('用户名或电子邮件').fill(person.username);
     await page.getByRole('button', { name: '继续' }).click();
     await expect.poll(() => heading(page)).toBe('确认是您本人');
-    const before = smtp.to('mark@example.com').length;
+    const before = smtp.to(person.email).length;
     await page.getByRole('button', { name: /通过电子邮件接收验证码/ }).click();
-    const code = codeIn(await smtp.waitFor('mark@example.com', before));
+    const code = codeIn(await smtp.waitFor(person.email, before));
     await page.getByLabel('验证码', { exact: true }).fill(code);
     await page.getByRole('button', { name: '确认', exact: true }).click();
     await expect.poll(() => heading(page)).toBe('设置新密码');
 
     const main = page.getByRole('main');
     expect(await main.textContent()).toContain('至少 12 个字符。');
-    await page.getByLabel('新密码').fill('mark123');
-    await expect.poll(() => main.textContent()).toContain('请至少使用 12 个字符（当前为 7 个）。');
+    await page.getByLabel('新密码').fill(person.username);
+    await expect.poll(() => main.textContent()).toContain(`请至少使用 12 个字符（当前为 ${person.username.length} 个）。`);
     expect(await main.textContent()).toContain('密码中不能包含您的用户名。');
     expect(await main.textContent()).toMatch(/强度：/);
     await context.close();

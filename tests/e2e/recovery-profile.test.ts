@@ -7,7 +7,6 @@ import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
 import {
   choosePassword,
   confirmPassword,
-  DEMO_PASSWORD,
   enterCode,
   GOOD_PASSWORDS,
   heading,
@@ -31,10 +30,12 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-async function signedIn(page: Page, username: string, name: string): Promise<void> {
+type Person = Awaited<ReturnType<typeof server.addPerson>>;
+
+async function signedIn(page: Page, person: Person): Promise<void> {
   await openSignIn(page, server.url);
-  await signIn(page, username);
-  await expect.poll(() => heading(page)).toBe(`Hello, ${name}`);
+  await signIn(page, person.username, person.password);
+  await expect.poll(() => heading(page)).toBe(`Hello, ${person.displayName}`);
 }
 
 /** Chromium's virtual authenticator: a passkey-capable "phone" the test controls. */
@@ -61,11 +62,14 @@ async function signInWith(page: Page, username: string, password: string, name: 
   await expect.poll(() => heading(page)).toBe(`Hello, ${name}`);
 }
 
+// Each test sets up recovery for, or changes the password of, its own throwaway person
+// (server.addPerson), so the demo people stay as seeded and the tests run in any order.
 describe('recovery profile and password change', () => {
-  test('alice follows the home nudge, sets up her authenticator app, and later resets with it from a fresh phone', async () => {
+  test('a person follows the home nudge, sets up their authenticator app, and later resets with it from a fresh phone', async () => {
+    const person = await server.addPerson();
     const context = await phoneContext(browser);
     const page = await context.newPage();
-    await signedIn(page, 'alice', 'Alice Anderson');
+    await signedIn(page, person);
 
     // One ready way (codes to her work email) is below the two recommended: the home page nudges.
     const nudge = page.getByRole('region', { name: 'Set up account recovery' });
@@ -75,7 +79,7 @@ describe('recovery profile and password change', () => {
 
     const app = page.getByRole('region', { name: 'Authenticator app' });
     await app.getByRole('button', { name: 'Set up an authenticator app' }).click();
-    await confirmPassword(page);
+    await confirmPassword(page, person.password);
     const qr = app.getByRole('img', { name: 'QR code that adds the IT Portal to your authenticator app' });
     await expect.poll(() => qr.isVisible()).toBe(true);
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
@@ -94,7 +98,7 @@ describe('recovery profile and password change', () => {
 
     // Two ways ready: the nudge is gone.
     await page.getByRole('link', { name: 'Back to home' }).click();
-    await expect.poll(() => heading(page)).toBe('Hello, Alice Anderson');
+    await expect.poll(() => heading(page)).toBe(`Hello, ${person.displayName}`);
     await page.waitForTimeout(300);
     expect(await nudge.count()).toBe(0);
     await context.close();
@@ -102,22 +106,23 @@ describe('recovery profile and password change', () => {
     // Another phone, signed out: she resets with the app. (Each time step is accepted once, so she waits for the next code.)
     const fresh = await phoneContext(browser);
     const phone = await fresh.newPage();
-    await startForgot(phone, server.url, 'alice');
+    await startForgot(phone, server.url, person.username);
     await phone.getByRole('button', { name: /Use my authenticator app/ }).click();
     await expect.poll(() => heading(phone)).toBe('Enter the code from your authenticator app');
     await enterCode(phone, totp.generate({ timestamp: Date.now() + 30_000 }));
     await expect.poll(() => heading(phone)).toBe('Choose a new password');
     await choosePassword(phone, GOOD_PASSWORDS[0]);
     await expect.poll(() => heading(phone)).toBe('Password changed');
-    await signInWith(phone, 'alice', GOOD_PASSWORDS[0], 'Alice Anderson');
+    await signInWith(phone, person.username, GOOD_PASSWORDS[0], person.displayName);
     await fresh.close();
   });
 
-  test('bob adds a passkey on his laptop, and resets his password with it', async () => {
+  test('a person adds a passkey on their laptop, and resets their password with it', async () => {
+    const person = await server.addPerson();
     const context = await desktopContext(browser);
     const page = await context.newPage();
     const laptop = await virtualAuthenticator(context, page);
-    await signedIn(page, 'bob', 'Bob Brown');
+    await signedIn(page, person);
 
     // Through the header menu this time.
     const menu = page.getByRole('banner');
@@ -130,7 +135,7 @@ describe('recovery profile and password change', () => {
     await expect.poll(() => passkeys.getByLabel('Name for the new passkey').getAttribute('aria-invalid')).toBe('true');
     await passkeys.getByLabel('Name for the new passkey').fill('Work laptop');
     await passkeys.getByRole('button', { name: 'Add a passkey' }).click();
-    await confirmPassword(page);
+    await confirmPassword(page, person.password);
     await expect.poll(() => passkeys.getByRole('listitem').textContent()).toContain('Work laptop');
     expect(await page.getByRole('region', { name: 'Ways to reset your password' }).textContent()).toMatch(/Passkey\s*Ready/);
 
@@ -143,25 +148,26 @@ describe('recovery profile and password change', () => {
     const phone = await fresh.newPage();
     const synced = await virtualAuthenticator(fresh, phone);
     await synced.cdp.send('WebAuthn.addCredential', { authenticatorId: synced.authenticatorId, credential: credentials[0]! });
-    await startForgot(phone, server.url, 'bob');
+    await startForgot(phone, server.url, person.username);
     await phone.getByRole('button', { name: /Use a passkey/ }).click();
     await expect.poll(() => heading(phone)).toBe('Use your passkey');
     await phone.getByRole('button', { name: 'Use my passkey' }).click();
     await expect.poll(() => heading(phone)).toBe('Choose a new password');
     await choosePassword(phone, GOOD_PASSWORDS[1]);
     await expect.poll(() => heading(phone)).toBe('Password changed');
-    await signInWith(phone, 'bob', GOOD_PASSWORDS[1], 'Bob Brown');
+    await signInWith(phone, person.username, GOOD_PASSWORDS[1], person.displayName);
     await fresh.close();
   });
 
-  test('mark changes his password: a wrong current one is pointed out, and his other sessions end', async () => {
+  test('a person changes their password: a wrong current one is pointed out, and their other sessions end', async () => {
+    const person = await server.addPerson();
     const elsewhere = await desktopContext(browser);
     const otherPage = await elsewhere.newPage();
-    await signedIn(otherPage, 'mark', 'Mark Manager');
+    await signedIn(otherPage, person);
 
     const context = await phoneContext(browser);
     const page = await context.newPage();
-    await signedIn(page, 'mark', 'Mark Manager');
+    await signedIn(page, person);
     await page.getByRole('region', { name: 'Password and recovery' }).getByRole('link', { name: 'Account security' }).click();
     const card = page.getByRole('region', { name: 'Change password' });
     await expect.poll(() => card.isVisible()).toBe(true);
@@ -176,7 +182,7 @@ describe('recovery profile and password change', () => {
     expect(await card.textContent()).toContain('Your current password is not correct.');
     expect(await current.evaluate((el) => el === document.activeElement)).toBe(true);
 
-    await current.fill(DEMO_PASSWORD);
+    await current.fill(person.password);
     await card.getByRole('button', { name: 'Change password' }).click();
     await expect.poll(() => card.getByRole('status').textContent()).toContain('Your password was changed.');
     expect(await card.getByRole('status').textContent()).toContain('Your other devices and browsers were signed out');
@@ -188,29 +194,31 @@ describe('recovery profile and password change', () => {
     await context.close();
   });
 
-  test('ruth adds a personal recovery email with the code mailed to it, and can put the nudge off for now', async () => {
+  test('a person adds a personal recovery email with the code mailed to it, and can put the nudge off for now', async () => {
+    const person = await server.addPerson();
+    const home = `${person.username}@home.example`;
     const context = await phoneContext(browser);
     const page = await context.newPage();
-    await signedIn(page, 'ruth', 'Ruth Rivera');
+    await signedIn(page, person);
     const nudge = page.getByRole('region', { name: 'Set up account recovery' });
     await nudge.getByRole('button', { name: 'Not now' }).click();
     expect(await nudge.count()).toBe(0);
     await page.reload();
-    await expect.poll(() => heading(page)).toBe('Hello, Ruth Rivera');
+    await expect.poll(() => heading(page)).toBe(`Hello, ${person.displayName}`);
     await page.waitForTimeout(300);
     expect(await nudge.count()).toBe(0); // not again in this session
 
     await page.goto(new URL('/account/security', server.url).href);
     const card = page.getByRole('region', { name: 'Recovery email' });
-    await expect.poll(() => card.textContent()).toContain('Until you add one, codes go to your work email, ruth@example.com.');
-    await card.getByLabel('Personal email address').fill('ruth.rivera@home.example');
+    await expect.poll(() => card.textContent()).toContain(`Until you add one, codes go to your work email, ${person.email}.`);
+    await card.getByLabel('Personal email address').fill(home);
     await card.getByRole('button', { name: 'Send a confirmation code' }).click();
-    await confirmPassword(page);
-    const code = codeIn(await smtp.waitFor('ruth.rivera@home.example'));
-    await expect.poll(() => card.textContent()).toContain('We sent a code to ruth.rivera@home.example.');
+    await confirmPassword(page, person.password);
+    const code = codeIn(await smtp.waitFor(home));
+    await expect.poll(() => card.textContent()).toContain(`We sent a code to ${home}.`);
     await card.getByLabel('Confirmation code').fill(code);
     await card.getByRole('button', { name: 'Confirm' }).click();
-    await expect.poll(() => card.textContent()).toMatch(/ruth\.rivera@home\.example\s*Confirmed/);
+    await expect.poll(() => card.textContent()).toMatch(new RegExp(`${home.replace(/\./g, '\\.')}\\s*Confirmed`));
     await context.close();
   });
 });

@@ -51,7 +51,9 @@ describe('signing in and out', () => {
     const page = await context.newPage();
     await openSignIn(page, server.url);
 
-    await signIn(page, 'alice', 'not-her-password');
+    // A wrong password counts against the account: a throwaway person's, so alice stays as seeded.
+    const person = await server.addPerson();
+    await signIn(page, person.username, 'not-her-password');
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.textContent()).toContain('The username or password is incorrect.');
     // …with the way out: reset or unlock without calling anyone.
@@ -137,9 +139,11 @@ describe('signing in and out', () => {
     const page = await context.newPage();
     await openSignIn(page, server.url);
     const alert = page.getByRole('alert');
+    // Five wrong passwords lock the account too: a throwaway person's, not a demo person's.
+    const person = await server.addPerson();
     // The server allows five tries per account in its window; the sixth is refused.
     for (let attempt = 1; attempt <= 6; attempt++) {
-      await signIn(page, 'ruth', `wrong-${attempt}`);
+      await signIn(page, person.username, `wrong-${attempt}`);
       await expect.poll(() => alert.textContent()).toMatch(attempt <= 5 ? /incorrect/ : /Too many attempts/);
     }
     expect(await alert.textContent()).toMatch(/Try again in \d+ minutes\./);

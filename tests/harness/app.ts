@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { closeDeps, composeApp, type Overrides } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
 import type { AppDeps } from '../../server/http/context.js';
 import { ManualClock } from './clock.js';
 import { type DialectName, openTestDatabase } from './db.js';
+import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
 
 export const TEST_ORIGIN = 'http://portal.test';
 
@@ -28,12 +30,16 @@ export interface TestApp {
   ): Promise<Response>;
   /** Runs every due job to completion (mail included), for asserting that something was or was not sent. */
   drainJobs(): Promise<void>;
+  /** A fresh person in this app's built-in directory, for a test that changes them (see people.ts). */
+  addPerson(options?: ThrowawayOptions): Promise<ThrowawayPerson>;
+  /** Closes everything; fails when a test left the demo people changed (see people.ts). */
   close(): Promise<void>;
 }
 
 /**
  * The real app, composed exactly like production, on a fresh database of the given dialect, with a
- * manual clock. Demo data is seeded into the built-in directory unless `env.PORTAL_DEMO` says otherwise.
+ * manual clock. Demo data is seeded into the built-in directory unless `env.PORTAL_DEMO` says otherwise;
+ * closing it checks that the tests left the demo people as they were seeded.
  */
 export async function buildTestApp(
   options: { dialect?: DialectName; env?: Record<string, string>; overrides?: Overrides } = {},
@@ -46,6 +52,7 @@ export async function buildTestApp(
   const app = createApp(deps);
   // Like a server process: a worker runs jobs (mail) in the background, woken after each write.
   if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
+  const testFile = expect.getState().testPath;
   return {
     app,
     deps,
@@ -63,9 +70,14 @@ export async function buildTestApp(
       return Promise.resolve(app.request(url, { method, headers, body }, env));
     },
     drainJobs: () => deps.jobs.drain(),
+    addPerson: (options) => addThrowawayPerson(deps, options),
     async close() {
-      await closeDeps(deps);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await assertDemoPeopleUnchanged(deps.db, testFile);
+      } finally {
+        await closeDeps(deps);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

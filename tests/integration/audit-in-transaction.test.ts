@@ -17,6 +17,7 @@ const HANA = { username: 'hana', roles: ['employee', 'helpdesk'] as Role[] };
  * Privileged changes and their audit rows commit together: when the audit row cannot be written,
  * the change it describes does not happen either (and the other way round).
  */
+// The people changed here are throwaway ones, so the demo people stay as seeded for every test.
 describe.each(availableDialects())('audit rows in the caller’s transaction on %s', (dialect) => {
   let t: TestApp;
   let deps: PasswordDeps;
@@ -43,72 +44,78 @@ describe.each(availableDialects())('audit rows in the caller’s transaction on 
     t.deps.db.selectFrom('audit_events').select(['actor', 'subject']).where('action', '=', action).execute();
 
   it('keeps the authenticator app when its removal cannot be audited', async () => {
+    const person = (await t.addPerson()).username;
     const now = t.clock.now();
     await t.deps.db
       .insertInto('totp_factors')
-      .values({ username: 'alice', secret: 'JBSWY3DPEHPK3PXP', confirmed_at: now, last_step: null, created_at: now })
+      .values({ username: person, secret: 'JBSWY3DPEHPK3PXP', confirmed_at: now, last_step: null, created_at: now })
       .execute();
-    await withAuditFailing(() => removeTotp(deps, 'alice'));
-    expect(await t.deps.db.selectFrom('totp_factors').select('username').where('username', '=', 'alice').execute()).toHaveLength(1);
+    await withAuditFailing(() => removeTotp(deps, person));
+    expect(await t.deps.db.selectFrom('totp_factors').select('username').where('username', '=', person).execute()).toHaveLength(1);
 
-    await removeTotp(deps, 'alice');
-    expect(await t.deps.db.selectFrom('totp_factors').select('username').where('username', '=', 'alice').execute()).toHaveLength(0);
-    expect(await audited('recovery.totp_removed')).toEqual([{ actor: 'alice', subject: null }]);
+    await removeTotp(deps, person);
+    expect(await t.deps.db.selectFrom('totp_factors').select('username').where('username', '=', person).execute()).toHaveLength(0);
+    expect(await audited('recovery.totp_removed')).toEqual([{ actor: person, subject: null }]);
   });
 
   it('leaves an authenticator app unconfirmed when its enrolment cannot be audited', async () => {
-    const setup = await beginTotpEnrolment(deps, 'bob');
+    const person = (await t.addPerson()).username;
+    const setup = await beginTotpEnrolment(deps, person);
     const code = new TOTP({ secret: Secret.fromBase32(setup.secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({
       timestamp: t.clock.now(),
     });
-    await withAuditFailing(() => confirmTotpEnrolment(deps, 'bob', code));
-    expect(await t.deps.db.selectFrom('totp_factors').select('confirmed_at').where('username', '=', 'bob').execute()).toEqual([
+    await withAuditFailing(() => confirmTotpEnrolment(deps, person, code));
+    expect(await t.deps.db.selectFrom('totp_factors').select('confirmed_at').where('username', '=', person).execute()).toEqual([
       { confirmed_at: null },
     ]);
 
     // Nothing was used up: the same code confirms it once the audit trail works again.
-    expect(await confirmTotpEnrolment(deps, 'bob', code)).toBe(true);
-    expect(await audited('recovery.totp_enrolled')).toEqual([{ actor: 'bob', subject: null }]);
+    expect(await confirmTotpEnrolment(deps, person, code)).toBe(true);
+    expect(await audited('recovery.totp_enrolled')).toEqual([{ actor: person, subject: null }]);
   });
 
   it('keeps the recovery email when its removal cannot be audited, and adds none unaudited', async () => {
+    const person = (await t.addPerson()).username;
+    const other = (await t.addPerson()).username;
     await t.deps.db
       .insertInto('recovery_emails')
-      .values({ username: 'alice', email: 'alice.home@example.net', confirmed_at: 1, created_at: 1 })
+      .values({ username: person, email: `${person}.home@example.net`, confirmed_at: 1, created_at: 1 })
       .execute();
-    await withAuditFailing(() => removeRecoveryEmail(deps, 'alice'));
-    expect(await t.deps.db.selectFrom('recovery_emails').select('email').where('username', '=', 'alice').execute()).toEqual([
-      { email: 'alice.home@example.net' },
+    await withAuditFailing(() => removeRecoveryEmail(deps, person));
+    expect(await t.deps.db.selectFrom('recovery_emails').select('email').where('username', '=', person).execute()).toEqual([
+      { email: `${person}.home@example.net` },
     ]);
 
-    await withAuditFailing(() => addRecoveryEmail(deps, 'bob', 'bob.home@example.net'));
-    expect(await t.deps.db.selectFrom('recovery_emails').select('email').where('username', '=', 'bob').execute()).toEqual([]);
+    await withAuditFailing(() => addRecoveryEmail(deps, other, `${other}.home@example.net`));
+    expect(await t.deps.db.selectFrom('recovery_emails').select('email').where('username', '=', other).execute()).toEqual([]);
   });
 
   it('issues no help-desk code that the audit trail does not show', async () => {
-    await withAuditFailing(() => issueVerificationCode(staffDeps(), 'alice', HANA));
+    const person = (await t.addPerson()).username;
+    await withAuditFailing(() => issueVerificationCode(staffDeps(), person, HANA));
     const codes = await t.deps.db
       .selectFrom('one_time_secrets')
       .select('id')
-      .where('username', '=', 'alice')
+      .where('username', '=', person)
       .where('purpose', '=', 'helpdesk_code')
       .execute();
     expect(codes).toEqual([]);
 
-    await issueVerificationCode(staffDeps(), 'alice', HANA);
-    expect(await audited('helpdesk.code_issued')).toEqual([{ actor: 'hana', subject: 'alice' }]);
+    await issueVerificationCode(staffDeps(), person, HANA);
+    expect(await audited('helpdesk.code_issued')).toEqual([{ actor: 'hana', subject: person }]);
   });
 
   it('keeps the failed-verification count when a help-desk unlock cannot be audited', async () => {
-    await t.deps.db.insertInto('recovery_failures').values({ username: 'alice', consecutive: 7, updated_at: 1 }).execute();
-    await withAuditFailing(() => unlockForCaller(staffDeps(), 'alice', HANA));
-    expect(await t.deps.db.selectFrom('recovery_failures').select('consecutive').where('username', '=', 'alice').execute()).toEqual([
+    const person = (await t.addPerson()).username;
+    await t.deps.db.insertInto('recovery_failures').values({ username: person, consecutive: 7, updated_at: 1 }).execute();
+    await withAuditFailing(() => unlockForCaller(staffDeps(), person, HANA));
+    expect(await t.deps.db.selectFrom('recovery_failures').select('consecutive').where('username', '=', person).execute()).toEqual([
       { consecutive: 7 },
     ]);
 
-    await unlockForCaller(staffDeps(), 'alice', HANA);
-    expect(await t.deps.db.selectFrom('recovery_failures').select('consecutive').where('username', '=', 'alice').execute()).toEqual([]);
-    expect(await audited('helpdesk.unlock')).toEqual([{ actor: 'hana', subject: 'alice' }]);
+    await unlockForCaller(staffDeps(), person, HANA);
+    expect(await t.deps.db.selectFrom('recovery_failures').select('consecutive').where('username', '=', person).execute()).toEqual([]);
+    expect(await audited('helpdesk.unlock')).toEqual([{ actor: 'hana', subject: person }]);
     expect(await verifyAuditChain(t.deps.db)).toMatchObject({ intact: true });
   });
 });

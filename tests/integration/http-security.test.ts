@@ -95,7 +95,9 @@ describe('CSRF defence, headers and cookies', () => {
     const response = await login({ 'content-type': 'application/json' });
     const cookie = sessionCookieFrom(response)!;
     await t.request('GET', '/api/me', { cookie });
-    await login({ 'content-type': 'application/json' }, JSON.stringify({ username: 'alice', password: 'a-wrong-secret-123' }));
+    // A wrong password counts against the account: a throwaway person's, not alice's.
+    const person = await t.addPerson();
+    await login({ 'content-type': 'application/json' }, JSON.stringify({ username: person.username, password: 'a-wrong-secret-123' }));
     const logs = logLines.join('');
     expect(logs).toContain('"path":"/api/auth/login"');
     expect(logs).not.toContain(DEMO_PASSWORD);

@@ -173,11 +173,9 @@ describe.each(availableDialects())('re-authentication for sensitive changes (%s)
     t.clock.advance(2 * 60 * 60_000);
   });
 
-  async function person() {
-    const p = { username: uniqueName('temp'), password: `throwaway ${uniqueName('pw')}` };
-    const email = `${p.username}@example.com`;
-    await addBuiltinPerson(t.deps.db, { ...p, email });
-    return { ...p, email, cookie: await signInAs(t, p.username, p.password) };
+  async function person(role?: 'admin') {
+    const p = await t.addPerson(role ? { role } : {});
+    return { ...p, cookie: await signInAs(t, p.username, p.password) };
   }
 
   /** Every route that adds, replaces or removes a recovery factor, or changes someone else's account. */
@@ -201,24 +199,26 @@ describe.each(availableDialects())('re-authentication for sensitive changes (%s)
 
   it('answers 403 reauth_required on every sensitive route without a recent password, and changes nothing', async () => {
     const target = await person();
-    const adam = await signInAs(t, 'adam');
+    // A throwaway admin: the routes change the caller's own recovery factors when they work.
+    const admin = await person('admin');
     for (const route of sensitive(target.username)) {
-      const response = await call(adam, route);
+      const response = await call(admin.cookie, route);
       expect(response.status, route.join(' ')).toBe(403);
       expect((await response.json()).error.code, route.join(' ')).toBe('reauth_required');
     }
-    expect(await t.deps.db.selectFrom('recovery_emails').selectAll().where('username', '=', 'adam').execute()).toEqual([]);
+    expect(await t.deps.db.selectFrom('recovery_emails').selectAll().where('username', '=', admin.username).execute()).toEqual([]);
+    expect(await t.deps.db.selectFrom('totp_factors').selectAll().where('username', '=', admin.username).execute()).toEqual([]);
     expect(await t.deps.db.selectFrom('one_time_secrets').selectAll().where('username', '=', target.username).execute()).toEqual([]);
   });
 
   it('works after a re-entry, and stops working ten minutes later (injected clock)', async () => {
     const target = await person();
-    const adam = await signInAs(t, 'adam');
-    const reauthed = await t.request('POST', '/api/auth/reauth', { json: { password: 'portal-demo-2026' }, cookie: adam });
+    const { cookie: admin, password } = await person('admin'); // enrols an authenticator for itself below
+    const reauthed = await t.request('POST', '/api/auth/reauth', { json: { password }, cookie: admin });
     expect(reauthed.status).toBe(200);
     expect((await reauthed.json()).validUntil).toBe(new Date(t.clock.now() + 10 * 60_000).toISOString());
     for (const route of sensitive(target.username)) {
-      const response = await call(adam, route);
+      const response = await call(admin, route);
       expect(
         (
           await response
@@ -231,12 +231,12 @@ describe.each(availableDialects())('re-authentication for sensitive changes (%s)
       expect(response.status, route.join(' ')).not.toBe(403);
     }
     t.clock.advance(10 * 60_000);
-    expect((await call(adam, ['POST', '/api/recovery/totp', {}])).status).toBe(200); // exactly ten minutes still counts
+    expect((await call(admin, ['POST', '/api/recovery/totp', {}])).status).toBe(200); // exactly ten minutes still counts
     t.clock.advance(1);
-    const late = await call(adam, ['POST', '/api/recovery/totp', {}]);
+    const late = await call(admin, ['POST', '/api/recovery/totp', {}]);
     expect(late.status).toBe(403);
     expect((await late.json()).error.code).toBe('reauth_required');
-    expect((await call(adam, ['POST', `/api/helpdesk/users/${target.username}/unlock`, {}])).status).toBe(403);
+    expect((await call(admin, ['POST', `/api/helpdesk/users/${target.username}/unlock`, {}])).status).toBe(403);
   });
 
   it('refuses a wrong password without marking the session, audits both, and rate-limits guessing', async () => {
