@@ -100,7 +100,7 @@ describe.each(availableDialects())('audit rows in the caller’s transaction on 
   });
 
   it('keeps the failed-verification count when a help-desk unlock cannot be audited', async () => {
-    await t.deps.db.insertInto('recovery_failures').values({ username: 'alice', consecutive: 7, updated_at: 1 }).execute();
+    await t.deps.db.insertInto('recovery_failures').values({ username: 'alice', scope: '*', consecutive: 7, updated_at: 1 }).execute();
     await withAuditFailing(() => unlockForCaller(staffDeps(), 'alice', HANA));
     expect(await t.deps.db.selectFrom('recovery_failures').select('consecutive').where('username', '=', 'alice').execute()).toEqual([
       { consecutive: 7 },

@@ -16,14 +16,19 @@ import { validate } from '../../http/validate.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import { changePassword, resetPassword, unlockAccount } from './complete.js';
 import type { PasswordDeps } from './deps.js';
-import { challenge, loadFlow, startFlow, verify, viewFlow } from './flows.js';
+import { challenge, isComplete, loadFlow, startFlow, verify, viewFlow } from './flows.js';
 import { startFlowFromLink } from './links.js';
 import { checkPassword, effectiveRules } from './policy.js';
 
 export const POLICY_CHECK_IP_RULE: RateLimitRule = { name: 'policy-check:ip', limit: 120, windowMs: 60_000 };
 
 export function passwordDepsOf(deps: AppDeps): PasswordDeps {
-  return { ...deps, publicUrl: deps.config.publicUrl, companyName: deps.config.companyName };
+  return {
+    ...deps,
+    publicUrl: deps.config.publicUrl,
+    companyName: deps.config.companyName,
+    mailDelivers: deps.mailer.delivers !== false,
+  };
 }
 
 /**
@@ -47,7 +52,7 @@ export function passwordRoutes(appDeps: AppDeps) {
     })
     .post('/flows/:flowId/challenge', validate('param', flowParamSchema), validate('json', challengeRequestSchema), async (c) => {
       const flow = await loadFlow(deps, c.req.valid('param').flowId);
-      const result = await challenge(deps, flow, c.req.valid('json').method);
+      const result = await challenge(deps, flow, c.req.valid('json').method, requestContext(c).ip);
       return c.json(result, 202);
     })
     .post('/flows/:flowId/verify', validate('param', flowParamSchema), validate('json', verifyRequestSchema), async (c) => {
@@ -78,10 +83,15 @@ export function passwordRoutes(appDeps: AppDeps) {
       await deps.rateLimiter.consume(POLICY_CHECK_IP_RULE, requestContext(c).ip ?? 'unknown');
       const { password, flowId } = c.req.valid('json');
       // During a reset the password is the flow's person's, whoever may be signed in on this browser.
+      // Their names are checked only once the flow is verified: before that, a flow id (anyone can
+      // start one for any login) would let a stranger probe a person's name parts. An unverified
+      // or unknown flow gets the anonymous verdict, as without a flow.
       const session = c.get('session');
       const flow = flowId ? await loadFlow(deps, flowId).catch(() => null) : null;
       const user = flowId
-        ? (flow?.user ?? null)
+        ? flow && isComplete(flow)
+          ? flow.user
+          : null
         : session
           ? { username: session.username, displayName: session.profile.displayName }
           : null;
