@@ -79,7 +79,7 @@ async function completeFlow(
     await reopenFlow(deps.db, flow.idHash);
     await deps.audit.record({
       action,
-      actor: flow.user?.username ?? null,
+      actor: flow.username,
       result: 'failure',
       ip,
       details: { code: errorCode(error) },
@@ -90,7 +90,7 @@ async function completeFlow(
   const onBehalfOf = flow.row.on_behalf_of ?? null;
   await deps.audit.record({
     action,
-    actor: flow.user?.username ?? null,
+    actor: flow.username,
     result: 'success',
     ip,
     details: onBehalfOf ? { methods: flow.verified, onBehalfOf } : { methods: flow.verified },

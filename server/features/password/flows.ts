@@ -56,6 +56,13 @@ const flowExpired = () => errors.flowExpired();
 export interface LoadedFlow {
   row: FlowRow;
   idHash: string;
+  /** Whose flow it is; null when the login named nobody (or a disabled account). */
+  username: string | null;
+  /**
+   * The person as the directory has them now, read only when asked for (`loadFlow(…, { person: true })`,
+   * the steps that need them: completion and the personal password check), else null. The other
+   * steps ask the directory nothing, so they cost the same for everyone.
+   */
   user: DirectoryUser | null;
   methods: VerificationMethod[];
   required: number;
@@ -130,23 +137,27 @@ export function offeredMethods(deps: Pick<PasswordDeps, 'mailDelivers'>): Verifi
   return VERIFICATION_METHODS.filter((m) => m !== 'email' || deps.mailDelivers !== false);
 }
 
-/** Loads a live flow or answers 410. */
-export async function loadFlow(deps: PasswordDeps, flowId: string): Promise<LoadedFlow> {
+/** The flow's person from the directory; a flow of nobody looks up its stand-in (found by no one), so it costs the same query. */
+async function lookUpPerson(deps: PasswordDeps, row: FlowRow, idHash: string): Promise<DirectoryUser | null> {
+  const found = await deps.directory.findUser(row.username ?? row.subject_key ?? `nobody:${idHash}`, { brief: true });
+  return row.username ? found : null;
+}
+
+/** Loads a live flow or answers 410; with `person`, also reads the flow's person from the directory. */
+export async function loadFlow(deps: PasswordDeps, flowId: string, options: { person?: boolean } = {}): Promise<LoadedFlow> {
   const idHash = sha256Hex(flowId);
   const row = await findFlow(deps.db, idHash);
   const now = deps.clock.now();
   if (!row || row.completed_at !== null || row.cancelled_at !== null || row.expires_at <= now) throw flowExpired();
-  // A flow of nobody looks up its stand-in (found by no one), so it costs the same directory query.
-  const found = await deps.directory.findUser(row.username ?? row.subject_key ?? `nobody:${idHash}`, { brief: true });
-  const user = row.username ? found : null;
+  const user = options.person ? await lookUpPerson(deps, row, idHash) : null;
   const methods = offeredMethods(deps);
   const policy = await getResetPolicy(deps.db);
   const verified = row.verified_methods.split(' ').filter((m): m is VerificationMethod => methods.includes(m as VerificationMethod));
-  return { row, idHash, user, methods, required: Math.min(policy.requiredMethods, methods.length), verified };
+  return { row, idHash, username: row.username, user, methods, required: Math.min(policy.requiredMethods, methods.length), verified };
 }
 
 export function isComplete(flow: LoadedFlow): boolean {
-  return flow.user !== null && flow.verified.length >= flow.required;
+  return flow.username !== null && flow.verified.length >= flow.required;
 }
 
 export async function viewFlow(deps: PasswordDeps, flow: LoadedFlow): Promise<FlowView> {
@@ -164,7 +175,7 @@ export async function viewFlow(deps: PasswordDeps, flow: LoadedFlow): Promise<Fl
 
 /** Where this flow's codes go; a flow of nobody asks the same question of its stand-in and gets no address. */
 async function codeAddresses(deps: PasswordDeps, flow: LoadedFlow): Promise<string[]> {
-  const person: DirectoryUser = flow.user ?? {
+  const person: DirectoryUser = (flow.user ?? (await lookUpPerson(deps, flow.row, flow.idHash))) ?? {
     username: subjectOf(flow),
     displayName: '',
     email: '',
@@ -207,7 +218,7 @@ export async function challenge(
   await deps.audit.record({
     action: 'password.code_sent',
     actor: null,
-    subject: flow.user?.username ?? null,
+    subject: flow.username,
     result: forCodes.length ? 'success' : 'failure',
     details: { recipients: forCodes.length },
   });
@@ -253,9 +264,9 @@ export async function verify(deps: PasswordDeps, flow: LoadedFlow, input: Verify
   } else if (input.method === 'totp') judged = await verifyTotpCode(deps, subject, input.code);
   else judged = await verifyPasskeyAssertion(deps, subject, flow.idHash, input.assertion);
   // Nobody's stand-in has no factors; this only guards against a 1-in-10^8 guess of its code.
-  const ok = judged && flow.user !== null;
+  const ok = judged && flow.username !== null;
 
-  const username = flow.user?.username ?? null;
+  const username = flow.username;
   if (!ok) {
     await deps.audit.record({ action: 'password.verify', actor: null, subject: username, result: 'failure', ip, details: { method: input.method } });
     throw verificationFailed();

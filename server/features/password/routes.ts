@@ -61,15 +61,15 @@ export function passwordRoutes(appDeps: AppDeps) {
       return c.json(await viewFlow(deps, verified), 200);
     })
     .post('/flows/:flowId/reset', validate('param', flowParamSchema), validate('json', resetRequestSchema), async (c) => {
-      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      const flow = await loadFlow(deps, c.req.valid('param').flowId, { person: true });
       await resetPassword(deps, flow, c.req.valid('json').newPassword, requestContext(c).ip);
       // The person's sessions were ended server-side; if this browser held one, its cookie goes too.
       // Someone else signed in here (a colleague helping) stays signed in. No automatic sign-in.
-      if (c.get('session')?.username === flow.user?.username) clearSessionCookie(c, appDeps.config.secure);
+      if (c.get('session')?.username === flow.username) clearSessionCookie(c, appDeps.config.secure);
       return c.json({ done: true as const }, 200);
     })
     .post('/flows/:flowId/unlock', validate('param', flowParamSchema), async (c) => {
-      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      const flow = await loadFlow(deps, c.req.valid('param').flowId, { person: true });
       await unlockAccount(deps, flow, requestContext(c).ip);
       return c.json({ done: true as const }, 200);
     })
@@ -87,7 +87,7 @@ export function passwordRoutes(appDeps: AppDeps) {
       // start one for any login) would let a stranger probe a person's name parts. An unverified
       // or unknown flow gets the anonymous verdict, as without a flow.
       const session = c.get('session');
-      const flow = flowId ? await loadFlow(deps, flowId).catch(() => null) : null;
+      const flow = flowId ? await loadFlow(deps, flowId, { person: true }).catch(() => null) : null;
       const user = flowId
         ? flow && isComplete(flow)
           ? flow.user
