@@ -184,7 +184,9 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     managers: Map<string, Promise<string | null>>,
     brief = false,
   ): Promise<DirectoryUser> {
-    return toUser(client, entry, managers, (await readLock(client, entry)).locked, brief);
+    // A brief look-up makes no second read (AD's lock needs one), so it costs the same as a miss.
+    const locked = brief && config.flavor === 'ad' ? false : (await readLock(client, entry)).locked;
+    return toUser(client, entry, managers, locked, brief);
   }
 
   /** The lock as the directory records it; `value` is what unlock must remove (OpenLDAP). */

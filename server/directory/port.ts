@@ -74,8 +74,9 @@ export type PasswordWrite = { kind: 'reset' } | { kind: 'change'; currentPasswor
 /** How much of a person a look-up reads. */
 export interface FindOptions {
   /**
-   * Who the person is and their account state only: no groups, no manager name (groups and
-   * manager come back empty). Anonymous paths (forgot password) use it, so a look-up of someone
+   * Who the person is and whether they are disabled, from one read: no groups, no manager name
+   * (both come back empty), and on Active Directory no lockout (which needs a second read;
+   * `locked` is then false). Anonymous paths (forgot password) use it, so a look-up of someone
    * who exists costs the same directory reads as one of someone who does not.
    */
   brief?: boolean;
