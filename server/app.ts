@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { adminRoutes } from './features/admin/routes.js';
 import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
@@ -47,12 +48,13 @@ export function createApp(deps: AppDeps) {
     // A write may have enqueued jobs (mail) in a transaction that has now committed: let this
     // process's idle workers look now instead of at their next poll.
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') deps.jobs.wake();
-    // Path only: query strings may one day carry tokens, and those never reach a log line.
+    // The matched route's pattern (`/api/password/flows/:flowId/verify`), never the path itself:
+    // paths carry flow ids and usernames, and query strings could carry tokens; none may reach a log.
     deps.logger.info(
       {
         reqId: c.get('requestId'),
         method: c.req.method,
-        path: c.req.path,
+        route: routePath(c),
         status: c.res.status,
         ms: Math.round(performance.now() - started),
       },

@@ -136,6 +136,12 @@ export interface PasswordFlowTable {
   ip: string | null;
   /** The staff member whose help-desk code or reset link proved this flow, for the audit trail. */
   on_behalf_of: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * The key this flow's per-person limits are counted under: the username, or for a login that
+   * named nobody a keyed stand-in of the login, so a missing person is limited exactly alike.
+   * Null on flows started before it existed.
+   */
+  subject_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type OneTimeSecretPurpose = 'email_code' | 'helpdesk_code' | 'reset_link' | 'email_confirm' | 'webauthn_challenge';
@@ -154,8 +160,12 @@ export interface OneTimeSecretTable {
   created_by: string | null;
 }
 
+/** Consecutive failed reset verifications of a person from one client address, or ('*') from all. */
 export interface RecoveryFailureTable {
+  /** The flow's subject key: a username, or the keyed stand-in of a login that named nobody. */
   username: string;
+  /** A client address, or '*' for the per-person backstop. */
+  scope: string;
   consecutive: number;
   updated_at: Millis;
 }

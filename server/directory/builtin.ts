@@ -68,15 +68,15 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
   let dummyHash: Promise<string> | undefined;
   const timingDecoy = () => (dummyHash ??= hashPassword('timing-decoy-not-a-password'));
 
-  async function toUser(row: DirectoryUserRow): Promise<DirectoryUser> {
+  async function toUser(row: DirectoryUserRow, brief = false): Promise<DirectoryUser> {
     return {
       username: row.username,
       displayName: row.display_name,
       email: row.email,
       department: row.department,
       title: row.title,
-      manager: row.manager,
-      groups: await listDirectoryGroups(db, row.username),
+      manager: brief ? null : row.manager,
+      groups: brief ? [] : await listDirectoryGroups(db, row.username),
       groupDns: [],
       disabled: row.disabled !== 0,
       locked: row.locked_at !== null,
@@ -132,22 +132,22 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
       return { ok: true, user: await toUser(row) };
     },
 
-    async findUser(username) {
+    async findUser(username, options) {
       const key = lookupKey(username);
       const row = key ? await findDirectoryUser(db, key) : undefined;
-      return row ? toUser(row) : null;
+      return row ? toUser(row, options?.brief) : null;
     },
 
-    async findUserByEmail(email) {
+    async findUserByEmail(email, options) {
       const key = lookupKey(email);
       const rows = key ? await findDirectoryUsersByEmail(db, key) : [];
-      return rows.length === 1 && rows[0] ? toUser(rows[0]) : null;
+      return rows.length === 1 && rows[0] ? toUser(rows[0], options?.brief) : null;
     },
 
     async searchUsers(query, limit) {
       const key = lookupKey(query);
       const rows = key === null ? [] : await searchDirectoryUsers(db, key, limit);
-      return Promise.all(rows.map(toUser));
+      return Promise.all(rows.map((row) => toUser(row)));
     },
 
     async listReports(manager) {

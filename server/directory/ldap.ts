@@ -159,9 +159,10 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     entry: Entry,
     managers: Map<string, Promise<string | null>>,
     locked: boolean,
+    brief = false,
   ): Promise<DirectoryUser> {
-    const managerDn = first(entry, 'manager');
-    const groups = await groupsOf(client, entry);
+    const managerDn = brief ? null : first(entry, 'manager');
+    const groups = brief ? { names: [], dns: [] } : await groupsOf(client, entry);
     return {
       username: first(entry, flavor.usernameAttribute) ?? '',
       displayName: first(entry, 'displayName', 'cn') ?? first(entry, flavor.usernameAttribute) ?? '',
@@ -177,8 +178,15 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
   }
 
   /** A person with their current lock read from the directory (one more read on AD). */
-  async function toUserWithLock(client: Client, entry: Entry, managers: Map<string, Promise<string | null>>): Promise<DirectoryUser> {
-    return toUser(client, entry, managers, (await readLock(client, entry)).locked);
+  async function toUserWithLock(
+    client: Client,
+    entry: Entry,
+    managers: Map<string, Promise<string | null>>,
+    brief = false,
+  ): Promise<DirectoryUser> {
+    // A brief look-up makes no second read (AD's lock needs one), so it costs the same as a miss.
+    const locked = brief && config.flavor === 'ad' ? false : (await readLock(client, entry)).locked;
+    return toUser(client, entry, managers, locked, brief);
   }
 
   /** The lock as the directory records it; `value` is what unlock must remove (OpenLDAP). */
@@ -273,18 +281,18 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       });
     },
 
-    async findUser(username) {
+    async findUser(username, options) {
       return asService('look up a user', async (client) => {
         const entry = await findEntry(client, username);
-        return entry ? toUserWithLock(client, entry, new Map()) : null;
+        return entry ? toUserWithLock(client, entry, new Map(), options?.brief) : null;
       });
     },
 
-    async findUserByEmail(email) {
+    async findUserByEmail(email, options) {
       if (isUnmatchable(email) || email.trim() === '') return null;
       return asService('look up a user by mail', async (client) => {
         const entries = await searchPeople(client, `(mail=${escapeFilterValue(email.trim())})`, 2);
-        return entries.length === 1 ? toUserWithLock(client, entries[0]!, new Map()) : null;
+        return entries.length === 1 ? toUserWithLock(client, entries[0]!, new Map(), options?.brief) : null;
       });
     },
 

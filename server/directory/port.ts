@@ -71,6 +71,17 @@ export type SetPasswordResult = { ok: true } | { ok: false; reason: PasswordRefu
  */
 export type PasswordWrite = { kind: 'reset' } | { kind: 'change'; currentPassword: string };
 
+/** How much of a person a look-up reads. */
+export interface FindOptions {
+  /**
+   * Who the person is and whether they are disabled, from one read: no groups, no manager name
+   * (both come back empty), and on Active Directory no lockout (which needs a second read;
+   * `locked` is then false). Anonymous paths (forgot password) use it, so a look-up of someone
+   * who exists costs the same directory reads as one of someone who does not.
+   */
+  brief?: boolean;
+}
+
 export class DirectoryUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -86,9 +97,9 @@ export interface Directory {
    */
   authenticate(username: string, password: string): Promise<AuthenticateResult>;
   /** Looks a person up by login name; null when there is no such person. */
-  findUser(username: string): Promise<DirectoryUser | null>;
+  findUser(username: string, options?: FindOptions): Promise<DirectoryUser | null>;
   /** Looks a person up by work mail address (case-insensitive); null when none or ambiguous. */
-  findUserByEmail(email: string): Promise<DirectoryUser | null>;
+  findUserByEmail(email: string, options?: FindOptions): Promise<DirectoryUser | null>;
   /** Case-insensitive substring search on username, display name and mail, for help desk and HR. */
   searchUsers(query: string, limit: number): Promise<DirectoryUser[]>;
   /** Usernames of the people who report to this manager. */

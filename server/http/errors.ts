@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiErrorBody, ErrorCode } from '../../shared/errors.js';
 import { type AppError, asAppError, errors } from '../errors.js';
 import type { Logger } from '../platform/logger.js';
+import { routePath } from 'hono/route';
 import type { AppEnv } from './context.js';
 
 /**
@@ -76,7 +77,7 @@ export function handleError(logger: Logger) {
       if (statusOf(error.code) >= 500) {
         // The caller gets the plain message; the log keeps what actually failed (it may name hosts).
         const cause = error.cause instanceof Error ? error.cause.message : error.cause;
-        logger.warn({ code: error.code, err: cause, reqId: c.get('requestId'), path: c.req.path }, 'request failed on our side');
+        logger.warn({ code: error.code, err: cause, reqId: c.get('requestId'), route: routePath(c) }, 'request failed on our side');
       }
       return errorResponse(c, error);
     }
@@ -84,7 +85,7 @@ export function handleError(logger: Logger) {
       // Hono's own 4xx, e.g. a body that is not valid JSON.
       return c.json(errorBody(errors.badRequest('The request body is not valid JSON.')), thrown.status);
     }
-    logger.error({ err: thrown, reqId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    logger.error({ err: thrown, reqId: c.get('requestId'), route: routePath(c) }, 'unhandled error');
     return c.json(errorBody(errors.internal()), 500);
   };
 }

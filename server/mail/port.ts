@@ -1,5 +1,7 @@
 /** The mail seam: features hand over a finished message; the transport is chosen by configuration. */
 export interface OutgoingMail {
+  /** Which template made it (e.g. `verification_code`): what a log line may say about a mail. */
+  template?: string;
   to: string;
   subject: string;
   text: string;
@@ -9,6 +11,8 @@ export interface OutgoingMail {
 }
 
 export interface Mailer {
+  /** False for a mailer that delivers nothing (the log-only one): features then offer no mail-based method. */
+  readonly delivers?: boolean;
   send(mail: OutgoingMail): Promise<void>;
   close(): Promise<void>;
 }

@@ -16,13 +16,15 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
 }
 
 /**
- * Without SMTP_URL (the embedded demo setup) mail is not sent but logged, recipient and subject
- * only: message bodies can carry one-time codes, which never belong in a log.
+ * Without SMTP_URL (and outside demo mode) mail is not sent: the log says which mail to whom (its
+ * template and recipient), never its subject or body, which may carry codes and links. Features
+ * see `delivers: false` and offer no method that relies on mail.
  */
 export function createLogOnlyMailer(logger: Logger): Mailer {
   return {
+    delivers: false,
     async send(mail) {
-      logger.warn({ to: mail.to, subject: mail.subject }, 'mail not sent: SMTP_URL is not configured');
+      logger.warn({ template: mail.template ?? 'unnamed', to: mail.to }, 'mail not sent: SMTP_URL is not configured');
     },
     async close() {},
   };

@@ -6,8 +6,12 @@ import type { OutgoingMail } from './port.js';
  * nothing here is secret except the code or link it carries.
  */
 
-function bilingual(to: string, subject: [string, string], body: [string, string]): OutgoingMail {
-  return { to, subject: `${subject[0]} / ${subject[1]}`, text: `${body[0]}\n\n— — —\n\n${body[1]}\n` };
+/**
+ * Subjects never carry a code or link: they show on lock screens and in notification previews, and
+ * mail systems log them. `template` names the mail for logs, which say nothing more about it.
+ */
+function bilingual(template: string, to: string, subject: [string, string], body: [string, string]): OutgoingMail {
+  return { template, to, subject: `${subject[0]} / ${subject[1]}`, text: `${body[0]}\n\n— — —\n\n${body[1]}\n` };
 }
 
 const NOT_YOU_EN = (helpUrl: string) =>
@@ -17,8 +21,9 @@ const NOT_YOU_ZH = (helpUrl: string) =>
 
 export function verificationCodeMail(to: string, code: string, minutes: number, company: string): OutgoingMail {
   return bilingual(
+    'verification_code',
     to,
-    [`Your ${company} verification code: ${code}`, `您的验证码：${code}`],
+    [`Your ${company} verification code`, `您的验证码`],
     [
       `Your verification code for resetting or unlocking your ${company} account is:\n\n    ${code}\n\nIt works once, for ${minutes} minutes. Nobody from IT will ever ask you for it.\nIf you did not ask for it, ignore this mail: nothing has changed.`,
       `您用于重置或解锁 ${company} 账户的验证码是：\n\n    ${code}\n\n该验证码仅可使用一次，${minutes} 分钟内有效。IT 人员绝不会向您索要。\n如果不是您本人申请，请忽略此邮件：您的账户没有任何变化。`,
@@ -28,8 +33,9 @@ export function verificationCodeMail(to: string, code: string, minutes: number, 
 
 export function recoveryEmailConfirmationMail(to: string, code: string, minutes: number, company: string): OutgoingMail {
   return bilingual(
+    'recovery_email_confirmation',
     to,
-    [`Confirm your recovery email: ${code}`, `确认您的恢复邮箱：${code}`],
+    ['Confirm your recovery email', '确认您的恢复邮箱'],
     [
       `Enter this code in the ${company} IT portal to use this address for password resets:\n\n    ${code}\n\nIt works for ${minutes} minutes. If you did not add this address, ignore this mail.`,
       `请在 ${company} IT 门户中输入以下验证码，以便将此地址用于密码重置：\n\n    ${code}\n\n${minutes} 分钟内有效。如果不是您添加的此地址，请忽略此邮件。`,
@@ -39,6 +45,7 @@ export function recoveryEmailConfirmationMail(to: string, code: string, minutes:
 
 export function resetLinkMail(to: string, link: string, minutes: number, company: string): OutgoingMail {
   return bilingual(
+    'reset_link',
     to,
     [`Reset your ${company} password`, `重置您的 ${company} 密码`],
     [
@@ -79,7 +86,7 @@ export function accountEventMail(to: string, event: AccountEvent, username: stri
   const text = EVENT_TEXT[event];
   const when = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const fill = (s: string) => s.replace('{user}', username).replace('{when}', when);
-  return bilingual(to, text.subject, [
+  return bilingual(`account_${event}`, to, text.subject, [
     `${fill(text.body[0])}\n\n${NOT_YOU_EN(helpUrl)}`,
     `${fill(text.body[1])}\n\n${NOT_YOU_ZH(helpUrl)}`,
   ]);
@@ -109,6 +116,7 @@ export function recoveryChangeMail(to: string, change: RecoveryChange, username:
   const when = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const [en, zh] = RECOVERY_CHANGE_TEXT[change];
   return bilingual(
+    `recovery_${change}`,
     to,
     ['Your account recovery options changed', '您的账户恢复方式已更改'],
     [

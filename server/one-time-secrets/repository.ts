@@ -67,12 +67,35 @@ export async function consumeSecret(db: Db, id: number, now: number): Promise<bo
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function countSecretAttempt(db: Db, id: number): Promise<void> {
-  await db
+/**
+ * Counts one guess against the newest live secret of a person's purpose (and flow) that still has
+ * guesses left, in one statement, before the guess is judged. Returns that secret's id, or null
+ * when none has any left. The outer WHERE repeats the limit, so of many parallel callers at most
+ * `maxAttempts` are ever charged to one secret (on PostgreSQL a concurrent update re-checks it).
+ */
+export async function chargeSecretAttempt(
+  db: Db,
+  where: { username: string; purpose: OneTimeSecretPurpose; now: number; flowIdHash?: string },
+  maxAttempts: number,
+): Promise<number | null> {
+  let newest = db
+    .selectFrom('one_time_secrets')
+    .select('id')
+    .where('username', '=', where.username)
+    .where('purpose', '=', where.purpose)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', where.now)
+    .where('attempts', '<', maxAttempts);
+  if (where.flowIdHash) newest = newest.where('flow_id_hash', '=', where.flowIdHash);
+  const row = await db
     .updateTable('one_time_secrets')
     .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', newest.orderBy('id', 'desc').limit(1))
+    .where('attempts', '<', maxAttempts)
+    .where('consumed_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return row ? Number(row.id) : null;
 }
 
 /** Voids every outstanding secret of a person, or only those of some purposes. */

@@ -4,7 +4,7 @@ import type { Database, OneTimeSecretPurpose } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { PortalKeys } from '../platform/keys.js';
 import { constantTimeEqual, randomToken } from '../platform/secrets.js';
-import { consumeSecret, consumeSecretsOf, countSecretAttempt, findLiveSecretByHash, findLiveSecrets, insertSecret } from './repository.js';
+import { chargeSecretAttempt, consumeSecret, consumeSecretsOf, findLiveSecretByHash, findLiveSecrets, insertSecret } from './repository.js';
 
 /**
  * One-time secrets: codes a person types, link tokens, WebAuthn challenges. Each is bound to one
@@ -124,27 +124,32 @@ export async function rememberChallenge(
 
 /**
  * Checks a typed code against the person's live codes of one purpose (and flow) and consumes the
- * match atomically: of parallel submissions exactly one wins. A code that has taken
- * CODE_MAX_ATTEMPTS wrong guesses no longer counts, and every wrong guess wears down the newest
- * code, so each code survives only a few guesses. Says who issued the matching code (help-desk
- * codes), so a reset it enables is audited as on their behalf.
+ * match atomically: of parallel submissions exactly one wins. Each guess is first counted against
+ * the newest code that still has guesses left, in one statement, and only then judged, so a
+ * parallel burst cannot get more than CODE_MAX_ATTEMPTS guesses at a code: once every live code
+ * has used its guesses the answer is `exhausted` (nothing judged). A code that has used its
+ * guesses no longer matches. Says who issued the matching code (help-desk codes), so a reset it
+ * enables is audited as on their behalf.
  */
 export async function verifyCode(
   deps: OneTimeSecretDeps,
   input: { purpose: CodePurpose; username: string; code: string; flowIdHash?: string },
-): Promise<{ ok: boolean; issuedBy: string | null }> {
+): Promise<{ ok: boolean; issuedBy: string | null; exhausted: boolean }> {
   const now = deps.clock.now();
-  const wanted = personalHash(deps, input.purpose, input.username, normalizeCode(input.code));
+  const where = { username: input.username, purpose: input.purpose, now, flowIdHash: input.flowIdHash };
+  const charged = await chargeSecretAttempt(deps.db, where, CODE_MAX_ATTEMPTS);
   const live = await findLiveSecrets(deps.db, input.username, input.purpose, now, input.flowIdHash);
+  if (charged === null) return { ok: false, issuedBy: null, exhausted: live.length > 0 };
+  const wanted = personalHash(deps, input.purpose, input.username, normalizeCode(input.code));
   for (const secret of live) {
-    if (secret.attempts >= CODE_MAX_ATTEMPTS) continue;
+    // The charged code may just have reached the limit with this very guess; it still counts.
+    if (secret.id !== charged && secret.attempts >= CODE_MAX_ATTEMPTS) continue;
     if (constantTimeEqual(secret.secret_hash, wanted)) {
       const ok = await consumeSecret(deps.db, secret.id, now);
-      return { ok, issuedBy: ok ? secret.created_by : null };
+      return { ok, issuedBy: ok ? secret.created_by : null, exhausted: false };
     }
   }
-  if (live[0]) await countSecretAttempt(deps.db, live[0].id);
-  return { ok: false, issuedBy: null };
+  return { ok: false, issuedBy: null, exhausted: false };
 }
 
 /** Consumes a WebAuthn challenge the browser signed, if it is one issued to this person (and flow). */

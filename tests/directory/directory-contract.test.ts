@@ -120,6 +120,24 @@ function directoryContract(name: string, makeDirectory: () => Promise<DirectoryF
       expect(await directory.findUser('')).toBeNull();
     });
 
+    it('looks people up briefly (no groups, no manager) for the anonymous reset path', async () => {
+      const brief = {
+        username: 'alice',
+        displayName: 'Alice Anderson',
+        email: 'alice@example.com',
+        department: 'Engineering',
+        title: 'Software Engineer',
+        manager: null,
+        groups: [],
+        groupDns: [],
+        disabled: false,
+        locked: false,
+      };
+      expect(await directory.findUser('alice', { brief: true })).toStrictEqual(brief);
+      expect(await directory.findUserByEmail('ALICE@example.com', { brief: true })).toStrictEqual(brief);
+      expect(await directory.findUser('nobody-by-this-name', { brief: true })).toBeNull();
+    });
+
     it('finds a person by work mail, ignoring case, and only when exactly one person has it', async () => {
       expect(await directory.findUserByEmail('ruth@example.com')).toMatchObject({ username: 'ruth', displayName: 'Ruth Rivera' });
       expect(await directory.findUserByEmail('RUTH@Example.COM')).toMatchObject({ username: 'ruth' });

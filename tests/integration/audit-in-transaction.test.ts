@@ -107,7 +107,7 @@ describe.each(availableDialects())('audit rows in the caller’s transaction on 
 
   it('keeps the failed-verification count when a help-desk unlock cannot be audited', async () => {
     const person = (await t.addPerson()).username;
-    await t.deps.db.insertInto('recovery_failures').values({ username: person, consecutive: 7, updated_at: 1 }).execute();
+    await t.deps.db.insertInto('recovery_failures').values({ username: person, scope: '*', consecutive: 7, updated_at: 1 }).execute();
     await withAuditFailing(() => unlockForCaller(staffDeps(), person, HANA));
     expect(await t.deps.db.selectFrom('recovery_failures').select('consecutive').where('username', '=', person).execute()).toEqual([
       { consecutive: 7 },

@@ -66,7 +66,7 @@ describe.each(availableDialects())('the demo-people check on %s', (dialect) => {
       .insertInto('totp_factors')
       .values({ username: 'adam', secret: 'JBSWY3DPEHPK3PXP', confirmed_at: null, last_step: null, created_at: 1 })
       .execute();
-    await db.insertInto('recovery_failures').values({ username: 'adam', consecutive: 1, updated_at: 1 }).execute();
+    await db.insertInto('recovery_failures').values({ username: 'adam', scope: '*', consecutive: 1, updated_at: 1 }).execute();
     expect(await demoPeopleChanges(db)).toEqual([
       'adam: has rows in recovery_failures',
       'adam: has rows in totp_factors',

@@ -99,7 +99,7 @@ describe('CSRF defence, headers and cookies', () => {
     const person = await t.addPerson();
     await login({ 'content-type': 'application/json' }, JSON.stringify({ username: person.username, password: 'a-wrong-secret-123' }));
     const logs = logLines.join('');
-    expect(logs).toContain('"path":"/api/auth/login"');
+    expect(logs).toContain('"route":"/api/auth/login"');
     expect(logs).not.toContain(DEMO_PASSWORD);
     expect(logs).not.toContain('a-wrong-secret-123');
     expect(logs).not.toContain(cookie.split('=')[1]);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, signInAs, signInFresh, type TestApp } from '../harness/app.js';
+import { RECOVERY_BACKSTOP_FAILURES } from '../../server/features/password/flows.js';
 import { availableDialects } from '../harness/db.js';
 import { resetFlow } from '../harness/reset-flow.js';
 import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
@@ -106,7 +107,10 @@ describe.each(availableDialects())('password reset security on %s', (dialect) =>
     await t.deps.db.updateTable('directory_users').set({ disabled: 0 }).where('username', '=', 'ruth').execute();
 
     const lockedMidFlow = await flow.verifiedByEmail('ruth', 'ruth@example.com');
-    await t.deps.db.insertInto('recovery_failures').values({ username: 'ruth', consecutive: 100, updated_at: t.clock.now() }).execute();
+    await t.deps.db
+      .insertInto('recovery_failures')
+      .values({ username: 'ruth', scope: '*', consecutive: RECOVERY_BACKSTOP_FAILURES, updated_at: t.clock.now() })
+      .execute();
     expect((await flow.reset(lockedMidFlow, 'a perfectly good password 2')).body.error.code).toBe('recovery_locked');
     await t.deps.db.deleteFrom('recovery_failures').where('username', '=', 'ruth').execute();
     expect(await t.deps.directory.authenticate('ruth', 'portal-demo-2026')).toMatchObject({ ok: true });
@@ -197,7 +201,7 @@ describe.each(availableDialects())('password reset security on %s', (dialect) =>
   it('treats LDAP filter syntax in a login as a plain name', async () => {
     for (const login of ['*', 'a*', '*)(uid=*', 'alice)(|(uid=*']) {
       const flowId = await flow.start(login);
-      expect((await flow.view(flowId)).body.methods).toEqual(['email', 'helpdesk_code']);
+      expect((await flow.view(flowId)).body.methods).toEqual(['email', 'totp', 'passkey', 'helpdesk_code']);
       await flow.challenge(flowId, 'email');
     }
     expect(smtp.messages.every((m) => !m.text.includes('undefined'))).toBe(true);

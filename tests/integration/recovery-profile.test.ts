@@ -92,7 +92,7 @@ describe.each(availableDialects())('recovery profile on %s', (dialect) => {
     t.clock.advance(60_000);
     const flow = resetFlow(t, smtp);
     const flowId = await flow.start(person.username);
-    expect((await flow.view(flowId)).body.methods).toEqual(['email', 'totp', 'helpdesk_code']);
+    expect((await flow.view(flowId)).body.methods).toEqual(['email', 'totp', 'passkey', 'helpdesk_code']);
     const code = totp.generate({ timestamp: t.clock.now() });
     expect((await flow.verify(flowId, { method: 'totp', code })).body).toMatchObject({ complete: true, verified: ['totp'] });
     const replay = await flow.start(person.username);

@@ -15,8 +15,8 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'POST /api/password/forgot': 'a locked-out person is not signed in; rate-limited',
   'POST /api/password/flows/from-link': 'needs a 256-bit single-use token from the mail',
   'GET /api/password/flows/:flowId': 'needs the 256-bit flow id',
-  'POST /api/password/flows/:flowId/challenge': 'needs the flow id; mail rate-limited per flow and per person',
-  'POST /api/password/flows/:flowId/verify': 'needs the flow id; failures counted per flow, person and address',
+  'POST /api/password/flows/:flowId/challenge': 'needs the flow id; mail per flow and person, passkey options per flow and address',
+  'POST /api/password/flows/:flowId/verify': 'needs the flow id; attempts counted per flow, code, person and address',
   'POST /api/password/flows/:flowId/reset': 'needs a verified flow',
   'POST /api/password/flows/:flowId/unlock': 'needs a verified flow',
   'GET /api/password/policy': 'the rules shown before choosing a password',
@@ -58,8 +58,18 @@ describe('route coverage', () => {
       flowForChallenge ??= await startFlow('alice', '10.9.2.1');
       return t.request('POST', `/api/password/flows/${flowForChallenge}/challenge`, { json: { method: 'email' }, ip: `10.9.2.${i}` });
     },
+    // Passkey options write a challenge each: limited per flow, and per address across flows.
+    'POST /api/password/flows/:flowId/challenge (passkey, one flow)': async (i) => {
+      passkeyFlow ??= await startFlow('alice', '10.9.7.1');
+      return t.request('POST', `/api/password/flows/${passkeyFlow}/challenge`, { json: { method: 'passkey' }, ip: `10.9.7.${i % 250}` });
+    },
+    'POST /api/password/flows/:flowId/challenge (passkey, one address)': async (i) => {
+      // A new flow (from other addresses) every 5 tries, so the per-flow limit never binds.
+      if (i % 5 === 0) passkeyAddressFlow = await startFlow(`nobody-passkey-${i}`, `10.9.8.${i % 250}`);
+      return t.request('POST', `/api/password/flows/${passkeyAddressFlow}/challenge`, { json: { method: 'passkey' }, ip: '10.9.9.1' });
+    },
     'POST /api/password/flows/:flowId/verify': async (i) => {
-      // A new flow every 5 tries (a flow is cancelled after 10 failures), all verified from one address.
+      // A new flow every 5 tries (a flow takes 10 attempts), all verified from one address.
       if (i % 5 === 0) verifyFlow = await startFlow(`nobody-verify-${i}`, `10.9.3.${i % 250}`);
       return t.request('POST', `/api/password/flows/${verifyFlow}/verify`, { json: { method: 'helpdesk_code', code: '00000000' }, ip: '10.9.4.1' });
     },
@@ -79,6 +89,8 @@ describe('route coverage', () => {
     'GET /api/password/policy': 'the rules; no secret and no guess',
   };
   let flowForChallenge: string | undefined;
+  let passkeyFlow: string | undefined;
+  let passkeyAddressFlow = '';
   let verifyFlow = '';
   async function startFlow(login: string, ip: string): Promise<string> {
     const response = await t.request('POST', '/api/password/forgot', { json: { login }, ip });

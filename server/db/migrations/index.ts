@@ -8,6 +8,7 @@ import * as sessionRecheck from './2026-11-29T0300-session-recheck.js';
 import * as sessionReauth from './2026-11-29T0400-session-reauth.js';
 import * as keyedSecrets from './2026-11-29T0500-keyed-secrets.js';
 import * as trustedDevices from './2026-11-29T0600-trusted-devices.js';
+import * as recoveryFailuresByAddress from './2026-11-29T0700-recovery-failures-by-address.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T0400-session-reauth': sessionReauth,
   '2026-11-29T0500-keyed-secrets': keyedSecrets,
   '2026-11-29T0600-trusted-devices': trustedDevices,
+  '2026-11-29T0700-recovery-failures-by-address': recoveryFailuresByAddress,
 };

@@ -7,10 +7,10 @@ import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import { getResetPolicy } from '../settings/service.js';
 import { addressesOf } from './addresses.js';
 import type { PasswordDeps } from './deps.js';
-import { isComplete, type LoadedFlow, RECOVERY_LOCKOUT_FAILURES } from './flows.js';
+import { isComplete, type LoadedFlow, recoveryLockedFor } from './flows.js';
 import { checkPassword, effectiveRules, problemFromRefusal } from './policy.js';
 import { voidSecretsOf } from '../../one-time-secrets/service.js';
-import { cancelFlowsOf, claimFlow, consecutiveFailures, reopenFlow } from './repository.js';
+import { cancelFlowsOf, claimFlow, reopenFlow } from './repository.js';
 
 export const CHANGE_ACCOUNT_RULE: RateLimitRule = { name: 'password-change:account', limit: 5, windowMs: 15 * 60_000 };
 
@@ -55,9 +55,9 @@ async function revokeEverythingElse(deps: PasswordDeps, user: DirectoryUser, eve
 }
 
 /** Re-checks, at the moment of completion, that this flow may still finish. */
-async function assertCompletable(deps: PasswordDeps, flow: LoadedFlow): Promise<DirectoryUser> {
+async function assertCompletable(deps: PasswordDeps, flow: LoadedFlow, ip: string | null): Promise<DirectoryUser> {
   if (!isComplete(flow) || !flow.user) throw errors.verificationRequired();
-  if (flow.user.disabled || (await consecutiveFailures(deps.db, flow.user.username)) >= RECOVERY_LOCKOUT_FAILURES) {
+  if (flow.user.disabled || (await recoveryLockedFor(deps, flow, ip))) {
     throw errors.recoveryLocked('This account cannot be reset here. Contact the IT help desk.');
   }
   return flow.user;
@@ -83,7 +83,7 @@ async function completeFlow(
     await reopenFlow(deps.db, flow.idHash);
     await deps.audit.record({
       action,
-      actor: flow.user?.username ?? null,
+      actor: flow.username,
       result: 'failure',
       ip,
       details: { code: errorCode(error) },
@@ -94,7 +94,7 @@ async function completeFlow(
   const onBehalfOf = flow.row.on_behalf_of ?? null;
   await deps.audit.record({
     action,
-    actor: flow.user?.username ?? null,
+    actor: flow.username,
     result: 'success',
     ip,
     details: onBehalfOf ? { methods: flow.verified, onBehalfOf } : { methods: flow.verified },
@@ -107,7 +107,7 @@ async function completeFlow(
  * submissions wins the flow; a directory refusal gives the flow back for another try.
  */
 export async function resetPassword(deps: PasswordDeps, flow: LoadedFlow, newPassword: string, ip: string | null): Promise<void> {
-  const user = await assertCompletable(deps, flow);
+  const user = await assertCompletable(deps, flow, ip);
   await assertAcceptable(deps, user, newPassword);
   await completeFlow(deps, flow, 'password.reset', ip, async () => {
     await writePassword(deps, user.username, newPassword, { kind: 'reset' });
@@ -118,7 +118,7 @@ export async function resetPassword(deps: PasswordDeps, flow: LoadedFlow, newPas
 
 /** Completes a verified flow by unlocking the account; the password stays as it was. */
 export async function unlockAccount(deps: PasswordDeps, flow: LoadedFlow, ip: string | null): Promise<void> {
-  const user = await assertCompletable(deps, flow);
+  const user = await assertCompletable(deps, flow, ip);
   await completeFlow(deps, flow, 'account.unlock', ip, () => deps.directory.unlock(user.username));
   const notices = await noticesFor(deps, user, 'account_unlocked');
   const now = deps.clock.now();

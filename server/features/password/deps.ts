@@ -24,4 +24,9 @@ export interface PasswordDeps {
   /** The only base links in mail are built from. */
   publicUrl: URL;
   companyName: string;
+  /**
+   * False when mail reaches nobody (no SMTP outside demo mode): the email method is then offered
+   * to no one. Unset means it does.
+   */
+  mailDelivers?: boolean;
 }

@@ -53,6 +53,7 @@ export async function startFlowFromLink(deps: PasswordDeps, token: string, ip: s
   await insertFlow(deps.db, {
     id_hash: sha256Hex(flowId),
     username: secret.username,
+    subject_key: secret.username,
     created_at: now,
     expires_at: now + FLOW_TTL_MS,
     verified_methods: 'email',

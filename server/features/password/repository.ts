@@ -25,15 +25,31 @@ export async function setFlowOnBehalfOf(db: Db, idHash: string, staff: string): 
   await db.updateTable('password_flows').set({ on_behalf_of: staff }).where('id_hash', '=', idHash).execute();
 }
 
-/** Counts a failed verification on the flow; returns the new count. */
-export async function countFlowFailure(db: Db, idHash: string): Promise<number> {
-  const row = await db
+/**
+ * Counts one verification attempt on a live flow, in one statement, before the guess is judged:
+ * true while the flow had attempts left. Of many parallel callers at most `max` ever get true.
+ */
+export async function chargeFlowAttempt(db: Db, idHash: string, max: number, now: number): Promise<boolean> {
+  const result = await db
     .updateTable('password_flows')
     .set((eb) => ({ failed_verifications: eb('failed_verifications', '+', 1) }))
     .where('id_hash', '=', idHash)
-    .returning('failed_verifications')
+    .where('failed_verifications', '<', max)
+    .where('completed_at', 'is', null)
+    .where('cancelled_at', 'is', null)
+    .where('expires_at', '>', now)
     .executeTakeFirst();
-  return Number(row?.failed_verifications ?? 0);
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives back the attempt a successful verification was charged: only failures use up a flow. */
+export async function refundFlowAttempt(db: Db, idHash: string): Promise<void> {
+  await db
+    .updateTable('password_flows')
+    .set((eb) => ({ failed_verifications: eb('failed_verifications', '-', 1) }))
+    .where('id_hash', '=', idHash)
+    .where('failed_verifications', '>', 0)
+    .execute();
 }
 
 /**
@@ -77,21 +93,38 @@ export async function cancelFlowsOf(db: Db, username: string, now: number, excep
   await query.execute();
 }
 
-export async function consecutiveFailures(db: Db, username: string): Promise<number> {
-  const row = await db.selectFrom('recovery_failures').select('consecutive').where('username', '=', username).executeTakeFirst();
-  return row?.consecutive ?? 0;
+/** Consecutive failures counted for a person in one scope (a client address, or '*' for all of them). */
+export async function consecutiveFailures(db: Db, subject: string, scope: string): Promise<number> {
+  const row = await db
+    .selectFrom('recovery_failures')
+    .select('consecutive')
+    .where('username', '=', subject)
+    .where('scope', '=', scope)
+    .executeTakeFirst();
+  return Number(row?.consecutive ?? 0);
 }
 
-export async function recordRecoveryFailure(db: Db, username: string, now: number): Promise<void> {
-  await db
+/**
+ * Counts one attempt toward a person's consecutive failures in one scope, in one statement (an
+ * upsert whose update only applies under the limit), before the guess is judged: true while the
+ * count was below `limit`. Of many parallel callers at most `limit` get true. A success clears it.
+ */
+export async function chargeRecoveryFailure(db: Db, subject: string, scope: string, limit: number, now: number): Promise<boolean> {
+  const row = await db
     .insertInto('recovery_failures')
-    .values({ username, consecutive: 1, updated_at: now })
+    .values({ username: subject, scope, consecutive: 1, updated_at: now })
     .onConflict((oc) =>
-      oc.column('username').doUpdateSet((eb) => ({ consecutive: eb('recovery_failures.consecutive', '+', 1), updated_at: now })),
+      oc
+        .columns(['username', 'scope'])
+        .doUpdateSet((eb) => ({ consecutive: eb('recovery_failures.consecutive', '+', 1), updated_at: now }))
+        .where('recovery_failures.consecutive', '<', limit),
     )
-    .execute();
+    .returning('consecutive')
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
-export async function clearRecoveryFailures(db: Db, username: string): Promise<void> {
-  await db.deleteFrom('recovery_failures').where('username', '=', username).execute();
+/** A success, or the help desk's unlock: every count of the person starts over, per address and in total. */
+export async function clearRecoveryFailures(db: Db, subject: string): Promise<void> {
+  await db.deleteFrom('recovery_failures').where('username', '=', subject).execute();
 }

@@ -16,14 +16,19 @@ import { validate } from '../../http/validate.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import { changePassword, resetPassword, unlockAccount } from './complete.js';
 import type { PasswordDeps } from './deps.js';
-import { challenge, loadFlow, startFlow, verify, viewFlow } from './flows.js';
+import { challenge, isComplete, loadFlow, startFlow, verify, viewFlow } from './flows.js';
 import { startFlowFromLink } from './links.js';
 import { checkPassword, effectiveRules } from './policy.js';
 
 export const POLICY_CHECK_IP_RULE: RateLimitRule = { name: 'policy-check:ip', limit: 120, windowMs: 60_000 };
 
 export function passwordDepsOf(deps: AppDeps): PasswordDeps {
-  return { ...deps, publicUrl: deps.config.publicUrl, companyName: deps.config.companyName };
+  return {
+    ...deps,
+    publicUrl: deps.config.publicUrl,
+    companyName: deps.config.companyName,
+    mailDelivers: deps.mailer.delivers !== false,
+  };
 }
 
 /**
@@ -47,7 +52,7 @@ export function passwordRoutes(appDeps: AppDeps) {
     })
     .post('/flows/:flowId/challenge', validate('param', flowParamSchema), validate('json', challengeRequestSchema), async (c) => {
       const flow = await loadFlow(deps, c.req.valid('param').flowId);
-      const result = await challenge(deps, flow, c.req.valid('json').method);
+      const result = await challenge(deps, flow, c.req.valid('json').method, requestContext(c).ip);
       return c.json(result, 202);
     })
     .post('/flows/:flowId/verify', validate('param', flowParamSchema), validate('json', verifyRequestSchema), async (c) => {
@@ -56,15 +61,15 @@ export function passwordRoutes(appDeps: AppDeps) {
       return c.json(await viewFlow(deps, verified), 200);
     })
     .post('/flows/:flowId/reset', validate('param', flowParamSchema), validate('json', resetRequestSchema), async (c) => {
-      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      const flow = await loadFlow(deps, c.req.valid('param').flowId, { person: true });
       await resetPassword(deps, flow, c.req.valid('json').newPassword, requestContext(c).ip);
       // The person's sessions were ended server-side; if this browser held one, its cookie goes too.
       // Someone else signed in here (a colleague helping) stays signed in. No automatic sign-in.
-      if (c.get('session')?.username === flow.user?.username) clearSessionCookie(c, appDeps.config.secure);
+      if (c.get('session')?.username === flow.username) clearSessionCookie(c, appDeps.config.secure);
       return c.json({ done: true as const }, 200);
     })
     .post('/flows/:flowId/unlock', validate('param', flowParamSchema), async (c) => {
-      const flow = await loadFlow(deps, c.req.valid('param').flowId);
+      const flow = await loadFlow(deps, c.req.valid('param').flowId, { person: true });
       await unlockAccount(deps, flow, requestContext(c).ip);
       return c.json({ done: true as const }, 200);
     })
@@ -78,10 +83,15 @@ export function passwordRoutes(appDeps: AppDeps) {
       await deps.rateLimiter.consume(POLICY_CHECK_IP_RULE, requestContext(c).ip ?? 'unknown');
       const { password, flowId } = c.req.valid('json');
       // During a reset the password is the flow's person's, whoever may be signed in on this browser.
+      // Their names are checked only once the flow is verified: before that, a flow id (anyone can
+      // start one for any login) would let a stranger probe a person's name parts. An unverified
+      // or unknown flow gets the anonymous verdict, as without a flow.
       const session = c.get('session');
-      const flow = flowId ? await loadFlow(deps, flowId).catch(() => null) : null;
+      const flow = flowId ? await loadFlow(deps, flowId, { person: true }).catch(() => null) : null;
       const user = flowId
-        ? (flow?.user ?? null)
+        ? flow && isComplete(flow)
+          ? flow.user
+          : null
         : session
           ? { username: session.username, displayName: session.profile.displayName }
           : null;

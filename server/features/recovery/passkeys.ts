@@ -71,11 +71,15 @@ export async function registerPasskey(deps: PasswordDeps, username: string, resp
   }
 }
 
+/**
+ * Options for a reset's passkey step. They list no credentials (the browser offers the passkeys it
+ * holds for this site): a list would tell anyone who starts a flow whether, and how many, passkeys
+ * a login has, and whether it exists at all. The assertion is still checked against this person's
+ * passkeys only.
+ */
 export async function passkeyAuthenticationOptions(deps: PasswordDeps, username: string, flowIdHash: string) {
-  const passkeys = await listPasskeys(deps.db, username);
   const options = await generateAuthenticationOptions({
     rpID: relyingParty(deps).rpID,
-    allowCredentials: passkeys.map((p) => ({ id: p.credential_id, transports: (p.transports?.split(',') ?? undefined) as never })),
     userVerification: 'preferred',
   });
   await rememberChallenge(deps, username, options.challenge, flowIdHash);

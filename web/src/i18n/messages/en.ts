@@ -102,7 +102,7 @@ const en = {
     email: 'Email me a code',
     emailHint: 'We send a code to your recovery or work email.',
     totp: 'Use my authenticator app',
-    totpHint: 'Enter the 6-digit code from the app on your phone.',
+    totpHint: 'If you set up an authenticator app: enter the 6-digit code it shows.',
     passkey: 'Use a passkey',
     passkeyHint: 'Use your fingerprint, face or screen lock on a device where you added a passkey.',
     helpdesk_code: 'Get a code from the help desk',
