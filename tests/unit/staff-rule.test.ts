@@ -16,10 +16,12 @@ describe('the staff rule (who may unlock, send a link or issue a code for whom)'
     }
   });
 
-  it('lets an admin act on staff accounts', () => {
-    for (const role of ['helpdesk', 'hr', 'admin'] as const) {
+  it('lets an admin act on help-desk and HR accounts, but not on another admin (as privileged as they are)', () => {
+    for (const role of ['helpdesk', 'hr'] as const) {
       expect(staffActionRefusal(person('adam', 'admin'), person('x', role)), role).toBeNull();
     }
+    expect(staffActionRefusal(person('adam', 'admin'), person('x', 'admin'))).toBe('admin_account');
+    expect(staffActionRefusal(person('adam', 'admin'), person('x', 'helpdesk', 'admin'))).toBe('admin_account');
   });
 
   it('refuses everyone on their own account, admins included, whatever the case of the name', () => {

@@ -26,6 +26,7 @@ export interface HelpdeskDeps extends PasswordDeps {
 const REFUSAL_MESSAGES = {
   self: 'You cannot do this for your own account. Use "Forgot your password" like everyone else.',
   staff_account: 'Only an admin can act on a staff account.',
+  admin_account: "No one can act on an admin's account through the help desk: its owner recovers it with their own recovery methods.",
 } as const;
 
 /**

@@ -359,6 +359,7 @@ const en = {
     refusalTitle: 'No actions for this account',
     refusalSelf: 'You cannot do this for yourself. Use “Forgot your password or locked out?” on the sign-in page, like everyone else.',
     refusalStaff: 'Only an admin can act on staff accounts (help desk, HR or admin).',
+    refusalAdmin: 'An admin’s account cannot be unlocked or reset through the help desk, not even by another admin. Its owner uses their own recovery methods on the sign-in page.',
   },
   hr: {
     title: 'People',
