@@ -96,6 +96,8 @@ export const errors = {
   flowExpired: (message = 'This reset has expired or was already used. Start again.') => new AppError('flow_expired', message),
   recoveryLocked: (message = 'Too many failed attempts. Contact the IT help desk to get back in.') =>
     new AppError('recovery_locked', message),
+  mailNotConfigured: (message = 'This portal has no mail server configured, so it cannot send this mail.') =>
+    new AppError('mail_not_configured', message),
   jobNotFailed: () => new AppError('job_not_failed', 'That job is no longer failed: it may have been retried or discarded already.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),

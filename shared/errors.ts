@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'not_ready',
   'internal',
   'reauth_required',
+  'mail_not_configured',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

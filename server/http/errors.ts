@@ -33,6 +33,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   recovery_locked: 423,
   // An admin retried or discarded a job someone else already retried or discarded.
   job_not_failed: 409,
+  // Lasting configuration (no SMTP_URL outside demo mode), not a passing outage: nothing to retry.
+  mail_not_configured: 409,
   not_ready: 503,
   internal: 500,
   // Signed in, but a sensitive change needs the password entered again first.

@@ -15,6 +15,9 @@ import { insertFlow } from './repository.js';
  * the staff rule first (helpdesk/service.ts `sendResetLinkFor`).
  */
 export async function sendResetLink(deps: PasswordDeps, username: string, staff: string): Promise<{ recipients: number }> {
+  if (deps.mailDelivers === false) {
+    throw errors.mailNotConfigured('This portal has no mail server configured, so it cannot send a link. Issue a verification code instead.');
+  }
   const user = await deps.directory.findUser(username);
   if (!user) throw errors.notFound('That person');
   const { forCodes } = await addressesOf(deps.db, user, await getResetPolicy(deps.db));

@@ -81,6 +81,10 @@ async function queueAll(deps: PasswordDeps, trx: Executor, now: number, mails: r
 
 /** Saves a personal address as pending and mails it a code; it counts only once confirmed. */
 export async function addRecoveryEmail(deps: PasswordDeps, username: string, email: string): Promise<void> {
+  // Without mail the address could never be confirmed, and it would never receive a code.
+  if (deps.mailDelivers === false) {
+    throw errors.mailNotConfigured('This portal has no mail server configured, so a recovery email cannot be confirmed. Use an authenticator app or a passkey.');
+  }
   await deps.rateLimiter.consume(CONFIRM_MAIL_RULE, username);
   // Replacing a confirmed address unconfirms it: it hears about it while still on file. The new
   // address is not on file until confirmed (it gets the code instead).

@@ -65,6 +65,7 @@ const en = {
     flow_expired: 'This took too long and was stopped for your safety. Start again.',
     recovery_locked:
       'Too many failed attempts to confirm it is you, so this is paused for your safety. Try again later, or contact the help desk.',
+    mail_not_configured: 'This portal cannot send mail yet (no mail server is set up). Use another way, or ask IT to set up mail.',
     job_not_failed: 'That job is no longer failed: it may have been retried or discarded already. Refresh the list.',
     not_ready: 'The portal is starting up or under maintenance. Try again in a few minutes.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, contact the help desk.',
