@@ -75,8 +75,26 @@ async function recoveryNotices(deps: PasswordDeps, username: string, change: Rec
   return [...new Set([...onFile, ...also])].map((to) => recoveryChangeMail(to, change, username, at, helpUrl));
 }
 
-async function queueAll(deps: PasswordDeps, trx: Executor, now: number, mails: readonly OutgoingMail[]): Promise<void> {
-  for (const mail of mails) await sendMailLater(trx, deps.keys, now, mail);
+/**
+ * One recovery-factor change of the person's own: `apply` makes it in a transaction; when it made
+ * the change (it returns anything but false), the notices and the `recovery.<change>` audit row
+ * commit with it. The notices are built first, from the addresses on file before the change.
+ */
+async function commitRecoveryChange(
+  deps: PasswordDeps,
+  username: string,
+  change: RecoveryChange,
+  apply: (trx: Executor) => Promise<boolean | void>,
+  also: readonly string[] = [],
+): Promise<boolean> {
+  const notices = await recoveryNotices(deps, username, change, also);
+  return deps.db.transaction().execute(async (trx) => {
+    if ((await apply(trx)) === false) return false;
+    const now = deps.clock.now();
+    for (const mail of notices) await sendMailLater(trx, deps.keys, now, mail);
+    await deps.audit.record({ action: `recovery.${change}`, actor: username, result: 'success' }, trx);
+    return true;
+  });
 }
 
 /** Saves a personal address as pending and mails it a code; it counts only once confirmed. */
@@ -88,84 +106,47 @@ export async function addRecoveryEmail(deps: PasswordDeps, username: string, ema
   await deps.rateLimiter.consume(CONFIRM_MAIL_RULE, username);
   // Replacing a confirmed address unconfirms it: it hears about it while still on file. The new
   // address is not on file until confirmed (it gets the code instead).
-  const notices = await recoveryNotices(deps, username, 'email_added');
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await commitRecoveryChange(deps, username, 'email_added', async (trx) => {
     await upsertRecoveryEmail(trx, username, email, now);
     await voidSecretsOf({ ...deps, db: trx }, username, ['email_confirm']);
     const issued = await issueCode({ ...deps, db: trx }, { purpose: 'email_confirm', username });
     await sendMailLater(trx, deps.keys, now, recoveryEmailConfirmationMail(email, issued.secret, TTL.email_confirm / 60_000, deps.companyName));
-    await queueAll(deps, trx, now, notices);
-    await deps.audit.record({ action: 'recovery.email_added', actor: username, result: 'success' }, trx);
   });
 }
 
 export async function confirmRecoveryEmailCode(deps: PasswordDeps, username: string, code: string): Promise<void> {
   // Every address on file hears of it, the newly confirmed one included.
   const pending = await findRecoveryEmail(deps.db, username);
-  const notices = await recoveryNotices(deps, username, 'email_confirmed', pending ? [pending.email] : []);
   const now = deps.clock.now();
   // Adding an address voids its earlier codes, so only the newest one is live.
   if (!(await verifyCode(deps, { purpose: 'email_confirm', username, code })).ok) {
     throw errors.verificationFailed('That code is not right or has expired. Check the mail we sent, or send a new code.');
   }
-  await deps.db.transaction().execute(async (trx) => {
-    await confirmRecoveryEmail(trx, username, now);
-    await queueAll(deps, trx, now, notices);
-    await deps.audit.record({ action: 'recovery.email_confirmed', actor: username, result: 'success' }, trx);
-  });
+  await commitRecoveryChange(deps, username, 'email_confirmed', (trx) => confirmRecoveryEmail(trx, username, now), pending ? [pending.email] : []);
 }
 
 /** Confirms a pending authenticator app with its first code; the factor and its audit row commit together. */
-export async function confirmTotpEnrolment(deps: PasswordDeps, username: string, code: string): Promise<boolean> {
-  const notices = await recoveryNotices(deps, username, 'totp_enrolled');
-  return deps.db.transaction().execute(async (trx) => {
-    const confirmed = await verifyTotpCode({ ...deps, db: trx }, username, code, true);
-    if (confirmed) {
-      await queueAll(deps, trx, deps.clock.now(), notices);
-      await deps.audit.record({ action: 'recovery.totp_enrolled', actor: username, result: 'success' }, trx);
-    }
-    return confirmed;
-  });
+export function confirmTotpEnrolment(deps: PasswordDeps, username: string, code: string): Promise<boolean> {
+  return commitRecoveryChange(deps, username, 'totp_enrolled', (trx) => verifyTotpCode({ ...deps, db: trx }, username, code, true));
 }
 
 /** Adds a passkey from a registration response; the passkey and its audit row commit together. */
-export async function addPasskey(deps: PasswordDeps, username: string, response: unknown, name: string): Promise<boolean> {
-  const notices = await recoveryNotices(deps, username, 'passkey_added');
-  return deps.db.transaction().execute(async (trx) => {
-    const added = await registerPasskey({ ...deps, db: trx }, username, response, name);
-    if (added) {
-      await queueAll(deps, trx, deps.clock.now(), notices);
-      await deps.audit.record({ action: 'recovery.passkey_added', actor: username, result: 'success' }, trx);
-    }
-    return added;
-  });
+export function addPasskey(deps: PasswordDeps, username: string, response: unknown, name: string): Promise<boolean> {
+  return commitRecoveryChange(deps, username, 'passkey_added', (trx) => registerPasskey({ ...deps, db: trx }, username, response, name));
 }
 
+/** Removes the recovery address; it is told too (the notices are built while it is still on file). */
 export async function removeRecoveryEmail(deps: PasswordDeps, username: string): Promise<void> {
-  // Built while the address is still on file: the removed address hears about its removal too.
-  const notices = await recoveryNotices(deps, username, 'email_removed');
-  await deps.db.transaction().execute(async (trx) => {
-    await deleteRecoveryEmail(trx, username);
-    await queueAll(deps, trx, deps.clock.now(), notices);
-    await deps.audit.record({ action: 'recovery.email_removed', actor: username, result: 'success' }, trx);
-  });
+  await commitRecoveryChange(deps, username, 'email_removed', (trx) => deleteRecoveryEmail(trx, username));
 }
 
 export async function removeTotp(deps: PasswordDeps, username: string): Promise<void> {
-  const notices = await recoveryNotices(deps, username, 'totp_removed');
-  await deps.db.transaction().execute(async (trx) => {
-    await deleteTotp(trx, username);
-    await queueAll(deps, trx, deps.clock.now(), notices);
-    await deps.audit.record({ action: 'recovery.totp_removed', actor: username, result: 'success' }, trx);
-  });
+  await commitRecoveryChange(deps, username, 'totp_removed', (trx) => deleteTotp(trx, username));
 }
 
 export async function removePasskey(deps: PasswordDeps, username: string, credentialId: string): Promise<void> {
-  const notices = await recoveryNotices(deps, username, 'passkey_removed');
-  await deps.db.transaction().execute(async (trx) => {
+  await commitRecoveryChange(deps, username, 'passkey_removed', async (trx) => {
     if (!(await deletePasskey(trx, username, credentialId))) throw errors.notFound('That passkey');
-    await queueAll(deps, trx, deps.clock.now(), notices);
-    await deps.audit.record({ action: 'recovery.passkey_removed', actor: username, result: 'success' }, trx);
   });
 }
