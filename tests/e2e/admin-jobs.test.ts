@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { openDatabase, type DatabaseHandle } from '../../server/db/database.js';
 import { loadPortalSecret, PortalKeys } from '../../server/platform/keys.js';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
 import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
-import { heading, openSignIn, signIn } from './support/portal.js';
+import { heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
 
 let smtp: SmtpCapture;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -56,7 +56,6 @@ async function failedMailJob(to: string): Promise<number> {
   return row.id;
 }
 
-const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('failed background jobs on the admin page', () => {
   test('adam, on his phone and by keyboard, retries a failed mail (it arrives) and discards another', async () => {

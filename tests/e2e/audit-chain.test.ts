@@ -1,10 +1,10 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
-import { openSignIn, signIn } from './support/portal.js';
+import { openSignIn, overflowsSideways, signIn } from './support/portal.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
@@ -18,7 +18,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('audit log integrity', () => {
   test('adam sees the chain intact on his phone, and where it breaks after someone edits the database', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, phoneContext, desktopContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
-import { DEMO_PASSWORD, openSignIn, signIn } from './support/portal.js';
+import { DEMO_PASSWORD, openSignIn, overflowsSideways, signIn } from './support/portal.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
@@ -30,7 +30,6 @@ async function watchLayoutShifts(page: Page): Promise<void> {
 }
 
 const layoutShift = (page: Page) => page.evaluate(() => (window as unknown as { __shift: number }).__shift);
-const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 describe('keyboard and layout', () => {
   test('the first Tab reaches "Skip to main content", which moves focus past the header', async () => {

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
 import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
-import { heading, openSignIn, signIn } from './support/portal.js';
+import { heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
 
 let smtp: SmtpCapture;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -49,7 +49,7 @@ describe('asking for the password again before a recovery change', () => {
     const box = (await dialog.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);
+    expect(await overflowsSideways(page)).toBe(false);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await expect.poll(() => card.getByRole('alert').textContent()).toContain('enter your password again');

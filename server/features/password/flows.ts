@@ -95,7 +95,7 @@ function nobodyKey(deps: PasswordDeps, login: string): string {
 }
 
 /** The key a flow's per-person limits, codes and challenges are kept under (see nobodyKey). */
-export function subjectOf(flow: LoadedFlow): string {
+export function subjectOf(flow: Pick<LoadedFlow, 'row' | 'idHash'>): string {
   return flow.row.subject_key ?? flow.row.username ?? `nobody:${flow.idHash}`;
 }
 
@@ -138,9 +138,12 @@ export function offeredMethods(deps: Pick<PasswordDeps, 'mailDelivers'>): Verifi
   return VERIFICATION_METHODS.filter((m) => m !== 'email' || deps.mailDelivers !== false);
 }
 
-/** The flow's person from the directory; a flow of nobody looks up its stand-in (found by no one), so it costs the same query. */
+/**
+ * The flow's person from the directory. A flow of nobody looks up its stand-in (found by no one), so
+ * it costs the same query. (A person's subject is their username.)
+ */
 async function lookUpPerson(deps: PasswordDeps, row: FlowRow, idHash: string): Promise<DirectoryUser | null> {
-  const found = await deps.directory.findUser(row.username ?? row.subject_key ?? `nobody:${idHash}`, { brief: true });
+  const found = await deps.directory.findUser(row.username ?? subjectOf({ row, idHash }), { brief: true });
   return row.username ? found : null;
 }
 

@@ -52,6 +52,11 @@ export async function waitForServiceWorkerControl(page: Page): Promise<void> {
 export const GOOD_PASSWORDS = ['violet kettle drums at noon', 'seven quiet herons by the pier', 'lemon tractor whistles softly'] as const;
 
 /** The page's main heading, once it says something. */
+/** Whether the page scrolls sideways (a layout that does not fit a 390 px phone). */
+export function overflowsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+}
+
 export async function heading(page: Page): Promise<string> {
   const h1 = page.getByRole('heading', { level: 1 });
   await expect.poll(() => h1.textContent()).toBeTruthy();
