@@ -2,6 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLdapDirectory } from '../../server/directory/ldap.js';
 import { buildTestApp, type TestApp } from '../harness/app.js';
 
+/** An LDAP directory on a port nothing listens on (connections are refused at once). */
+function unreachableLdap(url: string) {
+  return createLdapDirectory({
+    url,
+    bindDn: 'cn=admin,dc=example,dc=org',
+    bindPassword: 'x',
+    userBase: 'ou=people,dc=example,dc=org',
+    groupBase: 'dc=example,dc=org',
+    flavor: 'openldap',
+    startTls: false,
+    caFile: undefined,
+    timeoutMs: 500,
+  });
+}
+
 describe('health, readiness and portal info', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -53,17 +68,7 @@ describe('health, readiness and portal info', () => {
     const ldap = await buildTestApp({
       env: { PORTAL_DEMO: '1' },
       overrides: {
-        directory: createLdapDirectory({
-          url: 'ldaps://127.0.0.1:1',
-          bindDn: 'cn=admin,dc=example,dc=org',
-          bindPassword: 'x',
-          userBase: 'ou=people,dc=example,dc=org',
-          groupBase: 'dc=example,dc=org',
-          flavor: 'openldap',
-          startTls: false,
-          caFile: undefined,
-          timeoutMs: 500,
-        }),
+        directory: unreachableLdap('ldaps://127.0.0.1:1'),
       },
     });
     try {
@@ -78,17 +83,7 @@ describe('health, readiness and portal info', () => {
     const down = await buildTestApp({
       env: { PORTAL_DEMO: '0' },
       overrides: {
-        directory: createLdapDirectory({
-          url: 'ldap://127.0.0.1:1',
-          bindDn: 'cn=admin,dc=example,dc=org',
-          bindPassword: 'x',
-          userBase: 'ou=people,dc=example,dc=org',
-          groupBase: 'dc=example,dc=org',
-          flavor: 'openldap',
-          startTls: false,
-          caFile: undefined,
-          timeoutMs: 500,
-        }),
+        directory: unreachableLdap('ldap://127.0.0.1:1'),
       },
     });
     try {
