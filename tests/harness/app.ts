@@ -8,6 +8,7 @@ import { loadConfig } from '../../server/config.js';
 import type { AppDeps } from '../../server/http/context.js';
 import { ManualClock } from './clock.js';
 import { type DialectName, openTestDatabase } from './db.js';
+import { type SmtpCapture, startSmtpCapture } from './smtp.js';
 import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
 
 export const TEST_ORIGIN = 'http://portal.test';
@@ -80,6 +81,30 @@ export async function buildTestApp(
       }
     },
   };
+}
+
+/** The app with a real SMTP server of its own as its mail server; closing the app closes both. */
+export async function buildTestAppWithMail(
+  options: { dialect?: DialectName; env?: Record<string, string>; overrides?: Overrides } = {},
+): Promise<TestApp & { smtp: SmtpCapture }> {
+  const smtp = await startSmtpCapture();
+  try {
+    const t = await buildTestApp({ ...options, env: { ...options.env, SMTP_URL: smtp.url } });
+    return {
+      ...t,
+      smtp,
+      async close() {
+        try {
+          await t.close();
+        } finally {
+          await smtp.close();
+        }
+      },
+    };
+  } catch (error) {
+    await smtp.close();
+    throw error;
+  }
 }
 
 /** Every API route the app registers, as `METHOD /api/path` (catch-alls left out), for route walks. */

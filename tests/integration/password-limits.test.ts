@@ -7,9 +7,9 @@ import {
 } from '../../server/features/password/flows.js';
 import { CODE_MAX_ATTEMPTS } from '../../server/one-time-secrets/service.js';
 import { addBuiltinPerson } from '../directory/fixtures.js';
-import { buildTestApp, signInFresh, type TestApp } from '../harness/app.js';
+import { buildTestAppWithMail, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
-import { codeIn, type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
+import { codeIn, type SmtpCapture } from '../harness/smtp.js';
 
 /**
  * Guess limits are counted and compared in one statement before a guess is judged, so a parallel
@@ -21,13 +21,10 @@ describe.each(availableDialects())('reset guess limits under parallel bursts on 
   let t: TestApp;
   let smtp: SmtpCapture;
   beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url } });
+    const app = await buildTestAppWithMail({ dialect });
+    [t, smtp] = [app, app.smtp];
   });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => t.close());
   beforeEach(() => t.clock.advance(2 * 60 * 60_000));
 
   /** A throwaway employee with a work address, so no demo person is ever locked. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, signInAs, reauth, signInFresh, type TestApp } from '../harness/app.js';
+import { buildTestAppWithMail, signInAs, reauth, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 import { resetFlow } from '../harness/reset-flow.js';
-import { codeIn, type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
+import { codeIn, type SmtpCapture } from '../harness/smtp.js';
 
 const NEW_PASSWORD = 'violet tram under 42 maples';
 
@@ -13,14 +13,11 @@ describe.each(availableDialects())('forgot password and unlock on the built-in d
   let smtp: SmtpCapture;
   let flow: ReturnType<typeof resetFlow>;
   beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url } });
+    const app = await buildTestAppWithMail({ dialect });
+    [t, smtp] = [app, app.smtp];
     flow = resetFlow(t, smtp);
   });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => t.close());
   beforeEach(() => {
     // Each test starts with fresh rate-limit windows.
     t.clock.advance(2 * 60 * 60_000);

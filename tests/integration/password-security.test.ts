@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, signInAs, signInFresh, type TestApp } from '../harness/app.js';
+import { buildTestAppWithMail, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { RECOVERY_BACKSTOP_FAILURES } from '../../server/features/password/flows.js';
 import { availableDialects } from '../harness/db.js';
 import { resetFlow } from '../harness/reset-flow.js';
-import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
+import { type SmtpCapture } from '../harness/smtp.js';
 
 /** Regression tests for the ways peers' reset tools were broken (SECURITY.md 1–8, 11, 17, 20). */
 describe.each(availableDialects())('password reset security on %s', (dialect) => {
@@ -12,14 +12,11 @@ describe.each(availableDialects())('password reset security on %s', (dialect) =>
   let smtp: SmtpCapture;
   let flow: ReturnType<typeof resetFlow>;
   beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url, TRUST_PROXY: '1' } });
+    const app = await buildTestAppWithMail({ dialect, env: { TRUST_PROXY: '1' } });
+    [t, smtp] = [app, app.smtp];
     flow = resetFlow(t, smtp);
   });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => t.close());
   beforeEach(() => t.clock.advance(2 * 60 * 60_000));
 
   const countRows = async (table: 'password_flows' | 'one_time_secrets' | 'audit_events') =>

@@ -1,22 +1,19 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, signInFresh, type TestApp } from '../harness/app.js';
+import { buildTestAppWithMail, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 import { resetFlow } from '../harness/reset-flow.js';
-import { codeIn, type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
+import { codeIn, type SmtpCapture } from '../harness/smtp.js';
 
 // Each test has its own throwaway person: recovery factors are per person, so no test sees another's.
 describe.each(availableDialects())('recovery profile on %s', (dialect) => {
   let t: TestApp;
   let smtp: SmtpCapture;
   beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url } });
+    const app = await buildTestAppWithMail({ dialect });
+    [t, smtp] = [app, app.smtp];
   });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => t.close());
 
   /** A fresh employee, signed in and past the re-authentication prompt, and a client for their session. */
   async function signedInPerson() {

@@ -1,10 +1,10 @@
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addBuiltinPerson, uniqueName } from '../directory/fixtures.js';
-import { buildTestApp, reauth, signInAs, signInFresh, type TestApp } from '../harness/app.js';
+import { buildTestAppWithMail, reauth, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 import { resetFlow } from '../harness/reset-flow.js';
-import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
+import { type SmtpCapture } from '../harness/smtp.js';
 
 const STAFF_ROLES = ['helpdesk', 'hr', 'admin'] as const;
 
@@ -15,14 +15,11 @@ describe.each(availableDialects())('help-desk actions on staff accounts (%s)', (
   let smtp: SmtpCapture;
   let flow: ReturnType<typeof resetFlow>;
   beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url } });
+    const app = await buildTestAppWithMail({ dialect });
+    [t, smtp] = [app, app.smtp];
     flow = resetFlow(t, smtp);
   });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => t.close());
   beforeEach(() => {
     t.clock.advance(2 * 60 * 60_000); // fresh rate-limit windows
   });
@@ -166,13 +163,10 @@ describe.each(availableDialects())('re-authentication for sensitive changes (%s)
   let t: TestApp;
   let smtp: SmtpCapture;
   beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    t = await buildTestApp({ dialect, env: { SMTP_URL: smtp.url } });
+    const app = await buildTestAppWithMail({ dialect });
+    [t, smtp] = [app, app.smtp];
   });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => t.close());
   beforeEach(() => {
     t.clock.advance(2 * 60 * 60_000);
   });
