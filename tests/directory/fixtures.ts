@@ -46,7 +46,10 @@ export interface DirectoryFixture {
 }
 
 export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
+  // Letters only: a hex suffix is all digits one time in 40, and then a username in a mail reads like
+  // the 6- or 8-digit code the tests look for in that mail.
+  const letters = Array.from(randomBytes(8), (byte) => String.fromCharCode(97 + (byte % 26))).join('');
+  return `${prefix}-${letters}`;
 }
 
 /** A fresh person with a password nobody else uses (long enough for every directory's minimum). */
