@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { closeDeps, composeApp, type Overrides } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
@@ -53,7 +52,6 @@ export async function buildTestApp(
   const app = createApp(deps);
   // Like a server process: a worker runs jobs (mail) in the background, woken after each write.
   if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
-  const testFile = expect.getState().testPath;
   return {
     app,
     deps,
@@ -74,7 +72,7 @@ export async function buildTestApp(
     addPerson: (options) => addThrowawayPerson(deps, options),
     async close() {
       try {
-        await assertDemoPeopleUnchanged(deps.db, testFile);
+        await assertDemoPeopleUnchanged(deps.db);
       } finally {
         await closeDeps(deps);
         fs.rmSync(dataDir, { recursive: true, force: true });

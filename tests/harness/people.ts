@@ -98,15 +98,8 @@ export async function demoPeopleChanges(db: Kysely<Database>): Promise<string[]>
   return problems.sort();
 }
 
-/**
- * Test files that still change demo people while their owners convert them; the check is skipped
- * for them. Remove an entry once its file uses throwaway people.
- */
-const PENDING_CONVERSION = ['tests/integration/password-security.test.ts'];
-
 /** Throws (listing what changed) when a test left the demo people changed. */
-export async function assertDemoPeopleUnchanged(db: Kysely<Database>, testFile?: string): Promise<void> {
-  if (testFile && PENDING_CONVERSION.some((file) => testFile.replaceAll('\\', '/').endsWith(file))) return;
+export async function assertDemoPeopleUnchanged(db: Kysely<Database>): Promise<void> {
   const problems = await demoPeopleChanges(db);
   if (problems.length) {
     throw new Error(
