@@ -37,6 +37,11 @@ export const portalInfoSchema = z.object({
   /** The shared password of the demo accounts, in demo mode only. */
   demoPassword: z.string().nullable(),
   directory: z.enum(['builtin', 'ldap']),
+  /**
+   * Whether this portal delivers mail. Without a mail server the screens leave out what needs it
+   * (a recovery email, a help-desk reset link) instead of offering something the API refuses.
+   */
+  mail: z.boolean(),
   version: z.string(),
 });
 export type PortalInfo = z.infer<typeof portalInfoSchema>;

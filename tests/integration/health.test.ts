@@ -46,6 +46,7 @@ describe('health, readiness and portal info', () => {
     expect(info.directory).toBe('builtin');
     expect(info.demoAccounts).toContainEqual({ username: 'hana', role: 'helpdesk' });
     expect(info.demoPassword).toBe('portal-demo-2026');
+    expect(info.mail).toBe(true); // the demo mailbox delivers
   });
 
   it('seeds nothing and shows no demo sign-ins unless demo mode is asked for', async () => {
@@ -57,6 +58,7 @@ describe('health, readiness and portal info', () => {
         demo: false,
         demoAccounts: [],
         demoPassword: null,
+        mail: false, // no SMTP_URL: mail is only logged
       });
     } finally {
       await production.close();

@@ -48,6 +48,7 @@ export function healthRoutes(deps: AppDeps) {
         demoAccounts: demoDirectory ? DEMO_PEOPLE.map((p) => ({ username: p.username, role: p.demoRole })) : [],
         demoPassword: demoDirectory ? DEMO_PASSWORD : null,
         directory: deps.directory.kind,
+        mail: deps.mailer.delivers !== false,
         version: deps.version,
       };
       return c.json(info, 200);

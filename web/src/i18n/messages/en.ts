@@ -236,6 +236,7 @@ const en = {
     emailRemoveConfirm: 'Remove {address}? Reset codes will no longer go there.',
     emailWorkFallback: 'Until you add one, codes go to your work email, {address}.',
     emailNoFallback: 'Your company does not send reset codes to work email, so email codes need a recovery email.',
+    emailNeedsMail: 'A recovery email needs this portal to send mail, and no mail server is set up yet. Use an authenticator app or a passkey instead.',
     totpTitle: 'Authenticator app',
     totpIntro:
       'An app such as Microsoft Authenticator, Google Authenticator or a password manager shows a new 6-digit code every 30 seconds.',
@@ -348,6 +349,7 @@ const en = {
     resetLink: 'Send reset link',
     resetLinkConfirm: 'Send a password reset link to the email addresses of {name}? It works once, for 30 minutes.',
     resetLinkYes: 'Yes, send',
+    resetLinkNeedsMail: 'No reset link: this portal cannot send mail yet. Issue a verification code instead.',
     resetLinkSent: 'Reset link sent to one address. | Reset link sent to {n} addresses.',
     issueCode: 'Issue verification code',
     issueNewCode: 'Issue a new code',
