@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { RECOVERY_BACKSTOP_FAILURES, RECOVERY_LOCKOUT_FAILURES } from '../features/password/flows.js';
+import { deleteIdleRecoveryFailures } from '../features/password/repository.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { deleteStaleRateLimits } from '../rate-limit/repository.js';
@@ -20,7 +22,10 @@ export interface HousekeepingOptions {
 /** Every 10 minutes, in every deployment: what expired is deleted, so tables stay small. */
 export const HOUSEKEEPING_SCHEDULE = '*/10 * * * *';
 
-/** Deletes what has expired: sessions, reset flows, one-time secrets, old rate-limit windows, old finished jobs. */
+/**
+ * Deletes what has expired: sessions, reset flows, one-time secrets, old rate-limit windows, old
+ * finished jobs, failure counts left idle for a month.
+ */
 export async function housekeeping(db: Kysely<Database>, now: number, options: HousekeepingOptions): Promise<Record<string, number>> {
   const deleted = {
     sessions: await deleteExpiredSessions(db, now, options.sessionIdleMs),
@@ -28,6 +33,11 @@ export async function housekeeping(db: Kysely<Database>, now: number, options: H
     flows: await deleteExpiredFlows(db, now - DAY),
     secrets: await deleteExpiredSecrets(db, now - DAY),
     jobs: await deleteDoneJobs(db, now - (options.keepDoneJobsMs ?? 7 * DAY)),
+    // A month without a further failure: the guesses were abandoned (or named nobody); locks stay.
+    recoveryFailures: await deleteIdleRecoveryFailures(db, now - 30 * DAY, {
+      perAddress: RECOVERY_LOCKOUT_FAILURES,
+      total: RECOVERY_BACKSTOP_FAILURES,
+    }),
   };
   // The longest rate-limit window is an hour; a day covers every rule with room to spare.
   await deleteStaleRateLimits(db, now - DAY);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRow } from '../../server/db/schema.js';
 import { housekeeping } from '../../server/jobs/housekeeping.js';
+import { RECOVERY_BACKSTOP_FAILURES, RECOVERY_LOCKOUT_FAILURES } from '../../server/features/password/flows.js';
 import { enqueue, JobQueue, nextSlot } from '../../server/jobs/queue.js';
 import { claimJobs } from '../../server/jobs/repository.js';
 import { ManualClock } from '../harness/clock.js';
@@ -275,8 +276,23 @@ describe.each(availableDialects())('housekeeping on %s', (dialect) => {
     });
     await handle.db.insertInto('jobs').values([job('done', now - 8 * day), job('done', now - day), job('failed', now - 30 * day)]).execute();
 
+    const failures = (username: string, scope: string, consecutive: number, updated_at: number) => ({ username, scope, consecutive, updated_at });
+    await handle.db
+      .insertInto('recovery_failures')
+      .values([
+        failures('nobody-guessed', '198.51.100.7', 3, now - 31 * day), // idle for a month: deleted
+        failures('nobody-guessed', '*', 3, now - 31 * day), // deleted
+        failures('recent', '*', 3, now - 2 * day), // still counting
+        failures('locked-here', '198.51.100.8', RECOVERY_LOCKOUT_FAILURES, now - 90 * day), // a lock stays
+        failures('locked-everywhere', '*', RECOVERY_BACKSTOP_FAILURES, now - 90 * day), // a lock stays
+      ])
+      .execute();
+
     const deleted = await housekeeping(handle.db, now, { sessionIdleMs: 30 * 60_000 });
-    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1 });
+    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1, recoveryFailures: 2 });
+    expect(
+      (await handle.db.selectFrom('recovery_failures').select(['username', 'scope']).orderBy('username').execute()).map((r) => `${r.username} ${r.scope}`),
+    ).toEqual(['locked-everywhere *', 'locked-here 198.51.100.8', 'recent *']);
     expect((await handle.db.selectFrom('sessions').select('id_hash').execute()).map((r) => r.id_hash)).toEqual(['live']);
     expect((await handle.db.selectFrom('password_flows').select('id_hash').execute()).map((r) => r.id_hash)).toEqual(['recent-flow']);
     expect((await handle.db.selectFrom('rate_limits').select('key').execute()).map((r) => r.key)).toEqual(['now']);

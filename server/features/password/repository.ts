@@ -124,6 +124,30 @@ export async function chargeRecoveryFailure(db: Db, subject: string, scope: stri
   return row !== undefined;
 }
 
+/**
+ * Counts nobody has added to since `before` and that stopped short of their limit (the address's
+ * for a per-address row, the total's for the '*' row): housekeeping deletes them, so rows for
+ * logins that name nobody, or guesses abandoned long ago, do not pile up. A count at its limit is a
+ * lock and stays until a success or the help desk clears it.
+ */
+export async function deleteIdleRecoveryFailures(
+  db: Db,
+  before: number,
+  limits: { perAddress: number; total: number },
+): Promise<number> {
+  const result = await db
+    .deleteFrom('recovery_failures')
+    .where('updated_at', '<', before)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('scope', '=', '*'), eb('consecutive', '<', limits.total)]),
+        eb.and([eb('scope', '!=', '*'), eb('consecutive', '<', limits.perAddress)]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** A success, or the help desk's unlock: every count of the person starts over, per address and in total. */
 export async function clearRecoveryFailures(db: Db, subject: string): Promise<void> {
   await db.deleteFrom('recovery_failures').where('username', '=', subject).execute();
