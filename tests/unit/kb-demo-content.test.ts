@@ -147,3 +147,44 @@ describe('from the compiled server', () => {
     expect(bundled.loadDemoArticles()).toEqual(articles);
   });
 });
+
+describe('the relevance set', () => {
+  interface RelevanceCase {
+    query: string;
+    locale: 'en' | 'zh-CN' | 'zh-TW';
+    expected: string;
+    kind: 'word' | 'phrase' | 'prefix' | 'typo' | 'zh-CN' | 'zh-TW' | 'mixed';
+  }
+  const cases = JSON.parse(fs.readFileSync('tests/fixtures/kb-relevance.json', 'utf8')) as RelevanceCase[];
+
+  it('has at least 60 queries of every kind, with the ones the issue names', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    const kinds = new Set(cases.map((c) => c.kind));
+    expect([...kinds].sort()).toEqual(['mixed', 'phrase', 'prefix', 'typo', 'word', 'zh-CN', 'zh-TW']);
+    const queries = cases.map((c) => c.query);
+    expect(new Set(queries).size).toBe(queries.length);
+    for (const query of ['pasword', 'vnp', 'outlok search', '重置密码', '打印机连不上', 'VPN 连接失败', 'print', 'bitl', '印表機無法連線', '重設密碼']) {
+      expect(queries).toContain(query);
+    }
+  });
+
+  it('expects an article that exists in the language searched', () => {
+    for (const c of cases) {
+      expect(
+        articles.some((article) => article.slug === c.expected && article.locale === c.locale),
+        `${c.query} → ${c.expected}.${c.locale}`,
+      ).toBe(true);
+    }
+  });
+
+  it('writes Chinese queries in the script of their locale', () => {
+    for (const c of cases) {
+      const han = /\p{Script=Han}/u.test(c.query);
+      if (c.kind === 'zh-CN' || c.kind === 'zh-TW') expect(c.locale, c.query).toBe(c.kind);
+      if (c.kind === 'mixed') expect(han && /[A-Za-z]/.test(c.query), c.query).toBe(true);
+      if (c.locale === 'en') expect(han, c.query).toBe(false);
+      if (c.locale === 'zh-TW') expect(/[们这个时会关开发设网络软码帐账户电脑机线连数据语点选择录应删丢设备]/u.exec(c.query)?.[0], c.query).toBeUndefined();
+      if (c.locale === 'zh-CN') expect(/[們這個時會關開發設網絡軟碼帳戶電腦機線連數據語點選擇錄應刪丟設備]/u.exec(c.query)?.[0], c.query).toBeUndefined();
+    }
+  });
+});
