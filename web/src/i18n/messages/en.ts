@@ -70,6 +70,9 @@ const en = {
     not_ready: 'The portal is starting up or under maintenance. Try again in a few minutes.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, contact the help desk.',
     reauth_required: 'For your safety, enter your password again to do this.',
+    idempotency_key_required: 'This change could not be sent safely. Reload the page and try again.',
+    idempotency_key_reused: 'This change clashes with one sent earlier from this device. Make it again as a new change.',
+    idempotency_in_progress: 'This change is still being processed. It will be checked again shortly.',
   } satisfies Record<ErrorCode | 'network', string>,
   reauth: {
     title: 'Enter your password again',

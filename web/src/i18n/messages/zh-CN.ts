@@ -64,6 +64,9 @@ const zhCN = {
     not_ready: '门户正在启动或维护中。请几分钟后重试。',
     internal: '我们这边出了问题。请重试；如果问题持续，请联系服务台。',
     reauth_required: '为了您的安全，请再次输入密码以执行此操作。',
+    idempotency_key_required: '此更改无法安全发送。请刷新页面后重试。',
+    idempotency_key_reused: '此更改与此设备之前发送的更改冲突。请作为新的更改重新提交。',
+    idempotency_in_progress: '此更改仍在处理中，稍后会再次检查。',
   },
   reauth: {
     title: '请再次输入密码',

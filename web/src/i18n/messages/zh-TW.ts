@@ -64,6 +64,9 @@ const zhTW = {
     not_ready: '入口網站正在啟動或維護中。請數分鐘後重試。',
     internal: '我們這邊發生問題。請重試；若問題持續，請聯絡服務台。',
     reauth_required: '為了您的安全，請再次輸入密碼以執行此操作。',
+    idempotency_key_required: '此變更無法安全傳送。請重新整理頁面後重試。',
+    idempotency_key_reused: '此變更與此裝置先前傳送的變更衝突。請以新的變更重新送出。',
+    idempotency_in_progress: '此變更仍在處理中，稍後會再次確認。',
   },
   reauth: {
     title: '請再次輸入密碼',
