@@ -81,6 +81,8 @@ export interface OutboxDeps {
   newKey(): string;
   /** The signed-in person, or null. */
   currentUser(): string | null;
+  /** Told of every final answer (the app shows the created request, the store refreshes). */
+  onAnswer?(entry: OutboxEntry, answer: TransportAnswer, kind: 'done' | 'refused'): void;
 }
 
 /** What one flush ended with. */
@@ -166,8 +168,10 @@ export async function flush(deps: OutboxDeps, options: { force?: boolean } = {})
       const kind = classifyAnswer(answer);
       if (kind === 'done') {
         await deps.storage.remove(entry.key);
+        deps.onAnswer?.(entry, answer, kind);
       } else if (kind === 'refused') {
         await deps.storage.moveToAttention({ ...entry, status: answer.status, error: errorOf(answer), refusedAt: deps.now() });
+        deps.onAnswer?.(entry, answer, kind);
       } else if (kind === 'signin') {
         return 'signin' as const;
       } else {
