@@ -21,7 +21,7 @@ const execFileAsync = promisify(execFile);
 
 interface Received {
   path: string;
-  headers: https.IncomingMessage['headers'];
+  headers: import('node:http').IncomingHttpHeaders;
   body: Buffer;
 }
 
