@@ -10,6 +10,7 @@ import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
 import { recoveryRoutes } from './features/recovery/routes.js';
 import { peopleRoutes } from './features/people/routes.js';
+import { pushRoutes } from './features/push/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
@@ -31,7 +32,8 @@ function apiRoutes(deps: AppDeps) {
     .route('/recovery', recoveryRoutes(deps))
     .route('/helpdesk', helpdeskRoutes(deps))
     .route('/admin/jobs', jobsAdminRoutes(deps))
-    .route('/admin', adminRoutes(deps));
+    .route('/admin', adminRoutes(deps))
+    .route('/push', pushRoutes(deps));
 }
 
 /** Builds the whole HTTP app from its dependencies; tests build it with their own. */

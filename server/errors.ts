@@ -101,5 +101,11 @@ export const errors = {
   jobNotFailed: () => new AppError('job_not_failed', 'That job is no longer failed: it may have been retried or discarded already.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),
+  idempotencyKeyRequired: () =>
+    new AppError('idempotency_key_required', 'Send this request with an Idempotency-Key header (8 to 128 letters, digits, - or _).'),
+  idempotencyKeyReused: () =>
+    new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Make a new key for a new request.'),
+  idempotencyInProgress: () =>
+    new AppError('idempotency_in_progress', 'The first request with this Idempotency-Key is still being processed. Try again in a moment.'),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

@@ -26,6 +26,9 @@ export const ERROR_CODES = [
   'internal',
   'reauth_required',
   'mail_not_configured',
+  'idempotency_key_required',
+  'idempotency_key_reused',
+  'idempotency_in_progress',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

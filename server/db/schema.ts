@@ -213,6 +213,32 @@ export interface JobTable {
   finished_at: Millis | null;
 }
 
+export type IdempotencyState = 'running' | 'done';
+
+/** (person, Idempotency-Key) → fingerprint and stored answer; see server/http/idempotency.ts. */
+export interface IdempotencyKeyTable {
+  username: string;
+  key: string;
+  /** SHA-256 (hex) of method, path and canonical JSON body. */
+  fingerprint: string;
+  state: IdempotencyState;
+  /** The stored answer, once done. */
+  status: number | null;
+  response: string | null;
+  created_at: Millis;
+  finished_at: Millis | null;
+}
+
+/** A browser's web push subscription (server/push/). */
+export interface PushSubscriptionTable {
+  endpoint: string;
+  username: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: Millis;
+}
+
 export interface Database {
   directory_users: DirectoryUserTable;
   directory_group_members: DirectoryGroupMemberTable;
@@ -230,6 +256,8 @@ export interface Database {
   settings: SettingTable;
   trusted_devices: TrustedDeviceTable;
   jobs: JobTable;
+  idempotency_keys: IdempotencyKeyTable;
+  push_subscriptions: PushSubscriptionTable;
 }
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;

@@ -39,6 +39,12 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
   // Signed in, but a sensitive change needs the password entered again first.
   reauth_required: 403,
+  // A write that must be sent with an Idempotency-Key came without one (or with a malformed one).
+  idempotency_key_required: 400,
+  // The key was used before for a different request: the client's bug, never retried.
+  idempotency_key_reused: 422,
+  // The first request with this key is still running: retry shortly for its answer.
+  idempotency_in_progress: 409,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { RECOVERY_BACKSTOP_FAILURES, RECOVERY_LOCKOUT_FAILURES } from '../features/password/flows.js';
 import { deleteIdleRecoveryFailures } from '../features/password/repository.js';
+import { deleteExpiredIdempotencyKeys, IDEMPOTENCY_TTL_MS } from '../idempotency/repository.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { deleteStaleRateLimits } from '../rate-limit/repository.js';
@@ -24,7 +25,7 @@ export const HOUSEKEEPING_SCHEDULE = '*/10 * * * *';
 
 /**
  * Deletes what has expired: sessions, reset flows, one-time secrets, old rate-limit windows, old
- * finished jobs, failure counts left idle for a month.
+ * finished jobs, old idempotency keys, failure counts left idle for a month.
  */
 export async function housekeeping(db: Kysely<Database>, now: number, options: HousekeepingOptions): Promise<Record<string, number>> {
   const deleted = {
@@ -38,6 +39,8 @@ export async function housekeeping(db: Kysely<Database>, now: number, options: H
       perAddress: RECOVERY_LOCKOUT_FAILURES,
       total: RECOVERY_BACKSTOP_FAILURES,
     }),
+    // Idempotency keys are remembered for a day (server/http/idempotency.ts); a retry after that is a new request.
+    idempotencyKeys: await deleteExpiredIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS),
   };
   // The longest rate-limit window is an hour; a day covers every rule with room to spare.
   await deleteStaleRateLimits(db, now - DAY);

@@ -289,7 +289,7 @@ describe.each(availableDialects())('housekeeping on %s', (dialect) => {
       .execute();
 
     const deleted = await housekeeping(handle.db, now, { sessionIdleMs: 30 * 60_000 });
-    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1, recoveryFailures: 2 });
+    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1, idempotencyKeys: 0, recoveryFailures: 2 });
     expect(
       (await handle.db.selectFrom('recovery_failures').select(['username', 'scope']).orderBy('username').execute()).map((r) => `${r.username} ${r.scope}`),
     ).toEqual(['locked-everywhere *', 'locked-here 198.51.100.8', 'recent *']);
