@@ -1,0 +1,13 @@
+import type { RouteRecordRaw } from 'vue-router';
+
+// A staff area (lazy, never precached on an employee's phone), with the camera decoder in it.
+// Reached by a full page load only: its HTML is the one the server sends with the camera allowed.
+export const fulfilRoutes: RouteRecordRaw[] = [
+  {
+    path: '/fulfil/:id',
+    name: 'fulfil',
+    component: () => import('./views/FulfilView.vue'),
+    props: true,
+    meta: { permission: 'inventory.manage', title: 'fulfil.title' },
+  },
+];

@@ -1,0 +1,106 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { ApiError } from '../../api/errors';
+import { requestsApi, type NewRequest } from './api';
+import type { CatalogItem, Device, DeviceRequest } from './types';
+
+/**
+ * An employee's side of device requests: the catalogue, their requests and their devices. Every
+ * write is one function here, so the offline outbox can take them over in one place.
+ */
+export const useRequestsStore = defineStore('requests', () => {
+  const catalog = ref<CatalogItem[]>([]);
+  const catalogLoading = ref(false);
+  const catalogError = ref<unknown>(null);
+
+  async function loadCatalog(): Promise<void> {
+    catalogLoading.value = true;
+    catalogError.value = null;
+    try {
+      catalog.value = (await requestsApi.catalog()).items;
+    } catch (failure) {
+      catalogError.value = failure;
+    } finally {
+      catalogLoading.value = false;
+    }
+  }
+
+  const mine = ref<DeviceRequest[]>([]);
+  const mineLoading = ref(false);
+  const mineError = ref<unknown>(null);
+
+  async function loadMine(): Promise<void> {
+    mineLoading.value = true;
+    mineError.value = null;
+    try {
+      mine.value = (await requestsApi.mine()).requests;
+    } catch (failure) {
+      mineError.value = failure;
+    } finally {
+      mineLoading.value = false;
+    }
+  }
+
+  /**
+   * One Idempotency-Key per submission: a retry of the same form after a lost answer sends the
+   * same key (the server answers it once), while a changed form or an answered attempt gets a new one.
+   */
+  let pendingKey: { key: string; body: string } | null = null;
+
+  async function createRequest(body: NewRequest): Promise<DeviceRequest> {
+    const fingerprint = JSON.stringify(body);
+    if (pendingKey?.body !== fingerprint) pendingKey = { key: crypto.randomUUID(), body: fingerprint };
+    try {
+      const created = await requestsApi.create(body, pendingKey.key);
+      pendingKey = null;
+      return created;
+    } catch (failure) {
+      // Answered (refused): the next attempt is a new submission. Unanswered: keep the key.
+      if (!(failure instanceof ApiError && failure.code === 'network')) pendingKey = null;
+      throw failure;
+    }
+  }
+
+  const cancelRequest = (id: string) => requestsApi.cancel(id);
+  const confirmReceipt = (id: string) => requestsApi.receive(id);
+  const loadRequest = (id: string) => requestsApi.one(id);
+
+  const devices = ref<Device[]>([]);
+  const devicesLoading = ref(false);
+  const devicesError = ref<unknown>(null);
+
+  async function loadDevices(): Promise<void> {
+    devicesLoading.value = true;
+    devicesError.value = null;
+    try {
+      devices.value = (await requestsApi.devices()).devices;
+    } catch (failure) {
+      devicesError.value = failure;
+    } finally {
+      devicesLoading.value = false;
+    }
+  }
+
+  const reportDevice = (tag: string, kind: 'problem' | 'return' | 'replacement', description: string) =>
+    requestsApi.reportDevice(tag, { kind, description });
+
+  return {
+    catalog,
+    catalogLoading,
+    catalogError,
+    loadCatalog,
+    mine,
+    mineLoading,
+    mineError,
+    loadMine,
+    createRequest,
+    cancelRequest,
+    confirmReceipt,
+    loadRequest,
+    devices,
+    devicesLoading,
+    devicesError,
+    loadDevices,
+    reportDevice,
+  };
+});
