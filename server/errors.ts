@@ -101,5 +101,10 @@ export const errors = {
   jobNotFailed: () => new AppError('job_not_failed', 'That job is no longer failed: it may have been retried or discarded already.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),
+  invalidTransition: (message = 'This request cannot do that in its current state.') => new AppError('invalid_transition', message),
+  alreadyDecided: () => new AppError('already_decided', 'This approval was already decided, or the request was withdrawn.'),
+  notEligible: (message = 'This item cannot be requested for this person.') => new AppError('not_eligible', message),
+  assetUnavailable: (message = 'That asset cannot be handed over for this request.') => new AppError('asset_unavailable', message),
+  loanerUnavailable: () => new AppError('loaner_unavailable', 'Every loaner of this model is booked for some of those days. Choose other dates.'),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

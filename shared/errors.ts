@@ -26,6 +26,11 @@ export const ERROR_CODES = [
   'internal',
   'reauth_required',
   'mail_not_configured',
+  'invalid_transition',
+  'already_decided',
+  'not_eligible',
+  'asset_unavailable',
+  'loaner_unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -39,6 +39,16 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
   // Signed in, but a sensitive change needs the password entered again first.
   reauth_required: 403,
+  // A request is not in a status that allows the action (e.g. receiving what was never handed over).
+  invalid_transition: 409,
+  // Another approver (or a cancellation) settled this step first.
+  already_decided: 409,
+  // The person a request is for may not have this model.
+  not_eligible: 403,
+  // The asset picked is not of the requested model, or not free for this request.
+  asset_unavailable: 409,
+  // Every loaner of the model is booked for some day of the window.
+  loaner_unavailable: 409,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

@@ -70,6 +70,11 @@ const en = {
     not_ready: 'The portal is starting up or under maintenance. Try again in a few minutes.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, contact the help desk.',
     reauth_required: 'For your safety, enter your password again to do this.',
+    invalid_transition: "This request can't do that right now. Reload to see where it stands.",
+    already_decided: 'Someone already decided this, or the request was withdrawn.',
+    not_eligible: "This item can't be requested for this person.",
+    asset_unavailable: "That asset can't be handed over for this request. Check the tag and the model.",
+    loaner_unavailable: 'Every loaner of this model is booked for some of those days. Choose other dates.',
   } satisfies Record<ErrorCode | 'network', string>,
   reauth: {
     title: 'Enter your password again',

@@ -64,6 +64,11 @@ const zhCN = {
     not_ready: '门户正在启动或维护中。请几分钟后重试。',
     internal: '我们这边出了问题。请重试；如果问题持续，请联系服务台。',
     reauth_required: '为了您的安全，请再次输入密码以执行此操作。',
+    invalid_transition: '此申请当前无法执行该操作。请刷新查看其状态。',
+    already_decided: '已有人处理了此审批，或该申请已撤回。',
+    not_eligible: '无法为此人申请该物品。',
+    asset_unavailable: '该资产无法用于此申请。请检查资产标签和型号。',
+    loaner_unavailable: '该型号的所有借用设备在这些日期中已有预订。请选择其他日期。',
   },
   reauth: {
     title: '请再次输入密码',

@@ -64,6 +64,11 @@ const zhTW = {
     not_ready: '入口網站正在啟動或維護中。請數分鐘後重試。',
     internal: '我們這邊發生問題。請重試；若問題持續，請聯絡服務台。',
     reauth_required: '為了您的安全，請再次輸入密碼以執行此操作。',
+    invalid_transition: '此申請目前無法執行該操作。請重新整理查看其狀態。',
+    already_decided: '已有人處理了此審核，或該申請已撤回。',
+    not_eligible: '無法為此人申請該物品。',
+    asset_unavailable: '該資產無法用於此申請。請檢查資產標籤和型號。',
+    loaner_unavailable: '該型號的所有借用設備在這些日期中已有預訂。請選擇其他日期。',
   },
   reauth: {
     title: '請再次輸入密碼',
