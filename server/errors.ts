@@ -101,5 +101,10 @@ export const errors = {
   jobNotFailed: () => new AppError('job_not_failed', 'That job is no longer failed: it may have been retried or discarded already.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),
+  /** `cause` says what failed (and may name the inventory's address): logged, never sent to the caller. */
+  inventoryUnavailable: (cause?: unknown) =>
+    new AppError('inventory_unavailable', 'The asset inventory cannot be reached right now. Try again in a few minutes.', {}, { cause }),
+  inventoryConflict: (message = 'This asset is not in a state that allows this. Reload it and try again.') =>
+    new AppError('inventory_conflict', message),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

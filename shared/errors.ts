@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'internal',
   'reauth_required',
   'mail_not_configured',
+  'inventory_unavailable',
+  'inventory_conflict',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -39,6 +39,10 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
   // Signed in, but a sensitive change needs the password entered again first.
   reauth_required: 403,
+  // An external inventory (Snipe-IT) did not answer in time or answered with an outage.
+  inventory_unavailable: 503,
+  // The asset is not in a state for that move (e.g. assigning a retired one): reload and decide again.
+  inventory_conflict: 409,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

@@ -70,6 +70,8 @@ const en = {
     not_ready: 'The portal is starting up or under maintenance. Try again in a few minutes.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, contact the help desk.',
     reauth_required: 'For your safety, enter your password again to do this.',
+    inventory_unavailable: 'The asset inventory cannot be reached right now. Try again in a few minutes.',
+    inventory_conflict: 'This asset is not in a state that allows this. Reload it and try again.',
   } satisfies Record<ErrorCode | 'network', string>,
   reauth: {
     title: 'Enter your password again',

@@ -64,6 +64,8 @@ const zhCN = {
     not_ready: '门户正在启动或维护中。请几分钟后重试。',
     internal: '我们这边出了问题。请重试；如果问题持续，请联系服务台。',
     reauth_required: '为了您的安全，请再次输入密码以执行此操作。',
+    inventory_unavailable: '暂时无法连接资产库存。请几分钟后重试。',
+    inventory_conflict: '该资产当前的状态不允许此操作。请刷新后重试。',
   },
   reauth: {
     title: '请再次输入密码',

@@ -64,6 +64,8 @@ const zhTW = {
     not_ready: '入口網站正在啟動或維護中。請數分鐘後重試。',
     internal: '我們這邊發生問題。請重試；若問題持續，請聯絡服務台。',
     reauth_required: '為了您的安全，請再次輸入密碼以執行此操作。',
+    inventory_unavailable: '暫時無法連線資產庫存。請幾分鐘後再試。',
+    inventory_conflict: '此資產目前的狀態不允許此操作。請重新整理後再試。',
   },
   reauth: {
     title: '請再次輸入密碼',
