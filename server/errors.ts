@@ -106,5 +106,10 @@ export const errors = {
   notEligible: (message = 'This item cannot be requested for this person.') => new AppError('not_eligible', message),
   assetUnavailable: (message = 'That asset cannot be handed over for this request.') => new AppError('asset_unavailable', message),
   loanerUnavailable: () => new AppError('loaner_unavailable', 'Every loaner of this model is booked for some of those days. Choose other dates.'),
+  /** `cause` says what failed (and may name the inventory's address): logged, never sent to the caller. */
+  inventoryUnavailable: (cause?: unknown) =>
+    new AppError('inventory_unavailable', 'The asset inventory cannot be reached right now. Try again in a few minutes.', {}, { cause }),
+  inventoryConflict: (message = 'This asset is not in a state that allows this. Reload it and try again.') =>
+    new AppError('inventory_conflict', message),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

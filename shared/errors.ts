@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'not_eligible',
   'asset_unavailable',
   'loaner_unavailable',
+  'inventory_unavailable',
+  'inventory_conflict',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -49,6 +49,10 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   asset_unavailable: 409,
   // Every loaner of the model is booked for some day of the window.
   loaner_unavailable: 409,
+  // An external inventory (Snipe-IT) did not answer in time or answered with an outage.
+  inventory_unavailable: 503,
+  // The asset is not in a state for that move (e.g. assigning a retired one): reload and decide again.
+  inventory_conflict: 409,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

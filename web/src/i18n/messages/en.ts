@@ -75,6 +75,8 @@ const en = {
     not_eligible: "This item can't be requested for this person.",
     asset_unavailable: "That asset can't be handed over for this request. Check the tag and the model.",
     loaner_unavailable: 'Every loaner of this model is booked for some of those days. Choose other dates.',
+    inventory_unavailable: 'The asset inventory cannot be reached right now. Try again in a few minutes.',
+    inventory_conflict: 'This asset is not in a state that allows this. Reload it and try again.',
   } satisfies Record<ErrorCode | 'network', string>,
   reauth: {
     title: 'Enter your password again',

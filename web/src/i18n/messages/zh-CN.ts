@@ -69,6 +69,8 @@ const zhCN = {
     not_eligible: '无法为此人申请该物品。',
     asset_unavailable: '该资产无法用于此申请。请检查资产标签和型号。',
     loaner_unavailable: '该型号的所有借用设备在这些日期中已有预订。请选择其他日期。',
+    inventory_unavailable: '暂时无法连接资产库存。请几分钟后重试。',
+    inventory_conflict: '该资产当前的状态不允许此操作。请刷新后重试。',
   },
   reauth: {
     title: '请再次输入密码',

@@ -69,6 +69,8 @@ const zhTW = {
     not_eligible: '無法為此人申請該物品。',
     asset_unavailable: '該資產無法用於此申請。請檢查資產標籤和型號。',
     loaner_unavailable: '該型號的所有借用設備在這些日期中已有預訂。請選擇其他日期。',
+    inventory_unavailable: '暫時無法連線資產庫存。請幾分鐘後再試。',
+    inventory_conflict: '此資產目前的狀態不允許此操作。請重新整理後再試。',
   },
   reauth: {
     title: '請再次輸入密碼',
