@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inventoryIdSchema } from './inventory.js';
 import type { Role } from './roles.js';
 
 /**
@@ -18,6 +19,7 @@ export const daySchema = z
   .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'This is not a real date.');
 
 export const idParamSchema = z.strictObject({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
+export const assetTagParamSchema = z.strictObject({ tag: z.string().min(1).max(64) });
 
 /** Longest loan window, in days (a loaner is for a trip or a repair, not a second laptop). */
 export const MAX_LOAN_DAYS = 90;
@@ -94,9 +96,15 @@ export function eligibilityOf(rule: EligibilityRule, subject: EligibilitySubject
  * Categories where asking for several units makes sense (cables, mice, headsets): others are one
  * per person and per request. Category names are the inventory's, compared case-insensitively.
  */
-export const QUANTITY_CATEGORIES = ['accessories', 'peripherals', 'cables'] as const;
+export const QUANTITY_CATEGORIES = ['accessories', 'peripherals'] as const;
 export function quantityAllowed(category: string): boolean {
   return (QUANTITY_CATEGORIES as readonly string[]).includes(category.trim().toLowerCase());
+}
+
+/** Models of this category are loaners: asked for with a date window, booked per day. */
+export const LOANER_CATEGORY = 'loaners';
+export function isLoaner(category: string): boolean {
+  return category.trim().toLowerCase() === LOANER_CATEGORY;
 }
 
 /** `GET /api/catalog?query=&category=` */
@@ -108,15 +116,16 @@ export type CatalogQuery = z.infer<typeof catalogQuerySchema>;
 
 /** One model in the catalog, with its availability and whether the caller may ask for it. */
 export interface CatalogItem {
-  modelId: number;
+  /** The inventory's model id (digits, as a string). */
+  modelId: string;
   category: string;
   manufacturer: string;
   name: string;
   /** Free-form specifications ("16 GB RAM, 512 GB SSD"). */
   specs: string;
   imageUrl: string | null;
-  /** Price in the company's currency, for the approver's eyes; null when unknown. */
-  price: number | null;
+  /** Price in cents of the company's currency; null when unknown. */
+  priceCents: number | null;
   /** A loaner: asked for with a date window and given back at its end. */
   loaner: boolean;
   /** Several units may be asked for in one request (see quantityAllowed). */
@@ -178,7 +187,7 @@ export const HOLDING_STATUSES: readonly RequestStatus[] = ['approved'];
 /** `POST /api/requests` (with an `Idempotency-Key` header). */
 export const createRequestSchema = z
   .strictObject({
-    modelId: z.number().int().positive(),
+    modelId: inventoryIdSchema,
     quantity: z.number().int().min(1).max(MAX_QUANTITY).default(1),
     justification: z.string().trim().min(3, 'Say in a few words why it is needed.').max(2000),
     /** Username of the person the request is for (managers for their reports, HR for anyone). */
@@ -281,7 +290,7 @@ export interface DeviceRequest {
   requesterName: string;
   /** Who submitted it (a manager or HR on behalf of someone, else the requester). */
   createdBy: string;
-  modelId: number;
+  modelId: string;
   modelName: string;
   category: string;
   quantity: number;
@@ -321,7 +330,7 @@ export interface Approval {
   requesterName: string;
   modelName: string;
   category: string;
-  price: number | null;
+  priceCents: number | null;
   quantity: number;
   justification: string;
   neededBy: string | null;
@@ -379,8 +388,8 @@ export type ChainStep = z.output<typeof chainStepSchema>;
 export const chainRuleSchema = z.strictObject({
   /** An inventory category, e.g. `laptops`. */
   category: z.string().trim().min(1).max(100),
-  /** Applies to models priced at or under this; null = any price. The cheapest matching rule wins. */
-  maxPrice: z.number().min(0).nullable().default(null),
+  /** Applies to models priced at or under this many cents; null = any price. The cheapest matching rule wins. */
+  maxPriceCents: z.number().int().min(0).nullable().default(null),
   steps: z.array(chainStepSchema).max(5),
 });
 export type ChainRule = z.output<typeof chainRuleSchema>;
@@ -395,7 +404,7 @@ export const approvalChainsSchema = z
           ctx.addIssue({ code: 'custom', path: ['rules', i, 'steps', j, 'members'], message: 'Name the members who must all approve.' });
         }
       });
-      const twin = body.rules.findIndex((other, k) => k < i && other.category.toLowerCase() === rule.category.toLowerCase() && other.maxPrice === rule.maxPrice);
+      const twin = body.rules.findIndex((other, k) => k < i && other.category.toLowerCase() === rule.category.toLowerCase() && other.maxPriceCents === rule.maxPriceCents);
       if (twin >= 0) ctx.addIssue({ code: 'custom', path: ['rules', i, 'category'], message: 'This category already has a rule for that price.' });
     });
   });
@@ -408,11 +417,11 @@ export const DEFAULT_CHAIN: ChainStep[] = [
 ];
 
 /** The steps for a model: the cheapest rule of its category whose price limit the model fits. */
-export function chainFor(rules: readonly ChainRule[], category: string, price: number | null): ChainStep[] {
+export function chainFor(rules: readonly ChainRule[], category: string, priceCents: number | null): ChainStep[] {
   const matching = rules
     .filter((rule) => rule.category.toLowerCase() === category.toLowerCase())
-    .filter((rule) => rule.maxPrice === null || (price !== null && price <= rule.maxPrice))
-    .sort((a, b) => (a.maxPrice ?? Infinity) - (b.maxPrice ?? Infinity));
+    .filter((rule) => rule.maxPriceCents === null || (priceCents !== null && priceCents <= rule.maxPriceCents))
+    .sort((a, b) => (a.maxPriceCents ?? Infinity) - (b.maxPriceCents ?? Infinity));
   return matching[0]?.steps ?? DEFAULT_CHAIN;
 }
 
@@ -441,10 +450,10 @@ export interface Delegation {
 // My devices and device reports
 
 export interface Device {
-  assetId: number;
+  assetId: string;
   assetTag: string;
   serial: string | null;
-  modelId: number;
+  modelId: string;
   modelName: string;
   category: string;
   /** `YYYY-MM-DD`, or null when unknown. */
@@ -457,7 +466,7 @@ export interface Device {
 export const DEVICE_REPORT_KINDS = ['problem', 'return', 'replacement'] as const;
 export type DeviceReportKind = (typeof DEVICE_REPORT_KINDS)[number];
 
-/** `POST /api/me/devices/{assetId}/reports` */
+/** `POST /api/me/devices/{assetTag}/reports` */
 export const deviceReportSchema = z.strictObject({
   kind: z.enum(DEVICE_REPORT_KINDS),
   description: z.string().trim().min(3, 'Describe it in a few words.').max(2000),
@@ -466,7 +475,7 @@ export type DeviceReportBody = z.input<typeof deviceReportSchema>;
 
 export interface DeviceReport {
   id: number;
-  assetId: number;
+  assetId: string;
   assetTag: string;
   reporter: string;
   kind: DeviceReportKind;
