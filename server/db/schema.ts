@@ -219,10 +219,10 @@ export interface DeviceRequestTable {
   requester: string;
   requester_name: string;
   created_by: string;
-  model_id: number;
+  model_id: string;
   model_name: string;
   category: string;
-  price: number | null;
+  price_cents: number | null;
   quantity: number;
   justification: string;
   needed_by: string | null;
@@ -233,7 +233,7 @@ export interface DeviceRequestTable {
   step_count: number;
   lead_time_days: number | null;
   delivery: string | null;
-  /** JSON array of asset ids reserved (or loaners booked) for it. */
+  /** JSON array of asset tags reserved (or the loaner booked) for it. */
   reserved_assets: ColumnType<string, string | undefined, string>;
   /** JSON array of asset tags handed over. */
   asset_tags: ColumnType<string, string | undefined, string>;
@@ -288,7 +288,7 @@ export interface RequestEventTable {
 export interface ApprovalChainTable {
   id: Generated<number>;
   category: string;
-  max_price: number | null;
+  max_price_cents: number | null;
   /** JSON ChainStep[]. */
   steps: string;
   updated_at: Millis;
@@ -305,7 +305,7 @@ export interface ApprovalDelegationTable {
 
 export interface LoanerBookingTable {
   id: Generated<number>;
-  asset_id: number;
+  asset_tag: string;
   /** YYYY-MM-DD; unique per asset. */
   day: string;
   request_id: number;
@@ -324,7 +324,6 @@ export interface NotificationTable {
 
 export interface DeviceReportTable {
   id: Generated<number>;
-  asset_id: number;
   asset_tag: string;
   reporter: string;
   kind: string;

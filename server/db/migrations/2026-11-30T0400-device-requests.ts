@@ -14,11 +14,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('requester', 'varchar(256)', (c) => c.notNull())
     .addColumn('requester_name', 'varchar(256)', (c) => c.notNull())
     .addColumn('created_by', 'varchar(256)', (c) => c.notNull())
-    .addColumn('model_id', 'integer', (c) => c.notNull())
+    .addColumn('model_id', 'varchar(16)', (c) => c.notNull())
     // Snapshots taken at submission: what the approvers saw stays what the request says.
     .addColumn('model_name', 'varchar(256)', (c) => c.notNull())
     .addColumn('category', 'varchar(100)', (c) => c.notNull())
-    .addColumn('price', 'double precision')
+    .addColumn('price_cents', 'bigint')
     .addColumn('quantity', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('justification', 'text', (c) => c.notNull())
     .addColumn('needed_by', 'varchar(10)')
@@ -29,7 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('step_count', 'integer', (c) => c.notNull())
     .addColumn('lead_time_days', 'integer')
     .addColumn('delivery', 'varchar(16)')
-    // JSON arrays: asset ids reserved or booked for it, and the asset tags handed over.
+    // JSON arrays of asset tags: reserved (or the loaner booked) for it, and handed over.
     .addColumn('reserved_assets', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('asset_tags', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('rejection_reason', 'text')
@@ -95,7 +95,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('approval_chains')
     .addColumn('id', 'integer', autoIncrementId(db))
     .addColumn('category', 'varchar(100)', (c) => c.notNull())
-    .addColumn('max_price', 'double precision')
+    .addColumn('max_price_cents', 'bigint')
     // JSON: the ChainStep list (shared/requests.ts).
     .addColumn('steps', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
@@ -117,10 +117,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('loaner_bookings')
     .addColumn('id', 'integer', autoIncrementId(db))
-    .addColumn('asset_id', 'integer', (c) => c.notNull())
+    .addColumn('asset_tag', 'varchar(64)', (c) => c.notNull())
     .addColumn('day', 'varchar(10)', (c) => c.notNull())
     .addColumn('request_id', 'integer', (c) => c.notNull().references('device_requests.id').onDelete('cascade'))
-    .addUniqueConstraint('loaner_bookings_asset_day', ['asset_id', 'day'])
+    .addUniqueConstraint('loaner_bookings_asset_day', ['asset_tag', 'day'])
     .execute();
   await db.schema.createIndex('loaner_bookings_request').on('loaner_bookings').columns(['request_id']).execute();
 
@@ -140,8 +140,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('device_reports')
     .addColumn('id', 'integer', autoIncrementId(db))
-    .addColumn('asset_id', 'integer', (c) => c.notNull())
-    .addColumn('asset_tag', 'varchar(128)', (c) => c.notNull())
+    .addColumn('asset_tag', 'varchar(64)', (c) => c.notNull())
     .addColumn('reporter', 'varchar(256)', (c) => c.notNull())
     .addColumn('kind', 'varchar(16)', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
@@ -152,7 +151,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('closed_by', 'varchar(256)')
     .execute();
   await db.schema.createIndex('device_reports_state').on('device_reports').columns(['state', 'created_at']).execute();
-  await db.schema.createIndex('device_reports_asset').on('device_reports').columns(['asset_id', 'state']).execute();
+  await db.schema.createIndex('device_reports_asset').on('device_reports').columns(['asset_tag', 'state']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -11,9 +11,9 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
 
 export async function myDevices(deps: RequestsDeps, actor: Actor): Promise<Device[]> {
   const assets = await deps.inventory.assignedTo(actor.username);
-  const reports = await repo.openReportsOfAssets(deps.db, assets.map((a) => a.id));
+  const reports = await repo.openReportsOfAssets(deps.db, assets.map((a) => a.tag));
   return assets.map((a) => {
-    const report = reports.find((r) => Number(r.asset_id) === a.id);
+    const report = reports.find((r) => r.asset_tag === a.tag);
     return {
       assetId: a.id,
       assetTag: a.tag,
@@ -22,7 +22,7 @@ export async function myDevices(deps: RequestsDeps, actor: Actor): Promise<Devic
       modelName: a.modelName,
       category: a.category,
       warrantyEnd: a.warrantyEnd,
-      assignedAt: iso(a.assignedAt),
+      assignedAt: null,
       openReport: report ? { id: Number(report.id), kind: report.kind as DeviceReportKind } : null,
     };
   });
@@ -31,7 +31,7 @@ export async function myDevices(deps: RequestsDeps, actor: Actor): Promise<Devic
 function reportView(r: NonNullable<Awaited<ReturnType<typeof repo.findDeviceReport>>>): DeviceReport {
   return {
     id: Number(r.id),
-    assetId: Number(r.asset_id),
+    assetId: r.asset_tag,
     assetTag: r.asset_tag,
     reporter: r.reporter,
     kind: r.kind as DeviceReportKind,
@@ -44,22 +44,21 @@ function reportView(r: NonNullable<Awaited<ReturnType<typeof repo.findDeviceRepo
 }
 
 /** A report on a device the person holds now (anyone else's device is 404, like a device that does not exist). */
-export async function reportDevice(deps: RequestsDeps, actor: Actor, assetId: number, body: DeviceReportBody): Promise<DeviceReport> {
-  const asset = await deps.inventory.asset(assetId);
+export async function reportDevice(deps: RequestsDeps, actor: Actor, assetTag: string, body: DeviceReportBody): Promise<DeviceReport> {
+  const asset = await deps.inventory.findAsset({ tag: assetTag });
   if (!asset || asset.status !== 'assigned' || asset.assignedTo?.toLowerCase() !== actor.username.toLowerCase()) throw errors.notFound('This device');
-  const open = await repo.openReportsOfAssets(deps.db, [assetId]);
+  const open = await repo.openReportsOfAssets(deps.db, [asset.tag]);
   if (open.length) throw errors.invalidTransition('This device already has an open report: the help desk is on it.');
   const now = deps.clock.now();
   const id = await withTransaction(deps.db, async (trx) => {
     const reportId = await repo.insertDeviceReport(trx, {
-      asset_id: assetId,
       asset_tag: asset.tag,
       reporter: actor.username,
       kind: body.kind,
       description: body.description,
       created_at: now,
     });
-    await deps.audit.record({ action: `devices.report_${body.kind}`, result: 'success', actor: actor.username, details: { reportId, assetId, assetTag: asset.tag } }, trx);
+    await deps.audit.record({ action: `devices.report_${body.kind}`, result: 'success', actor: actor.username, details: { reportId, assetTag: asset.tag } }, trx);
     await notify(trx, now, {
       recipient: actor.username,
       kind: 'device_report',
@@ -83,7 +82,7 @@ export async function closeReport(deps: RequestsDeps, actor: Actor, id: number, 
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
     if (!(await repo.closeDeviceReport(trx, id, body.checkIn ? 'checked_in' : 'closed', actor.username, now))) throw errors.invalidTransition('This report is already closed.');
-    if (body.checkIn) await deps.inventory.checkIn(Number(report.asset_id), actor.username, trx);
+    if (body.checkIn) await deps.inventory.checkIn(report.asset_tag, { trx, actor: actor.username, to: 'in_stock', note: `return, report #${id}` });
     await deps.audit.record(
       { action: 'devices.report_closed', result: 'success', actor: actor.username, subject: report.reporter, details: { reportId: id, checkIn: body.checkIn } },
       trx,

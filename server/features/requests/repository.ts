@@ -19,10 +19,10 @@ export interface NewRequest {
   requester: string;
   requester_name: string;
   created_by: string;
-  model_id: number;
+  model_id: string;
   model_name: string;
   category: string;
-  price: number | null;
+  price_cents: number | null;
   quantity: number;
   justification: string;
   needed_by: string | null;
@@ -44,7 +44,7 @@ export async function insertRequest(db: Db, r: NewRequest): Promise<number> {
 
 export async function findRequest(db: Db, id: number) {
   const row = await db.selectFrom('device_requests').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? { ...row, id: n(row.id), model_id: n(row.model_id) } : undefined;
+  return row ? { ...row, id: n(row.id) } : undefined;
 }
 
 /** Requests by or for a person, newest first. */
@@ -61,7 +61,7 @@ export async function listRequestsOf(db: Db, username: string, status: string | 
   return [...byId.values()]
     .sort((x, y) => n(y.created_at) - n(x.created_at) || n(y.id) - n(x.id))
     .slice(0, limit)
-    .map((row) => ({ ...row, id: n(row.id), model_id: n(row.model_id) }));
+    .map((row) => ({ ...row, id: n(row.id) }));
 }
 
 /** The help desk's queue: requests in these statuses, oldest first. */
@@ -73,7 +73,7 @@ export async function listRequestsInStatus(db: Db, statuses: string[], limit: nu
     .orderBy('created_at', 'asc')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({ ...row, id: n(row.id), model_id: n(row.model_id) }));
+  return rows.map((row) => ({ ...row, id: n(row.id) }));
 }
 
 /**
@@ -251,7 +251,7 @@ export async function listPendingApprovals(db: Db, principals: string[], limit: 
       'r.created_by',
       'r.model_name',
       'r.category',
-      'r.price',
+      'r.price_cents',
       'r.quantity',
       'r.justification',
       'r.needed_by',
@@ -295,7 +295,7 @@ export async function listChainRows(db: Db) {
 
 export async function replaceChainRows(
   db: Db,
-  rows: { category: string; max_price: number | null; steps: string }[],
+  rows: { category: string; max_price_cents: number | null; steps: string }[],
   now: number,
   by: string | null,
 ): Promise<void> {
@@ -348,15 +348,15 @@ export async function deleteDelegation(db: Db, delegator: string): Promise<boole
  * rather than an error (an error would abort a PostgreSQL transaction): fewer rows than days means
  * the loaner is taken on some day, and the partial booking is removed again.
  */
-export async function bookLoaner(db: Db, assetId: number, days: string[], requestId: number): Promise<boolean> {
+export async function bookLoaner(db: Db, assetTag: string, days: string[], requestId: number): Promise<boolean> {
   const result = await db
     .insertInto('loaner_bookings')
-    .values(days.map((day) => ({ asset_id: assetId, day, request_id: requestId })))
-    .onConflict((oc) => oc.columns(['asset_id', 'day']).doNothing())
+    .values(days.map((day) => ({ asset_tag: assetTag, day, request_id: requestId })))
+    .onConflict((oc) => oc.columns(['asset_tag', 'day']).doNothing())
     .executeTakeFirst();
-  const inserted = Number(result.numInsertedRows ?? 0);
+  const inserted = Number(result.numInsertedOrUpdatedRows ?? 0);
   if (inserted === days.length) return true;
-  await db.deleteFrom('loaner_bookings').where('request_id', '=', requestId).where('asset_id', '=', assetId).execute();
+  await db.deleteFrom('loaner_bookings').where('request_id', '=', requestId).where('asset_tag', '=', assetTag).execute();
   return false;
 }
 
@@ -364,25 +364,12 @@ export async function releaseLoanerBookings(db: Db, requestId: number): Promise<
   await db.deleteFrom('loaner_bookings').where('request_id', '=', requestId).execute();
 }
 
-/** Loaners of these assets booked on any of `days` (to show what is free for a window). */
-export async function bookedLoaners(db: Db, assetIds: number[], days: string[]): Promise<Set<number>> {
-  if (!assetIds.length || !days.length) return new Set();
-  const rows = await db
-    .selectFrom('loaner_bookings')
-    .select('asset_id')
-    .distinct()
-    .where('asset_id', 'in', assetIds)
-    .where('day', 'in', days)
-    .execute();
-  return new Set(rows.map((r) => n(r.asset_id)));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Device reports
 
 export async function insertDeviceReport(
   db: Db,
-  row: { asset_id: number; asset_tag: string; reporter: string; kind: string; description: string; created_at: number },
+  row: { asset_tag: string; reporter: string; kind: string; description: string; created_at: number },
 ): Promise<number> {
   const inserted = await db
     .insertInto('device_reports')
@@ -396,9 +383,9 @@ export async function findDeviceReport(db: Db, id: number) {
   return db.selectFrom('device_reports').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function openReportsOfAssets(db: Db, assetIds: number[]) {
-  if (!assetIds.length) return [];
-  return db.selectFrom('device_reports').selectAll().where('asset_id', 'in', assetIds).where('state', '=', 'open').execute();
+export async function openReportsOfAssets(db: Db, assetTags: string[]) {
+  if (!assetTags.length) return [];
+  return db.selectFrom('device_reports').selectAll().where('asset_tag', 'in', assetTags).where('state', '=', 'open').execute();
 }
 
 export async function listOpenDeviceReports(db: Db, limit: number) {

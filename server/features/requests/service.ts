@@ -19,6 +19,7 @@ import {
   type DeviceRequest,
   type DeviceRequestSummary,
   eligibilityOf,
+  isLoaner,
   type FulfilRequestBody,
   quantityAllowed,
   type RequestStatus,
@@ -35,7 +36,8 @@ import { errors } from '../../errors.js';
 import { enqueue } from '../../jobs/queue.js';
 import { notify } from '../../notifications/notify.js';
 import type { Clock } from '../../platform/clock.js';
-import type { CatalogModel, RequestsInventory } from './inventory.js';
+import type { Inventory } from '../../inventory/port.js';
+import type { Model } from '../../../shared/inventory.js';
 import * as repo from './repository.js';
 
 declare module '../../jobs/queue.js' {
@@ -49,7 +51,7 @@ export interface RequestsDeps {
   db: Kysely<Database>;
   directory: Directory;
   roleGroups: RoleGroups;
-  inventory: RequestsInventory;
+  inventory: Inventory;
   audit: AuditTrail;
   clock: Clock;
 }
@@ -74,14 +76,18 @@ const same = (a: string | null | undefined, b: string | null | undefined) => !!a
 
 export async function readChains(db: Kysely<Database>): Promise<ChainRule[]> {
   const rows = await repo.listChainRows(db);
-  return rows.map((r) => ({ category: r.category, maxPrice: r.max_price === null ? null : Number(r.max_price), steps: JSON.parse(r.steps) as ChainStep[] }));
+  return rows.map((r) => ({
+    category: r.category,
+    maxPriceCents: r.max_price_cents === null ? null : Number(r.max_price_cents),
+    steps: JSON.parse(r.steps) as ChainStep[],
+  }));
 }
 
 export async function writeChains(deps: Pick<RequestsDeps, 'db' | 'audit' | 'clock'>, chains: ApprovalChains, admin: string): Promise<ChainRule[]> {
   await withTransaction(deps.db, async (trx) => {
     await repo.replaceChainRows(
       trx,
-      chains.rules.map((r) => ({ category: r.category, max_price: r.maxPrice, steps: JSON.stringify(r.steps) })),
+      chains.rules.map((r) => ({ category: r.category, max_price_cents: r.maxPriceCents, steps: JSON.stringify(r.steps) })),
       deps.clock.now(),
       admin,
     );
@@ -93,7 +99,12 @@ export async function writeChains(deps: Pick<RequestsDeps, 'db' | 'audit' | 'clo
 // ---------------------------------------------------------------------------------------------
 // Catalog
 
-function catalogItem(model: CatalogModel, actor: Actor, rules: ChainRule[]): CatalogItem {
+/** The model's own limits on who may ask for it. */
+function ruleOf(model: Model) {
+  return { requestable: model.requestable, roles: model.eligibleRoles as Role[], departments: model.eligibleDepartments };
+}
+
+function catalogItem(model: Model, actor: Actor, rules: ChainRule[]): CatalogItem {
   const availability = { inStock: model.inStock, leadTimeDays: model.leadTimeDays };
   return {
     modelId: model.id,
@@ -102,28 +113,25 @@ function catalogItem(model: CatalogModel, actor: Actor, rules: ChainRule[]): Cat
     name: model.name,
     specs: model.specs,
     imageUrl: model.imageUrl,
-    price: model.price,
-    loaner: model.loaner,
+    priceCents: model.priceCents,
+    loaner: isLoaner(model.category),
     quantityAllowed: quantityAllowed(model.category),
     availability,
     label: availabilityLabel(availability),
-    eligibility: eligibilityOf(model.rule, actor),
-    approvalSteps: chainFor(rules, model.category, model.price).map((s) => s.kind),
+    eligibility: eligibilityOf(ruleOf(model), actor),
+    approvalSteps: chainFor(rules, model.category, model.priceCents).map((s) => s.kind),
   };
 }
 
+/** The catalog is a page of requestable models; a company with more narrows it by category or search. */
+const CATALOG_LIMIT = 200;
+
 export async function catalog(deps: RequestsDeps, actor: Actor, query: CatalogQuery): Promise<CatalogItem[]> {
-  const [models, rules] = await Promise.all([deps.inventory.catalog(), readChains(deps.db)]);
-  const words = (query.query ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  return models
-    .filter((m) => m.rule.requestable)
-    .filter((m) => !query.category || m.category.toLowerCase() === query.category.toLowerCase())
-    .filter((m) => {
-      if (!words.length) return true;
-      const text = `${m.name} ${m.manufacturer} ${m.category} ${m.specs}`.toLowerCase();
-      return words.every((w) => text.includes(w));
-    })
-    .map((m) => catalogItem(m, actor, rules));
+  const [page, rules] = await Promise.all([
+    deps.inventory.listModels({ requestable: true, query: query.query || undefined, category: query.category, limit: CATALOG_LIMIT }),
+    readChains(deps.db),
+  ]);
+  return page.items.filter((m) => m.requestable).map((m) => catalogItem(m, actor, rules));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,15 +211,15 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   if (!person) throw errors.notFound('This person');
   const subjectRoles = subject === actor.username ? actor.roles : rolesFromGroups(person, deps.roleGroups);
 
-  const model = await deps.inventory.model(body.modelId);
-  if (!model || !model.rule.requestable) throw errors.validationFailed({ modelId: 'There is no such item in the catalog.' });
-  const eligibility = eligibilityOf(model.rule, { roles: subjectRoles, department: person.department });
+  const model = await deps.inventory.getModel(body.modelId);
+  if (!model || !model.requestable) throw errors.validationFailed({ modelId: 'There is no such item in the catalog.' });
+  const eligibility = eligibilityOf(ruleOf(model), { roles: subjectRoles, department: person.department });
   if (!eligibility.eligible) throw errors.notEligible();
 
   const fields: Record<string, string> = {};
   if (body.quantity > 1 && !quantityAllowed(model.category)) fields.quantity = 'Only one of these can be asked for at a time.';
   if (body.neededBy && body.neededBy < today) fields.neededBy = 'This date has passed.';
-  if (model.loaner) {
+  if (isLoaner(model.category)) {
     if (!body.loanFrom || !body.loanUntil) fields.loanFrom = 'A loaner needs the first and last day of the loan.';
     else if (body.loanFrom < today) fields.loanFrom = 'The loan cannot start in the past.';
     if (body.quantity > 1) fields.quantity = 'One loaner per request.';
@@ -220,7 +228,7 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   }
   if (Object.keys(fields).length) throw errors.validationFailed(fields);
 
-  const steps = chainFor(await readChains(deps.db), model.category, model.price);
+  const steps = chainFor(await readChains(deps.db), model.category, model.priceCents);
   const manager = steps.some((s) => s.kind === 'manager') ? await managerChoice(deps.directory, subject, actor.username) : null;
 
   const id = await withTransaction(deps.db, async (trx) => {
@@ -231,7 +239,7 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
       model_id: model.id,
       model_name: model.name,
       category: model.category,
-      price: model.price,
+      price_cents: model.priceCents,
       quantity: body.quantity,
       justification: body.justification,
       needed_by: body.neededBy ?? null,
@@ -313,27 +321,28 @@ async function advance(
 
 /** All steps approved: hold the units now, or backorder with the model's lead time. */
 async function approve(deps: RequestsDeps, trx: Trx, request: RequestRow, actor: string, now: number): Promise<void> {
-  const model = await deps.inventory.model(request.model_id);
-  const held: number[] = [];
+  const model = await deps.inventory.getModel(request.model_id, { trx });
+  const held: string[] = [];
   if (request.loan_from && request.loan_until) {
     const days = Array.from({ length: daysBetween(request.loan_from, request.loan_until) + 1 }, (_, i) =>
       dayOf(Date.parse(`${request.loan_from}T00:00:00Z`) + i * 86_400_000),
     );
-    for (const asset of await deps.inventory.loanerAssets(request.model_id)) {
-      if (await repo.bookLoaner(trx, asset.id, days, request.id)) {
-        held.push(asset.id);
+    const loaners = await deps.inventory.listAssets({ modelId: request.model_id, limit: 100 }, { trx });
+    for (const asset of loaners.items.filter((a) => a.status === 'in_stock' || a.status === 'assigned' || a.status === 'reserved')) {
+      if (await repo.bookLoaner(trx, asset.tag, days, request.id)) {
+        held.push(asset.tag);
         break;
       }
     }
   } else {
     for (let i = 0; i < request.quantity; i++) {
-      const asset = await deps.inventory.reserve(request.model_id, holderOf(request.id), trx);
+      const asset = await deps.inventory.reserve(request.model_id, holderOf(request.id), { trx, actor, note: `request #${request.id}` });
       if (!asset) break;
-      held.push(asset.id);
+      held.push(asset.tag);
     }
     if (held.length < request.quantity) {
       // All units or none: a partial hold would keep stock from someone it could serve now.
-      for (const assetId of held) await deps.inventory.release(assetId, holderOf(request.id), trx);
+      for (const tag of held) await deps.inventory.release(tag, { trx, holder: holderOf(request.id), actor });
       held.length = 0;
     }
   }
@@ -385,7 +394,7 @@ export async function approvalQueue(deps: RequestsDeps, actor: Actor, limit = 10
       requesterName: r.requester,
       modelName: r.model_name,
       category: r.category,
-      price: r.price === null ? null : Number(r.price),
+      priceCents: r.price_cents === null ? null : Number(r.price_cents),
       quantity: Number(r.quantity),
       justification: r.justification,
       neededBy: r.needed_by,
@@ -484,11 +493,11 @@ export async function decide(deps: RequestsDeps, actor: Actor, approvalId: numbe
 // ---------------------------------------------------------------------------------------------
 // Cancelling, fulfilling, receiving
 
-async function releaseHeld(deps: RequestsDeps, trx: Trx, request: RequestRow): Promise<void> {
+async function releaseHeld(deps: RequestsDeps, trx: Trx, request: RequestRow, actor: string): Promise<void> {
   await repo.releaseLoanerBookings(trx, request.id);
   if (request.loan_from) return;
-  for (const assetId of JSON.parse(request.reserved_assets) as number[]) {
-    await deps.inventory.release(assetId, holderOf(request.id), trx);
+  for (const tag of JSON.parse(request.reserved_assets) as string[]) {
+    await deps.inventory.release(tag, { trx, holder: holderOf(request.id), actor });
   }
 }
 
@@ -502,7 +511,7 @@ export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number
       throw errors.invalidTransition();
     }
     // Read again inside the transaction: what it held is what the winning state says.
-    await releaseHeld(deps, trx, request);
+    await releaseHeld(deps, trx, request, actor.username);
     await repo.voidPendingApprovers(trx, { requestId: id }, now);
     await repo.skipOpenSteps(trx, id, now);
     await repo.insertEvent(trx, { request_id: id, at: now, event: 'cancelled', actor: actor.username, comment: reason ?? null });
@@ -525,45 +534,49 @@ export async function fulfilRequest(deps: RequestsDeps, actor: Actor, id: number
   if (!canTransition(request.status as RequestStatus, 'fulfil')) throw errors.invalidTransition();
   const tags = body.assetTags ?? (body.assetTag ? [body.assetTag] : []);
   if (tags.length !== request.quantity) throw errors.validationFailed({ assetTags: `Pick ${request.quantity} asset(s), one per unit.` });
-  const held = JSON.parse(request.reserved_assets) as number[];
+  const held = JSON.parse(request.reserved_assets) as string[];
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
     if (!(await repo.transitionRequest(trx, id, ['approved', 'backordered'], { status: body.delivery === 'ship' ? 'shipped' : 'ready_for_pickup' }, now))) {
       throw errors.invalidTransition();
     }
-    const picked: { id: number; tag: string }[] = [];
-    for (const tag of tags) {
-      const asset = await deps.inventory.findAsset(tag, trx);
-      if (!asset || asset.modelId !== request.model_id) throw errors.assetUnavailable(`${tag}: not found, or not a ${request.model_name}.`);
-      if (picked.some((p) => p.id === asset.id)) throw errors.validationFailed({ assetTags: 'Each unit needs its own asset.' });
+    const picked: string[] = [];
+    for (const key of tags) {
+      // Scanned or typed: a tag, or else a serial number.
+      const asset = (await deps.inventory.findAsset({ tag: key }, { trx })) ?? (await deps.inventory.findAsset({ serial: key }, { trx }));
+      if (!asset || asset.modelId !== request.model_id) throw errors.assetUnavailable(`${key}: not found, or not a ${request.model_name}.`);
+      if (picked.includes(asset.tag)) throw errors.validationFailed({ assetTags: 'Each unit needs its own asset.' });
       if (request.loan_from) {
-        // A loaner: the unit booked for the window, or another one free on every day of it.
-        if (!held.includes(asset.id)) throw errors.assetUnavailable(`${tag}: not the loaner booked for these dates.`);
-      } else if (!held.includes(asset.id)) {
-        if (!(await deps.inventory.reserveAsset(asset.id, holderOf(id), trx))) throw errors.assetUnavailable(`${tag}: not in stock.`);
+        if (!held.includes(asset.tag)) throw errors.assetUnavailable(`${key}: not the loaner booked for these dates.`);
+      } else if (!held.includes(asset.tag)) {
+        // Another unit of the model than the one set aside: it must be on the shelf. The unit it
+        // replaces goes back to stock below; the picked one is taken at receipt (assign accepts
+        // an in-stock unit of the model).
+        const holdsIt = await holdAsset(deps, trx, request, asset.tag, actor.username);
+        if (!holdsIt) throw errors.assetUnavailable(`${key}: not in stock.`);
       }
-      picked.push({ id: asset.id, tag: asset.tag });
+      picked.push(asset.tag);
     }
     if (!request.loan_from) {
-      for (const assetId of held) if (!picked.some((p) => p.id === assetId)) await deps.inventory.release(assetId, holderOf(id), trx);
+      for (const tag of held) if (!picked.includes(tag)) await deps.inventory.release(tag, { trx, holder: holderOf(id), actor: actor.username });
     }
     await repo.transitionRequest(
       trx,
       id,
       ['ready_for_pickup', 'shipped'],
-      { delivery: body.delivery, reserved_assets: JSON.stringify(picked.map((p) => p.id)), asset_tags: JSON.stringify(picked.map((p) => p.tag)) },
+      { delivery: body.delivery, reserved_assets: JSON.stringify(picked), asset_tags: JSON.stringify(picked) },
       now,
     );
     const event = body.delivery === 'ship' ? 'shipped' : 'ready_for_pickup';
     await repo.insertEvent(trx, { request_id: id, at: now, event, actor: actor.username, comment: body.note ?? null });
     await deps.audit.record(
-      { action: `requests.${event}`, result: 'success', actor: actor.username, subject: request.requester, details: { requestId: id, assets: picked.map((p) => p.tag) } },
+      { action: `requests.${event}`, result: 'success', actor: actor.username, subject: request.requester, details: { requestId: id, assets: picked } },
       trx,
     );
     await notify(trx, now, {
       recipient: request.requester,
       kind: body.delivery === 'ship' ? 'request_shipped' : 'request_ready',
-      params: { requestId: id, model: request.model_name, assetTags: picked.map((p) => p.tag).join(', ') },
+      params: { requestId: id, model: request.model_name, assetTags: picked.join(', ') },
       link: `/requests/${id}`,
     });
   });
@@ -578,7 +591,9 @@ export async function receiveRequest(deps: RequestsDeps, actor: Actor, id: numbe
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
     if (!(await repo.transitionRequest(trx, id, ['ready_for_pickup', 'shipped'], { status: 'received' }, now))) throw errors.invalidTransition();
-    for (const assetId of JSON.parse(request.reserved_assets) as number[]) await deps.inventory.assign(assetId, request.requester, trx);
+    for (const tag of JSON.parse(request.asset_tags) as string[]) {
+      await deps.inventory.assign(tag, request.requester, { trx, actor: actor.username, modelId: request.model_id, holder: holderOf(id), note: `request #${id}` });
+    }
     await repo.insertEvent(trx, { request_id: id, at: now, event: 'received', actor: actor.username });
     await deps.audit.record({ action: 'requests.received', result: 'success', actor: actor.username, subject: request.requester, details: { requestId: id, assets: JSON.parse(request.asset_tags) } }, trx);
     if (!same(request.created_by, request.requester)) {
@@ -674,6 +689,16 @@ export async function requestView(deps: RequestsDeps, actor: Actor, id: number):
 export async function myRequests(deps: RequestsDeps, actor: Actor, status: RequestStatus | undefined, limit: number): Promise<DeviceRequestSummary[]> {
   const rows = await repo.listRequestsOf(deps.db, actor.username, status, limit);
   return rows.map((r) => summaryOf(r, actor));
+}
+
+/**
+ * Sets a specific in-stock unit aside for a request at hand-over. The inventory port reserves "a
+ * unit of a model", not a given one, so this checks the unit is on the shelf; it is taken out of
+ * stock at receipt (assign refuses it then if someone else took it meanwhile).
+ */
+async function holdAsset(deps: RequestsDeps, trx: Trx, request: RequestRow, tag: string, _actor: string): Promise<boolean> {
+  const asset = await deps.inventory.findAsset({ tag }, { trx });
+  return !!asset && asset.status === 'in_stock' && asset.modelId === request.model_id;
 }
 
 /** The help desk's queue: approved and backordered requests to hand over, and those handed over but not yet received. */
