@@ -111,5 +111,11 @@ export const errors = {
     new AppError('inventory_unavailable', 'The asset inventory cannot be reached right now. Try again in a few minutes.', {}, { cause }),
   inventoryConflict: (message = 'This asset is not in a state that allows this. Reload it and try again.') =>
     new AppError('inventory_conflict', message),
+  idempotencyKeyRequired: () =>
+    new AppError('idempotency_key_required', 'Send this request with an Idempotency-Key header (8 to 128 letters, digits, - or _).'),
+  idempotencyKeyReused: () =>
+    new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Make a new key for a new request.'),
+  idempotencyInProgress: () =>
+    new AppError('idempotency_in_progress', 'The first request with this Idempotency-Key is still being processed. Try again in a moment.'),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   'loaner_unavailable',
   'inventory_unavailable',
   'inventory_conflict',
+  'idempotency_key_required',
+  'idempotency_key_reused',
+  'idempotency_in_progress',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

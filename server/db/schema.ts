@@ -335,6 +335,32 @@ export interface DeviceReportTable {
   closed_by: string | null;
 }
 
+export type IdempotencyState = 'running' | 'done';
+
+/** (person, Idempotency-Key) → fingerprint and stored answer; see server/http/idempotency.ts. */
+export interface IdempotencyKeyTable {
+  username: string;
+  key: string;
+  /** SHA-256 (hex) of method, path and canonical JSON body. */
+  fingerprint: string;
+  state: IdempotencyState;
+  /** The stored answer, once done. */
+  status: number | null;
+  response: string | null;
+  created_at: Millis;
+  finished_at: Millis | null;
+}
+
+/** A browser's web push subscription (server/push/). */
+export interface PushSubscriptionTable {
+  endpoint: string;
+  username: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: Millis;
+}
+
 export interface Database {
   directory_users: DirectoryUserTable;
   directory_group_members: DirectoryGroupMemberTable;
@@ -361,6 +387,8 @@ export interface Database {
   loaner_bookings: LoanerBookingTable;
   notifications: NotificationTable;
   device_reports: DeviceReportTable;
+  idempotency_keys: IdempotencyKeyTable;
+  push_subscriptions: PushSubscriptionTable;
 }
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;

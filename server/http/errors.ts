@@ -53,6 +53,12 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   inventory_unavailable: 503,
   // The asset is not in a state for that move (e.g. assigning a retired one): reload and decide again.
   inventory_conflict: 409,
+  // A write that must be sent with an Idempotency-Key came without one (or with a malformed one).
+  idempotency_key_required: 400,
+  // The key was used before for a different request: the client's bug, never retried.
+  idempotency_key_reused: 422,
+  // The first request with this key is still running: retry shortly for its answer.
+  idempotency_in_progress: 409,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

@@ -77,6 +77,9 @@ const en = {
     loaner_unavailable: 'Every loaner of this model is booked for some of those days. Choose other dates.',
     inventory_unavailable: 'The asset inventory cannot be reached right now. Try again in a few minutes.',
     inventory_conflict: 'This asset is not in a state that allows this. Reload it and try again.',
+    idempotency_key_required: 'This change could not be sent safely. Reload the page and try again.',
+    idempotency_key_reused: 'This change clashes with one sent earlier from this device. Make it again as a new change.',
+    idempotency_in_progress: 'This change is still being processed. It will be checked again shortly.',
   } satisfies Record<ErrorCode | 'network', string>,
   reauth: {
     title: 'Enter your password again',

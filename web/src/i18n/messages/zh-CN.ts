@@ -71,6 +71,9 @@ const zhCN = {
     loaner_unavailable: '该型号的所有借用设备在这些日期中已有预订。请选择其他日期。',
     inventory_unavailable: '暂时无法连接资产库存。请几分钟后重试。',
     inventory_conflict: '该资产当前的状态不允许此操作。请刷新后重试。',
+    idempotency_key_required: '此更改无法安全发送。请刷新页面后重试。',
+    idempotency_key_reused: '此更改与此设备之前发送的更改冲突。请作为新的更改重新提交。',
+    idempotency_in_progress: '此更改仍在处理中，稍后会再次检查。',
   },
   reauth: {
     title: '请再次输入密码',

@@ -71,6 +71,9 @@ const zhTW = {
     loaner_unavailable: '該型號的所有借用設備在這些日期中已有預訂。請選擇其他日期。',
     inventory_unavailable: '暫時無法連線資產庫存。請幾分鐘後再試。',
     inventory_conflict: '此資產目前的狀態不允許此操作。請重新整理後再試。',
+    idempotency_key_required: '此變更無法安全傳送。請重新整理頁面後重試。',
+    idempotency_key_reused: '此變更與此裝置先前傳送的變更衝突。請以新的變更重新送出。',
+    idempotency_in_progress: '此變更仍在處理中，稍後會再次確認。',
   },
   reauth: {
     title: '請再次輸入密碼',
