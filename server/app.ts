@@ -10,6 +10,7 @@ import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
 import { recoveryRoutes } from './features/recovery/routes.js';
 import { peopleRoutes } from './features/people/routes.js';
+import { requestsRoutes } from './features/requests/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
@@ -31,6 +32,7 @@ function apiRoutes(deps: AppDeps) {
     .route('/recovery', recoveryRoutes(deps))
     .route('/helpdesk', helpdeskRoutes(deps))
     .route('/admin/jobs', jobsAdminRoutes(deps))
+    .route('/', requestsRoutes(deps))
     .route('/admin', adminRoutes(deps));
 }
 

@@ -26,6 +26,16 @@ export const ERROR_CODES = [
   'internal',
   'reauth_required',
   'mail_not_configured',
+  'invalid_transition',
+  'already_decided',
+  'not_eligible',
+  'asset_unavailable',
+  'loaner_unavailable',
+  'inventory_unavailable',
+  'inventory_conflict',
+  'idempotency_key_required',
+  'idempotency_key_reused',
+  'idempotency_in_progress',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

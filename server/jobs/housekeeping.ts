@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { deleteExpiredIdempotencyKeys, IDEMPOTENCY_TTL_MS } from '../idempotency/repository.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { deleteStaleRateLimits } from '../rate-limit/repository.js';
@@ -20,7 +21,7 @@ export interface HousekeepingOptions {
 /** Every 10 minutes, in every deployment: what expired is deleted, so tables stay small. */
 export const HOUSEKEEPING_SCHEDULE = '*/10 * * * *';
 
-/** Deletes what has expired: sessions, reset flows, one-time secrets, old rate-limit windows, old finished jobs. */
+/** Deletes what has expired: sessions, reset flows, one-time secrets, old rate-limit windows, old finished jobs, old idempotency keys. */
 export async function housekeeping(db: Kysely<Database>, now: number, options: HousekeepingOptions): Promise<Record<string, number>> {
   const deleted = {
     sessions: await deleteExpiredSessions(db, now, options.sessionIdleMs),
@@ -28,6 +29,8 @@ export async function housekeeping(db: Kysely<Database>, now: number, options: H
     flows: await deleteExpiredFlows(db, now - DAY),
     secrets: await deleteExpiredSecrets(db, now - DAY),
     jobs: await deleteDoneJobs(db, now - (options.keepDoneJobsMs ?? 7 * DAY)),
+    // Idempotency keys are remembered for a day (server/http/idempotency.ts); a retry after that is a new request.
+    idempotencyKeys: await deleteExpiredIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS),
   };
   // The longest rate-limit window is an hour; a day covers every rule with room to spare.
   await deleteStaleRateLimits(db, now - DAY);

@@ -276,7 +276,7 @@ describe.each(availableDialects())('housekeeping on %s', (dialect) => {
     await handle.db.insertInto('jobs').values([job('done', now - 8 * day), job('done', now - day), job('failed', now - 30 * day)]).execute();
 
     const deleted = await housekeeping(handle.db, now, { sessionIdleMs: 30 * 60_000 });
-    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1 });
+    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1, idempotencyKeys: 0 });
     expect((await handle.db.selectFrom('sessions').select('id_hash').execute()).map((r) => r.id_hash)).toEqual(['live']);
     expect((await handle.db.selectFrom('password_flows').select('id_hash').execute()).map((r) => r.id_hash)).toEqual(['recent-flow']);
     expect((await handle.db.selectFrom('rate_limits').select('key').execute()).map((r) => r.key)).toEqual(['now']);
