@@ -53,7 +53,7 @@ async function needsReauth(response: Response): Promise<boolean> {
 }
 
 /** Same-origin cookies only: the session cookie never goes anywhere else. */
-export async function portalFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+async function portalFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const send = () => fetch(input, { ...asJson(init), credentials: 'same-origin' });
   let response = await send();
   if (await needsReauth(response)) {

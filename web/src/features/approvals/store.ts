@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { ref } from 'vue';
 import { requestsApi } from '../requests/api';
+import type { DelegationBody } from '../../../../shared/requests';
 import type { Approval, Delegation, DeviceRequest } from '../requests/types';
 
 export type Decision = 'approve' | 'reject';
@@ -16,7 +17,7 @@ export const useApprovalsStore = defineStore('approvals', () => {
     loading.value = true;
     error.value = null;
     try {
-      queue.value = (await requestsApi.approvals()).approvals;
+      queue.value = (await requestsApi.approvals()).items;
       loaded.value = true;
     } catch (failure) {
       error.value = failure;
@@ -25,25 +26,25 @@ export const useApprovalsStore = defineStore('approvals', () => {
     }
   }
 
-  const byId = (id: string) => computed(() => queue.value.find((approval) => approval.id === id) ?? null);
-
+  
   /** The one write of an approver (the offline outbox can take it over here). The decided item leaves the queue. */
-  async function decide(id: string, decision: Decision, comment: string): Promise<DeviceRequest> {
+  async function decide(id: number, decision: Decision, comment: string): Promise<DeviceRequest> {
     const request = await requestsApi.decide(id, { decision, comment });
     queue.value = queue.value.filter((approval) => approval.id !== id);
     return request;
   }
 
   const delegation = ref<Delegation | null>(null);
-  const loadDelegation = async () => (delegation.value = (await requestsApi.delegation()).delegation);
-  async function saveDelegation(next: Delegation): Promise<void> {
-    await requestsApi.setDelegation(next);
-    delegation.value = next;
+  async function loadDelegation(): Promise<void> {
+    delegation.value = (await requestsApi.delegation()).delegation;
+  }
+  async function saveDelegation(next: DelegationBody): Promise<void> {
+    delegation.value = (await requestsApi.setDelegation(next)).delegation;
   }
   async function endDelegation(): Promise<void> {
     await requestsApi.endDelegation();
     delegation.value = null;
   }
 
-  return { queue, loading, loaded, error, load, byId, decide, delegation, loadDelegation, saveDelegation, endDelegation };
+  return { queue, loading, loaded, error, load, decide, delegation, loadDelegation, saveDelegation, endDelegation };
 });

@@ -19,7 +19,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
     error.value = null;
     try {
       const answer = await requestsApi.notifications();
-      items.value = answer.notifications;
+      items.value = answer.items;
       unread.value = answer.unread;
       loaded.value = true;
     } catch (failure) {
@@ -30,7 +30,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
   }
 
   /** Marks the given notifications (or all) read; the count drops at once and is then taken from the server. */
-  async function markRead(ids: string[] | 'all'): Promise<void> {
+  async function markRead(ids: number[] | 'all'): Promise<void> {
     const now = new Date().toISOString();
     const hit = (n: Notification) => ids === 'all' || ids.includes(n.id);
     items.value = items.value.map((n) => (hit(n) && !n.readAt ? { ...n, readAt: now } : n));

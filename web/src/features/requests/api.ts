@@ -1,49 +1,41 @@
-import type { ClientResponse } from 'hono/client';
-import { portalFetch } from '../../api/client';
-import { okEmpty, okJson } from '../../api/errors';
-import type { Approval, CatalogItem, Delegation, DeviceRequest, Device, Notification } from './types';
+import type { CreateRequestBody, DelegationBody, DeviceReportKind, Delivery } from '../../../../shared/requests';
+import { api } from '../../api/client';
+import { okJson } from '../../api/errors';
 
-// PROVISIONAL transport until the typed routes land: same fetch (session, re-auth), same errors.
-async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
-  }
-  const response = portalFetch(path, init) as unknown as Promise<ClientResponse<T, 200, 'json'>>;
-  if (method !== 'GET' && body === undefined) return (await okJson(response)) as T;
-  return (await okJson(response)) as T;
-}
+/**
+ * The device-request calls, typed from the server's routes: a renamed field breaks the build.
+ * Stores call these; each write is one function, so the offline outbox can take them over.
+ */
+export type NewRequest = CreateRequestBody;
 
-export interface NewRequest {
-  modelId: string;
-  quantity?: number;
-  justification: string;
-  onBehalfOf?: string;
-  neededBy?: string;
-  loanFrom?: string;
-  loanUntil?: string;
-}
+const param = (id: number | string) => ({ param: { id: String(id) } });
 
 export const requestsApi = {
-  catalog: () => call<{ items: CatalogItem[] }>('GET', '/api/catalog'),
+  catalog: () => okJson(api.catalog.$get({ query: {} })),
+  /** The key is made once per submission and sent again on a retry, so a lost answer never makes two requests. */
   create: (body: NewRequest, idempotencyKey: string) =>
-    call<DeviceRequest>('POST', '/api/requests', body, { 'Idempotency-Key': idempotencyKey }),
-  mine: () => call<{ requests: DeviceRequest[] }>('GET', '/api/requests'),
-  one: (id: string) => call<DeviceRequest>('GET', `/api/requests/${encodeURIComponent(id)}`),
-  cancel: (id: string) => call<DeviceRequest>('POST', `/api/requests/${encodeURIComponent(id)}/cancel`),
-  receive: (id: string) => call<DeviceRequest>('POST', `/api/requests/${encodeURIComponent(id)}/receive`),
-  fulfil: (id: string, body: { assetTag: string; handover: 'ready_for_pickup' | 'shipped' }) =>
-    call<DeviceRequest>('POST', `/api/requests/${encodeURIComponent(id)}/fulfil`, body),
-  approvals: () => call<{ approvals: Approval[] }>('GET', '/api/approvals'),
-  decide: (id: string, body: { decision: 'approve' | 'reject'; comment: string }) =>
-    call<DeviceRequest>('POST', `/api/approvals/${encodeURIComponent(id)}/decision`, body),
-  devices: () => call<{ devices: Device[] }>('GET', '/api/me/devices'),
-  reportDevice: (tag: string, body: { kind: 'problem' | 'return' | 'replacement'; description: string }) =>
-    call<unknown>('POST', `/api/me/devices/${encodeURIComponent(tag)}/reports`, body),
-  notifications: () => call<{ notifications: Notification[]; unread: number }>('GET', '/api/notifications'),
-  markRead: (ids: string[] | 'all') => call<unknown>('POST', '/api/notifications/read', ids === 'all' ? { all: true } : { ids }),
-  delegation: () => call<{ delegation: Delegation | null }>('GET', '/api/me/delegation'),
-  setDelegation: (body: Delegation) => call<unknown>('PUT', '/api/me/delegation', body),
-  endDelegation: () => okEmpty(portalFetch('/api/me/delegation', { method: 'DELETE' }) as never),
+    okJson(api.requests.$post({ json: body }, { headers: { 'Idempotency-Key': idempotencyKey } })),
+  mine: () => okJson(api.requests.$get({ query: {} })),
+  one: (id: number | string) => okJson(api.requests[':id'].$get(param(id))),
+  cancel: (id: number | string) => okJson(api.requests[':id'].cancel.$post({ ...param(id), json: {} })),
+  receive: (id: number | string) => okJson(api.requests[':id'].receive.$post(param(id))),
+  fulfil: (id: number | string, body: { assetTags: string[]; delivery: Delivery }) =>
+    okJson(
+      api.requests[':id'].fulfil.$post({
+        ...param(id),
+        json: body.assetTags.length === 1 ? { assetTag: body.assetTags[0], delivery: body.delivery } : body,
+      }),
+    ),
+  fulfilmentQueue: () => okJson(api.fulfilment.$get()),
+  approvals: () => okJson(api.approvals.$get()),
+  decide: (id: number, body: { decision: 'approve' | 'reject'; comment: string }) =>
+    okJson(api.approvals[':id'].decision.$post({ ...param(id), json: body })),
+  devices: () => okJson(api.me.devices.$get()),
+  reportDevice: (tag: string, body: { kind: DeviceReportKind; description: string }) =>
+    okJson(api.me.devices[':tag'].reports.$post({ param: { tag }, json: body })),
+  notifications: () => okJson(api.notifications.$get()),
+  markRead: (ids: number[] | 'all') => okJson(api.notifications.read.$post({ json: ids === 'all' ? {} : { ids } })),
+  delegation: () => okJson(api.me.delegation.$get()),
+  setDelegation: (body: DelegationBody) => okJson(api.me.delegation.$put({ json: body })),
+  endDelegation: () => okJson(api.me.delegation.$delete()),
 };

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { ApiError } from '../../api/errors';
 import { requestsApi, type NewRequest } from './api';
-import type { CatalogItem, Device, DeviceRequest } from './types';
+import type { CatalogItem, Device, DeviceReportKind, DeviceRequest, DeviceRequestSummary } from './types';
 
 /**
  * An employee's side of device requests: the catalogue, their requests and their devices. Every
@@ -25,7 +25,7 @@ export const useRequestsStore = defineStore('requests', () => {
     }
   }
 
-  const mine = ref<DeviceRequest[]>([]);
+  const mine = ref<DeviceRequestSummary[]>([]);
   const mineLoading = ref(false);
   const mineError = ref<unknown>(null);
 
@@ -33,7 +33,7 @@ export const useRequestsStore = defineStore('requests', () => {
     mineLoading.value = true;
     mineError.value = null;
     try {
-      mine.value = (await requestsApi.mine()).requests;
+      mine.value = (await requestsApi.mine()).items;
     } catch (failure) {
       mineError.value = failure;
     } finally {
@@ -61,9 +61,9 @@ export const useRequestsStore = defineStore('requests', () => {
     }
   }
 
-  const cancelRequest = (id: string) => requestsApi.cancel(id);
-  const confirmReceipt = (id: string) => requestsApi.receive(id);
-  const loadRequest = (id: string) => requestsApi.one(id);
+  const cancelRequest = (id: number): Promise<DeviceRequest> => requestsApi.cancel(id);
+  const confirmReceipt = (id: number): Promise<DeviceRequest> => requestsApi.receive(id);
+  const loadRequest = (id: number | string): Promise<DeviceRequest> => requestsApi.one(id);
 
   const devices = ref<Device[]>([]);
   const devicesLoading = ref(false);
@@ -73,7 +73,7 @@ export const useRequestsStore = defineStore('requests', () => {
     devicesLoading.value = true;
     devicesError.value = null;
     try {
-      devices.value = (await requestsApi.devices()).devices;
+      devices.value = (await requestsApi.devices()).items;
     } catch (failure) {
       devicesError.value = failure;
     } finally {
@@ -81,8 +81,10 @@ export const useRequestsStore = defineStore('requests', () => {
     }
   }
 
-  const reportDevice = (tag: string, kind: 'problem' | 'return' | 'replacement', description: string) =>
-    requestsApi.reportDevice(tag, { kind, description });
+  async function reportDevice(tag: string, kind: DeviceReportKind, description: string): Promise<void> {
+    await requestsApi.reportDevice(tag, { kind, description });
+    await loadDevices();
+  }
 
   return {
     catalog,
