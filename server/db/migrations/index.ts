@@ -28,7 +28,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T0500-keyed-secrets': keyedSecrets,
   '2026-11-29T0600-trusted-devices': trustedDevices,
   '2026-11-29T0700-recovery-failures-by-address': recoveryFailuresByAddress,
-  '2026-11-30T0400-device-requests': deviceRequests,
   '2026-11-30T0200-idempotency': idempotency,
   '2026-11-30T0300-push': push,
+  '2026-11-30T0400-device-requests': deviceRequests,
 };
