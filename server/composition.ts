@@ -8,6 +8,8 @@ import { seedDemoDirectory } from './demo/seed.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
+import { createInventory } from './inventory/create.js';
+import type { Inventory } from './inventory/port.js';
 import { registerHousekeeping } from './jobs/housekeeping.js';
 import { JobQueue, type QueueOptions } from './jobs/queue.js';
 import { DemoOutbox } from './mail/demo-outbox.js';
@@ -48,6 +50,7 @@ export interface Overrides {
   clock?: Clock;
   logger?: Logger;
   directory?: Directory;
+  inventory?: Inventory;
   mailer?: Mailer;
   /** An already-open database (tests hand in a fresh one per file). */
   database?: DatabaseHandle;
@@ -101,6 +104,8 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const mailer =
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
+    const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
+
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
     registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
@@ -110,6 +115,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       database,
       db,
       directory,
+      inventory,
       mailer,
       demoOutbox,
       clock,
@@ -138,5 +144,6 @@ export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.jobs.stop();
   await deps.mailer.close();
   await deps.directory.close();
+  await deps.inventory.close();
   await deps.database.close();
 }
