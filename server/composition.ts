@@ -8,6 +8,8 @@ import { seedDemoDirectory } from './demo/seed.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
+import { createInventory } from './inventory/create.js';
+import type { Inventory } from './inventory/port.js';
 import { registerHousekeeping } from './jobs/housekeeping.js';
 import { JobQueue, type QueueOptions } from './jobs/queue.js';
 import { DemoOutbox } from './mail/demo-outbox.js';
@@ -22,8 +24,6 @@ import { portalSecretMatches, sealLegacyTotpSecrets } from './features/recovery/
 import { RateLimiter } from './rate-limit/limiter.js';
 import { directoryRecheck } from './sessions/recheck.js';
 import { SessionService } from './sessions/service.js';
-import { createBuiltinInventory } from './inventory/builtin.js';
-import type { Inventory } from './inventory/port.js';
 import { registerNotificationJobs } from './notifications/notify.js';
 import { registerRequestJobs } from './features/requests/jobs.js';
 
@@ -106,10 +106,11 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const mailer =
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
+    const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
+
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
     registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
-    const inventory = overrides.inventory ?? createBuiltinInventory(db, { clock });
     const audit = new AuditTrail(db, clock);
     registerNotificationJobs(jobs, { db, directory, keys, clock, logger, publicUrl: config.publicUrl, companyName: config.companyName });
     registerRequestJobs(jobs, { db, directory, roleGroups: config.roleGroups, inventory, audit, clock });

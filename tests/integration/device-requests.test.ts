@@ -69,12 +69,14 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     const response = await t.request(method, path, { cookie, json, headers });
     return { status: response.status, body: (await response.json()) as T };
   };
+  /** A request as answered, or the error body when it was refused. */
+  type Answer = DeviceRequest & { error: { code: string; fields?: Record<string, string> } };
   const create = (cookie: string, body: Record<string, unknown>, key = randomUUID()) =>
-    call<DeviceRequest>('POST', '/api/requests', cookie, { justification: 'My old one broke.', ...body }, { 'Idempotency-Key': key });
+    call<Answer>('POST', '/api/requests', cookie, { justification: 'My old one broke.', ...body }, { 'Idempotency-Key': key });
   const queue = async (cookie: string) => (await call<{ items: Approval[] }>('GET', '/api/approvals', cookie)).body.items;
   const approvalFor = async (cookie: string, requestId: number) => (await queue(cookie)).find((a) => a.requestId === requestId);
   const decide = (cookie: string, approvalId: number, decision: 'approve' | 'reject', comment = '') =>
-    call<DeviceRequest>('POST', `/api/approvals/${approvalId}/decision`, cookie, { decision, comment });
+    call<Answer>('POST', `/api/approvals/${approvalId}/decision`, cookie, { decision, comment });
   const inStock = async (modelId: string) => (await t.deps.inventory.getModel(modelId))!.inStock;
 
   // ----- the story -----------------------------------------------------------------------------
@@ -227,7 +229,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
 
   it('never books one loaner twice for overlapping days', async () => {
     const boss = await person({ role: 'manager', prefix: 'boss' });
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => person({ manager: boss.username })));
+    const [a, b, c] = (await Promise.all([1, 2, 3].map(() => person({ manager: boss.username })))) as [Awaited<ReturnType<typeof person>>, Awaited<ReturnType<typeof person>>, Awaited<ReturnType<typeof person>>];
     const loaner = await stock('loaners', 1);
     const ra = (await create(a.cookie, { modelId: loaner.id, loanFrom: '2026-12-01', loanUntil: '2026-12-05' })).body;
     const rb = (await create(b.cookie, { modelId: loaner.id, loanFrom: '2026-12-05', loanUntil: '2026-12-08' })).body;
