@@ -8,6 +8,8 @@ import { seedDemoDirectory } from './demo/seed.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
+import { createInventory } from './inventory/create.js';
+import type { Inventory } from './inventory/port.js';
 import { registerHousekeeping } from './jobs/housekeeping.js';
 import { JobQueue, type QueueOptions } from './jobs/queue.js';
 import { DemoOutbox } from './mail/demo-outbox.js';
@@ -22,6 +24,8 @@ import { portalSecretMatches, sealLegacyTotpSecrets } from './features/recovery/
 import { RateLimiter } from './rate-limit/limiter.js';
 import { directoryRecheck } from './sessions/recheck.js';
 import { SessionService } from './sessions/service.js';
+import { registerNotificationJobs } from './notifications/notify.js';
+import { registerRequestJobs } from './features/requests/jobs.js';
 
 /**
  * The installation's root: the nearest folder above this module holding package.json. This
@@ -48,6 +52,7 @@ export interface Overrides {
   clock?: Clock;
   logger?: Logger;
   directory?: Directory;
+  inventory?: Inventory;
   mailer?: Mailer;
   /** An already-open database (tests hand in a fresh one per file). */
   database?: DatabaseHandle;
@@ -101,21 +106,27 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const mailer =
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
+    const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
+
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
     registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
+    const audit = new AuditTrail(db, clock);
+    registerNotificationJobs(jobs, { db, directory, keys, clock, logger, publicUrl: config.publicUrl, companyName: config.companyName });
+    registerRequestJobs(jobs, { db, directory, roleGroups: config.roleGroups, inventory, audit, clock });
 
     return {
       config,
       database,
       db,
       directory,
+      inventory,
       mailer,
       demoOutbox,
       clock,
       keys,
       logger,
-      audit: new AuditTrail(db, clock),
+      audit,
       sessions: new SessionService(
         db,
         clock,
@@ -137,6 +148,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.jobs.stop();
   await deps.mailer.close();
+  await deps.inventory.close();
   await deps.directory.close();
   await deps.database.close();
 }

@@ -389,6 +389,69 @@ export interface Database {
   device_reports: DeviceReportTable;
   idempotency_keys: IdempotencyKeyTable;
   push_subscriptions: PushSubscriptionTable;
+  inventory_categories: InventoryCategoryTable;
+  inventory_models: InventoryModelTable;
+  inventory_assets: InventoryAssetTable;
+  inventory_asset_events: InventoryAssetEventTable;
+}
+
+/** Categories of the built-in inventory (slug is the key approval chains use). */
+export interface InventoryCategoryTable {
+  slug: string;
+  name: string;
+  position: ColumnType<number, number | undefined, number>;
+}
+
+/** Models of the built-in inventory. */
+export interface InventoryModelTable {
+  id: Generated<number>;
+  category: string;
+  manufacturer: string;
+  name: string;
+  specs: string;
+  image_url: string | null;
+  price_cents: number | null;
+  /** 0 or 1. */
+  requestable: number;
+  /** JSON array of role names; `[]` = everyone. */
+  eligible_roles: string;
+  /** JSON array of department names; `[]` = every department. */
+  eligible_departments: string;
+  lead_time_days: number | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** Assets (tagged devices) of the built-in inventory. */
+export interface InventoryAssetTable {
+  id: Generated<number>;
+  tag: string;
+  tag_lower: string;
+  serial: string | null;
+  serial_lower: string | null;
+  model_id: number;
+  status: string;
+  location: string | null;
+  assigned_to: string | null;
+  reserved_for: string | null;
+  purchase_date: string | null;
+  warranty_end: string | null;
+  notes: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** Append-only history of asset movements. */
+export interface InventoryAssetEventTable {
+  id: Generated<number>;
+  asset_id: number;
+  at: Millis;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor: string | null;
+  person: string | null;
+  note: string | null;
 }
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;

@@ -20,7 +20,7 @@ export interface AppDeps {
   database: DatabaseHandle;
   db: Kysely<Database>;
   directory: Directory;
-  /** The asset inventory (built-in or Snipe-IT). */
+  /** The asset inventory: built-in tables or Snipe-IT (INVENTORY). */
   inventory: Inventory;
   mailer: Mailer;
   /** Demo mode without SMTP keeps mail here to show on the demo mailbox page; null otherwise. */

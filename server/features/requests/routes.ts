@@ -16,6 +16,7 @@ import {
 } from '../../../shared/requests.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { currentSession, requirePermission, requireReauth, requireSignIn } from '../../http/session.js';
+import { idempotent } from '../../http/idempotency.js';
 import { validate } from '../../http/validate.js';
 import { myNotifications, readNotifications } from '../../notifications/service.js';
 import { closeReport, myDevices, openDeviceReports, reportDevice } from './devices.js';
@@ -66,7 +67,8 @@ export function requestsRoutes(appDeps: AppDeps) {
     .get('/catalog', requirePermission('catalog.request'), validate('query', catalogQuerySchema), async (c) =>
       c.json({ items: await catalog(deps, actorOf(c), c.req.valid('query')) }, 200),
     )
-    .post('/requests', requirePermission('catalog.request'), validate('json', createRequestSchema), async (c) =>
+    // Offline clients resend a request they never saw answered: the key makes it one request.
+    .post('/requests', requirePermission('catalog.request'), idempotent(appDeps), validate('json', createRequestSchema), async (c) =>
       c.json(await createRequest(deps, actorOf(c), c.req.valid('json')), 201),
     )
     .get('/requests', requireSignIn(), validate('query', listRequestsQuerySchema), async (c) => {
