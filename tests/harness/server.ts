@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { composeApp } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
 import type { Database } from '../../server/db/schema.js';
+import type { Inventory } from '../../server/inventory/port.js';
 import { startServer } from '../../server/serve.js';
 import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
 import { freePort } from './ports.js';
@@ -14,6 +15,8 @@ export interface TestServer {
   dataDir: string;
   /** The server's database, for a test's own set-up and clean-up that no person does in the UI. */
   db: Kysely<Database>;
+  /** The server's inventory, for a test's own stock (models and assets) set up as the help desk would. */
+  inventory: Inventory;
   /** A fresh person in this server's built-in directory (people.ts), added straight to its database. */
   addPerson(options?: ThrowawayOptions): Promise<ThrowawayPerson>;
   /** Stops the server; fails when a test left the demo people changed. */
@@ -47,6 +50,7 @@ export async function startTestServer(
     url,
     dataDir,
     db: deps.db,
+    inventory: deps.inventory,
     // The server runs in this process, so its own database handle is at hand: no second connection
     // to the SQLite file, no seed option the production server would have to carry.
     addPerson: (options) => addThrowawayPerson(deps, options),

@@ -27,11 +27,12 @@ export const useApprovalsStore = defineStore('approvals', () => {
   }
 
   
-  /** The one write of an approver (the offline outbox can take it over here). The decided item leaves the queue. */
-  async function decide(id: number, decision: Decision, comment: string): Promise<DeviceRequest> {
-    const request = await requestsApi.decide(id, { decision, comment });
+  /** The one write of an approver (the offline outbox can take it over here). */
+  const decide = (id: number, decision: Decision, comment: string): Promise<DeviceRequest> => requestsApi.decide(id, { decision, comment });
+
+  /** Takes a decided approval off the list (after its card has said what happened). */
+  function forget(id: number): void {
     queue.value = queue.value.filter((approval) => approval.id !== id);
-    return request;
   }
 
   const delegation = ref<Delegation | null>(null);
@@ -46,5 +47,5 @@ export const useApprovalsStore = defineStore('approvals', () => {
     delegation.value = null;
   }
 
-  return { queue, loading, loaded, error, load, decide, delegation, loadDelegation, saveDelegation, endDelegation };
+  return { queue, loading, loaded, error, load, decide, forget, delegation, loadDelegation, saveDelegation, endDelegation };
 });

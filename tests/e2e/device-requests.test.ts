@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, phoneContext } from '../harness/browser.js';
+import type { ThrowawayPerson } from '../harness/people.js';
+import { startTestServer, type TestServer } from '../harness/server.js';
+import { barcodeVideo } from './support/barcode.js';
+import { heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+
+/**
+ * The device story on phones, as the people do it: an employee asks for a laptop, their manager
+ * approves from the queue, the help desk approves, scans the laptop's barcode with the camera and
+ * ships it; the employee confirms receipt and sees it under their devices. Every person who acts
+ * on a request is a throwaway one (with a throwaway manager), and every test stocks a model of its
+ * own, so nothing here is seen by another test. Hana only acts (her account is never changed).
+ */
+
+let server: TestServer;
+let browser: Browser;
+/** The laptop the camera "sees": a real Code 128 barcode of this tag, played as the fake camera's video. */
+const SCANNED_TAG = `LT-${randomBytes(3).toString('hex').toUpperCase()}`;
+
+beforeAll(async () => {
+  const video = await barcodeVideo(SCANNED_TAG);
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser({ fakeCamera: video })]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A laptop model of this test's own, with the given asset tags in stock. */
+async function stockLaptop(tags: string[]): Promise<{ id: string; name: string }> {
+  const name = `Test Book ${randomBytes(3).toString('hex')}`;
+  const model = await server.inventory.createModel({
+    category: 'laptops',
+    manufacturer: 'Acme',
+    name,
+    specs: '16 GB RAM, 512 GB SSD',
+    imageUrl: null,
+    priceCents: 150_000,
+    requestable: true,
+    eligibleRoles: [],
+    eligibleDepartments: [],
+    leadTimeDays: 10,
+  });
+  for (const tag of tags) {
+    await server.inventory.createAsset({
+      tag,
+      serial: `SN-${tag}`,
+      modelId: model.id,
+      status: 'in_stock',
+      location: null,
+      purchaseDate: '2026-01-15',
+      warrantyEnd: '2029-01-15',
+      notes: '',
+    });
+  }
+  return { id: model.id, name };
+}
+
+/** A manager and one report of theirs, both throwaway. */
+async function team(): Promise<{ boss: ThrowawayPerson; employee: ThrowawayPerson }> {
+  const boss = await server.addPerson({ role: 'manager', prefix: 'boss' });
+  const employee = await server.addPerson({ manager: boss.username, prefix: 'emp' });
+  return { boss, employee };
+}
+
+async function signedInPhone(username: string, password?: string): Promise<Page> {
+  const context = await phoneContext(browser);
+  const page = await context.newPage();
+  await openSignIn(page, server.url);
+  await signIn(page, username, password);
+  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
+  return page;
+}
+
+/** From the home page's Devices card to the request form for `model`, by search, as a person does. */
+async function requestFromCatalog(page: Page, model: string, justification: string): Promise<string> {
+  await page.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Device catalog/ }).click();
+  await expect.poll(() => heading(page)).toBe('Device catalog');
+  await page.getByRole('searchbox', { name: 'Search the catalog' }).fill(model);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const card = page.getByRole('article', { name: model });
+  await expect.poll(() => card.textContent()).toContain('Only 1 left');
+  await card.getByRole('link', { name: `Request ${model}` }).click();
+  await expect.poll(() => heading(page)).toBe(`Request ${model}`);
+  await page.getByLabel('Why do you need it?').fill(justification);
+  await page.getByRole('button', { name: 'Send request' }).click();
+  await expect.poll(() => heading(page)).toBe(model);
+  const id = /\/requests\/(\d+)$/.exec(page.url())?.[1];
+  expect(id, page.url()).toBeTruthy();
+  return id!;
+}
+
+/** Opens the approvals queue from the home page and returns the card of `model`. */
+async function openQueue(page: Page, model: string) {
+  await page.goto(new URL('/', server.url).href);
+  await page.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Approvals/ }).click();
+  await expect.poll(() => heading(page)).toBe('Approvals');
+  const card = page.getByRole('article', { name: model });
+  await expect.poll(() => card.count()).toBe(1);
+  return card;
+}
+
+describe('device requests on a phone', () => {
+  test('an employee asks for a laptop; the manager and the help desk approve; the help desk scans it and ships it; the employee confirms receipt', async () => {
+    const laptop = await stockLaptop([SCANNED_TAG]);
+    const { boss, employee } = await team();
+
+    const mine = await signedInPhone(employee.username, employee.password);
+    const id = await requestFromCatalog(mine, laptop.name, 'My laptop is five years old and the battery lasts an hour.');
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('Waiting for approval');
+    expect(await overflowsSideways(mine)).toBe(false);
+
+    // The manager approves from his queue: two large buttons, then a confirmation in place.
+    const manager = await signedInPhone(boss.username, boss.password);
+    let card = await openQueue(manager, laptop.name);
+    // Named as the directory names them (the username is part of a throwaway person's name).
+    expect(await card.textContent()).toContain(`For `);
+    expect(await card.textContent()).toContain(employee.username);
+    expect(await card.textContent()).toContain('Step 1 of 2');
+    const approve = card.getByRole('button', { name: 'Approve' });
+    const box = await approve.boundingBox();
+    expect(box!.height).toBeGreaterThanOrEqual(48); // a thumb-sized target
+    await approve.click();
+    // Focus is on the confirming button, so Enter (or a second tap) decides.
+    await expect.poll(() => manager.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, approve');
+    await manager.keyboard.press('Enter');
+    await expect.poll(() => manager.getByRole('main').textContent()).toMatch(new RegExp(`Approved: ${laptop.name} for .*${employee.username}`));
+    expect(await overflowsSideways(manager)).toBe(false);
+
+    // The help desk approves the second step, then hands the laptop over, scanning its label.
+    const hana = await signedInPhone('hana');
+    card = await openQueue(hana, laptop.name);
+    expect(await card.textContent()).toContain('Step 2 of 2');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await hana.getByRole('button', { name: 'Yes, approve' }).click();
+    const handOver = hana.getByRole('link', { name: 'Hand over the device' });
+    await expect.poll(() => handOver.count()).toBe(1);
+    const answer = hana.waitForResponse((r) => new URL(r.url()).pathname === `/fulfil/${id}`);
+    await handOver.click();
+    // The hand-over page's own HTML allows the camera; no other page does.
+    expect((await answer).headers()['permissions-policy']).toContain('camera=(self)');
+    await expect.poll(() => heading(hana)).toBe('Hand over a device');
+    await hana.getByRole('button', { name: 'Scan with the camera' }).click();
+    const tagField = hana.getByLabel('Asset tag or serial number');
+    await expect.poll(() => tagField.inputValue(), { timeout: 20_000 }).toBe(SCANNED_TAG);
+    // Reading a code stops the camera and puts focus back in the field, to check it.
+    expect(await hana.locator('video').isVisible()).toBe(false);
+    await hana.getByRole('radio', { name: 'Shipped' }).check();
+    await hana.getByRole('button', { name: 'Hand over', exact: true }).click();
+    await expect.poll(() => hana.getByRole('main').textContent()).toMatch(new RegExp(`Marked as shipped\\. .*${employee.username}.* is told`));
+    expect(await overflowsSideways(hana)).toBe(false);
+
+    // The employee has news: the bell shows unread notifications.
+    await mine.reload();
+    await expect.poll(() => mine.getByRole('link', { name: /^Notifications: \d+ unread$/ }).count()).toBe(1);
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('Shipped');
+    await mine.getByRole('button', { name: 'I have received it' }).click();
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('Receipt confirmed.');
+    await mine.getByRole('link', { name: 'See my devices' }).click();
+    await expect.poll(() => heading(mine)).toBe('My devices');
+    const device = mine.getByRole('article', { name: laptop.name });
+    await expect.poll(() => device.textContent()).toContain(SCANNED_TAG);
+    expect(await device.textContent()).toContain('Warranty until');
+    expect(await overflowsSideways(mine)).toBe(false);
+
+    // And the inventory agrees: the laptop is assigned to them.
+    const asset = await server.inventory.findAsset({ tag: SCANNED_TAG });
+    expect(asset?.status).toBe('assigned');
+    expect(asset?.assignedTo).toBe(employee.username);
+    for (const page of [mine, manager, hana]) await page.context().close();
+  });
+});
