@@ -174,3 +174,83 @@ describe('device requests on a phone', () => {
     for (const page of [mine, manager, hana]) await page.context().close();
   });
 });
+
+describe('saying no, and deciding for someone who is away', () => {
+  test('the manager rejects with a reason (a reason is required); the employee sees it', async () => {
+    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
+    const { boss, employee } = await team();
+    const mine = await signedInPhone(employee.username, employee.password);
+    const id = await requestFromCatalog(mine, laptop.name, 'I would like a second laptop for travelling.');
+
+    const manager = await signedInPhone(boss.username, boss.password);
+    const card = await openQueue(manager, laptop.name);
+    await card.getByRole('button', { name: 'Reject' }).click();
+    // Focus goes straight to the reason.
+    const reason = card.getByLabel('Reason (required)');
+    await expect.poll(() => reason.evaluate((el) => el === document.activeElement)).toBe(true);
+    await card.getByRole('button', { name: 'Yes, reject' }).click();
+    await expect.poll(() => reason.getAttribute('aria-invalid')).toBe('true');
+    expect(await card.textContent()).toContain('Say why, so');
+    await reason.fill('One laptop per person; use a loaner for trips.');
+    await card.getByRole('button', { name: 'Yes, reject' }).click();
+    await expect.poll(() => manager.getByRole('main').textContent()).toContain(`Rejected: ${laptop.name}`);
+    expect(await manager.getByRole('article', { name: laptop.name }).count()).toBe(0);
+
+    await mine.goto(new URL(`/requests/${id}`, server.url).href);
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('Rejected');
+    const main = (await mine.getByRole('main').textContent())!;
+    expect(main).toContain('One laptop per person; use a loaner for trips.');
+    // Nothing left to do with it: no cancel, no receipt.
+    expect(await mine.getByRole('button', { name: /Cancel request|I have received it/ }).count()).toBe(0);
+    for (const page of [mine, manager]) await page.context().close();
+  });
+
+  test('a manager away names a stand-in; opened from a notification action, the decision waits for "Yes"; the timeline says on whose behalf', async () => {
+    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
+    const { boss, employee } = await team();
+    const deputy = await server.addPerson({ role: 'manager', prefix: 'deputy' });
+
+    // The manager names a stand-in for today and the next week.
+    const manager = await signedInPhone(boss.username, boss.password);
+    await manager.goto(new URL('/approvals', server.url).href);
+    await manager.getByRole('link', { name: 'Away? Let someone approve for you' }).click();
+    await expect.poll(() => heading(manager)).toBe('Stand-in while away');
+    await manager.getByLabel('Username of your stand-in').fill(deputy.username);
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    await manager.getByLabel('Until').fill(until);
+    await manager.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => manager.getByRole('main').textContent()).toContain(`${deputy.username} decides for you from`);
+
+    const mine = await signedInPhone(employee.username, employee.password);
+    const id = await requestFromCatalog(mine, laptop.name, 'The screen of my laptop is cracked.');
+
+    // The stand-in's phone gets a push with Approve / Reject actions; the action opens this address
+    // (the approval id comes in the push, here read from the same API the push is built from).
+    const stand = await signedInPhone(deputy.username, deputy.password);
+    const approvalId = await stand.evaluate(async (requestId) => {
+      const answer = (await (await fetch('/api/approvals')).json()) as { items: { id: number; requestId: number }[] };
+      return answer.items.find((a) => a.requestId === requestId)?.id;
+    }, Number(id));
+    expect(approvalId).toBeTruthy();
+    await stand.goto(new URL(`/approvals/${approvalId}?decision=approve`, server.url).href);
+    await expect.poll(() => heading(stand)).toBe('Decide on a request');
+    await expect.poll(() => stand.getByRole('main').textContent()).toContain(`You decide for ${boss.username}, who is away.`);
+    await expect.poll(() => stand.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, approve');
+
+    // Opening the address changed nothing: the request still waits for its first step.
+    await mine.reload();
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('Waiting for approval');
+    expect(await mine.getByRole('main').textContent()).not.toContain('Approved a step');
+
+    await stand.getByRole('button', { name: 'Yes, approve' }).click();
+    await expect.poll(() => stand.getByRole('main').textContent()).toContain(`Approved: ${laptop.name}`);
+
+    // Opened again (a second tap on the notification), it says so and changes nothing.
+    await stand.goto(new URL(`/approvals/${approvalId}?decision=approve`, server.url).href);
+    await expect.poll(() => stand.getByRole('main').textContent()).toContain('This request is no longer waiting for you');
+
+    await mine.reload();
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain(`by ${deputy.username}, standing in for ${boss.username}`);
+    for (const page of [mine, manager, stand]) await page.context().close();
+  });
+});
