@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
+import { ManualClock } from '../harness/clock.js';
 import type { ThrowawayPerson } from '../harness/people.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { barcodeVideo } from './support/barcode.js';
@@ -16,24 +17,32 @@ import { heading, openSignIn, overflowsSideways, signIn } from './support/portal
  */
 
 let server: TestServer;
+/** A second portal whose clock the escalation test moves (the first keeps real time). */
+let late: TestServer;
+const lateClock = new ManualClock(Date.now());
 let browser: Browser;
 /** The laptop the camera "sees": a real Code 128 barcode of this tag, played as the fake camera's video. */
 const SCANNED_TAG = `LT-${randomBytes(3).toString('hex').toUpperCase()}`;
 
 beforeAll(async () => {
   const video = await barcodeVideo(SCANNED_TAG);
-  [server, browser] = await Promise.all([startTestServer(), launchBrowser({ fakeCamera: video })]);
+  [server, late, browser] = await Promise.all([
+    startTestServer(),
+    startTestServer({ clock: lateClock }),
+    launchBrowser({ fakeCamera: video }),
+  ]);
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await late?.close();
 });
 
 /** A laptop model of this test's own, with the given asset tags in stock. */
-async function stockLaptop(tags: string[]): Promise<{ id: string; name: string }> {
+async function stockLaptop(tags: string[], portal: TestServer = server): Promise<{ id: string; name: string }> {
   const name = `Test Book ${randomBytes(3).toString('hex')}`;
-  const model = await server.inventory.createModel({
+  const model = await portal.inventory.createModel({
     category: 'laptops',
     manufacturer: 'Acme',
     name,
@@ -46,7 +55,7 @@ async function stockLaptop(tags: string[]): Promise<{ id: string; name: string }
     leadTimeDays: 10,
   });
   for (const tag of tags) {
-    await server.inventory.createAsset({
+    await portal.inventory.createAsset({
       tag,
       serial: `SN-${tag}`,
       modelId: model.id,
@@ -67,10 +76,10 @@ async function team(): Promise<{ boss: ThrowawayPerson; employee: ThrowawayPerso
   return { boss, employee };
 }
 
-async function signedInPhone(username: string, password?: string): Promise<Page> {
+async function signedInPhone(username: string, password?: string, portal: TestServer = server): Promise<Page> {
   const context = await phoneContext(browser);
   const page = await context.newPage();
-  await openSignIn(page, server.url);
+  await openSignIn(page, portal.url);
   await signIn(page, username, password);
   await expect.poll(() => heading(page)).toMatch(/^Hello, /);
   return page;
@@ -96,7 +105,7 @@ async function requestFromCatalog(page: Page, model: string, justification: stri
 
 /** Opens the approvals queue from the home page and returns the card of `model`. */
 async function openQueue(page: Page, model: string) {
-  await page.goto(new URL('/', server.url).href);
+  await page.goto(new URL('/', page.url()).href);
   await page.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Approvals/ }).click();
   await expect.poll(() => heading(page)).toBe('Approvals');
   const card = page.getByRole('article', { name: model });
@@ -252,5 +261,43 @@ describe('saying no, and deciding for someone who is away', () => {
     await mine.reload();
     await expect.poll(() => mine.getByRole('main').textContent()).toContain(`by ${deputy.username}, standing in for ${boss.username}`);
     for (const page of [mine, manager, stand]) await page.context().close();
+  });
+});
+
+describe('when an approver does not decide in time', () => {
+  test('the step passes to the approver’s own manager, who sees it as overdue and decides', async () => {
+    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`], late);
+    const grand = await late.addPerson({ role: 'manager', prefix: 'grand' });
+    const boss = await late.addPerson({ role: 'manager', manager: grand.username, prefix: 'boss' });
+    const employee = await late.addPerson({ manager: boss.username, prefix: 'emp' });
+    const mine = await signedInPhone(employee.username, employee.password, late);
+    const id = await requestFromCatalog(mine, laptop.name, 'My laptop no longer starts.');
+    await mine.context().close();
+
+    // Two days and an hour pass without a decision: the step's time runs out and the job queue escalates it.
+    lateClock.advance(49 * 3_600_000);
+    const above = await signedInPhone(grand.username, grand.password, late);
+    await above.goto(new URL('/approvals', late.url).href);
+    const card = above.getByRole('article', { name: laptop.name });
+    await expect
+      .poll(
+        async () => {
+          if ((await card.count()) === 0) await above.reload();
+          return card.count();
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .toBe(1);
+    expect(await card.textContent()).toContain('Overdue: passed on to you');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await above.getByRole('button', { name: 'Yes, approve' }).click();
+    await expect.poll(() => above.getByRole('main').textContent()).toContain(`Approved: ${laptop.name}`);
+
+    const again = await signedInPhone(employee.username, employee.password, late);
+    await again.goto(new URL(`/requests/${id}`, late.url).href);
+    const main = again.getByRole('main');
+    await expect.poll(() => main.textContent()).toContain('Overdue: passed on');
+    expect(await main.textContent()).toContain(`by ${grand.username}`);
+    for (const page of [above, again]) await page.context().close();
   });
 });

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { composeApp } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
 import type { Database } from '../../server/db/schema.js';
+import type { Clock } from '../../server/platform/clock.js';
 import type { Inventory } from '../../server/inventory/port.js';
 import { startServer } from '../../server/serve.js';
 import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
@@ -30,7 +31,11 @@ export interface TestServer {
  * file shares stay as seeded; closing the server checks that they did.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string> } = {},
+  options: {
+    env?: Record<string, string>;
+    /** The server's clock, for tests that move time (SLA escalation); the real clock when not given. */
+    clock?: Clock;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-'));
   const port = await freePort();
@@ -44,7 +49,7 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const deps = await composeApp(config);
+  const deps = await composeApp(config, options.clock ? { clock: options.clock } : {});
   const server = await startServer(deps);
   return {
     url,
