@@ -54,6 +54,9 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/admin/jobs': 'jobs.manage',
   'POST /api/admin/jobs/:id/retry': 'jobs.manage',
   'POST /api/admin/jobs/:id/discard': 'jobs.manage',
+  'GET /api/push/key': 'public',
+  'POST /api/push/subscriptions': 'signed-in',
+  'DELETE /api/push/subscriptions': 'signed-in',
 };
 
 /**
