@@ -301,3 +301,64 @@ describe('when an approver does not decide in time', () => {
     for (const page of [above, again]) await page.context().close();
   });
 });
+
+describe('offline', () => {
+  test('a request and a decision made offline are each sent once when the network returns; a decision the portal refuses waits under "Needs attention"', async () => {
+    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
+    const other = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
+    const { boss, employee } = await team();
+
+    // The employee has the portal open (My requests, then the form), then loses the network.
+    const mine = await signedInPhone(employee.username, employee.password);
+    await mine.goto(new URL('/requests', server.url).href);
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('No requests yet.');
+    await mine.goto(new URL('/', server.url).href);
+    await mine.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Device catalog/ }).click();
+    await mine.getByRole('article', { name: laptop.name }).getByRole('link', { name: `Request ${laptop.name}` }).click();
+    await expect.poll(() => heading(mine)).toBe(`Request ${laptop.name}`);
+    await mine.context().setOffline(true);
+    await mine.getByLabel('Why do you need it?').fill('Starting on a project next week.');
+    await mine.getByRole('button', { name: 'Send request' }).click();
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('You are offline: your request is saved on this device');
+    await expect.poll(() => mine.getByRole('status').filter({ hasText: 'waiting to be sent' }).count()).toBe(1);
+
+    // Back online: the outbox sends it, once.
+    await mine.context().setOffline(false);
+    await expect.poll(() => mine.getByRole('status').filter({ hasText: 'waiting to be sent' }).count(), { timeout: 15_000 }).toBe(0);
+    await mine.goto(new URL('/requests', server.url).href);
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('One request.');
+    await mine.getByRole('link', { name: laptop.name }).click();
+    await expect.poll(() => heading(mine)).toBe(laptop.name);
+    const firstId = /\/requests\/(\d+)$/.exec(mine.url())![1]!;
+    // A second request, which the employee will cancel while the manager's decision on it waits offline.
+    await mine.goto(new URL('/', server.url).href);
+    const secondId = await requestFromCatalog(mine, other.name, 'A spare for the lab.');
+
+    // The manager opens his queue, goes offline, and decides both.
+    const manager = await signedInPhone(boss.username, boss.password);
+    for (const name of [laptop.name, other.name]) await openQueue(manager, name);
+    await manager.context().setOffline(true);
+    for (const name of [laptop.name, other.name]) {
+      const card = manager.getByRole('article', { name });
+      await card.getByRole('button', { name: 'Approve' }).click();
+      await card.getByRole('button', { name: 'Yes, approve' }).click();
+      await expect.poll(() => manager.getByRole('main').textContent()).toContain(`your decision on ${name}`);
+    }
+    // Meanwhile, online, the employee cancels the second request.
+    await mine.goto(new URL(`/requests/${secondId}`, server.url).href);
+    await mine.getByRole('button', { name: 'Cancel request' }).click();
+    await mine.getByRole('button', { name: 'Yes, cancel it' }).click();
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('The request is cancelled.');
+
+    await manager.context().setOffline(false);
+    // The first decision is applied once; the second is refused and kept, with the reason, under "Needs attention".
+    const attention = manager.getByRole('region', { name: 'Needs attention' });
+    await expect.poll(() => attention.count(), { timeout: 15_000 }).toBe(1);
+    expect(await attention.textContent()).toContain(`Approve ${other.name}`);
+    await mine.goto(new URL(`/requests/${firstId}`, server.url).href);
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain('Approved a step');
+    const timeline = (await mine.getByRole('main').textContent())!;
+    expect(timeline.split('Approved a step').length - 1).toBe(1);
+    for (const page of [mine, manager]) await page.context().close();
+  });
+});

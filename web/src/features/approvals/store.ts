@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { requestsApi } from '../requests/api';
+import { sendThroughOutbox, type Sent } from '../requests/outbox-writes';
 import type { DelegationBody } from '../../../../shared/requests';
 import type { Approval, Delegation, DeviceRequest } from '../requests/types';
 
@@ -27,8 +28,11 @@ export const useApprovalsStore = defineStore('approvals', () => {
   }
 
   
-  /** The one write of an approver (the offline outbox can take it over here). */
-  const decide = (id: number, decision: Decision, comment: string): Promise<DeviceRequest> => requestsApi.decide(id, { decision, comment });
+  /** The one write of an approver, through the offline outbox: a decision made offline is sent once, when the phone is back online. */
+  const decide = (id: number, decision: Decision, comment: string, label: string): Promise<Sent<DeviceRequest>> =>
+    sendThroughOutbox<DeviceRequest>({ method: 'POST', path: `/api/approvals/${id}/decision`, body: { decision, comment }, label }, () =>
+      requestsApi.decide(id, { decision, comment }),
+    );
 
   /** Takes a decided approval off the list (after its card has said what happened). */
   function forget(id: number): void {

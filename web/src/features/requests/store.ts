@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { ApiError } from '../../api/errors';
 import { requestsApi, type NewRequest } from './api';
+import { sendThroughOutbox, type Sent } from './outbox-writes';
 import type { CatalogItem, Device, DeviceReportKind, DeviceRequest, DeviceRequestSummary } from './types';
 
 /**
@@ -42,23 +42,13 @@ export const useRequestsStore = defineStore('requests', () => {
   }
 
   /**
-   * One Idempotency-Key per submission: a retry of the same form after a lost answer sends the
-   * same key (the server answers it once), while a changed form or an answered attempt gets a new one.
+   * A new request goes through the offline outbox, which makes its Idempotency-Key when it is
+   * queued and keeps it across every resend, so a lost answer never makes two requests.
    */
-  let pendingKey: { key: string; body: string } | null = null;
-
-  async function createRequest(body: NewRequest): Promise<DeviceRequest> {
-    const fingerprint = JSON.stringify(body);
-    if (pendingKey?.body !== fingerprint) pendingKey = { key: crypto.randomUUID(), body: fingerprint };
-    try {
-      const created = await requestsApi.create(body, pendingKey.key);
-      pendingKey = null;
-      return created;
-    } catch (failure) {
-      // Answered (refused): the next attempt is a new submission. Unanswered: keep the key.
-      if (!(failure instanceof ApiError && failure.code === 'network')) pendingKey = null;
-      throw failure;
-    }
+  function createRequest(body: NewRequest, label: string): Promise<Sent<DeviceRequest>> {
+    return sendThroughOutbox<DeviceRequest>({ method: 'POST', path: '/api/requests', body, label }, () =>
+      requestsApi.create(body, crypto.randomUUID()),
+    );
   }
 
   const cancelRequest = (id: number): Promise<DeviceRequest> => requestsApi.cancel(id);

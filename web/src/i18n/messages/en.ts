@@ -489,6 +489,7 @@ const en = {
     },
   },
   requestForm: {
+    outboxLabel: 'Request for {name}',
     justificationTooShort: 'Say in a few words why you need it.',
     loanTooLong: 'A loan lasts at most {max} days.',
     title: 'Request {name}',
@@ -516,6 +517,7 @@ const en = {
     sending: 'Sending…',
   },
   requests: {
+    savedOffline: 'You are offline: your request is saved on this device and is sent as soon as you are back online.',
     rejectionReason: 'Reason for the rejection',
     backorderedDays: 'Approved, but none is in stock: it ships in about {n} days. | Approved, but none is in stock: it ships in about 1 day. | Approved, but none is in stock: it ships in about {n} days.',
     title: 'My requests',
@@ -588,6 +590,9 @@ const en = {
     },
   },
   approvals: {
+    outboxApprove: 'Approve {model} for {name}',
+    outboxReject: 'Reject {model} for {name}',
+    savedOffline: 'You are offline: your decision on {model} for {name} is saved on this device and is sent as soon as you are back online.',
     stepOf: 'Step {n} of {of}',
     standingIn: 'You decide for {name}, who is away.',
     escalated: 'Overdue: passed on to you',

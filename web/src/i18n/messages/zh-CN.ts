@@ -477,6 +477,7 @@ const zhCN = {
     },
   },
   requestForm: {
+    outboxLabel: '申请 {name}',
     justificationTooShort: '请简单说明需要的原因。',
     loanTooLong: '借用期最长 {max} 天。',
     title: '申请 {name}',
@@ -504,6 +505,7 @@ const zhCN = {
     sending: '正在提交…',
   },
   requests: {
+    savedOffline: '你目前离线：申请已保存在此设备上，恢复联网后会立即发送。',
     rejectionReason: '拒绝原因',
     backorderedDays: '已批准，但暂无库存：约 {n} 天后发货。 | 已批准，但暂无库存：约 1 天后发货。 | 已批准，但暂无库存：约 {n} 天后发货。',
     title: '我的申请',
@@ -576,6 +578,9 @@ const zhCN = {
     },
   },
   approvals: {
+    outboxApprove: '批准 {name} 的 {model}',
+    outboxReject: '拒绝 {name} 的 {model}',
+    savedOffline: '你目前离线：你对 {name} 的 {model} 的决定已保存在此设备上，恢复联网后会立即发送。',
     stepOf: '第 {n} 步，共 {of} 步',
     standingIn: '你正在代外出的 {name} 审批。',
     escalated: '已超时：转交给你',

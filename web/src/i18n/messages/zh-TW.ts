@@ -477,6 +477,7 @@ const zhTW = {
     },
   },
   requestForm: {
+    outboxLabel: '申請 {name}',
     justificationTooShort: '請簡單說明需要的原因。',
     loanTooLong: '借用期最長 {max} 天。',
     title: '申請 {name}',
@@ -504,6 +505,7 @@ const zhTW = {
     sending: '正在送出…',
   },
   requests: {
+    savedOffline: '你目前離線：申請已儲存在此裝置上，恢復連線後會立即傳送。',
     rejectionReason: '拒絕原因',
     backorderedDays: '已核准，但暫無庫存：約 {n} 天後出貨。 | 已核准，但暫無庫存：約 1 天後出貨。 | 已核准，但暫無庫存：約 {n} 天後出貨。',
     title: '我的申請',
@@ -576,6 +578,9 @@ const zhTW = {
     },
   },
   approvals: {
+    outboxApprove: '核准 {name} 的 {model}',
+    outboxReject: '拒絕 {name} 的 {model}',
+    savedOffline: '你目前離線：你對 {name} 的 {model} 的決定已儲存在此裝置上，恢復連線後會立即傳送。',
     stepOf: '第 {n} 步，共 {of} 步',
     standingIn: '你正在代外出的 {name} 審核。',
     escalated: '已逾時：轉交給你',
