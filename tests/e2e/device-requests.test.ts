@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, phoneContext } from '../harness/browser.js';
+import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { ManualClock } from '../harness/clock.js';
 import type { ThrowawayPerson } from '../harness/people.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
@@ -175,6 +175,21 @@ describe('device requests on a phone', () => {
     await expect.poll(() => device.textContent()).toContain(SCANNED_TAG);
     expect(await device.textContent()).toContain('Warranty until');
     expect(await overflowsSideways(mine)).toBe(false);
+
+    // Something is wrong with it: they ask for a replacement from the same page.
+    await device.getByRole('button', { name: /Report a problem/ }).click();
+    await device.getByRole('radio', { name: 'Ask for a replacement' }).check();
+    await device.getByLabel('Tell the help desk more').fill('The hinge is cracked.');
+    await device.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => device.textContent()).toContain('Sent. The help desk will get in touch about a replacement.');
+
+    // The notifications: listed with what happened, and read with one button (the count goes).
+    await mine.getByRole('link', { name: /^Notifications: \d+ unread$/ }).click();
+    await expect.poll(() => heading(mine)).toBe('Notifications');
+    await expect.poll(() => mine.getByRole('main').textContent()).toContain(`${laptop.name} has been shipped to you.`);
+    await mine.getByRole('button', { name: 'Mark all as read' }).click();
+    await expect.poll(() => mine.getByRole('link', { name: 'Notifications', exact: true }).count()).toBe(1);
+    expect(await mine.getByRole('main').textContent()).toContain('No unread notifications.');
 
     // And the inventory agrees: the laptop is assigned to them.
     const asset = await server.inventory.findAsset({ tag: SCANNED_TAG });
@@ -360,5 +375,50 @@ describe('offline', () => {
     const timeline = (await mine.getByRole('main').textContent())!;
     expect(timeline.split('Approved a step').length - 1).toBe(1);
     for (const page of [mine, manager]) await page.context().close();
+  });
+});
+
+describe('the catalog on a laptop', () => {
+  test('availability and eligibility read plainly; a manager asks on behalf of a report', async () => {
+    const { boss, employee } = await team();
+    const inStock = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`, `LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
+    const none = await stockLaptop([]);
+    const hrOnly = `HR Book ${randomBytes(3).toString('hex')}`;
+    await server.inventory.createModel({
+      category: 'laptops', manufacturer: 'Acme', name: hrOnly, specs: '', imageUrl: null, priceCents: null,
+      requestable: true, eligibleRoles: ['hr'], eligibleDepartments: [], leadTimeDays: null,
+    });
+
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, boss.username, boss.password);
+    await page.goto(new URL('/catalog?category=laptops', server.url).href);
+    await expect.poll(() => page.getByRole('button', { name: 'Laptops' }).getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.getByRole('article', { name: inStock.name }).textContent()).toContain('2 in stock');
+    expect(await page.getByRole('article', { name: none.name }).textContent()).toContain('Ships in about 10 days');
+    const refused = page.getByRole('article', { name: hrOnly });
+    expect(await refused.textContent()).toContain('Not available to you');
+    expect(await refused.getByRole('link').count()).toBe(0);
+
+    await page.getByRole('article', { name: inStock.name }).getByRole('link', { name: `Request ${inStock.name}` }).click();
+    await expect.poll(() => heading(page)).toBe(`Request ${inStock.name}`);
+    // A manager may ask for one of his reports; the list comes from his team.
+    const forWhom = page.getByLabel('Request for');
+    await expect.poll(() => forWhom.locator('option').count()).toBe(2);
+    await forWhom.selectOption(employee.username);
+    // Too short a reason is caught beside the field, before anything is sent.
+    await page.getByLabel('Why do you need it?').fill('x');
+    await page.keyboard.press('Tab');
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await expect.poll(() => page.getByLabel('Why do you need it?').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('request-justification');
+    await page.getByLabel('Why do you need it?').fill('New starter on my team needs a laptop.');
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await expect.poll(() => heading(page)).toBe(inStock.name);
+    const main = page.getByRole('main');
+    await expect.poll(() => main.textContent()).toContain('Requested for');
+    expect(await main.textContent()).toContain(employee.username);
+    await context.close();
   });
 });
