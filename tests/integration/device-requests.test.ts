@@ -115,7 +115,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect(fulfil.body).toMatchObject({ status: 'shipped', assetTags: [laptop.tags[1]] });
     expect(fulfil.body.can.receive).toBe(false); // hana is not the requester
 
-    const received = await call<DeviceRequest>('POST', `/api/requests/${id}/receive`, emp.cookie);
+    const received = await call<DeviceRequest>('POST', `/api/requests/${id}/receive`, emp.cookie, {});
     expect(received.status).toBe(200);
     expect(received.body.status).toBe('received');
     expect(received.body.timeline.map((e) => e.event)).toEqual(['submitted', 'step_approved', 'step_approved', 'approved', 'shipped', 'received']);
@@ -164,7 +164,9 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     const bell = await call<NotificationList>('GET', '/api/notifications', emp.cookie);
     expect(bell.body.items[0]).toMatchObject({ kind: 'request_rejected', params: expect.objectContaining({ reason: 'Your laptop is only a year old.' }) });
     // A decided approval cannot be decided again.
-    expect((await decide(boss.cookie, approval.id, 'approve')).status).toBe(404);
+    const again = await decide(boss.cookie, approval.id, 'approve');
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('already_decided');
   });
 
   it('releases the reserved unit when an approved request is cancelled', async () => {
@@ -282,10 +284,14 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     t.clock.advance(25 * 3_600_000);
     await t.drainJobs();
     expect(t.smtp.to(boss.email).slice(before).map((m) => m.subject)).toContain('Reminder: a request waits for your approval / 提醒：有申请等待您审批');
+    top.cookie = await signInAs(t, top.username, top.password);
     expect(await approvalFor(top.cookie, body.id)).toBeUndefined();
 
     t.clock.advance(24 * 3_600_000);
     await t.drainJobs();
+    // A day on, sessions have long gone idle: sign in again.
+    top.cookie = await signInAs(t, top.username, top.password);
+    boss.cookie = await signInAs(t, boss.username, boss.password);
     const escalated = (await approvalFor(top.cookie, body.id))!;
     expect(escalated).toMatchObject({ escalated: true });
     expect(t.smtp.to(top.email).map((m) => m.subject)).toContain('A request was escalated to you / 有申请已上报给您');
@@ -295,6 +301,8 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect((await decide(top.cookie, escalated.id, 'approve')).body.status).toBe('approved');
     // The boss's own approval is settled with the step.
     expect(await approvalFor(boss.cookie, body.id)).toBeUndefined();
+    // Later tests act as hana, whose session went idle while the clock moved.
+    hana = await signInAs(t, 'hana');
   });
 
   // ----- authorization -------------------------------------------------------------------------
@@ -310,7 +318,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     // Another employee cannot read, cancel, receive or decide it.
     expect((await call('GET', `/api/requests/${body.id}`, stranger.cookie)).status).toBe(404);
     expect((await call('POST', `/api/requests/${body.id}/cancel`, stranger.cookie, {})).status).toBe(404);
-    expect((await call('POST', `/api/requests/${body.id}/receive`, stranger.cookie)).status).toBe(404);
+    expect((await call('POST', `/api/requests/${body.id}/receive`, stranger.cookie, {})).status).toBe(404);
     expect((await decide(stranger.cookie, approval.id, 'approve')).status).toBe(404);
     expect((await call('POST', `/api/requests/${body.id}/fulfil`, stranger.cookie, { assetTag: laptop.tags[0] })).status).toBe(403);
     // There is no way to set a status directly.
@@ -318,7 +326,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect((await call('PUT', `/api/requests/${body.id}`, emp.cookie, { status: 'approved' })).status).toBe(404);
     // The requester cannot approve their own request (the row is not theirs), nor receive before hand-over.
     expect((await decide(emp.cookie, approval.id, 'approve')).status).toBe(404);
-    expect((await call('POST', `/api/requests/${body.id}/receive`, emp.cookie)).status).toBe(409);
+    expect((await call('POST', `/api/requests/${body.id}/receive`, emp.cookie, {})).status).toBe(409);
     // Another manager approves only for their own reports; the help desk not the manager's step.
     expect(await approvalFor(otherBoss.cookie, body.id)).toBeUndefined();
     expect((await decide(otherBoss.cookie, approval.id, 'approve')).status).toBe(404);
