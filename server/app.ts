@@ -11,6 +11,7 @@ import { passwordRoutes } from './features/password/routes.js';
 import { recoveryRoutes } from './features/recovery/routes.js';
 import { peopleRoutes } from './features/people/routes.js';
 import { requestsRoutes } from './features/requests/routes.js';
+import { pushRoutes } from './features/push/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
@@ -33,7 +34,8 @@ function apiRoutes(deps: AppDeps) {
     .route('/helpdesk', helpdeskRoutes(deps))
     .route('/admin/jobs', jobsAdminRoutes(deps))
     .route('/', requestsRoutes(deps))
-    .route('/admin', adminRoutes(deps));
+    .route('/admin', adminRoutes(deps))
+    .route('/push', pushRoutes(deps));
 }
 
 /** Builds the whole HTTP app from its dependencies; tests build it with their own. */

@@ -22,6 +22,10 @@ import { createLogger, type Logger } from './platform/logger.js';
 import { loadPortalSecret, PortalKeys } from './platform/keys.js';
 import { portalSecretMatches, sealLegacyTotpSecrets } from './features/recovery/totp.js';
 import { RateLimiter } from './rate-limit/limiter.js';
+import { registerPushJobs } from './push/outbox.js';
+import type { PushSender } from './push/port.js';
+import { loadVapidKeys } from './push/vapid.js';
+import { createWebPushSender } from './push/web-push.js';
 import { directoryRecheck } from './sessions/recheck.js';
 import { SessionService } from './sessions/service.js';
 import { registerNotificationJobs } from './notifications/notify.js';
@@ -59,6 +63,8 @@ export interface Overrides {
   webRoot?: string | null;
   /** Queue timings (tests use short leases, polls and backoff). */
   jobs?: QueueOptions;
+  /** Web push (tests record instead of calling push services, which cannot run here). */
+  push?: PushSender;
 }
 
 /**
@@ -107,9 +113,12 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
     const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
+    // Generated into the data directory on first start unless configured (VAPID_PUBLIC_KEY/PRIVATE_KEY).
+    const push = overrides.push ?? createWebPushSender(loadVapidKeys(config.push.vapid, config.push.subject, config.dataDir));
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
+    registerPushJobs(jobs, db, push, logger);
     registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
     const audit = new AuditTrail(db, clock);
     registerNotificationJobs(jobs, { db, directory, keys, clock, logger, publicUrl: config.publicUrl, companyName: config.companyName });
@@ -135,6 +144,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       ),
       rateLimiter: new RateLimiter(db, clock),
       jobs,
+      push,
       version: portalVersion(),
       webRoot: overrides.webRoot === undefined ? DEFAULT_WEB_ROOT : overrides.webRoot,
     };

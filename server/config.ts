@@ -63,6 +63,20 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).default('IT Portal <it-portal@localhost>'),
   COMPANY_NAME: z.string().min(1).default('Example Corp'),
+  // Web push (server/push/): a P-256 key pair as base64url (`npx web-push generate-vapid-keys`);
+  // unset, a pair is generated into the data directory on first start.
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{80,100}$/, 'VAPID_PUBLIC_KEY must be an uncompressed P-256 public key in base64url (87 characters)')
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{40,50}$/, 'VAPID_PRIVATE_KEY must be a P-256 private key in base64url (43 characters)')
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'VAPID_SUBJECT must be a mailto: address or an https:// URL')
+    .optional(),
   ROLE_GROUPS_MANAGER: groupList.optional(),
   ROLE_GROUPS_HELPDESK: groupList.optional(),
   ROLE_GROUPS_HR: groupList.optional(),
@@ -175,6 +189,8 @@ export interface Config {
   jobWorkers: number;
   /** Which inventory keeps the assets: the built-in tables, or Snipe-IT. */
   inventory: { kind: 'builtin' } | ({ kind: 'snipeit' } & SnipeItConfig);
+  /** Web push: configured VAPID keys (null: generated into the data directory) and the contact sent to push services. */
+  push: { vapid: { publicKey: string; privateKey: string } | null; subject: string };
 }
 
 export class ConfigError extends Error {
@@ -275,10 +291,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             timeoutMs: env.SNIPEIT_TIMEOUT_MS,
           }
         : { kind: 'builtin' },
+    push: {
+      vapid: env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY } : null,
+      subject: env.VAPID_SUBJECT ?? defaultVapidSubject(publicUrl, env.MAIL_FROM),
+    },
   };
 }
 
 type Env = z.infer<typeof envSchema>;
+
+/**
+ * Push services want a contact for the sender: the public URL when it is https, else the address
+ * portal mail comes from (an http://localhost subject is refused by some services).
+ */
+function defaultVapidSubject(publicUrl: URL, mailFrom: string): string {
+  if (publicUrl.protocol === 'https:') return publicUrl.origin;
+  const address = /<([^<>\s]+@[^<>\s]+)>/.exec(mailFrom)?.[1] ?? (/^\S+@\S+$/.test(mailFrom) ? mailFrom : 'it-portal@localhost');
+  return `mailto:${address}`;
+}
 
 /**
  * Rules across variables: combinations that would be unsafe are refused, never quietly adjusted.
@@ -310,6 +340,9 @@ function crossChecks(source: Record<string, string | undefined>): string[] {
     problems.push(
       'LDAP_URL: ldap:// without StartTLS sends passwords in clear text; use ldaps:// or LDAP_STARTTLS=1 (LDAP_ALLOW_PLAINTEXT=1 accepts it, for a directory on the same host)',
     );
+  }
+  if (Boolean(source.VAPID_PUBLIC_KEY) !== Boolean(source.VAPID_PRIVATE_KEY)) {
+    problems.push('VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both (one key pair) or neither (a pair is generated into the data directory)');
   }
   for (const key of ['ROLE_GROUPS_MANAGER', 'ROLE_GROUPS_HELPDESK', 'ROLE_GROUPS_HR', 'ROLE_GROUPS_ADMIN'] as const) {
     for (const group of read(key) ?? []) {

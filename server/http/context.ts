@@ -11,6 +11,7 @@ import type { Mailer } from '../mail/port.js';
 import type { Clock } from '../platform/clock.js';
 import type { PortalKeys } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
+import type { PushSender } from '../push/port.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import type { Session, SessionService } from '../sessions/service.js';
 
@@ -34,6 +35,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   /** The job queue: handlers registered, workers started by startServer (JOBS_WORKERS). */
   jobs: JobQueue;
+  /** Web push: the VAPID public key for browsers, and the sender the push.send job uses. */
+  push: PushSender;
   version: string;
   /** Where the built web app lives; null serves the API only. */
   webRoot: string | null;

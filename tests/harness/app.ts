@@ -7,6 +7,7 @@ import { closeDeps, composeApp, type Overrides } from '../../server/composition.
 import { loadConfig } from '../../server/config.js';
 import type { AppDeps } from '../../server/http/context.js';
 import { ManualClock } from './clock.js';
+import { RecordingPushSender } from './push.js';
 import { type DialectName, openTestDatabase } from './db.js';
 import { type SmtpCapture, startSmtpCapture } from './smtp.js';
 import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
@@ -17,6 +18,8 @@ export interface TestApp {
   app: ReturnType<typeof createApp>;
   deps: AppDeps;
   clock: ManualClock;
+  /** Web push as recorded instead of sent (push services cannot run here), unless the test gave its own sender. */
+  push: RecordingPushSender;
   /** Calls the app in-process like a browser on TEST_ORIGIN would (JSON, Origin header, cookie jar). */
   request(
     method: string,
@@ -49,7 +52,8 @@ export async function buildTestApp(
   const config = loadConfig({ PORTAL_DATA_DIR: dataDir, PORTAL_DEMO: '1', PUBLIC_URL: TEST_ORIGIN, LOG_LEVEL: 'silent', ...options.env });
   const database = await openTestDatabase(options.dialect ?? 'sqlite');
   const clock = new ManualClock();
-  const deps = await composeApp(config, { clock, database, webRoot: null, jobs: { pollMs: 50, recurring: false }, ...options.overrides });
+  const push = new RecordingPushSender();
+  const deps = await composeApp(config, { clock, database, webRoot: null, jobs: { pollMs: 50, recurring: false }, push, ...options.overrides });
   const app = createApp(deps);
   // Like a server process: a worker runs jobs (mail) in the background, woken after each write.
   if (deps.config.jobWorkers > 0) deps.jobs.start(deps.config.jobWorkers);
@@ -58,6 +62,7 @@ export async function buildTestApp(
     app,
     deps,
     clock,
+    push,
     request(method, url, init = {}) {
       const headers: Record<string, string> = { origin: TEST_ORIGIN, ...init.headers };
       if (init.cookie) headers.cookie = init.cookie;

@@ -132,6 +132,12 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
       expect.arrayContaining([expect.stringContaining('Your request moved on'), expect.stringContaining('Your request was approved'), expect.stringContaining('Your device was shipped')]),
     );
     expect(t.smtp.to(emp.email).find((m) => m.subject.includes('shipped'))!.text).toContain(`/requests/${id}`);
+    // Web push too: the approval request carries approve/reject buttons that open its confirmation screen.
+    const pushes = (await t.deps.db.selectFrom('jobs').select('payload').where('kind', '=', 'push.send').execute()).map((j) => JSON.parse(j.payload));
+    expect(pushes).toContainEqual(
+      expect.objectContaining({ recipient: boss.username, url: `/approvals/${mine!.id}`, actions: [expect.objectContaining({ action: 'approve' }), expect.objectContaining({ action: 'reject' })] }),
+    );
+    expect(pushes).toContainEqual(expect.objectContaining({ recipient: emp.username, url: `/requests/${id}`, title: 'Your device was shipped' }));
 
     const bell = await call<NotificationList>('GET', '/api/notifications', emp.cookie);
     expect(bell.body.unread).toBe(3);

@@ -76,6 +76,9 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'POST /api/notifications/read': 'signed-in',
   'GET /api/admin/approval-chains': 'settings.read',
   'PUT /api/admin/approval-chains': 'settings.write',
+  'GET /api/push/key': 'public',
+  'POST /api/push/subscriptions': 'signed-in',
+  'DELETE /api/push/subscriptions': 'signed-in',
 };
 
 /**

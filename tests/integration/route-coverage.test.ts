@@ -21,6 +21,7 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'POST /api/password/flows/:flowId/unlock': 'needs a verified flow',
   'GET /api/password/policy': 'the rules shown before choosing a password',
   'POST /api/password/policy-check': 'live feedback while choosing; rate-limited per address, writes nothing',
+  'GET /api/push/key': 'the VAPID public key: public by design (browsers subscribe with it)',
 };
 
 describe('route coverage', () => {
@@ -87,6 +88,7 @@ describe('route coverage', () => {
     'POST /api/password/flows/:flowId/reset': 'needs a flow verified under the verify limits',
     'POST /api/password/flows/:flowId/unlock': 'needs a flow verified under the verify limits',
     'GET /api/password/policy': 'the rules; no secret and no guess',
+    'GET /api/push/key': 'a public key from memory; no secret, no guess, no database',
   };
   let flowForChallenge: string | undefined;
   let passkeyFlow: string | undefined;

@@ -172,12 +172,15 @@ export interface NewApprover {
   source: 'manager' | 'member' | 'role' | 'escalation';
 }
 
-export async function insertApprovers(db: Db, rows: NewApprover[], now: number): Promise<void> {
-  if (!rows.length) return;
-  await db
-    .insertInto('request_approvers')
-    .values(rows.map((r) => ({ ...r, state: 'pending', created_at: now })))
-    .execute();
+/** Adds approver rows; returns their ids in the order given. */
+export async function insertApprovers(db: Db, rows: NewApprover[], now: number): Promise<number[]> {
+  const ids: number[] = [];
+  // One by one: RETURNING of a multi-row insert does not promise the order of the rows.
+  for (const r of rows) {
+    const row = await db.insertInto('request_approvers').values({ ...r, state: 'pending', created_at: now }).returning('id').executeTakeFirstOrThrow();
+    ids.push(n(row.id));
+  }
+  return ids;
 }
 
 export async function listApproversOfRequest(db: Db, requestId: number) {

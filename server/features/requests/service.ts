@@ -178,11 +178,21 @@ function chainStepOf(row: { kind: string; role: string | null; mode: string; mem
   return { kind: 'group', role: row.role as 'helpdesk', mode: row.mode as 'any' | 'all', members: JSON.parse(row.members) as string[], slaHours };
 }
 
-/** Usernames to tell about an open step: named approvers, or the step's named members for a role row. */
-function recipientsOf(step: ChainStep, rows: { approver: string }[], request: { requester: string; created_by: string }): string[] {
-  const people = rows.map((r) => r.approver).filter((a) => !a.startsWith(ROLE_PREFIX));
-  if (step.kind === 'group') people.push(...step.members);
-  return [...new Set(people)].filter((p) => !same(p, request.requester) && !same(p, request.created_by));
+/**
+ * Whom to tell about an open step, each with the approval they decide: named approvers their own
+ * row, a role's named members the role's row.
+ */
+function recipientsOf(
+  step: ChainStep,
+  rows: { approver: string; id: number }[],
+  request: { requester: string; created_by: string },
+): { username: string; approvalId: number }[] {
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    if (!row.approver.startsWith(ROLE_PREFIX)) out.set(row.approver, row.id);
+    else if (step.kind === 'group') for (const member of step.members) if (!out.has(member)) out.set(member, row.id);
+  }
+  return [...out].filter(([p]) => !same(p, request.requester) && !same(p, request.created_by)).map(([username, approvalId]) => ({ username, approvalId }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,12 +317,12 @@ async function advance(
     const rows = approversOf(step, request, manager);
     await repo.transitionRequest(trx, request.id, ['pending_approval'], { current_step: next.position }, now);
     await repo.openStepRow(trx, next.id, now, now + next.sla_ms);
-    await repo.insertApprovers(trx, rows.map((r) => ({ request_id: request.id, step_id: next.id, ...r })), now);
+    const ids = await repo.insertApprovers(trx, rows.map((r) => ({ request_id: request.id, step_id: next.id, ...r })), now);
     // The SLA: unique per step and phase, so opening twice never doubles them; handlers re-check the step.
     await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'remind' }, now, runAt: now + next.sla_ms / 2, uniqueKey: `requests.sla:${next.id}:remind` });
     await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'escalate' }, now, runAt: now + next.sla_ms, uniqueKey: `requests.sla:${next.id}:escalate` });
-    for (const recipient of recipientsOf(step, rows, request)) {
-      await notify(trx, now, { recipient, kind: 'approval_needed', params, link: '/approvals' });
+    for (const { username, approvalId } of recipientsOf(step, rows.map((r, i) => ({ ...r, id: ids[i]! })), request)) {
+      await notify(trx, now, { recipient: username, kind: 'approval_needed', params, link: `/approvals/${approvalId}` });
     }
     return;
   }
@@ -756,13 +766,13 @@ export async function runSla(deps: RequestsDeps, stepId: number, phase: 'remind'
   if (!request || request.status !== 'pending_approval') return;
   const approvers = (await repo.listApproversOfRequest(deps.db, request.id)).filter((a) => a.step_id === stepId);
   const pending = approvers.filter((a) => a.state === 'pending' && a.source !== 'escalation');
-  const people = pending.map((a) => a.approver).filter((a) => !a.startsWith(ROLE_PREFIX));
+  const people = pending.filter((a) => !a.approver.startsWith(ROLE_PREFIX));
   const params = { requestId: request.id, model: request.model_name, requester: request.requester_name };
   const now = deps.clock.now();
 
   if (phase === 'remind') {
     await withTransaction(deps.db, async (trx) => {
-      for (const recipient of people) await notify(trx, now, { recipient, kind: 'approval_reminder', params, link: '/approvals' });
+      for (const row of people) await notify(trx, now, { recipient: row.approver, kind: 'approval_reminder', params, link: `/approvals/${row.id}` });
       await repo.insertEvent(trx, { request_id: request.id, at: now, event: 'reminded', actor: null });
     });
     return;
@@ -782,12 +792,12 @@ export async function runSla(deps: RequestsDeps, stepId: number, phase: 'remind'
   await withTransaction(deps.db, async (trx) => {
     // Still pending inside the transaction (a decision may have landed meanwhile).
     if (!(await repo.transitionRequest(trx, request.id, ['pending_approval'], {}, now, { currentStep: step.position }))) return;
-    await repo.insertApprovers(trx, targets.map((t) => ({ request_id: request.id, step_id: stepId, approver: t.approver, source: 'escalation' as const })), now);
-    for (const t of targets) {
+    const ids = await repo.insertApprovers(trx, targets.map((t) => ({ request_id: request.id, step_id: stepId, approver: t.approver, source: 'escalation' as const })), now);
+    for (const [i, t] of targets.entries()) {
       await repo.insertEvent(trx, { request_id: request.id, at: now, event: 'escalated', actor: null, comment: `${t.for} → ${t.approver}` });
       await deps.audit.record({ action: 'requests.escalated', result: 'success', actor: null, subject: request.requester, details: { requestId: request.id, step: step.position, from: t.for, to: t.approver } }, trx);
       if (!t.approver.startsWith(ROLE_PREFIX)) {
-        await notify(trx, now, { recipient: t.approver, kind: 'approval_escalated', params: { ...params, approver: t.for }, link: '/approvals' });
+        await notify(trx, now, { recipient: t.approver, kind: 'approval_escalated', params: { ...params, approver: t.for }, link: `/approvals/${ids[i]}` });
       }
     }
   });
