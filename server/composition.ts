@@ -5,6 +5,7 @@ import { AuditTrail } from './audit/audit.js';
 import { type Config, isPlaintextLdap } from './config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
 import { seedDemoDirectory } from './demo/seed.js';
+import { seedDemoApprovalChains } from './demo/approval-chains.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
@@ -103,6 +104,9 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 
     if (config.demo && directory.kind === 'builtin' && (await seedDemoDirectory(db, clock.now()))) {
       logger.info('demo company seeded');
+    }
+    if (config.demo && directory.kind === 'builtin' && (await seedDemoApprovalChains(db, clock.now()))) {
+      logger.info('demo approval chains seeded');
     }
 
     // Configuration already refuses demo mode with a real directory; the mailbox checks again,

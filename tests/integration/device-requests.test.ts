@@ -22,6 +22,10 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     t = await buildTestAppWithMail({ dialect });
     hana = await signInAs(t, 'hana');
     const adam = await signInFresh(t, 'adam');
+    // Demo mode seeded its chains: accessories under the set price need the manager only.
+    const seeded = await call<{ rules: { category: string; maxPriceCents: number | null; steps: { kind: string }[] }[] }>('GET', '/api/admin/approval-chains', adam);
+    expect(seeded.body.rules.find((r) => r.category === 'accessories' && r.maxPriceCents !== null)!.steps.map((s) => s.kind)).toEqual(['manager']);
+    expect(seeded.body.rules.find((r) => r.category === 'laptops')!.steps.map((s) => s.kind)).toEqual(['manager', 'group']);
     // Test chains: laptops need the manager then the help desk; accessories only the manager;
     // monitors a manager and then two named help-desk members who must all approve.
     const response = await t.request('PUT', '/api/admin/approval-chains', {
@@ -309,6 +313,41 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect(await approvalFor(boss.cookie, body.id)).toBeUndefined();
     // Later tests act as hana, whose session went idle while the clock moved.
     hana = await signInAs(t, 'hana');
+  });
+
+  // ----- my devices ----------------------------------------------------------------------------
+
+  it('lists my devices; a problem report, and a return the help desk checks back in', async () => {
+    const { emp } = await team();
+    const stranger = await person();
+    const phone = await stock('phones', 2);
+    await t.deps.inventory.assign(phone.tags[0]!, emp.username, {});
+    await t.deps.inventory.assign(phone.tags[1]!, emp.username, {});
+    const devices = await call<{ items: { assetTag: string; openReport: unknown }[] }>('GET', '/api/me/devices', emp.cookie);
+    expect(devices.body.items.map((d) => d.assetTag).sort()).toEqual([...phone.tags].sort());
+
+    // Only the holder reports on a device; a stranger's report is as if it did not exist.
+    const report = (tag: string, cookie: string, body: Record<string, unknown>) => call('POST', `/api/me/devices/${tag}/reports`, cookie, body);
+    expect((await report(phone.tags[0]!, stranger.cookie, { kind: 'problem', description: 'Cracked screen' })).status).toBe(404);
+    expect((await report(phone.tags[0]!, emp.cookie, { kind: 'stolen', description: 'Gone' })).status).toBe(400);
+    const problem = await report(phone.tags[0]!, emp.cookie, { kind: 'problem', description: 'The screen flickers.' });
+    expect(problem.status).toBe(201);
+    expect((await report(phone.tags[0]!, emp.cookie, { kind: 'return', description: 'Again' })).status).toBe(409);
+    const ret = await report(phone.tags[1]!, emp.cookie, { kind: 'return', description: 'I have two phones.' });
+    expect(ret.status).toBe(201);
+
+    const open = await call<{ items: { id: number; kind: string; assetTag: string }[] }>('GET', '/api/device-reports', hana);
+    expect(open.body.items.filter((r) => phone.tags.includes(r.assetTag)).map((r) => r.kind).sort()).toEqual(['problem', 'return']);
+    expect((await call('GET', '/api/device-reports', emp.cookie)).status).toBe(403);
+    // A return goes back through check-in: the device leaves the person and is in stock again.
+    const closed = await call('POST', `/api/device-reports/${ret.body.id}/close`, hana, { checkIn: true });
+    expect(closed.body).toMatchObject({ state: 'closed', resolution: 'checked_in' });
+    expect((await t.deps.inventory.findAsset({ tag: phone.tags[1]! }))!).toMatchObject({ status: 'in_stock', assignedTo: null });
+    expect((await call<{ items: { assetTag: string }[] }>('GET', '/api/me/devices', emp.cookie)).body.items.map((d) => d.assetTag)).toEqual([phone.tags[0]]);
+    // A problem is closed without a check-in; a closed report cannot be closed again.
+    expect((await call('POST', `/api/device-reports/${problem.body.id}/close`, hana, { checkIn: true })).status).toBe(400);
+    expect((await call('POST', `/api/device-reports/${problem.body.id}/close`, hana, {})).status).toBe(200);
+    expect((await call('POST', `/api/device-reports/${problem.body.id}/close`, hana, {})).status).toBe(409);
   });
 
   // ----- authorization -------------------------------------------------------------------------
