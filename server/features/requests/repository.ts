@@ -235,7 +235,17 @@ export async function countPendingApprovers(db: Db, stepId: number, source?: str
  * step, oldest first: the approval queue. Driven by the (approver, state, created_at) index.
  */
 export async function listPendingApprovals(db: Db, principals: string[], limit: number) {
-  if (!principals.length) return [];
+  // One query per principal, each an index range scan in (approver, state, created_at) order that
+  // stops at `limit`; an IN over several principals would make the database sort every pending
+  // row of a busy role queue first.
+  const lists = await Promise.all(principals.map((p) => pendingApprovalsOf(db, p, limit)));
+  return lists
+    .flat()
+    .sort((a, b) => Number(a.approver_created_at) - Number(b.approver_created_at) || a.id - b.id)
+    .slice(0, limit);
+}
+
+async function pendingApprovalsOf(db: Db, principal: string, limit: number) {
   const rows = await db
     .selectFrom('request_approvers as a')
     .innerJoin('request_steps as s', 's.id', 'a.step_id')
@@ -263,7 +273,7 @@ export async function listPendingApprovals(db: Db, principals: string[], limit: 
       'r.step_count',
       'r.created_at',
     ])
-    .where('a.approver', 'in', principals)
+    .where('a.approver', '=', principal)
     .where('a.state', '=', 'pending')
     .orderBy('a.created_at', 'asc')
     .orderBy('a.id', 'asc')

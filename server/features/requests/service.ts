@@ -126,12 +126,37 @@ function catalogItem(model: Model, actor: Actor, rules: ChainRule[]): CatalogIte
 /** The catalog is a page of requestable models; a company with more narrows it by category or search. */
 const CATALOG_LIMIT = 200;
 
+/**
+ * Counting stock for every model is the catalog's whole cost, and everyone opens the catalog: the
+ * models are kept for one second per inventory and query, and dropped at once when this process
+ * reserves or releases a unit. A second's staleness only shows a count; approval re-checks stock.
+ */
+const CATALOG_TTL_MS = 1000;
+const catalogCache = new WeakMap<Inventory, Map<string, { at: number; models: Promise<Model[]> }>>();
+
+function cachedModels(inventory: Inventory, query: CatalogQuery): Promise<Model[]> {
+  let cache = catalogCache.get(inventory);
+  if (!cache) catalogCache.set(inventory, (cache = new Map()));
+  const key = `${query.category ?? ''}\n${query.query ?? ''}`;
+  const hit = cache.get(key);
+  if (hit && performance.now() - hit.at < CATALOG_TTL_MS) return hit.models;
+  const models = inventory
+    .listModels({ requestable: true, query: query.query || undefined, category: query.category, limit: CATALOG_LIMIT })
+    .then((page) => page.items);
+  if (cache.size > 500) cache.clear();
+  cache.set(key, { at: performance.now(), models });
+  models.catch(() => cache.delete(key));
+  return models;
+}
+
+/** Stock changed through this process: the next catalog read counts again. */
+function stockChanged(inventory: Inventory): void {
+  catalogCache.delete(inventory);
+}
+
 export async function catalog(deps: RequestsDeps, actor: Actor, query: CatalogQuery): Promise<CatalogItem[]> {
-  const [page, rules] = await Promise.all([
-    deps.inventory.listModels({ requestable: true, query: query.query || undefined, category: query.category, limit: CATALOG_LIMIT }),
-    readChains(deps.db),
-  ]);
-  return page.items.filter((m) => m.requestable).map((m) => catalogItem(m, actor, rules));
+  const [models, rules] = await Promise.all([cachedModels(deps.inventory, query), readChains(deps.db)]);
+  return models.filter((m) => m.requestable).map((m) => catalogItem(m, actor, rules));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +318,8 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
     await advance(deps, trx, request, 0, manager, actor.username, now);
     return requestId;
   });
+  // A chain with no steps approves (and reserves) at once.
+  if (!steps.length) stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
@@ -497,6 +524,7 @@ export async function decide(deps: RequestsDeps, actor: Actor, approvalId: numbe
     }
     await advance(deps, trx, request, step.position, manager, actor.username, now);
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, request.id);
 }
 
@@ -531,6 +559,7 @@ export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number
       await notify(trx, now, { recipient, kind: 'request_cancelled', params: { requestId: id, model: request.model_name, actor: actor.username }, link: `/requests/${id}` });
     }
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
@@ -590,6 +619,7 @@ export async function fulfilRequest(deps: RequestsDeps, actor: Actor, id: number
       link: `/requests/${id}`,
     });
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
@@ -610,6 +640,7 @@ export async function receiveRequest(deps: RequestsDeps, actor: Actor, id: numbe
       await notify(trx, now, { recipient: request.created_by, kind: 'request_received', params: { requestId: id, model: request.model_name, requester: request.requester_name }, link: `/requests/${id}` });
     }
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
