@@ -261,6 +261,7 @@ async function pendingApprovalsOf(db: Db, principal: string, limit: number) {
       's.due_at',
       'r.id as request_id',
       'r.requester',
+      'r.requester_name',
       'r.created_by',
       'r.model_name',
       'r.category',

@@ -428,7 +428,7 @@ export async function approvalQueue(deps: RequestsDeps, actor: Actor, limit = 10
       id: r.id,
       requestId: r.request_id,
       requester: r.requester,
-      requesterName: r.requester,
+      requesterName: r.requester_name,
       modelName: r.model_name,
       category: r.category,
       priceCents: r.price_cents === null ? null : Number(r.price_cents),
