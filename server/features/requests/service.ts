@@ -61,6 +61,9 @@ export interface Actor {
   username: string;
   roles: readonly Role[];
   department: string | null;
+  /** From the session's copy of the directory (refreshed every few minutes); looked up when absent. */
+  displayName?: string;
+  manager?: string | null;
 }
 
 type Trx = Transaction<Database>;
@@ -173,9 +176,8 @@ interface ManagerChoice {
  * request themselves (on behalf of their report), nobody approves their own request: it goes to
  * their manager. Without a manager it goes to any admin.
  */
-async function managerChoice(directory: Directory, requester: string, createdBy: string): Promise<ManagerChoice> {
-  const person = await directory.findUser(requester);
-  const manager = person?.manager ?? null;
+async function managerChoice(directory: Directory, requester: string, createdBy: string, known?: string | null): Promise<ManagerChoice> {
+  const manager = known !== undefined ? known : ((await directory.findUser(requester))?.manager ?? null);
   if (!manager) return { approver: `${ROLE_PREFIX}admin`, source: 'role' };
   if (!same(manager, createdBy)) return { approver: manager, source: 'manager' };
   const above = (await directory.findUser(manager))?.manager ?? null;
@@ -233,18 +235,23 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   const today = dayOf(now);
 
   // Whom it is for: oneself, or (managers) a direct report, or (HR) anyone.
-  let subject = actor.username;
+  let person: { username: string; displayName: string; department: string | null; manager: string | null; roles: readonly Role[] };
   if (body.onBehalfOf && !same(body.onBehalfOf, actor.username)) {
     const other = await deps.directory.findUser(body.onBehalfOf);
     const allowed = other && (same(other.manager, actor.username) || actor.roles.includes('hr'));
     if (!other || other.disabled || !allowed) {
       throw errors.validationFailed({ onBehalfOf: 'You can ask on behalf of your direct reports only (HR: anyone).' });
     }
-    subject = other.username;
+    person = { ...other, roles: rolesFromGroups(other, deps.roleGroups) };
+  } else if (actor.displayName !== undefined && actor.manager !== undefined) {
+    person = { username: actor.username, displayName: actor.displayName, department: actor.department, manager: actor.manager, roles: actor.roles };
+  } else {
+    const self = await deps.directory.findUser(actor.username);
+    if (!self) throw errors.notFound('This person');
+    person = { ...self, roles: actor.roles };
   }
-  const person = await deps.directory.findUser(subject);
-  if (!person) throw errors.notFound('This person');
-  const subjectRoles = subject === actor.username ? actor.roles : rolesFromGroups(person, deps.roleGroups);
+  const subject = person.username;
+  const subjectRoles = person.roles;
 
   const model = await deps.inventory.getModel(body.modelId);
   if (!model || !model.requestable) throw errors.validationFailed({ modelId: 'There is no such item in the catalog.' });
@@ -264,7 +271,7 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   if (Object.keys(fields).length) throw errors.validationFailed(fields);
 
   const steps = chainFor(await readChains(deps.db), model.category, model.priceCents);
-  const manager = steps.some((s) => s.kind === 'manager') ? await managerChoice(deps.directory, subject, actor.username) : null;
+  const manager = steps.some((s) => s.kind === 'manager') ? await managerChoice(deps.directory, subject, actor.username, person.manager) : null;
 
   const id = await withTransaction(deps.db, async (trx) => {
     const requestId = await repo.insertRequest(trx, {
