@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { AuditTrail } from './audit/audit.js';
 import { type Config, isPlaintextLdap } from './config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
+import { seedDemoCatalog } from './demo/catalog.js';
 import { seedDemoDirectory } from './demo/seed.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
@@ -105,6 +106,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
     const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
+    if (config.demo && (await seedDemoCatalog(db, inventory))) logger.info('demo catalogue seeded');
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);

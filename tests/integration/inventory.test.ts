@@ -40,10 +40,22 @@ describe.each(availableDialects())('the help desk inventory API on %s', (dialect
   };
 
   it('refuses employees on every inventory route', async () => {
+    const before = await countAssets();
     expect((await call('GET', '/api/inventory/models', undefined, alice)).status).toBe(403);
     expect((await call('POST', '/api/inventory/assets', { tag: 'IT-1', modelId: '1' }, alice)).status).toBe(403);
     expect((await call('GET', '/api/inventory/assets.csv', undefined, alice)).status).toBe(403);
-    expect(await countAssets()).toBe(0);
+    expect(await countAssets()).toBe(before);
+  });
+
+  it('starts demo mode with a catalogue: 12+ models in 4+ categories, one with a single unit, one out of stock', async () => {
+    const models = (await call('GET', '/api/inventory/models?limit=100')).body;
+    expect(models.total).toBeGreaterThanOrEqual(12);
+    const items = models.items as Array<{ name: string; category: string; inStock: number; leadTimeDays: number | null }>;
+    expect(new Set(items.map((m) => m.category)).size).toBeGreaterThanOrEqual(4);
+    expect(items.find((m) => m.name === 'XPS 13')?.inStock).toBe(1);
+    expect(items.find((m) => m.name === 'Pixel 9')).toMatchObject({ inStock: 0, leadTimeDays: 10 });
+    const first = await call('GET', '/api/inventory/assets/IT-000001');
+    expect(first.body.asset).toMatchObject({ tag: 'IT-000001', status: 'in_stock', serial: 'DEMO000001' });
   });
 
   it('creates and edits a model; bad input gets field errors and writes nothing', async () => {
