@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { AuditTrail } from './audit/audit.js';
 import { type Config, isPlaintextLdap } from './config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
+import { seedDemoCatalog } from './demo/catalog.js';
 import { seedDemoDirectory } from './demo/seed.js';
 import { seedDemoApprovalChains } from './demo/approval-chains.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
@@ -119,6 +120,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
     // Generated into the data directory on first start unless configured (VAPID_PUBLIC_KEY/PRIVATE_KEY).
     const push = overrides.push ?? createWebPushSender(loadVapidKeys(config.push.vapid, config.push.subject, config.dataDir));
+    if (config.demo && (await seedDemoCatalog(db, inventory))) logger.info('demo catalogue seeded');
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);

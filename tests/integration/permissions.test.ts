@@ -79,6 +79,19 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/push/key': 'public',
   'POST /api/push/subscriptions': 'signed-in',
   'DELETE /api/push/subscriptions': 'signed-in',
+  'GET /api/inventory/categories': 'inventory.manage',
+  'GET /api/inventory/models': 'inventory.manage',
+  'POST /api/inventory/models': 'inventory.manage',
+  'GET /api/inventory/models/:id': 'inventory.manage',
+  'PUT /api/inventory/models/:id': 'inventory.manage',
+  'GET /api/inventory/assets': 'inventory.manage',
+  'POST /api/inventory/assets': 'inventory.manage',
+  'GET /api/inventory/assets.csv': 'inventory.manage',
+  'POST /api/inventory/assets/import': 'inventory.manage',
+  'GET /api/inventory/assets/:tag': 'inventory.manage',
+  'PATCH /api/inventory/assets/:tag': 'inventory.manage',
+  'GET /api/inventory/assets/:tag/history': 'inventory.manage',
+  'POST /api/inventory/assets/:tag/status': 'inventory.manage',
 };
 
 /**

@@ -5,6 +5,7 @@ import { authRoutes } from '../features/auth/routes';
 import { demoRoutes } from '../features/demo/routes';
 import { homeRoutes } from '../features/home/routes';
 import { hrRoutes } from '../features/hr/routes';
+import { inventoryRoutes } from '../features/inventory/routes';
 import { passwordRoutes } from '../features/password/routes';
 import { staffRoutes } from '../features/staff/routes';
 import { teamRoutes } from '../features/team/routes';
@@ -31,6 +32,7 @@ export function createPortalRouter() {
       ...accountRoutes,
       ...teamRoutes,
       ...staffRoutes,
+      ...inventoryRoutes,
       ...hrRoutes,
       ...adminRoutes,
       ...demoRoutes,
