@@ -47,33 +47,4 @@ export type PushSubscriptionInput = z.infer<typeof pushSubscriptionSchema>;
 /** DELETE /api/push/subscriptions: the browser's own endpoint. */
 export const pushUnsubscribeSchema = z.object({ endpoint: z.string().min(1).max(2048) });
 
-/** Approve/reject buttons on an approval notification; they open a confirmation screen, never decide. */
-export type PushActionName = 'approve' | 'reject';
-export interface PushAction {
-  action: PushActionName;
-  title: string;
-}
-
-/** The JSON a push message carries to the service worker (web/src/pwa/sw.ts). */
-export interface PushMessage {
-  title: string;
-  body: string;
-  /** A path inside the portal (`/requests/12`, `/approvals/34`) opened on click. */
-  url: string;
-  tag?: string;
-  actions?: PushAction[];
-}
-
-/**
- * Where a click on a notification leads. The body opens `url`; an approve/reject button on an
- * approval (`/approvals/{id}`) opens that approval's confirmation screen with the decision
- * preselected, where the person confirms it (a notification never changes state by itself). Only
- * paths inside the portal are opened.
- */
-export function notificationTarget(message: Pick<PushMessage, 'url'>, action: string | undefined): string {
-  const url = /^\/(?!\/)[^\s\\]*$/.test(message.url) ? message.url : '/';
-  if ((action === 'approve' || action === 'reject') && /^\/approvals\/[A-Za-z0-9_-]+$/.test(url)) {
-    return `${url}?decision=${action}`;
-  }
-  return url;
-}
+export { notificationTarget, parsePushMessage, type PushAction, type PushActionName, type PushMessage } from './push-message.js';

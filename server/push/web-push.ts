@@ -1,9 +1,13 @@
+import type { Agent } from 'node:https';
 import webpush from 'web-push';
 import { PushDeliveryError, type PushOutcome, type PushSender, type PushSendOptions, type PushTarget } from './port.js';
 import type { VapidKeys } from './vapid.js';
 
-/** PushSender over the web-push library: RFC 8291 encryption, RFC 8292 VAPID. */
-export function createWebPushSender(vapid: VapidKeys): PushSender {
+/**
+ * PushSender over the web-push library: RFC 8291 encryption, RFC 8292 VAPID. `agent` is for tests
+ * that stand up their own TLS push endpoint.
+ */
+export function createWebPushSender(vapid: VapidKeys, transport: { agent?: Agent } = {}): PushSender {
   const vapidDetails = { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey };
   return {
     publicKey: vapid.publicKey,
@@ -15,6 +19,7 @@ export function createWebPushSender(vapid: VapidKeys): PushSender {
           urgency: options.urgency ?? 'normal',
           contentEncoding: 'aes128gcm',
           timeout: 10_000,
+          ...(transport.agent ? { agent: transport.agent } : {}),
         });
         return 'sent';
       } catch (error) {

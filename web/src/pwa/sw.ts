@@ -26,6 +26,7 @@ import {
   SIGN_IN_PATH,
   type SessionMeta,
 } from './session-cache';
+import { notificationTarget, parsePushMessage } from '../../../shared/push-message';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<string | { url: string; revision: string | null }> };
 
@@ -199,3 +200,45 @@ self.addEventListener('activate', (event) => {
 // On first install take control at once, so the very first visit already works offline.
 // (Updates still wait for SKIP_WAITING above; claiming only affects uncontrolled pages.)
 clientsClaim();
+
+// Web push (server/push/). A notification only shows and opens pages: its approve/reject buttons
+// open the approval's confirmation screen, where the person confirms; nothing here fetches or
+// changes anything (SECURITY 15: state changes never by GET, nor by a click on a notification).
+self.addEventListener('push', (event) => {
+  let data: unknown = null;
+  try {
+    data = event.data?.json() ?? null;
+  } catch {
+    data = null;
+  }
+  const message = parsePushMessage(data);
+  if (!message) return;
+  const options: NotificationOptions & { actions?: { action: string; title: string }[] } = {
+    body: message.body,
+    tag: message.tag,
+    icon: '/icons/icon-192.png',
+    badge: '/favicon-32.png',
+    data: { url: message.url },
+    ...(message.actions ? { actions: message.actions.map((a) => ({ action: a.action, title: a.title })) } : {}),
+  };
+  event.waitUntil(self.registration.showNotification(message.title, options));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = (event.notification.data as { url?: unknown } | null)?.url;
+  const target = new URL(notificationTarget({ url: typeof url === 'string' ? url : '/' }, event.action || undefined), self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      // An open portal window is reused (navigated there and focused); otherwise a new one opens.
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (open) {
+        const navigated = await open.navigate(target).catch(() => null);
+        await (navigated ?? open).focus();
+        return;
+      }
+      await self.clients.openWindow(target);
+    })(),
+  );
+});

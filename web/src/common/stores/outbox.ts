@@ -43,7 +43,13 @@ export const useOutboxStore = defineStore('outbox', () => {
     if (!started) {
       started = true;
       onOutboxChange(() => void refresh());
-      startOutbox({ currentUser: me, onSignInNeeded: () => (needsSignIn.value = true) });
+      startOutbox({
+        currentUser: me,
+        onSignInNeeded: () => {
+          needsSignIn.value = true;
+          void refresh();
+        },
+      });
       void refresh();
     }
   }
