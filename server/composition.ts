@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { AuditTrail } from './audit/audit.js';
 import { type Config, isPlaintextLdap } from './config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
+import { seedDemoCatalog } from './demo/catalog.js';
 import { seedDemoDirectory } from './demo/seed.js';
+import { seedDemoApprovalChains } from './demo/approval-chains.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
@@ -104,6 +106,9 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     if (config.demo && directory.kind === 'builtin' && (await seedDemoDirectory(db, clock.now()))) {
       logger.info('demo company seeded');
     }
+    if (config.demo && directory.kind === 'builtin' && (await seedDemoApprovalChains(db, clock.now()))) {
+      logger.info('demo approval chains seeded');
+    }
 
     // Configuration already refuses demo mode with a real directory; the mailbox checks again,
     // because it would show real people's reset codes to anyone.
@@ -115,6 +120,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
     // Generated into the data directory on first start unless configured (VAPID_PUBLIC_KEY/PRIVATE_KEY).
     const push = overrides.push ?? createWebPushSender(loadVapidKeys(config.push.vapid, config.push.subject, config.dataDir));
+    if (config.demo && (await seedDemoCatalog(db, inventory))) logger.info('demo catalogue seeded');
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);

@@ -39,7 +39,7 @@ export const assetTagSchema = z
   .trim()
   .min(1, 'Enter the asset tag.')
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, 'Use letters, digits and . _ - / only.');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'Use letters, digits and . _ - only.');
 
 /** A calendar date `YYYY-MM-DD` (purchase date, warranty end). */
 export const isoDateSchema = z.iso.date('Use the form YYYY-MM-DD.');
@@ -267,7 +267,7 @@ export const ASSET_IMPORT_MAX_ROWS = 5000;
 
 /** `POST /api/inventory/assets/import` body. */
 export const assetImportSchema = z.strictObject({
-  csv: z.string().min(1, 'The file is empty.').max(2_000_000, 'The file is too large (2 MB at most).'),
+  csv: z.string().min(1, 'The file is empty.').max(1_000_000, 'The file is too large (1 MB at most).'),
 });
 
 /** One problem in an imported row: row number as a person counts it (1 = first data row), column, message. */

@@ -76,3 +76,12 @@ export function notificationMail(to: string, kind: NotificationKind, params: Not
     [`${fill(t.body[0], params)}\n\n${link}\n\n${company} IT portal`, `${fill(t.body[1], params)}\n\n${link}\n\n${company} IT 门户`],
   );
 }
+
+/**
+ * The short text of a push (lock screens show it): the English subject and first sentence. Push
+ * has no room for two languages; the app it opens is in the person's own.
+ */
+export function notificationPush(kind: NotificationKind, params: NotificationParams): { title: string; body: string } {
+  const t = TEXT[kind];
+  return { title: t.subject[0], body: fill(t.body[0], params).slice(0, 200) };
+}

@@ -8,7 +8,8 @@ import { sendMailLater } from '../mail/outbox.js';
 import type { PortalKeys } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
 import type { Clock } from '../platform/clock.js';
-import { notificationMail } from './mail.js';
+import { sendPushLater } from '../push/outbox.js';
+import { notificationMail, notificationPush } from './mail.js';
 import { findNotification, insertNotification } from './repository.js';
 
 declare module '../jobs/queue.js' {
@@ -52,9 +53,10 @@ export interface DeliveryDeps {
   logger: Logger;
   publicUrl: URL;
   companyName: string;
-  /** Web push for the same notification, when push is configured (queued in the same transaction as the mail). */
-  push?: (trx: Transaction<Database>, now: number, message: { recipient: string; title: string; body: string; url: string; tag?: string }) => Promise<unknown>;
 }
+
+/** Notifications that ask for a decision: their push carries approve/reject buttons (which open a confirmation screen). */
+const DECISION_KINDS: readonly NotificationKind[] = ['approval_needed', 'approval_reminder', 'approval_escalated'];
 
 /**
  * Turns a notification into queued mail (and push). If this job's process dies after its
@@ -72,12 +74,21 @@ export function registerNotificationJobs(queue: JobQueue, deps: DeliveryDeps): v
     const mail = person.email
       ? notificationMail(person.email, row.kind as NotificationKind, params, link, deps.companyName)
       : null;
+    const kind = row.kind as NotificationKind;
+    const push = notificationPush(kind, params);
     await withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
       if (mail) await sendMailLater(trx, deps.keys, now, mail);
-      if (deps.push && mail) {
-        await deps.push(trx, now, { recipient: row.recipient, title: mail.subject, body: mail.text.split('\n')[0] ?? '', url: row.link, tag: `notification-${id}` });
-      }
+      await sendPushLater(trx, now, {
+        recipient: row.recipient,
+        title: push.title,
+        body: push.body,
+        url: row.link,
+        tag: `notification-${id}`,
+        ...(DECISION_KINDS.includes(kind) && /^\/approvals\/\d+$/.test(row.link)
+          ? { actions: [{ action: 'approve' as const, title: 'Approve' }, { action: 'reject' as const, title: 'Reject' }] }
+          : {}),
+      });
     });
     if (!mail) deps.logger.info({ notification: id }, 'notification not mailed: the person has no address');
   });

@@ -22,6 +22,10 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     t = await buildTestAppWithMail({ dialect });
     hana = await signInAs(t, 'hana');
     const adam = await signInFresh(t, 'adam');
+    // Demo mode seeded its chains: accessories under the set price need the manager only.
+    const seeded = await call<{ rules: { category: string; maxPriceCents: number | null; steps: { kind: string }[] }[] }>('GET', '/api/admin/approval-chains', adam);
+    expect(seeded.body.rules.find((r) => r.category === 'accessories' && r.maxPriceCents !== null)!.steps.map((s) => s.kind)).toEqual(['manager']);
+    expect(seeded.body.rules.find((r) => r.category === 'laptops')!.steps.map((s) => s.kind)).toEqual(['manager', 'group']);
     // Test chains: laptops need the manager then the help desk; accessories only the manager;
     // monitors a manager and then two named help-desk members who must all approve.
     const response = await t.request('PUT', '/api/admin/approval-chains', {
@@ -115,7 +119,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect(fulfil.body).toMatchObject({ status: 'shipped', assetTags: [laptop.tags[1]] });
     expect(fulfil.body.can.receive).toBe(false); // hana is not the requester
 
-    const received = await call<DeviceRequest>('POST', `/api/requests/${id}/receive`, emp.cookie);
+    const received = await call<DeviceRequest>('POST', `/api/requests/${id}/receive`, emp.cookie, {});
     expect(received.status).toBe(200);
     expect(received.body.status).toBe('received');
     expect(received.body.timeline.map((e) => e.event)).toEqual(['submitted', 'step_approved', 'step_approved', 'approved', 'shipped', 'received']);
@@ -132,6 +136,12 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
       expect.arrayContaining([expect.stringContaining('Your request moved on'), expect.stringContaining('Your request was approved'), expect.stringContaining('Your device was shipped')]),
     );
     expect(t.smtp.to(emp.email).find((m) => m.subject.includes('shipped'))!.text).toContain(`/requests/${id}`);
+    // Web push too: the approval request carries approve/reject buttons that open its confirmation screen.
+    const pushes = (await t.deps.db.selectFrom('jobs').select('payload').where('kind', '=', 'push.send').execute()).map((j) => JSON.parse(j.payload));
+    expect(pushes).toContainEqual(
+      expect.objectContaining({ recipient: boss.username, url: `/approvals/${mine!.id}`, actions: [expect.objectContaining({ action: 'approve' }), expect.objectContaining({ action: 'reject' })] }),
+    );
+    expect(pushes).toContainEqual(expect.objectContaining({ recipient: emp.username, url: `/requests/${id}`, title: 'Your device was shipped' }));
 
     const bell = await call<NotificationList>('GET', '/api/notifications', emp.cookie);
     expect(bell.body.unread).toBe(3);
@@ -164,7 +174,9 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     const bell = await call<NotificationList>('GET', '/api/notifications', emp.cookie);
     expect(bell.body.items[0]).toMatchObject({ kind: 'request_rejected', params: expect.objectContaining({ reason: 'Your laptop is only a year old.' }) });
     // A decided approval cannot be decided again.
-    expect((await decide(boss.cookie, approval.id, 'approve')).status).toBe(404);
+    const again = await decide(boss.cookie, approval.id, 'approve');
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('already_decided');
   });
 
   it('releases the reserved unit when an approved request is cancelled', async () => {
@@ -282,10 +294,14 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     t.clock.advance(25 * 3_600_000);
     await t.drainJobs();
     expect(t.smtp.to(boss.email).slice(before).map((m) => m.subject)).toContain('Reminder: a request waits for your approval / 提醒：有申请等待您审批');
+    top.cookie = await signInAs(t, top.username, top.password);
     expect(await approvalFor(top.cookie, body.id)).toBeUndefined();
 
     t.clock.advance(24 * 3_600_000);
     await t.drainJobs();
+    // A day on, sessions have long gone idle: sign in again.
+    top.cookie = await signInAs(t, top.username, top.password);
+    boss.cookie = await signInAs(t, boss.username, boss.password);
     const escalated = (await approvalFor(top.cookie, body.id))!;
     expect(escalated).toMatchObject({ escalated: true });
     expect(t.smtp.to(top.email).map((m) => m.subject)).toContain('A request was escalated to you / 有申请已上报给您');
@@ -295,6 +311,43 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect((await decide(top.cookie, escalated.id, 'approve')).body.status).toBe('approved');
     // The boss's own approval is settled with the step.
     expect(await approvalFor(boss.cookie, body.id)).toBeUndefined();
+    // Later tests act as hana, whose session went idle while the clock moved.
+    hana = await signInAs(t, 'hana');
+  });
+
+  // ----- my devices ----------------------------------------------------------------------------
+
+  it('lists my devices; a problem report, and a return the help desk checks back in', async () => {
+    const { emp } = await team();
+    const stranger = await person();
+    const phone = await stock('phones', 2);
+    await t.deps.inventory.assign(phone.tags[0]!, emp.username, {});
+    await t.deps.inventory.assign(phone.tags[1]!, emp.username, {});
+    const devices = await call<{ items: { assetTag: string; openReport: unknown }[] }>('GET', '/api/me/devices', emp.cookie);
+    expect(devices.body.items.map((d) => d.assetTag).sort()).toEqual([...phone.tags].sort());
+
+    // Only the holder reports on a device; a stranger's report is as if it did not exist.
+    const report = (tag: string, cookie: string, body: Record<string, unknown>) => call('POST', `/api/me/devices/${tag}/reports`, cookie, body);
+    expect((await report(phone.tags[0]!, stranger.cookie, { kind: 'problem', description: 'Cracked screen' })).status).toBe(404);
+    expect((await report(phone.tags[0]!, emp.cookie, { kind: 'stolen', description: 'Gone' })).status).toBe(400);
+    const problem = await report(phone.tags[0]!, emp.cookie, { kind: 'problem', description: 'The screen flickers.' });
+    expect(problem.status).toBe(201);
+    expect((await report(phone.tags[0]!, emp.cookie, { kind: 'return', description: 'Again' })).status).toBe(409);
+    const ret = await report(phone.tags[1]!, emp.cookie, { kind: 'return', description: 'I have two phones.' });
+    expect(ret.status).toBe(201);
+
+    const open = await call<{ items: { id: number; kind: string; assetTag: string }[] }>('GET', '/api/device-reports', hana);
+    expect(open.body.items.filter((r) => phone.tags.includes(r.assetTag)).map((r) => r.kind).sort()).toEqual(['problem', 'return']);
+    expect((await call('GET', '/api/device-reports', emp.cookie)).status).toBe(403);
+    // A return goes back through check-in: the device leaves the person and is in stock again.
+    const closed = await call('POST', `/api/device-reports/${ret.body.id}/close`, hana, { checkIn: true });
+    expect(closed.body).toMatchObject({ state: 'closed', resolution: 'checked_in' });
+    expect((await t.deps.inventory.findAsset({ tag: phone.tags[1]! }))!).toMatchObject({ status: 'in_stock', assignedTo: null });
+    expect((await call<{ items: { assetTag: string }[] }>('GET', '/api/me/devices', emp.cookie)).body.items.map((d) => d.assetTag)).toEqual([phone.tags[0]]);
+    // A problem is closed without a check-in; a closed report cannot be closed again.
+    expect((await call('POST', `/api/device-reports/${problem.body.id}/close`, hana, { checkIn: true })).status).toBe(400);
+    expect((await call('POST', `/api/device-reports/${problem.body.id}/close`, hana, {})).status).toBe(200);
+    expect((await call('POST', `/api/device-reports/${problem.body.id}/close`, hana, {})).status).toBe(409);
   });
 
   // ----- authorization -------------------------------------------------------------------------
@@ -310,7 +363,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     // Another employee cannot read, cancel, receive or decide it.
     expect((await call('GET', `/api/requests/${body.id}`, stranger.cookie)).status).toBe(404);
     expect((await call('POST', `/api/requests/${body.id}/cancel`, stranger.cookie, {})).status).toBe(404);
-    expect((await call('POST', `/api/requests/${body.id}/receive`, stranger.cookie)).status).toBe(404);
+    expect((await call('POST', `/api/requests/${body.id}/receive`, stranger.cookie, {})).status).toBe(404);
     expect((await decide(stranger.cookie, approval.id, 'approve')).status).toBe(404);
     expect((await call('POST', `/api/requests/${body.id}/fulfil`, stranger.cookie, { assetTag: laptop.tags[0] })).status).toBe(403);
     // There is no way to set a status directly.
@@ -318,7 +371,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect((await call('PUT', `/api/requests/${body.id}`, emp.cookie, { status: 'approved' })).status).toBe(404);
     // The requester cannot approve their own request (the row is not theirs), nor receive before hand-over.
     expect((await decide(emp.cookie, approval.id, 'approve')).status).toBe(404);
-    expect((await call('POST', `/api/requests/${body.id}/receive`, emp.cookie)).status).toBe(409);
+    expect((await call('POST', `/api/requests/${body.id}/receive`, emp.cookie, {})).status).toBe(409);
     // Another manager approves only for their own reports; the help desk not the manager's step.
     expect(await approvalFor(otherBoss.cookie, body.id)).toBeUndefined();
     expect((await decide(otherBoss.cookie, approval.id, 'approve')).status).toBe(404);

@@ -172,12 +172,15 @@ export interface NewApprover {
   source: 'manager' | 'member' | 'role' | 'escalation';
 }
 
-export async function insertApprovers(db: Db, rows: NewApprover[], now: number): Promise<void> {
-  if (!rows.length) return;
-  await db
-    .insertInto('request_approvers')
-    .values(rows.map((r) => ({ ...r, state: 'pending', created_at: now })))
-    .execute();
+/** Adds approver rows; returns their ids in the order given. */
+export async function insertApprovers(db: Db, rows: NewApprover[], now: number): Promise<number[]> {
+  const ids: number[] = [];
+  // One by one: RETURNING of a multi-row insert does not promise the order of the rows.
+  for (const r of rows) {
+    const row = await db.insertInto('request_approvers').values({ ...r, state: 'pending', created_at: now }).returning('id').executeTakeFirstOrThrow();
+    ids.push(n(row.id));
+  }
+  return ids;
 }
 
 export async function listApproversOfRequest(db: Db, requestId: number) {
@@ -232,7 +235,17 @@ export async function countPendingApprovers(db: Db, stepId: number, source?: str
  * step, oldest first: the approval queue. Driven by the (approver, state, created_at) index.
  */
 export async function listPendingApprovals(db: Db, principals: string[], limit: number) {
-  if (!principals.length) return [];
+  // One query per principal, each an index range scan in (approver, state, created_at) order that
+  // stops at `limit`; an IN over several principals would make the database sort every pending
+  // row of a busy role queue first.
+  const lists = await Promise.all(principals.map((p) => pendingApprovalsOf(db, p, limit)));
+  return lists
+    .flat()
+    .sort((a, b) => Number(a.approver_created_at) - Number(b.approver_created_at) || a.id - b.id)
+    .slice(0, limit);
+}
+
+async function pendingApprovalsOf(db: Db, principal: string, limit: number) {
   const rows = await db
     .selectFrom('request_approvers as a')
     .innerJoin('request_steps as s', 's.id', 'a.step_id')
@@ -248,6 +261,7 @@ export async function listPendingApprovals(db: Db, principals: string[], limit: 
       's.due_at',
       'r.id as request_id',
       'r.requester',
+      'r.requester_name',
       'r.created_by',
       'r.model_name',
       'r.category',
@@ -260,7 +274,7 @@ export async function listPendingApprovals(db: Db, principals: string[], limit: 
       'r.step_count',
       'r.created_at',
     ])
-    .where('a.approver', 'in', principals)
+    .where('a.approver', '=', principal)
     .where('a.state', '=', 'pending')
     .orderBy('a.created_at', 'asc')
     .orderBy('a.id', 'asc')

@@ -53,7 +53,7 @@ export function requestsDepsOf(deps: AppDeps): RequestsDeps {
 
 function actorOf(c: Context<AppEnv>): Actor {
   const { username, profile } = currentSession(c);
-  return { username, roles: profile.roles, department: profile.department };
+  return { username, roles: profile.roles, department: profile.department, displayName: profile.displayName, manager: profile.manager };
 }
 
 /**

@@ -61,6 +61,9 @@ export interface Actor {
   username: string;
   roles: readonly Role[];
   department: string | null;
+  /** From the session's copy of the directory (refreshed every few minutes); looked up when absent. */
+  displayName?: string;
+  manager?: string | null;
 }
 
 type Trx = Transaction<Database>;
@@ -126,12 +129,37 @@ function catalogItem(model: Model, actor: Actor, rules: ChainRule[]): CatalogIte
 /** The catalog is a page of requestable models; a company with more narrows it by category or search. */
 const CATALOG_LIMIT = 200;
 
+/**
+ * Counting stock for every model is the catalog's whole cost, and everyone opens the catalog: the
+ * models are kept for one second per inventory and query, and dropped at once when this process
+ * reserves or releases a unit. A second's staleness only shows a count; approval re-checks stock.
+ */
+const CATALOG_TTL_MS = 1000;
+const catalogCache = new WeakMap<Inventory, Map<string, { at: number; models: Promise<Model[]> }>>();
+
+function cachedModels(inventory: Inventory, query: CatalogQuery): Promise<Model[]> {
+  let cache = catalogCache.get(inventory);
+  if (!cache) catalogCache.set(inventory, (cache = new Map()));
+  const key = `${query.category ?? ''}\n${query.query ?? ''}`;
+  const hit = cache.get(key);
+  if (hit && performance.now() - hit.at < CATALOG_TTL_MS) return hit.models;
+  const models = inventory
+    .listModels({ requestable: true, query: query.query || undefined, category: query.category, limit: CATALOG_LIMIT })
+    .then((page) => page.items);
+  if (cache.size > 500) cache.clear();
+  cache.set(key, { at: performance.now(), models });
+  models.catch(() => cache.delete(key));
+  return models;
+}
+
+/** Stock changed through this process: the next catalog read counts again. */
+function stockChanged(inventory: Inventory): void {
+  catalogCache.delete(inventory);
+}
+
 export async function catalog(deps: RequestsDeps, actor: Actor, query: CatalogQuery): Promise<CatalogItem[]> {
-  const [page, rules] = await Promise.all([
-    deps.inventory.listModels({ requestable: true, query: query.query || undefined, category: query.category, limit: CATALOG_LIMIT }),
-    readChains(deps.db),
-  ]);
-  return page.items.filter((m) => m.requestable).map((m) => catalogItem(m, actor, rules));
+  const [models, rules] = await Promise.all([cachedModels(deps.inventory, query), readChains(deps.db)]);
+  return models.filter((m) => m.requestable).map((m) => catalogItem(m, actor, rules));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,9 +176,8 @@ interface ManagerChoice {
  * request themselves (on behalf of their report), nobody approves their own request: it goes to
  * their manager. Without a manager it goes to any admin.
  */
-async function managerChoice(directory: Directory, requester: string, createdBy: string): Promise<ManagerChoice> {
-  const person = await directory.findUser(requester);
-  const manager = person?.manager ?? null;
+async function managerChoice(directory: Directory, requester: string, createdBy: string, known?: string | null): Promise<ManagerChoice> {
+  const manager = known !== undefined ? known : ((await directory.findUser(requester))?.manager ?? null);
   if (!manager) return { approver: `${ROLE_PREFIX}admin`, source: 'role' };
   if (!same(manager, createdBy)) return { approver: manager, source: 'manager' };
   const above = (await directory.findUser(manager))?.manager ?? null;
@@ -178,11 +205,21 @@ function chainStepOf(row: { kind: string; role: string | null; mode: string; mem
   return { kind: 'group', role: row.role as 'helpdesk', mode: row.mode as 'any' | 'all', members: JSON.parse(row.members) as string[], slaHours };
 }
 
-/** Usernames to tell about an open step: named approvers, or the step's named members for a role row. */
-function recipientsOf(step: ChainStep, rows: { approver: string }[], request: { requester: string; created_by: string }): string[] {
-  const people = rows.map((r) => r.approver).filter((a) => !a.startsWith(ROLE_PREFIX));
-  if (step.kind === 'group') people.push(...step.members);
-  return [...new Set(people)].filter((p) => !same(p, request.requester) && !same(p, request.created_by));
+/**
+ * Whom to tell about an open step, each with the approval they decide: named approvers their own
+ * row, a role's named members the role's row.
+ */
+function recipientsOf(
+  step: ChainStep,
+  rows: { approver: string; id: number }[],
+  request: { requester: string; created_by: string },
+): { username: string; approvalId: number }[] {
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    if (!row.approver.startsWith(ROLE_PREFIX)) out.set(row.approver, row.id);
+    else if (step.kind === 'group') for (const member of step.members) if (!out.has(member)) out.set(member, row.id);
+  }
+  return [...out].filter(([p]) => !same(p, request.requester) && !same(p, request.created_by)).map(([username, approvalId]) => ({ username, approvalId }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,18 +235,23 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   const today = dayOf(now);
 
   // Whom it is for: oneself, or (managers) a direct report, or (HR) anyone.
-  let subject = actor.username;
+  let person: { username: string; displayName: string; department: string | null; manager: string | null; roles: readonly Role[] };
   if (body.onBehalfOf && !same(body.onBehalfOf, actor.username)) {
     const other = await deps.directory.findUser(body.onBehalfOf);
     const allowed = other && (same(other.manager, actor.username) || actor.roles.includes('hr'));
     if (!other || other.disabled || !allowed) {
       throw errors.validationFailed({ onBehalfOf: 'You can ask on behalf of your direct reports only (HR: anyone).' });
     }
-    subject = other.username;
+    person = { ...other, roles: rolesFromGroups(other, deps.roleGroups) };
+  } else if (actor.displayName !== undefined && actor.manager !== undefined) {
+    person = { username: actor.username, displayName: actor.displayName, department: actor.department, manager: actor.manager, roles: actor.roles };
+  } else {
+    const self = await deps.directory.findUser(actor.username);
+    if (!self) throw errors.notFound('This person');
+    person = { ...self, roles: actor.roles };
   }
-  const person = await deps.directory.findUser(subject);
-  if (!person) throw errors.notFound('This person');
-  const subjectRoles = subject === actor.username ? actor.roles : rolesFromGroups(person, deps.roleGroups);
+  const subject = person.username;
+  const subjectRoles = person.roles;
 
   const model = await deps.inventory.getModel(body.modelId);
   if (!model || !model.requestable) throw errors.validationFailed({ modelId: 'There is no such item in the catalog.' });
@@ -229,7 +271,7 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   if (Object.keys(fields).length) throw errors.validationFailed(fields);
 
   const steps = chainFor(await readChains(deps.db), model.category, model.priceCents);
-  const manager = steps.some((s) => s.kind === 'manager') ? await managerChoice(deps.directory, subject, actor.username) : null;
+  const manager = steps.some((s) => s.kind === 'manager') ? await managerChoice(deps.directory, subject, actor.username, person.manager) : null;
 
   const id = await withTransaction(deps.db, async (trx) => {
     const requestId = await repo.insertRequest(trx, {
@@ -283,6 +325,8 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
     await advance(deps, trx, request, 0, manager, actor.username, now);
     return requestId;
   });
+  // A chain with no steps approves (and reserves) at once.
+  if (!steps.length) stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
@@ -307,12 +351,12 @@ async function advance(
     const rows = approversOf(step, request, manager);
     await repo.transitionRequest(trx, request.id, ['pending_approval'], { current_step: next.position }, now);
     await repo.openStepRow(trx, next.id, now, now + next.sla_ms);
-    await repo.insertApprovers(trx, rows.map((r) => ({ request_id: request.id, step_id: next.id, ...r })), now);
+    const ids = await repo.insertApprovers(trx, rows.map((r) => ({ request_id: request.id, step_id: next.id, ...r })), now);
     // The SLA: unique per step and phase, so opening twice never doubles them; handlers re-check the step.
     await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'remind' }, now, runAt: now + next.sla_ms / 2, uniqueKey: `requests.sla:${next.id}:remind` });
     await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'escalate' }, now, runAt: now + next.sla_ms, uniqueKey: `requests.sla:${next.id}:escalate` });
-    for (const recipient of recipientsOf(step, rows, request)) {
-      await notify(trx, now, { recipient, kind: 'approval_needed', params, link: '/approvals' });
+    for (const { username, approvalId } of recipientsOf(step, rows.map((r, i) => ({ ...r, id: ids[i]! })), request)) {
+      await notify(trx, now, { recipient: username, kind: 'approval_needed', params, link: `/approvals/${approvalId}` });
     }
     return;
   }
@@ -391,7 +435,7 @@ export async function approvalQueue(deps: RequestsDeps, actor: Actor, limit = 10
       id: r.id,
       requestId: r.request_id,
       requester: r.requester,
-      requesterName: r.requester,
+      requesterName: r.requester_name,
       modelName: r.model_name,
       category: r.category,
       priceCents: r.price_cents === null ? null : Number(r.price_cents),
@@ -487,6 +531,7 @@ export async function decide(deps: RequestsDeps, actor: Actor, approvalId: numbe
     }
     await advance(deps, trx, request, step.position, manager, actor.username, now);
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, request.id);
 }
 
@@ -521,6 +566,7 @@ export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number
       await notify(trx, now, { recipient, kind: 'request_cancelled', params: { requestId: id, model: request.model_name, actor: actor.username }, link: `/requests/${id}` });
     }
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
@@ -580,6 +626,7 @@ export async function fulfilRequest(deps: RequestsDeps, actor: Actor, id: number
       link: `/requests/${id}`,
     });
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
@@ -600,6 +647,7 @@ export async function receiveRequest(deps: RequestsDeps, actor: Actor, id: numbe
       await notify(trx, now, { recipient: request.created_by, kind: 'request_received', params: { requestId: id, model: request.model_name, requester: request.requester_name }, link: `/requests/${id}` });
     }
   });
+  stockChanged(deps.inventory);
   return requestView(deps, actor, id);
 }
 
@@ -756,13 +804,13 @@ export async function runSla(deps: RequestsDeps, stepId: number, phase: 'remind'
   if (!request || request.status !== 'pending_approval') return;
   const approvers = (await repo.listApproversOfRequest(deps.db, request.id)).filter((a) => a.step_id === stepId);
   const pending = approvers.filter((a) => a.state === 'pending' && a.source !== 'escalation');
-  const people = pending.map((a) => a.approver).filter((a) => !a.startsWith(ROLE_PREFIX));
+  const people = pending.filter((a) => !a.approver.startsWith(ROLE_PREFIX));
   const params = { requestId: request.id, model: request.model_name, requester: request.requester_name };
   const now = deps.clock.now();
 
   if (phase === 'remind') {
     await withTransaction(deps.db, async (trx) => {
-      for (const recipient of people) await notify(trx, now, { recipient, kind: 'approval_reminder', params, link: '/approvals' });
+      for (const row of people) await notify(trx, now, { recipient: row.approver, kind: 'approval_reminder', params, link: `/approvals/${row.id}` });
       await repo.insertEvent(trx, { request_id: request.id, at: now, event: 'reminded', actor: null });
     });
     return;
@@ -782,12 +830,12 @@ export async function runSla(deps: RequestsDeps, stepId: number, phase: 'remind'
   await withTransaction(deps.db, async (trx) => {
     // Still pending inside the transaction (a decision may have landed meanwhile).
     if (!(await repo.transitionRequest(trx, request.id, ['pending_approval'], {}, now, { currentStep: step.position }))) return;
-    await repo.insertApprovers(trx, targets.map((t) => ({ request_id: request.id, step_id: stepId, approver: t.approver, source: 'escalation' as const })), now);
-    for (const t of targets) {
+    const ids = await repo.insertApprovers(trx, targets.map((t) => ({ request_id: request.id, step_id: stepId, approver: t.approver, source: 'escalation' as const })), now);
+    for (const [i, t] of targets.entries()) {
       await repo.insertEvent(trx, { request_id: request.id, at: now, event: 'escalated', actor: null, comment: `${t.for} → ${t.approver}` });
       await deps.audit.record({ action: 'requests.escalated', result: 'success', actor: null, subject: request.requester, details: { requestId: request.id, step: step.position, from: t.for, to: t.approver } }, trx);
       if (!t.approver.startsWith(ROLE_PREFIX)) {
-        await notify(trx, now, { recipient: t.approver, kind: 'approval_escalated', params: { ...params, approver: t.for }, link: '/approvals' });
+        await notify(trx, now, { recipient: t.approver, kind: 'approval_escalated', params: { ...params, approver: t.for }, link: `/approvals/${ids[i]}` });
       }
     }
   });

@@ -11,6 +11,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import {
   type AttentionEntry,
   dismiss as dismissEntry,
+  errorOf,
   flush,
   type FlushOutcome,
   type LockRunner,
@@ -147,12 +148,31 @@ function deps(): OutboxDeps {
  * Sends what is waiting, now (`force` skips the backoff: the network came back or the person signed
  * in). Safe to call any time from any tab: only one tab sends at once.
  */
+let flushingHere = false;
+let sendAgain = false;
+
 export async function sendPending(options: { force?: boolean } = {}): Promise<FlushOutcome> {
   if (!hooks) return 'busy';
+  if (flushingHere) {
+    // This tab is sending already: it goes round once more when done, for what was queued meanwhile.
+    sendAgain = true;
+    return 'busy';
+  }
   // Nobody signed in (yet): nothing of anyone's is sent; the sign-in sends it.
   if (!hooks.currentUser()) return 'signin';
   if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'offline';
-  const outcome = await flush(deps(), options).catch(() => 'later' as const);
+  flushingHere = true;
+  let outcome: FlushOutcome;
+  try {
+    outcome = await flush(deps(), options).catch(() => 'later' as const);
+  } finally {
+    flushingHere = false;
+  }
+  if (sendAgain && outcome === 'done') {
+    sendAgain = false;
+    return sendPending(options);
+  }
+  sendAgain = false;
   lastOutcome = outcome;
   if (outcome === 'signin') hooks.onSignInNeeded();
   await scheduleRetry(outcome);
@@ -246,4 +266,26 @@ export function startOutbox(appHooks: OutboxHooks): void {
   if (!first || typeof window === 'undefined' || !('indexedDB' in window)) return;
   window.addEventListener('online', () => void sendPending({ force: true }));
   void sendPending({ force: true });
+}
+
+export type SendOrQueueResult =
+  /** Sent and accepted: the server's answer (e.g. the created request). */
+  | { state: 'sent'; status: number; body: unknown }
+  /** Refused by the server: it is also under "needs attention". */
+  | { state: 'refused'; status: number; error: AttentionEntry['error'] }
+  /** No answer yet (offline, signed out, slow): kept in the outbox and sent later, exactly once. */
+  | { state: 'queued'; entry: OutboxEntry };
+
+/**
+ * For a form: queue the write, then wait a little for its answer, so online it behaves like a
+ * normal call (open the created request; show a refusal in place) and offline it says "saved on
+ * this device, it will be sent". Never sends twice: the waiting is only for the outbox's answer.
+ */
+export async function sendOrQueue(write: OutboxWrite, waitMs = 8000): Promise<SendOrQueueResult> {
+  const entry = await queueWrite(write);
+  const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+  const result = offline ? null : await answerFor(entry.key, waitMs);
+  if (!result) return { state: 'queued', entry };
+  if (result.kind === 'done') return { state: 'sent', status: result.answer.status, body: result.answer.body };
+  return { state: 'refused', status: result.answer.status, error: errorOf(result.answer) };
 }

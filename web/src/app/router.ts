@@ -8,6 +8,7 @@ import { homeRoutes } from '../features/home/routes';
 import { fulfilRoutes } from '../features/fulfil/routes';
 import { hrRoutes } from '../features/hr/routes';
 import { notificationsRoutes } from '../features/notifications/routes';
+import { inventoryRoutes } from '../features/inventory/routes';
 import { passwordRoutes } from '../features/password/routes';
 import { requestsRoutes } from '../features/requests/routes';
 import { staffRoutes } from '../features/staff/routes';
@@ -39,6 +40,7 @@ export function createPortalRouter() {
       ...notificationsRoutes,
       ...teamRoutes,
       ...staffRoutes,
+      ...inventoryRoutes,
       ...hrRoutes,
       ...adminRoutes,
       ...demoRoutes,

@@ -70,3 +70,19 @@ export async function disablePush(): Promise<PushState> {
   }
   return 'off';
 }
+
+/**
+ * At sign-out: this browser stops receiving the person's notifications (a shared or handed-back
+ * device must not keep showing whose approvals wait). Best effort: a sign-out never fails on it.
+ */
+export async function forgetPushOnThisDevice(): Promise<void> {
+  try {
+    const existing = pushSupported() ? await navigator.serviceWorker.getRegistration() : undefined;
+    const subscription = existing ? await existing.pushManager.getSubscription() : null;
+    if (!subscription) return;
+    await api.push.subscriptions.$delete({ json: { endpoint: subscription.endpoint } });
+    await subscription.unsubscribe();
+  } catch {
+    // Offline or already gone: the server drops it when the push service reports it gone.
+  }
+}

@@ -111,6 +111,8 @@ export const useSessionStore = defineStore('session', () => {
 
   /** Ends the session on the server, then here. Throws ApiError `network` when offline. */
   async function signOut(): Promise<void> {
+    // Before the session ends (the server only lets its owner remove a subscription).
+    await import('../../pwa/push').then((push) => push.forgetPushOnThisDevice());
     await okEmpty(api.auth.logout.$post({ json: {} }));
     clear();
   }
