@@ -79,8 +79,8 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     call<Answer>('POST', '/api/requests', cookie, { justification: 'My old one broke.', ...body }, { 'Idempotency-Key': key });
   const queue = async (cookie: string) => (await call<{ items: Approval[] }>('GET', '/api/approvals', cookie)).body.items;
   const approvalFor = async (cookie: string, requestId: number) => (await queue(cookie)).find((a) => a.requestId === requestId);
-  const decide = (cookie: string, approvalId: number, decision: 'approve' | 'reject', comment = '') =>
-    call<Answer>('POST', `/api/approvals/${approvalId}/decision`, cookie, { decision, comment });
+  const decide = (cookie: string, approvalId: number, decision: 'approve' | 'reject', comment = '', key = randomUUID()) =>
+    call<Answer>('POST', `/api/approvals/${approvalId}/decision`, cookie, { decision, comment }, { 'Idempotency-Key': key });
   const inStock = async (modelId: string) => (await t.deps.inventory.getModel(modelId))!.inStock;
 
   // ----- the story -----------------------------------------------------------------------------
@@ -167,12 +167,17 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     const noReason = await decide(boss.cookie, approval.id, 'reject');
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.fields).toHaveProperty('comment');
-    const rejected = await decide(boss.cookie, approval.id, 'reject', 'Your laptop is only a year old.');
+    const key = randomUUID();
+    const rejected = await decide(boss.cookie, approval.id, 'reject', 'Your laptop is only a year old.', key);
     expect(rejected.body).toMatchObject({ status: 'rejected', rejectionReason: 'Your laptop is only a year old.' });
     expect(rejected.body.steps.map((s) => s.state)).toEqual(['rejected', 'skipped']);
     expect(await inStock(laptop.id)).toBe(1);
     const bell = await call<NotificationList>('GET', '/api/notifications', emp.cookie);
     expect(bell.body.items[0]).toMatchObject({ kind: 'request_rejected', params: expect.objectContaining({ reason: 'Your laptop is only a year old.' }) });
+    // The same decision sent again with its key (an answer lost offline) replays the answer.
+    const replayed = await decide(boss.cookie, approval.id, 'reject', 'Your laptop is only a year old.', key);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.status).toBe('rejected');
     // A decided approval cannot be decided again.
     const again = await decide(boss.cookie, approval.id, 'approve');
     expect(again.status).toBe(409);
@@ -422,7 +427,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     await bad({ modelId: laptop.id, loanFrom: '2026-12-05', loanUntil: '2026-12-01' }, 'loanUntil');
     await bad({ modelId: laptop.id, status: 'approved' }, '_');
     expect((await call<{ items: unknown[] }>('GET', '/api/requests', emp.cookie)).body.items).toHaveLength(0);
-    const decision = await call('POST', '/api/approvals/1/decision', emp.cookie, { decision: 'maybe' });
+    const decision = await call('POST', '/api/approvals/1/decision', emp.cookie, { decision: 'maybe' }, { 'Idempotency-Key': randomUUID() });
     expect(decision.status).toBe(400);
   });
 });
