@@ -17,11 +17,17 @@ import type { ThrowawayOptions } from '../harness/people.js';
 describe.each(availableDialects())('device requests on %s', (dialect) => {
   let t: TestApp & { smtp: SmtpCapture };
   let hana: string;
+  let adam: string;
+  const RULES = [
+    { category: 'laptops', steps: [{ kind: 'manager', slaHours: 48 }, { kind: 'group', role: 'helpdesk', mode: 'any', members: ['hana'], slaHours: 24 }] },
+    { category: 'accessories', maxPriceCents: 10_000, steps: [{ kind: 'manager', slaHours: 48 }] },
+    { category: 'loaners', steps: [{ kind: 'manager', slaHours: 48 }] },
+  ];
 
   beforeAll(async () => {
     t = await buildTestAppWithMail({ dialect });
     hana = await signInAs(t, 'hana');
-    const adam = await signInFresh(t, 'adam');
+    adam = await signInFresh(t, 'adam');
     // Demo mode seeded its chains: accessories under the set price need the manager only.
     const seeded = await call<{ rules: { category: string; maxPriceCents: number | null; steps: { kind: string }[] }[] }>('GET', '/api/admin/approval-chains', adam);
     expect(seeded.body.rules.find((r) => r.category === 'accessories' && r.maxPriceCents !== null)!.steps.map((s) => s.kind)).toEqual(['manager']);
@@ -30,13 +36,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     // monitors a manager and then two named help-desk members who must all approve.
     const response = await t.request('PUT', '/api/admin/approval-chains', {
       cookie: adam,
-      json: {
-        rules: [
-          { category: 'laptops', steps: [{ kind: 'manager', slaHours: 48 }, { kind: 'group', role: 'helpdesk', mode: 'any', members: ['hana'], slaHours: 24 }] },
-          { category: 'accessories', maxPriceCents: 10_000, steps: [{ kind: 'manager', slaHours: 48 }] },
-          { category: 'loaners', steps: [{ kind: 'manager', slaHours: 48 }] },
-        ],
-      },
+      json: { rules: RULES },
     });
     expect(response.status).toBe(200);
   });
@@ -79,8 +79,8 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     call<Answer>('POST', '/api/requests', cookie, { justification: 'My old one broke.', ...body }, { 'Idempotency-Key': key });
   const queue = async (cookie: string) => (await call<{ items: Approval[] }>('GET', '/api/approvals', cookie)).body.items;
   const approvalFor = async (cookie: string, requestId: number) => (await queue(cookie)).find((a) => a.requestId === requestId);
-  const decide = (cookie: string, approvalId: number, decision: 'approve' | 'reject', comment = '') =>
-    call<Answer>('POST', `/api/approvals/${approvalId}/decision`, cookie, { decision, comment });
+  const decide = (cookie: string, approvalId: number, decision: 'approve' | 'reject', comment = '', key = randomUUID()) =>
+    call<Answer>('POST', `/api/approvals/${approvalId}/decision`, cookie, { decision, comment }, { 'Idempotency-Key': key });
   const inStock = async (modelId: string) => (await t.deps.inventory.getModel(modelId))!.inStock;
 
   // ----- the story -----------------------------------------------------------------------------
@@ -167,12 +167,17 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     const noReason = await decide(boss.cookie, approval.id, 'reject');
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.fields).toHaveProperty('comment');
-    const rejected = await decide(boss.cookie, approval.id, 'reject', 'Your laptop is only a year old.');
+    const key = randomUUID();
+    const rejected = await decide(boss.cookie, approval.id, 'reject', 'Your laptop is only a year old.', key);
     expect(rejected.body).toMatchObject({ status: 'rejected', rejectionReason: 'Your laptop is only a year old.' });
     expect(rejected.body.steps.map((s) => s.state)).toEqual(['rejected', 'skipped']);
     expect(await inStock(laptop.id)).toBe(1);
     const bell = await call<NotificationList>('GET', '/api/notifications', emp.cookie);
     expect(bell.body.items[0]).toMatchObject({ kind: 'request_rejected', params: expect.objectContaining({ reason: 'Your laptop is only a year old.' }) });
+    // The same decision sent again with its key (an answer lost offline) replays the answer.
+    const replayed = await decide(boss.cookie, approval.id, 'reject', 'Your laptop is only a year old.', key);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.status).toBe('rejected');
     // A decided approval cannot be decided again.
     const again = await decide(boss.cookie, approval.id, 'approve');
     expect(again.status).toBe(409);
@@ -223,6 +228,30 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect(['approved', 'rejected']).toContain(final.body.status);
     expect(final.body.steps[1]!.approvers.filter((a) => a.state !== 'void')).toHaveLength(1);
     expect(await inStock(laptop.id)).toBe(final.body.status === 'approved' ? 0 : 1);
+  });
+
+  it('waits for every named member of an "all" step, even when they approve at the same moment', async () => {
+    const { boss, emp } = await team();
+    const [one, two] = [await person({ role: 'helpdesk' }), await person({ role: 'helpdesk' })];
+    const rules = [...RULES, { category: 'monitors', steps: [{ kind: 'manager' }, { kind: 'group', role: 'helpdesk', mode: 'all', members: [one.username, two.username] }] }];
+    expect((await call('PUT', '/api/admin/approval-chains', adam, { rules })).status).toBe(200);
+    try {
+      const monitor = await stock('monitors', 1);
+      const { body } = await create(emp.cookie, { modelId: monitor.id });
+      await decide(boss.cookie, (await approvalFor(boss.cookie, body.id))!.id, 'approve');
+      // Each member has their own approval; hana (help desk, not named) has none.
+      const [a, b] = [(await approvalFor(one.cookie, body.id))!, (await approvalFor(two.cookie, body.id))!];
+      expect(a.id).not.toBe(b.id);
+      expect(await approvalFor(hana, body.id)).toBeUndefined();
+      const results = await Promise.all([decide(one.cookie, a.id, 'approve'), decide(two.cookie, b.id, 'approve')]);
+      expect(results.map((r) => r.status)).toEqual([200, 200]);
+      const final = await call<DeviceRequest>('GET', `/api/requests/${body.id}`, emp.cookie);
+      expect(final.body.status).toBe('approved');
+      expect(final.body.steps[1]!.approvers.map((x) => x.state)).toEqual(['approved', 'approved']);
+      expect(await inStock(monitor.id)).toBe(0);
+    } finally {
+      expect((await call('PUT', '/api/admin/approval-chains', adam, { rules: RULES })).status).toBe(200);
+    }
   });
 
   it('makes one request of the same Idempotency-Key sent 20 times at once; another body is 422, no key is 400', async () => {
@@ -422,7 +451,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     await bad({ modelId: laptop.id, loanFrom: '2026-12-05', loanUntil: '2026-12-01' }, 'loanUntil');
     await bad({ modelId: laptop.id, status: 'approved' }, '_');
     expect((await call<{ items: unknown[] }>('GET', '/api/requests', emp.cookie)).body.items).toHaveLength(0);
-    const decision = await call('POST', '/api/approvals/1/decision', emp.cookie, { decision: 'maybe' });
+    const decision = await call('POST', '/api/approvals/1/decision', emp.cookie, { decision: 'maybe' }, { 'Idempotency-Key': randomUUID() });
     expect(decision.status).toBe(400);
   });
 });

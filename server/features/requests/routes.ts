@@ -94,7 +94,8 @@ export function requestsRoutes(appDeps: AppDeps) {
     .get('/fulfilment', requirePermission('inventory.manage'), async (c) => c.json({ items: await fulfilmentQueue(deps, actorOf(c), 200) }, 200))
     // Anyone signed in may hold approvals (a delegate need not be a manager); the rows decide.
     .get('/approvals', requireSignIn(), async (c) => c.json({ items: await approvalQueue(deps, actorOf(c)) }, 200))
-    .post('/approvals/:id/decision', requireSignIn(), validate('param', idParamSchema), validate('json', decisionSchema), async (c) =>
+    // Decided offline, sent again after a lost answer: the key replays the first answer instead of a 409.
+    .post('/approvals/:id/decision', requireSignIn(), idempotent(appDeps), validate('param', idParamSchema), validate('json', decisionSchema), async (c) =>
       c.json(await decide(deps, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
     )
     .get('/me/delegation', requirePermission('requests.approve'), async (c) => c.json({ delegation: await myDelegation(deps, actorOf(c)) }, 200))
