@@ -31,7 +31,7 @@ export const useApprovalsStore = defineStore('approvals', () => {
   /** The one write of an approver, through the offline outbox: a decision made offline is sent once, when the phone is back online. */
   const decide = (id: number, decision: Decision, comment: string, label: string): Promise<Sent<DeviceRequest>> =>
     sendThroughOutbox<DeviceRequest>({ method: 'POST', path: `/api/approvals/${id}/decision`, body: { decision, comment }, label }, () =>
-      requestsApi.decide(id, { decision, comment }),
+      requestsApi.decide(id, { decision, comment }, crypto.randomUUID()),
     );
 
   /** Takes a decided approval off the list (after its card has said what happened). */

@@ -28,8 +28,9 @@ export const requestsApi = {
     ),
   fulfilmentQueue: () => okJson(api.fulfilment.$get()),
   approvals: () => okJson(api.approvals.$get()),
-  decide: (id: number, body: { decision: 'approve' | 'reject'; comment: string }) =>
-    okJson(api.approvals[':id'].decision.$post({ ...param(id), json: body })),
+  /** Like `create`, a decision carries an Idempotency-Key: resent after a lost answer, it is applied once. */
+  decide: (id: number, body: { decision: 'approve' | 'reject'; comment: string }, idempotencyKey: string) =>
+    okJson(api.approvals[':id'].decision.$post({ ...param(id), json: body }, { headers: { 'Idempotency-Key': idempotencyKey } })),
   devices: () => okJson(api.me.devices.$get()),
   reportDevice: (tag: string, body: { kind: DeviceReportKind; description: string }) =>
     okJson(api.me.devices[':tag'].reports.$post({ param: { tag }, json: body })),
