@@ -108,7 +108,7 @@ export default defineConfig({
           name: 'integration',
           sequence: { groupOrder: 1 },
           root: '.',
-          include: ['tests/integration/**/*.test.ts', 'tests/directory/**/*.test.ts'],
+          include: ['tests/integration/**/*.test.ts', 'tests/directory/**/*.test.ts', 'tests/inventory/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['tests/harness/services.global.ts'],
           testTimeout: 30_000,

@@ -5,11 +5,13 @@ import { routePath } from 'hono/route';
 import { adminRoutes } from './features/admin/routes.js';
 import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
+import { inventoryRoutes } from './features/inventory/routes.js';
 import { jobsAdminRoutes } from './features/jobs/routes.js';
 import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
 import { recoveryRoutes } from './features/recovery/routes.js';
 import { peopleRoutes } from './features/people/routes.js';
+import { requestsRoutes } from './features/requests/routes.js';
 import { pushRoutes } from './features/push/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
@@ -31,7 +33,9 @@ function apiRoutes(deps: AppDeps) {
     .route('/password', passwordRoutes(deps))
     .route('/recovery', recoveryRoutes(deps))
     .route('/helpdesk', helpdeskRoutes(deps))
+    .route('/inventory', inventoryRoutes(deps))
     .route('/admin/jobs', jobsAdminRoutes(deps))
+    .route('/', requestsRoutes(deps))
     .route('/admin', adminRoutes(deps))
     .route('/push', pushRoutes(deps));
 }
@@ -72,7 +76,15 @@ export function createApp(deps: AppDeps) {
   });
   // Only requests that carry a body: reading the body stream makes @hono/node-server build a full
   // Request object, which would slow down every GET.
-  app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  // A CSV import is the one larger body (1 MB of CSV, more once escaped in JSON).
+  const limitImport = bodyLimit({ maxSize: 2 * 1024 * 1024, onError: (c) => errorResponse(c, errors.payloadTooLarge()) });
+  app.use('/api/*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD'
+      ? next()
+      : c.req.path === '/api/inventory/assets/import'
+        ? limitImport(c, next)
+        : limitBody(c, next),
+  );
   app.use('/api/*', csrfProtection(deps.config.publicUrl.origin));
   app.use('/api/*', loadSession(deps.sessions, deps.config.secure));
   app.use('/api/*', async (c, next) => {

@@ -4,10 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { AuditTrail } from './audit/audit.js';
 import { type Config, isPlaintextLdap } from './config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
+import { seedDemoCatalog } from './demo/catalog.js';
 import { seedDemoDirectory } from './demo/seed.js';
+import { seedDemoApprovalChains } from './demo/approval-chains.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
+import { createInventory } from './inventory/create.js';
+import type { Inventory } from './inventory/port.js';
 import { registerHousekeeping } from './jobs/housekeeping.js';
 import { JobQueue, type QueueOptions } from './jobs/queue.js';
 import { DemoOutbox } from './mail/demo-outbox.js';
@@ -26,6 +30,8 @@ import { loadVapidKeys } from './push/vapid.js';
 import { createWebPushSender } from './push/web-push.js';
 import { directoryRecheck } from './sessions/recheck.js';
 import { SessionService } from './sessions/service.js';
+import { registerNotificationJobs } from './notifications/notify.js';
+import { registerRequestJobs } from './features/requests/jobs.js';
 
 /**
  * The installation's root: the nearest folder above this module holding package.json. This
@@ -52,6 +58,7 @@ export interface Overrides {
   clock?: Clock;
   logger?: Logger;
   directory?: Directory;
+  inventory?: Inventory;
   mailer?: Mailer;
   /** An already-open database (tests hand in a fresh one per file). */
   database?: DatabaseHandle;
@@ -99,6 +106,9 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     if (config.demo && directory.kind === 'builtin' && (await seedDemoDirectory(db, clock.now()))) {
       logger.info('demo company seeded');
     }
+    if (config.demo && directory.kind === 'builtin' && (await seedDemoApprovalChains(db, clock.now()))) {
+      logger.info('demo approval chains seeded');
+    }
 
     // Configuration already refuses demo mode with a real directory; the mailbox checks again,
     // because it would show real people's reset codes to anyone.
@@ -107,25 +117,31 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const mailer =
       overrides.mailer ?? demoOutbox ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createLogOnlyMailer(logger));
 
+    const inventory = overrides.inventory ?? createInventory(config.inventory, db, { clock, logger });
     // Generated into the data directory on first start unless configured (VAPID_PUBLIC_KEY/PRIVATE_KEY).
     const push = overrides.push ?? createWebPushSender(loadVapidKeys(config.push.vapid, config.push.subject, config.dataDir));
+    if (config.demo && (await seedDemoCatalog(db, inventory))) logger.info('demo catalogue seeded');
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
     registerPushJobs(jobs, db, push, logger);
     registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
+    const audit = new AuditTrail(db, clock);
+    registerNotificationJobs(jobs, { db, directory, keys, clock, logger, publicUrl: config.publicUrl, companyName: config.companyName });
+    registerRequestJobs(jobs, { db, directory, roleGroups: config.roleGroups, inventory, audit, clock });
 
     return {
       config,
       database,
       db,
       directory,
+      inventory,
       mailer,
       demoOutbox,
       clock,
       keys,
       logger,
-      audit: new AuditTrail(db, clock),
+      audit,
       sessions: new SessionService(
         db,
         clock,
@@ -148,6 +164,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.jobs.stop();
   await deps.mailer.close();
+  await deps.inventory.close();
   await deps.directory.close();
   await deps.database.close();
 }

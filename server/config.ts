@@ -15,6 +15,13 @@ const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', '']).t
 // (which RFC 4514 requires escaped inside a DN value); a list of bare names may use commas.
 const groupList = z.string().transform(splitGroupList);
 
+// A Snipe-IT status label id (Settings → Status Labels); an empty value counts as unset.
+const statusLabelId = z
+  .string()
+  .regex(/^(|[1-9][0-9]{0,9})$/, 'must be the numeric id of a Snipe-IT status label')
+  .transform((v) => (v === '' ? undefined : Number(v)))
+  .optional();
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -94,10 +101,38 @@ const envSchema = z.object({
     .default(300),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   JOBS_WORKERS: z.coerce.number().int().min(0).max(32).default(1),
+  INVENTORY: z.enum(['builtin', 'snipeit'], { error: 'INVENTORY must be "builtin" or "snipeit"' }).default('builtin'),
+  SNIPEIT_URL: z
+    .url({ protocol: /^https?$/, error: 'SNIPEIT_URL must be an absolute http(s) URL such as https://assets.example.com' })
+    .optional(),
+  // Never echoed back in an error message: the value itself is the secret.
+  SNIPEIT_TOKEN: z.string().optional(),
+  SNIPEIT_IN_STOCK_STATUS_ID: statusLabelId,
+  SNIPEIT_RESERVED_STATUS_ID: statusLabelId,
+  SNIPEIT_REPAIR_STATUS_ID: statusLabelId,
+  SNIPEIT_RETIRED_STATUS_ID: statusLabelId,
+  SNIPEIT_LOST_STATUS_ID: statusLabelId,
+  SNIPEIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 const LDAP_REQUIRED = ['LDAP_URL', 'LDAP_BIND_DN', 'LDAP_BIND_PASSWORD', 'LDAP_USER_BASE'] as const;
+const SNIPEIT_REQUIRED = ['SNIPEIT_URL', 'SNIPEIT_TOKEN', 'SNIPEIT_IN_STOCK_STATUS_ID', 'SNIPEIT_RESERVED_STATUS_ID'] as const;
+
+/** Snipe-IT as the inventory (INVENTORY=snipeit). */
+export interface SnipeItConfig {
+  /** Base URL of the Snipe-IT installation (the API is under /api/v1). */
+  url: string;
+  /** A personal API token of a Snipe-IT user allowed to read and check out assets. */
+  token: string;
+  /**
+   * Status label ids that stand for the portal's statuses. `inStock` (a deployable label) and
+   * `reserved` (a label the portal sets while a request holds a unit) are required; without a
+   * label for repair, retired or lost, setting that status by hand is refused.
+   */
+  statusIds: { inStock: number; reserved: number; inRepair?: number; retired?: number; lost?: number };
+  timeoutMs: number;
+}
 
 export interface LdapConfig {
   url: string;
@@ -152,6 +187,8 @@ export interface Config {
   logLevel: string;
   /** Job workers this process runs (0: a web-only process that only enqueues). */
   jobWorkers: number;
+  /** Which inventory keeps the assets: the built-in tables, or Snipe-IT. */
+  inventory: { kind: 'builtin' } | ({ kind: 'snipeit' } & SnipeItConfig);
   /** Web push: configured VAPID keys (null: generated into the data directory) and the contact sent to push services. */
   push: { vapid: { publicKey: string; privateKey: string } | null; subject: string };
 }
@@ -174,6 +211,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
   if (source.DIRECTORY === 'ldap') {
     for (const key of LDAP_REQUIRED) if (!source[key]) problems.push(`${key}: ${key} is required when DIRECTORY=ldap`);
+  }
+  if (source.INVENTORY === 'snipeit') {
+    for (const key of SNIPEIT_REQUIRED) if (!source[key]) problems.push(`${key}: ${key} is required when INVENTORY=snipeit`);
   }
   problems.push(...crossChecks(source));
   if (!parsed.success || problems.length) throw new ConfigError(problems);
@@ -235,6 +275,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxyHops: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     jobWorkers: env.JOBS_WORKERS,
+    inventory:
+      env.INVENTORY === 'snipeit'
+        ? {
+            kind: 'snipeit',
+            url: env.SNIPEIT_URL!.replace(/\/+$/, ''),
+            token: env.SNIPEIT_TOKEN!,
+            statusIds: {
+              inStock: env.SNIPEIT_IN_STOCK_STATUS_ID!,
+              reserved: env.SNIPEIT_RESERVED_STATUS_ID!,
+              inRepair: env.SNIPEIT_REPAIR_STATUS_ID,
+              retired: env.SNIPEIT_RETIRED_STATUS_ID,
+              lost: env.SNIPEIT_LOST_STATUS_ID,
+            },
+            timeoutMs: env.SNIPEIT_TIMEOUT_MS,
+          }
+        : { kind: 'builtin' },
     push: {
       vapid: env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY } : null,
       subject: env.VAPID_SUBJECT ?? defaultVapidSubject(publicUrl, env.MAIL_FROM),

@@ -101,6 +101,16 @@ export const errors = {
   jobNotFailed: () => new AppError('job_not_failed', 'That job is no longer failed: it may have been retried or discarded already.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),
+  invalidTransition: (message = 'This request cannot do that in its current state.') => new AppError('invalid_transition', message),
+  alreadyDecided: () => new AppError('already_decided', 'This approval was already decided, or the request was withdrawn.'),
+  notEligible: (message = 'This item cannot be requested for this person.') => new AppError('not_eligible', message),
+  assetUnavailable: (message = 'That asset cannot be handed over for this request.') => new AppError('asset_unavailable', message),
+  loanerUnavailable: () => new AppError('loaner_unavailable', 'Every loaner of this model is booked for some of those days. Choose other dates.'),
+  /** `cause` says what failed (and may name the inventory's address): logged, never sent to the caller. */
+  inventoryUnavailable: (cause?: unknown) =>
+    new AppError('inventory_unavailable', 'The asset inventory cannot be reached right now. Try again in a few minutes.', {}, { cause }),
+  inventoryConflict: (message = 'This asset is not in a state that allows this. Reload it and try again.') =>
+    new AppError('inventory_conflict', message),
   idempotencyKeyRequired: () =>
     new AppError('idempotency_key_required', 'Send this request with an Idempotency-Key header (8 to 128 letters, digits, - or _).'),
   idempotencyKeyReused: () =>

@@ -7,3 +7,4 @@ export * from './password.js';
 export * from './settings.js';
 export * from './recovery.js';
 export * from './staff.js';
+export * from './inventory.js';

@@ -35,8 +35,11 @@ export const PERMISSIONS = {
   // Capabilities on the roadmap, decided now so their screens and routes start from the map.
   /** Ask for a device or software from the catalogue. */
   'catalog.request': ['employee'],
-  /** Approve or refuse requests (managers for their team). */
-  'requests.approve': ['manager', 'admin'],
+  /**
+   * Approve or refuse requests and delegate that while away: managers for their team, the help
+   * desk for the group step of a chain (which request each may decide is checked per approval).
+   */
+  'requests.approve': ['manager', 'helpdesk', 'admin'],
   /** Keep the stock of devices. */
   'inventory.manage': ['helpdesk', 'admin'],
   /** Write knowledge-base articles. */

@@ -213,6 +213,128 @@ export interface JobTable {
   finished_at: Millis | null;
 }
 
+/** A device request (server/features/requests/); statuses and their transitions are in shared/requests.ts. */
+export interface DeviceRequestTable {
+  id: Generated<number>;
+  requester: string;
+  requester_name: string;
+  created_by: string;
+  model_id: string;
+  model_name: string;
+  category: string;
+  price_cents: number | null;
+  quantity: number;
+  justification: string;
+  needed_by: string | null;
+  loan_from: string | null;
+  loan_until: string | null;
+  status: string;
+  current_step: number | null;
+  step_count: number;
+  lead_time_days: number | null;
+  delivery: string | null;
+  /** JSON array of asset tags reserved (or the loaner booked) for it. */
+  reserved_assets: ColumnType<string, string | undefined, string>;
+  /** JSON array of asset tags handed over. */
+  asset_tags: ColumnType<string, string | undefined, string>;
+  rejection_reason: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface RequestStepTable {
+  id: Generated<number>;
+  request_id: number;
+  position: number;
+  kind: string;
+  role: string | null;
+  mode: string;
+  /** JSON array of named members (group steps). */
+  members: ColumnType<string, string | undefined, string>;
+  sla_ms: Millis;
+  /** waiting | pending | approved | rejected | skipped */
+  state: string;
+  opened_at: Millis | null;
+  due_at: Millis | null;
+  decided_at: Millis | null;
+}
+
+export interface RequestApproverTable {
+  id: Generated<number>;
+  request_id: number;
+  step_id: number;
+  /** A username, or `role:<role>`. */
+  approver: string;
+  /** manager | member | role | escalation */
+  source: string;
+  /** pending | approved | rejected | void */
+  state: string;
+  decided_by: string | null;
+  comment: string | null;
+  created_at: Millis;
+  decided_at: Millis | null;
+}
+
+export interface RequestEventTable {
+  id: Generated<number>;
+  request_id: number;
+  at: Millis;
+  event: string;
+  actor: string | null;
+  on_behalf_of: string | null;
+  comment: string | null;
+}
+
+export interface ApprovalChainTable {
+  id: Generated<number>;
+  category: string;
+  max_price_cents: number | null;
+  /** JSON ChainStep[]. */
+  steps: string;
+  updated_at: Millis;
+  updated_by: string | null;
+}
+
+export interface ApprovalDelegationTable {
+  delegator: string;
+  delegate: string;
+  starts_at: Millis;
+  ends_at: Millis;
+  created_at: Millis;
+}
+
+export interface LoanerBookingTable {
+  id: Generated<number>;
+  asset_tag: string;
+  /** YYYY-MM-DD; unique per asset. */
+  day: string;
+  request_id: number;
+}
+
+export interface NotificationTable {
+  id: Generated<number>;
+  recipient: string;
+  kind: string;
+  /** JSON object. */
+  params: string;
+  link: string;
+  created_at: Millis;
+  read_at: Millis | null;
+}
+
+export interface DeviceReportTable {
+  id: Generated<number>;
+  asset_tag: string;
+  reporter: string;
+  kind: string;
+  description: string;
+  state: string;
+  resolution: string | null;
+  created_at: Millis;
+  closed_at: Millis | null;
+  closed_by: string | null;
+}
+
 export type IdempotencyState = 'running' | 'done';
 
 /** (person, Idempotency-Key) → fingerprint and stored answer; see server/http/idempotency.ts. */
@@ -256,8 +378,80 @@ export interface Database {
   settings: SettingTable;
   trusted_devices: TrustedDeviceTable;
   jobs: JobTable;
+  device_requests: DeviceRequestTable;
+  request_steps: RequestStepTable;
+  request_approvers: RequestApproverTable;
+  request_events: RequestEventTable;
+  approval_chains: ApprovalChainTable;
+  approval_delegations: ApprovalDelegationTable;
+  loaner_bookings: LoanerBookingTable;
+  notifications: NotificationTable;
+  device_reports: DeviceReportTable;
   idempotency_keys: IdempotencyKeyTable;
   push_subscriptions: PushSubscriptionTable;
+  inventory_categories: InventoryCategoryTable;
+  inventory_models: InventoryModelTable;
+  inventory_assets: InventoryAssetTable;
+  inventory_asset_events: InventoryAssetEventTable;
+}
+
+/** Categories of the built-in inventory (slug is the key approval chains use). */
+export interface InventoryCategoryTable {
+  slug: string;
+  name: string;
+  position: ColumnType<number, number | undefined, number>;
+}
+
+/** Models of the built-in inventory. */
+export interface InventoryModelTable {
+  id: Generated<number>;
+  category: string;
+  manufacturer: string;
+  name: string;
+  specs: string;
+  image_url: string | null;
+  price_cents: number | null;
+  /** 0 or 1. */
+  requestable: number;
+  /** JSON array of role names; `[]` = everyone. */
+  eligible_roles: string;
+  /** JSON array of department names; `[]` = every department. */
+  eligible_departments: string;
+  lead_time_days: number | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** Assets (tagged devices) of the built-in inventory. */
+export interface InventoryAssetTable {
+  id: Generated<number>;
+  tag: string;
+  tag_lower: string;
+  serial: string | null;
+  serial_lower: string | null;
+  model_id: number;
+  status: string;
+  location: string | null;
+  assigned_to: string | null;
+  reserved_for: string | null;
+  purchase_date: string | null;
+  warranty_end: string | null;
+  notes: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** Append-only history of asset movements. */
+export interface InventoryAssetEventTable {
+  id: Generated<number>;
+  asset_id: number;
+  at: Millis;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor: string | null;
+  person: string | null;
+  note: string | null;
 }
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;

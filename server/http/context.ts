@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Directory } from '../directory/port.js';
+import type { Inventory } from '../inventory/port.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { DemoOutbox } from '../mail/demo-outbox.js';
 import type { Mailer } from '../mail/port.js';
@@ -20,6 +21,8 @@ export interface AppDeps {
   database: DatabaseHandle;
   db: Kysely<Database>;
   directory: Directory;
+  /** The asset inventory: built-in tables or Snipe-IT (INVENTORY). */
+  inventory: Inventory;
   mailer: Mailer;
   /** Demo mode without SMTP keeps mail here to show on the demo mailbox page; null otherwise. */
   demoOutbox: DemoOutbox | null;

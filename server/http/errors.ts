@@ -39,6 +39,20 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
   // Signed in, but a sensitive change needs the password entered again first.
   reauth_required: 403,
+  // A request is not in a status that allows the action (e.g. receiving what was never handed over).
+  invalid_transition: 409,
+  // Another approver (or a cancellation) settled this step first.
+  already_decided: 409,
+  // The person a request is for may not have this model.
+  not_eligible: 403,
+  // The asset picked is not of the requested model, or not free for this request.
+  asset_unavailable: 409,
+  // Every loaner of the model is booked for some day of the window.
+  loaner_unavailable: 409,
+  // An external inventory (Snipe-IT) did not answer in time or answered with an outage.
+  inventory_unavailable: 503,
+  // The asset is not in a state for that move (e.g. assigning a retired one): reload and decide again.
+  inventory_conflict: 409,
   // A write that must be sent with an Idempotency-Key came without one (or with a malformed one).
   idempotency_key_required: 400,
   // The key was used before for a different request: the client's bug, never retried.

@@ -19,6 +19,21 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** No page may use the camera, microphone or location… */
+const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=()';
+
+/**
+ * …except the help desk's fulfilment page, which scans an asset's barcode with the phone camera.
+ * A policy binds the document it arrives with, so only the HTML of that page carries it (the app
+ * links there with a full page load, and the service worker never answers that page from its cache).
+ */
+const CAMERA_PAGE = /^\/fulfil\/[^/]+\/?$/;
+
+/** The Permissions-Policy for the HTML of the page at `pathname`. */
+export function permissionsPolicyFor(pathname: string): string {
+  return CAMERA_PAGE.test(pathname) ? 'camera=(self), microphone=(), geolocation=()' : PERMISSIONS_POLICY;
+}
+
 const HEADERS: [string, string][] = [
   ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
   ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
@@ -28,7 +43,7 @@ const HEADERS: [string, string][] = [
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   ['Cross-Origin-Resource-Policy', 'same-origin'],
   ['Origin-Agent-Cluster', '?1'],
-  ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
+  ['Permissions-Policy', PERMISSIONS_POLICY],
   ['X-DNS-Prefetch-Control', 'off'],
   ['X-Permitted-Cross-Domain-Policies', 'none'],
 ];

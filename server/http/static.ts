@@ -3,6 +3,7 @@ import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Hono } from 'hono';
 import type { AppEnv } from './context.js';
+import { permissionsPolicyFor } from './security-headers.js';
 
 /**
  * Serves the built web app: hashed assets cached for a year, everything else revalidated
@@ -27,6 +28,7 @@ export function serveWebApp(app: Hono<AppEnv>, webRoot: string): void {
     if (c.req.path.startsWith('/api/') || c.req.path === '/api') return c.notFound();
     if (!fs.existsSync(indexHtml)) return c.text('The web app is not built. Run `npm run build`.', 503);
     c.header('Cache-Control', 'no-cache');
+    c.header('Permissions-Policy', permissionsPolicyFor(c.req.path));
     return c.html(fs.readFileSync(indexHtml, 'utf8'));
   });
 }

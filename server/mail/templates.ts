@@ -10,7 +10,7 @@ import type { OutgoingMail } from './port.js';
  * Subjects never carry a code or link: they show on lock screens and in notification previews, and
  * mail systems log them. `template` names the mail for logs, which say nothing more about it.
  */
-function bilingual(template: string, to: string, subject: [string, string], body: [string, string]): OutgoingMail {
+export function bilingual(template: string, to: string, subject: [string, string], body: [string, string]): OutgoingMail {
   return { template, to, subject: `${subject[0]} / ${subject[1]}`, text: `${body[0]}\n\n— — —\n\n${body[1]}\n` };
 }
 

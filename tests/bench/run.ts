@@ -8,6 +8,8 @@
  * 4. Password reset against slapd and the policy check (see password.ts).
  * 5. The job queue on PostgreSQL: enqueue → done latency at 200 jobs/s, throughput with 1 and 3
  *    processes (see jobs.ts; `tsx tests/bench/jobs.ts` runs it alone).
+ * 6. Device requests on 100k assets and 200k requests, SQLite and PostgreSQL: p50/p99 of the
+ *    catalog, the approval queue and request creation at 200 req/s (see requests.ts).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
@@ -22,6 +24,7 @@ import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
 import { benchJobs } from './jobs.js';
 import { benchPasswords } from './password.js';
+import { benchRequests } from './requests.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -173,3 +176,4 @@ try {
 }
 await benchPasswords();
 await benchJobs();
+await benchRequests();

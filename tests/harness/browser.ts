@@ -14,8 +14,19 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+export interface LaunchOptions {
+  /**
+   * A Y4M video file that stands in for the camera: getUserMedia then answers at once, without a
+   * permission prompt, with this file's frames (e.g. a barcode to scan).
+   */
+  fakeCamera?: string;
+}
+
+export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
+  const camera = options.fakeCamera
+    ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${options.fakeCamera}`]
+    : [];
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...camera], headless: true });
 }
 
 /** A phone: 390×844 CSS pixels, touch, mobile viewport rules (an iPhone 12–15 sized screen). */

@@ -5,6 +5,8 @@ import type { Kysely } from 'kysely';
 import { composeApp } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
 import type { Database } from '../../server/db/schema.js';
+import type { Clock } from '../../server/platform/clock.js';
+import type { Inventory } from '../../server/inventory/port.js';
 import { startServer } from '../../server/serve.js';
 import { addThrowawayPerson, assertDemoPeopleUnchanged, type ThrowawayOptions, type ThrowawayPerson } from './people.js';
 import { freePort } from './ports.js';
@@ -14,6 +16,8 @@ export interface TestServer {
   dataDir: string;
   /** The server's database, for a test's own set-up and clean-up that no person does in the UI. */
   db: Kysely<Database>;
+  /** The server's inventory, for a test's own stock (models and assets) set up as the help desk would. */
+  inventory: Inventory;
   /** A fresh person in this server's built-in directory (people.ts), added straight to its database. */
   addPerson(options?: ThrowawayOptions): Promise<ThrowawayPerson>;
   /** Stops the server; fails when a test left the demo people changed. */
@@ -27,7 +31,11 @@ export interface TestServer {
  * file shares stay as seeded; closing the server checks that they did.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string> } = {},
+  options: {
+    env?: Record<string, string>;
+    /** The server's clock, for tests that move time (SLA escalation); the real clock when not given. */
+    clock?: Clock;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-'));
   const port = await freePort();
@@ -41,12 +49,13 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const deps = await composeApp(config);
+  const deps = await composeApp(config, options.clock ? { clock: options.clock } : {});
   const server = await startServer(deps);
   return {
     url,
     dataDir,
     db: deps.db,
+    inventory: deps.inventory,
     // The server runs in this process, so its own database handle is at hand: no second connection
     // to the SQLite file, no seed option the production server would have to carry.
     addPerson: (options) => addThrowawayPerson(deps, options),

@@ -54,9 +54,44 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/admin/jobs': 'jobs.manage',
   'POST /api/admin/jobs/:id/retry': 'jobs.manage',
   'POST /api/admin/jobs/:id/discard': 'jobs.manage',
+  'GET /api/catalog': 'catalog.request',
+  'POST /api/requests': 'catalog.request',
+  'GET /api/requests': 'signed-in',
+  'GET /api/requests/:id': 'signed-in',
+  'POST /api/requests/:id/cancel': 'signed-in',
+  'POST /api/requests/:id/fulfil': 'inventory.manage',
+  'POST /api/requests/:id/receive': 'signed-in',
+  'GET /api/fulfilment': 'inventory.manage',
+  // Which approvals a person may decide is per approval (approver, role holder, delegate): see the device-requests tests.
+  'GET /api/approvals': 'signed-in',
+  'POST /api/approvals/:id/decision': 'signed-in',
+  'GET /api/me/delegation': 'requests.approve',
+  'PUT /api/me/delegation': 'requests.approve',
+  'DELETE /api/me/delegation': 'requests.approve',
+  'GET /api/me/devices': 'signed-in',
+  'POST /api/me/devices/:tag/reports': 'signed-in',
+  'GET /api/device-reports': 'inventory.manage',
+  'POST /api/device-reports/:id/close': 'inventory.manage',
+  'GET /api/notifications': 'signed-in',
+  'POST /api/notifications/read': 'signed-in',
+  'GET /api/admin/approval-chains': 'settings.read',
+  'PUT /api/admin/approval-chains': 'settings.write',
   'GET /api/push/key': 'public',
   'POST /api/push/subscriptions': 'signed-in',
   'DELETE /api/push/subscriptions': 'signed-in',
+  'GET /api/inventory/categories': 'inventory.manage',
+  'GET /api/inventory/models': 'inventory.manage',
+  'POST /api/inventory/models': 'inventory.manage',
+  'GET /api/inventory/models/:id': 'inventory.manage',
+  'PUT /api/inventory/models/:id': 'inventory.manage',
+  'GET /api/inventory/assets': 'inventory.manage',
+  'POST /api/inventory/assets': 'inventory.manage',
+  'GET /api/inventory/assets.csv': 'inventory.manage',
+  'POST /api/inventory/assets/import': 'inventory.manage',
+  'GET /api/inventory/assets/:tag': 'inventory.manage',
+  'PATCH /api/inventory/assets/:tag': 'inventory.manage',
+  'GET /api/inventory/assets/:tag/history': 'inventory.manage',
+  'POST /api/inventory/assets/:tag/status': 'inventory.manage',
 };
 
 /**
@@ -68,6 +103,9 @@ const CHANGES_THE_CALLER = new Set([
   'POST /api/recovery/totp',
   'DELETE /api/recovery/totp',
   'POST /api/recovery/passkeys/options',
+  // An empty body marks all of one's notifications read; DELETE ends one's delegation.
+  'POST /api/notifications/read',
+  'DELETE /api/me/delegation',
 ]);
 
 /** Routes a permitted caller reaches only after re-entering the password (SECURITY 27). */
@@ -85,6 +123,7 @@ const REAUTH_GATED = [
   'POST /api/helpdesk/users/:username/reset-link',
   'POST /api/helpdesk/users/:username/verification-code',
   'PUT /api/admin/settings/password-reset',
+  'PUT /api/admin/approval-chains',
 ];
 const reauthGated = new Set<string>();
 

@@ -1,5 +1,6 @@
 // First, so component styles (collected after it) can build on the base rules.
 import './common/styles/base.css';
+import './common/styles/controls.css';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import { whenSessionLost } from './api/client';

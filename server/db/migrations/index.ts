@@ -9,8 +9,10 @@ import * as sessionReauth from './2026-11-29T0400-session-reauth.js';
 import * as keyedSecrets from './2026-11-29T0500-keyed-secrets.js';
 import * as trustedDevices from './2026-11-29T0600-trusted-devices.js';
 import * as recoveryFailuresByAddress from './2026-11-29T0700-recovery-failures-by-address.js';
+import * as inventory from './2026-11-30T0100-inventory.js';
 import * as idempotency from './2026-11-30T0200-idempotency.js';
 import * as push from './2026-11-30T0300-push.js';
+import * as deviceRequests from './2026-11-30T0400-device-requests.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -27,6 +29,8 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T0500-keyed-secrets': keyedSecrets,
   '2026-11-29T0600-trusted-devices': trustedDevices,
   '2026-11-29T0700-recovery-failures-by-address': recoveryFailuresByAddress,
+  '2026-11-30T0100-inventory': inventory,
   '2026-11-30T0200-idempotency': idempotency,
   '2026-11-30T0300-push': push,
+  '2026-11-30T0400-device-requests': deviceRequests,
 };

@@ -1,11 +1,16 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import { accountRoutes } from '../features/account/routes';
 import { adminRoutes } from '../features/admin/routes';
+import { approvalsRoutes } from '../features/approvals/routes';
 import { authRoutes } from '../features/auth/routes';
 import { demoRoutes } from '../features/demo/routes';
 import { homeRoutes } from '../features/home/routes';
+import { fulfilRoutes } from '../features/fulfil/routes';
 import { hrRoutes } from '../features/hr/routes';
+import { notificationsRoutes } from '../features/notifications/routes';
+import { inventoryRoutes } from '../features/inventory/routes';
 import { passwordRoutes } from '../features/password/routes';
+import { requestsRoutes } from '../features/requests/routes';
 import { staffRoutes } from '../features/staff/routes';
 import { teamRoutes } from '../features/team/routes';
 import { installGuards } from './guards';
@@ -29,8 +34,13 @@ export function createPortalRouter() {
       ...passwordRoutes,
       ...homeRoutes,
       ...accountRoutes,
+      ...requestsRoutes,
+      ...approvalsRoutes,
+      ...fulfilRoutes,
+      ...notificationsRoutes,
       ...teamRoutes,
       ...staffRoutes,
+      ...inventoryRoutes,
       ...hrRoutes,
       ...adminRoutes,
       ...demoRoutes,

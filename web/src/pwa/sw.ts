@@ -156,8 +156,10 @@ async function signInAnswer(request: Request): Promise<Response> {
 const sameOrigin = (url: URL) => url.origin === self.location.origin;
 
 // Deep links and reloads get the shell; the API must always answer for itself (a 404 there
-// must stay a 404, and a session check must never be answered with HTML).
-registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api(\/|$)/] }));
+// must stay a 404, and a session check must never be answered with HTML). The fulfilment page
+// comes from the server too: only its own HTML response allows the camera (Permissions-Policy),
+// and the cached shell carries the policy that forbids it.
+registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api(\/|$)/, /^\/fulfil\//] }));
 
 // Resets, recovery and help-desk answers carry one-time codes, flow state and secrets: always
 // the network, never a cache, whatever broader /api caching is added later (the first matching

@@ -1,0 +1,227 @@
+import { type ExpressionBuilder, type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
+import type {
+  Database,
+  InventoryAssetEventTable,
+  InventoryAssetTable,
+  InventoryModelTable,
+} from '../db/schema.js';
+
+// The only module that touches the built-in inventory's tables. The one place where the two
+// dialects differ is the reservation's pick of a unit: PostgreSQL locks it with FOR UPDATE SKIP
+// LOCKED so two reservers never wait on or take the same row; SQLite has one writer at a time,
+// so one conditional UPDATE … RETURNING is already atomic.
+
+type Db = Kysely<Database>;
+export type ModelRow = Selectable<InventoryModelTable> & { in_stock: number };
+export type AssetRow = Selectable<InventoryAssetTable> & { model_name: string; category: string };
+export type AssetEventRow = Selectable<InventoryAssetEventTable> & { tag: string };
+
+function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** `%text%` for LIKE on a lower-cased column, with the wildcards in the text escaped. */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function likeLower(column: string, pattern: string) {
+  return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+}
+
+export async function listCategories(db: Db) {
+  return db.selectFrom('inventory_categories').select(['slug', 'name']).orderBy('position').orderBy('slug').execute();
+}
+
+export async function categoryExists(db: Db, slug: string): Promise<boolean> {
+  return !!(await db.selectFrom('inventory_categories').select('slug').where('slug', '=', slug).executeTakeFirst());
+}
+
+export interface ModelWhere {
+  query?: string;
+  category?: string;
+  requestable?: boolean;
+  ids?: number[];
+}
+
+function modelsWhere(db: Db, where: ModelWhere) {
+  let q = db.selectFrom('inventory_models as m');
+  if (where.category) q = q.where('m.category', '=', where.category);
+  if (where.requestable !== undefined) q = q.where('m.requestable', '=', where.requestable ? 1 : 0);
+  if (where.ids) q = where.ids.length ? q.where('m.id', 'in', where.ids) : q.where(sql<boolean>`1 = 0`);
+  if (where.query) {
+    const pattern = containsPattern(where.query);
+    q = q.where((eb) =>
+      eb.or([likeLower('m.name', pattern), likeLower('m.manufacturer', pattern), likeLower('m.specs', pattern)]),
+    );
+  }
+  return q;
+}
+
+const inStock = (eb: ExpressionBuilder<Database & { m: InventoryModelTable }, 'm'>) =>
+  eb
+    .selectFrom('inventory_assets as s')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .whereRef('s.model_id', '=', 'm.id')
+    .where('s.status', '=', 'in_stock')
+    .as('in_stock');
+
+export async function findModels(db: Db, where: ModelWhere, limit: number, offset: number) {
+  const [rows, count] = await Promise.all([
+    modelsWhere(db, where)
+      .selectAll('m')
+      .select(inStock)
+      .orderBy('m.category')
+      .orderBy('m.name')
+      .orderBy('m.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    modelsWhere(db, where)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows: rows.map((r) => ({ ...r, in_stock: Number(r.in_stock) })) as ModelRow[], total: Number(count.n) };
+}
+
+export async function findModel(db: Db, id: number): Promise<ModelRow | null> {
+  const row = await db.selectFrom('inventory_models as m').selectAll('m').select(inStock).where('m.id', '=', id).executeTakeFirst();
+  return row ? ({ ...row, in_stock: Number(row.in_stock) } as ModelRow) : null;
+}
+
+export type ModelValues = Omit<InventoryModelTable, 'id' | 'created_at'>;
+
+export async function insertModel(db: Db, values: ModelValues & { created_at: number }): Promise<number> {
+  const row = await db.insertInto('inventory_models').values(values).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function updateModel(db: Db, id: number, values: ModelValues): Promise<boolean> {
+  const result = await db.updateTable('inventory_models').set(values).where('id', '=', id).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+function assetsWithModel(db: Db) {
+  return db
+    .selectFrom('inventory_assets as a')
+    .innerJoin('inventory_models as m', 'm.id', 'a.model_id')
+    .selectAll('a')
+    .select(['m.name as model_name', 'm.category as category']);
+}
+
+export async function findAssetBy(db: Db, key: { tag: string } | { serial: string } | { id: number }): Promise<AssetRow | null> {
+  let q = assetsWithModel(db);
+  if ('tag' in key) q = q.where('a.tag_lower', '=', key.tag.trim().toLowerCase());
+  else if ('serial' in key) q = q.where('a.serial_lower', '=', key.serial.trim().toLowerCase());
+  else q = q.where('a.id', '=', key.id);
+  return (await q.executeTakeFirst()) ?? null;
+}
+
+export interface AssetWhere {
+  query?: string;
+  status?: string;
+  modelId?: number;
+  category?: string;
+  assignedTo?: string;
+}
+
+function assetsWhere(db: Db, where: AssetWhere) {
+  let q = db.selectFrom('inventory_assets as a').innerJoin('inventory_models as m', 'm.id', 'a.model_id');
+  if (where.status) q = q.where('a.status', '=', where.status);
+  if (where.modelId !== undefined) q = q.where('a.model_id', '=', where.modelId);
+  if (where.category) q = q.where('m.category', '=', where.category);
+  if (where.assignedTo) q = q.where('a.assigned_to', '=', where.assignedTo);
+  if (where.query) {
+    const pattern = containsPattern(where.query);
+    q = q.where((eb) =>
+      eb.or([
+        // Stored lower-cased already, so these two can use their indexes' order without lower().
+        sql<boolean>`${sql.ref('a.tag_lower')} like ${pattern} escape '\\'`,
+        sql<boolean>`${sql.ref('a.serial_lower')} like ${pattern} escape '\\'`,
+        likeLower('m.name', pattern),
+        likeLower('a.location', pattern),
+        likeLower('a.assigned_to', pattern),
+      ]),
+    );
+  }
+  return q;
+}
+
+export async function findAssets(db: Db, where: AssetWhere, limit: number, offset: number) {
+  const [rows, count] = await Promise.all([
+    assetsWhere(db, where)
+      .selectAll('a')
+      .select(['m.name as model_name', 'm.category as category'])
+      .orderBy('a.tag_lower')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    assetsWhere(db, where)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows: rows as AssetRow[], total: Number(count.n) };
+}
+
+export type AssetValues = Omit<InventoryAssetTable, 'id' | 'created_at'>;
+
+export async function insertAsset(db: Db, values: AssetValues & { created_at: number }): Promise<number> {
+  const row = await db.insertInto('inventory_assets').values(values).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/**
+ * Changes an asset only if it is still as the caller saw it (`expect`): the compare-and-set that
+ * makes assign, release, check-in and status changes safe against a concurrent move of the same
+ * asset. False when someone else moved it first.
+ */
+export async function updateAssetIf(
+  db: Db,
+  id: number,
+  expect: { status: string; reserved_for: string | null },
+  values: Partial<AssetValues>,
+): Promise<boolean> {
+  let q = db.updateTable('inventory_assets').set(values).where('id', '=', id).where('status', '=', expect.status);
+  q = expect.reserved_for === null ? q.where('reserved_for', 'is', null) : q.where('reserved_for', '=', expect.reserved_for);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Takes one in-stock unit of a model for `holder` in one statement; undefined when none is left.
+ * Two reservers at once never get the same unit, and stock never goes negative.
+ */
+export async function reserveUnit(db: Db, modelId: number, holder: string, now: number): Promise<number | undefined> {
+  let pick = db
+    .selectFrom('inventory_assets')
+    .select('id')
+    .where('model_id', '=', modelId)
+    .where('status', '=', 'in_stock')
+    .orderBy('id')
+    .limit(1);
+  if (isPostgres(db)) pick = pick.forUpdate().skipLocked();
+  const row = await db
+    .updateTable('inventory_assets')
+    .set({ status: 'reserved', reserved_for: holder, updated_at: now })
+    .where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'))
+    // Re-checked on the row itself: on PostgreSQL a row changed by a committed rival no longer matches.
+    .where('status', '=', 'in_stock')
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+export async function insertAssetEvent(db: Db, event: Omit<InventoryAssetEventTable, 'id'>): Promise<void> {
+  await db.insertInto('inventory_asset_events').values(event).execute();
+}
+
+export async function assetEvents(db: Db, assetId: number): Promise<AssetEventRow[]> {
+  return db
+    .selectFrom('inventory_asset_events as e')
+    .innerJoin('inventory_assets as a', 'a.id', 'e.asset_id')
+    .selectAll('e')
+    .select('a.tag')
+    .where('e.asset_id', '=', assetId)
+    .orderBy('e.id')
+    .execute();
+}

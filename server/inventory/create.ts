@@ -1,0 +1,13 @@
+import type { Config } from '../config.js';
+import type { Executor } from '../db/transaction.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { createBuiltinInventory } from './builtin.js';
+import type { Inventory } from './port.js';
+import { createSnipeItInventory } from './snipeit.js';
+
+/** The inventory the configuration asks for (INVENTORY=builtin|snipeit). */
+export function createInventory(config: Config['inventory'], db: Executor, deps: { clock: Clock; logger: Logger }): Inventory {
+  if (config.kind === 'snipeit') return createSnipeItInventory(config, deps);
+  return createBuiltinInventory(db, deps);
+}
