@@ -8,6 +8,8 @@
  * 4. Password reset against slapd and the policy check (see password.ts).
  * 5. The job queue on PostgreSQL: enqueue → done latency at 200 jobs/s, throughput with 1 and 3
  *    processes (see jobs.ts; `tsx tests/bench/jobs.ts` runs it alone).
+ * 6. The built-in inventory with 100k assets on SQLite and PostgreSQL: catalogue, asset lists,
+ *    look-ups and reservations (see inventory.ts; `tsx tests/bench/inventory.ts` runs it alone).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
@@ -20,6 +22,7 @@ import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
+import { benchInventory } from './inventory.js';
 import { benchJobs } from './jobs.js';
 import { benchPasswords } from './password.js';
 
@@ -173,3 +176,4 @@ try {
 }
 await benchPasswords();
 await benchJobs();
+await benchInventory();
