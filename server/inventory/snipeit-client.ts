@@ -1,5 +1,5 @@
 import type { SnipeItConfig } from '../config.js';
-import { AppError, errors } from '../errors.js';
+import { errors } from '../errors.js';
 
 /**
  * Calls to Snipe-IT's REST API v1: bearer token, JSON, a timeout on every call. Snipe-IT answers
@@ -88,4 +88,3 @@ export function isRefusal(error: unknown): error is SnipeItRefusal {
   return error instanceof SnipeItRefusal;
 }
 
-export { AppError };

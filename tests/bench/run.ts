@@ -10,6 +10,8 @@
  *    processes (see jobs.ts; `tsx tests/bench/jobs.ts` runs it alone).
  * 6. Device requests on 100k assets and 200k requests, SQLite and PostgreSQL: p50/p99 of the
  *    catalog, the approval queue and request creation at 200 req/s (see requests.ts).
+ * 7. The built-in inventory with 100k assets on SQLite and PostgreSQL: catalogue, asset lists,
+ *    look-ups and reservations (see inventory.ts; `tsx tests/bench/inventory.ts` runs it alone).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
@@ -22,6 +24,7 @@ import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
+import { benchInventory } from './inventory.js';
 import { benchJobs } from './jobs.js';
 import { benchPasswords } from './password.js';
 import { benchRequests } from './requests.js';
@@ -177,3 +180,4 @@ try {
 await benchPasswords();
 await benchJobs();
 await benchRequests();
+await benchInventory();
