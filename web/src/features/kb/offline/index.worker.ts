@@ -6,6 +6,7 @@
  */
 import type { ExportPage, OfflineArticleCopy, OfflineKbStatus, OfflineSearchResult, WorkerCall, WorkerReply } from './protocol';
 import { parseExportPage } from './protocol';
+import type { KbLocale } from '../../../../../shared/kb';
 import {
   buildIndex,
   capArticles,
@@ -49,8 +50,8 @@ function closeDb(): void {
 
 async function countStatus(database: KbDb): Promise<void> {
   const all = await database.getAll('articles');
-  status.total = all.length;
   status.kept = all.filter((a) => a.kept).length;
+  status.total = Math.max(all.length, state?.total ?? 0);
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
@@ -70,20 +71,24 @@ async function open(owner: string, locales: string[]): Promise<OfflineKbStatus> 
 }
 
 /** Asks the server for what changed since the cursor, page by page. Null: signed out (the copy is gone). */
-async function fetchChanges(since: string): Promise<{ pages: ExportPage[]; cursor: string } | null> {
+async function fetchChanges(since: number | null, locales: readonly string[]): Promise<{ pages: ExportPage[]; cursor: number | null; total: number } | null> {
   const pages: ExportPage[] = [];
   let cursor = since;
+  let total = 0;
   for (let n = 0; n < MAX_PAGES_PER_SYNC; n += 1) {
-    const response = await fetch(`/api/kb/export?since=${encodeURIComponent(cursor)}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const query = new URLSearchParams(locales.map((locale) => ['locale', locale]));
+    if (cursor !== null) query.set('since', String(cursor));
+    const response = await fetch(`/api/kb/export?${query}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     if (response.status === 401) return null;
     if (!response.ok) throw new Error(`export answered ${response.status}`);
     const page = parseExportPage(await response.json());
     if (!page) throw new Error('export answer not understood');
     pages.push(page);
     cursor = page.cursor;
+    total = page.total;
     if (!page.more) break;
   }
-  return { pages, cursor };
+  return { pages, cursor, total };
 }
 
 function stub(article: StoredArticle): StoredArticle {
@@ -97,10 +102,10 @@ async function sync(): Promise<OfflineKbStatus> {
   status.syncing = true;
   announce();
   try {
-    const changes = await fetchChanges(copy.cursor);
+    const changes = await fetchChanges(copy.cursor, copy.locales);
     if (!changes) {
       // The session is over: nobody may keep reading this person's copy.
-      await resetCopy(database, copy.owner, copy.locales);
+      state = await resetCopy(database, copy.owner, copy.locales);
       index = null;
       await countStatus(database);
       Object.assign(status, { ready: false, syncedAt: null, lastSyncFailed: true });
@@ -164,7 +169,7 @@ async function sync(): Promise<OfflineKbStatus> {
       for (const article of toIndex) upsertIndexed(index, article);
       if (index.dirtCount > 0) await index.vacuum();
     }
-    const nextState: CopyState = { ...copy, cursor: changes.cursor, syncedAt: new Date().toISOString() };
+    const nextState: CopyState = { ...copy, cursor: changes.cursor, total: changes.total, syncedAt: new Date().toISOString() };
     const save = database.transaction(['state', 'index'], 'readwrite');
     if (index && (rebuild || toIndex.length + toUnindex.length > 0)) void save.objectStore('index').put(serializeIndex(index), 'index');
     void save.objectStore('state').put(nextState, 'state');
@@ -189,7 +194,7 @@ async function search(query: string, filters: OfflineSearchFilters): Promise<Off
   return Promise.all(
     results.map(async ({ terms, ...result }) => {
       const article = await database.get('articles', result.id);
-      return { ...result, snippet: article ? snippetOf(article.body, terms) : [] };
+      return { ...result, locale: result.locale as KbLocale, snippet: article ? snippetOf(article.body, query, terms) : '' };
     }),
   );
 }

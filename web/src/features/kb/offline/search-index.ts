@@ -3,12 +3,14 @@
  * query runs against them. Pure (no DOM, no IndexedDB), so the worker uses it in the browser and
  * the relevance test and the benchmark use the very same code in Node.
  *
- * Built on MiniSearch with the server's tokenisation (kbTerms): typos are forgiven on terms of four
- * characters or more, the last term of a query is a prefix (results while typing), titles weigh
- * more than tags and bodies, and articles people found helpful rank a little higher.
+ * Built on MiniSearch with the server's tokenisation (shared/kb-text.ts: the same terms, stop words,
+ * stems and Chinese bigrams, and the same query analysis): every term of a query must match, a
+ * word of three letters or more also matches one typo away (swapped neighbours included), the last
+ * word is a prefix (results while typing), titles weigh more than tags and bodies, and articles
+ * people found helpful rank a little higher.
  */
-import MiniSearch, { type Options, type SearchResult } from 'minisearch';
-import { kbTerms } from './tokens';
+import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
+import { buildSnippet, indexTokens, markdownToText, queryTerms, type KbQueryTerm } from '../../../../../shared/kb-text';
 
 /** One published article as the offline copy keeps it (what `GET /api/kb/export` sends). */
 export interface OfflineArticle {
@@ -53,30 +55,6 @@ export const DEFAULT_BUDGET: OfflineBudget = { maxArticles: 10_000, maxBodyChars
 
 const FIELDS = ['title', 'tags', 'body'] as const;
 
-/** Words too common to help (kept online in the server's ranking; offline they only cost space). */
-const STOPWORDS = new Set(
-  'a an and are as at be by can do for from has have how i if in is it its my of on or so that the then this to was what when will with you your'.split(
-    ' ',
-  ),
-);
-
-function processTerm(term: string): string | null {
-  return STOPWORDS.has(term) ? null : term;
-}
-
-/** Markdown to the words a person reads: no link targets, image sources, markup or HTML tags. */
-export function plainText(markdown: string): string {
-  return markdown
-    .replace(/```[^\n]*\n([\s\S]*?)```/g, '$1')
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+/gm, '')
-    .replace(/[*_`~|]+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 /** Helpful articles first: a gentle boost from the share of "yes" answers, neutral without answers. */
 export function helpfulnessBoost(helpful: number, notHelpful: number): number {
   // Laplace-smoothed share of "yes": 1 answer moves little, 50 answers move it fully.
@@ -90,7 +68,7 @@ function indexedDocument(article: OfflineArticle) {
     slug: article.slug,
     title: article.title,
     tags: article.tags.join(' '),
-    body: plainText(article.body).slice(0, BODY_INDEX_CHARS),
+    body: markdownToText(article.body).slice(0, BODY_INDEX_CHARS),
     locale: article.locale,
     category: article.category,
     boost: helpfulnessBoost(article.helpful, article.notHelpful),
@@ -98,17 +76,6 @@ function indexedDocument(article: OfflineArticle) {
 }
 
 type IndexedDocument = ReturnType<typeof indexedDocument>;
-
-/**
- * Typos forgiven from four characters on: one edit up to 11 characters, two beyond. (Two edits on
- * an 8-letter word match much of the vocabulary and cost the most of any query; one catches "pasword".)
- */
-export function fuzzinessOf(term: string): number | false {
-  if (!/^[a-z0-9]+$/.test(term)) return false;
-  const length = term.length;
-  if (length < 4) return false;
-  return length < 12 ? 1 : 2;
-}
 
 /**
  * Swapped neighbours ("vnp", "pirnter") are the commonest typo, and edit distance counts a swap as
@@ -130,15 +97,15 @@ const OPTIONS: Options<IndexedDocument> = {
   idField: 'id',
   fields: [...FIELDS],
   storeFields: ['slug', 'title', 'locale', 'category', 'boost'],
-  tokenize: (text) => kbTerms(text),
-  processTerm,
+  tokenize: (text) => indexTokens(text),
+  // indexTokens already folds, stems and drops stop words.
+  processTerm: (term) => term,
   searchOptions: {
     boost: { title: 3, tags: 1.5, body: 1 },
-    // Only the last term is still being typed.
-    prefix: (_term, index, terms) => index === terms.length - 1,
-    fuzzy: (term) => fuzzinessOf(term),
-    maxFuzzy: 2,
     weights: { fuzzy: 0.45, prefix: 0.6 },
+    // Queries arrive analysed (queryTerms): each sub-query is one term or a list of variants.
+    tokenize: (text) => text.split(' '),
+    processTerm: (term) => term,
   },
 };
 
@@ -187,37 +154,29 @@ export interface OfflineResult {
   terms: string[];
 }
 
-/** The longest query we search: a pasted paragraph must not make the phone stall. */
-export const MAX_QUERY_CHARS = 200;
-const MAX_QUERY_TERMS = 24;
+/** One query term as MiniSearch runs it: the term (typo and prefix as analysed) or one of its swapped spellings. */
+function termQuery(term: KbQueryTerm): Query {
+  const exact: Query = { queries: [term.term], prefix: term.prefix, fuzzy: term.kind === 'word' && term.fuzzy ? 1 : false };
+  const swapped = term.kind === 'word' && term.fuzzy ? transpositionsOf(term.term) : [];
+  if (swapped.length === 0) return exact;
+  return { combineWith: 'OR', queries: [exact, { queries: [swapped.join(' ')], prefix: false, fuzzy: false, weights: { fuzzy: 0.45, prefix: 0.45 }, boostTerm: () => 0.45 }] };
+}
 
 export function searchIndex(index: OfflineIndex, query: string, filters: OfflineSearchFilters = {}): OfflineResult[] {
-  const text = query.slice(0, MAX_QUERY_CHARS);
+  const terms = queryTerms(query);
+  if (terms.length === 0) return [];
   const locales = filters.locales && filters.locales.length > 0 ? new Set(filters.locales) : null;
   const category = filters.category ?? null;
   const limit = Math.max(1, Math.min(filters.limit ?? 10, 50));
-  const terms = kbTerms(text)
-    .map((term) => processTerm(term))
-    .filter((term): term is string => term !== null)
-    .slice(0, MAX_QUERY_TERMS);
-  if (terms.length === 0) return [];
-  const swapped = [...new Set(terms.flatMap(transpositionsOf))];
   const filter =
     locales || category
       ? (result: SearchResult) => (!locales || locales.has(result.locale as string)) && (!category || result.category === category)
       : undefined;
-  // Terms are already tokenised: the sub-queries take them as they are.
-  const asIs = { tokenize: (value: string) => value.split(' '), processTerm: (term: string) => term };
-  const hits: SearchResult[] = index.search(
-    {
-      combineWith: 'OR',
-      queries: [
-        { ...asIs, queries: [terms.join(' ')] },
-        ...(swapped.length > 0 ? [{ ...asIs, queries: [swapped.join(' ')], fuzzy: false, prefix: false, boostTerm: () => 0.5 }] : []),
-      ],
-    },
-    { filter },
-  );
+  const groups = terms.map(termQuery);
+  // Every term must match, as on the server; when that finds nothing (a word no article has), any
+  // term may, so "vpn 连接失败" still finds the VPN article.
+  let hits: SearchResult[] = index.search({ combineWith: 'AND', queries: groups }, { filter });
+  if (hits.length === 0 && groups.length > 1) hits = index.search({ combineWith: 'OR', queries: groups }, { filter });
   // Helpfulness moves a score by at most ±20%, so it can only reorder results already near the top:
   // applying it to the best few (rather than per term per matching article inside the search) ranks
   // the same and keeps common terms cheap.
@@ -264,52 +223,11 @@ export function capArticles<T extends CapCandidate>(articles: readonly T[], budg
   return { kept, total: articles.length };
 }
 
-/** A piece of a snippet: shown as text, `hit` pieces highlighted. Never HTML, so nothing in an article can run. */
-export interface SnippetPart {
-  text: string;
-  hit: boolean;
-}
-
 /**
- * The part of an article around its first matched term, with the matched terms marked. `terms`
- * are index terms (lower-case words, Chinese bigrams); matching is on the folded text.
+ * A result's snippet, as the server makes it: the article's visible text around the densest hits,
+ * every character escaped and only `<mark>` added (safe to show as HTML). `matched` are the index
+ * terms the search matched (typo and prefix variants included), so those are marked too.
  */
-export function snippetOf(markdown: string, terms: readonly string[], maxChars = 160): SnippetPart[] {
-  const text = plainText(markdown);
-  const folded = text.normalize('NFKC').toLowerCase();
-  // Folding keeps lengths for the scripts we index; if it did not, highlight nothing rather than the wrong place.
-  const aligned = folded.length === text.length;
-  const wanted = [...new Set(terms)].filter((term) => term.length > 0).sort((a, b) => b.length - a.length);
-  let first = -1;
-  if (aligned) {
-    for (const term of wanted) {
-      const at = folded.indexOf(term);
-      if (at >= 0 && (first < 0 || at < first)) first = at;
-    }
-  }
-  const start = first < 0 ? 0 : Math.max(0, first - Math.floor(maxChars / 4));
-  const end = Math.min(text.length, start + maxChars);
-  const window = text.slice(start, end);
-  const foldedWindow = folded.slice(start, end);
-  const parts: SnippetPart[] = [];
-  const push = (value: string, hit: boolean) => {
-    if (!value) return;
-    const last = parts[parts.length - 1];
-    if (last && last.hit === hit) last.text += value;
-    else parts.push({ text: value, hit });
-  };
-  if (start > 0) push('… ', false);
-  let i = 0;
-  while (i < window.length) {
-    const term = aligned ? wanted.find((t) => foldedWindow.startsWith(t, i)) : undefined;
-    if (term) {
-      push(window.slice(i, i + term.length), true);
-      i += term.length;
-    } else {
-      push(window[i]!, false);
-      i += 1;
-    }
-  }
-  if (end < text.length) push(' …', false);
-  return parts;
+export function snippetOf(markdown: string, query: string, matched: readonly string[]): string {
+  return buildSnippet(markdownToText(markdown), queryTerms(query), { variants: matched });
 }

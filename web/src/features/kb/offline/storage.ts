@@ -25,8 +25,10 @@ export interface CopyState {
   owner: string;
   /** Languages it holds (the UI language and English); another set starts afresh. */
   locales: string[];
-  /** The export cursor to ask from next time; '' for everything. */
-  cursor: string;
+  /** The export cursor to ask from next time; null for everything. */
+  cursor: number | null;
+  /** Published articles the base has in these languages, as the server last said. */
+  total: number;
   syncedAt: string | null;
 }
 
@@ -58,7 +60,7 @@ export async function readState(db: KbDb): Promise<CopyState | null> {
 
 /** Empties the copy and records whom it now belongs to. */
 export async function resetCopy(db: KbDb, owner: string, locales: string[]): Promise<CopyState> {
-  const state: CopyState = { owner, locales, cursor: '', syncedAt: null };
+  const state: CopyState = { owner, locales, cursor: null, total: 0, syncedAt: null };
   const tx = db.transaction(['articles', 'state', 'index'], 'readwrite');
   await Promise.all([tx.objectStore('articles').clear(), tx.objectStore('index').clear(), tx.objectStore('state').put(state, 'state'), tx.done]);
   return state;
