@@ -1,14 +1,14 @@
 import { portalFetch } from '../../api/client';
 import { ApiError, errorFrom } from '../../api/errors';
 import type {
-  ArticleInput,
   KbAnalytics,
   KbArticle,
+  KbArticleInput,
   KbCategory,
+  KbFeedbackAnswer,
+  KbSearchAnswer,
   KbSearchFilters,
-  KbSearchResult,
   KbVersion,
-  KbVersionSummary,
 } from './types';
 
 /**
@@ -46,37 +46,32 @@ function queryString(params: Record<string, string | number | undefined | null>)
 const articlePath = (idOrSlug: string | number) => `/api/kb/articles/${encodeURIComponent(String(idOrSlug))}`;
 
 export const kbApi = {
-  search(query: string, filters: KbSearchFilters, signal?: AbortSignal): Promise<{ results: KbSearchResult[] }> {
+  search(query: string, filters: KbSearchFilters, signal?: AbortSignal): Promise<KbSearchAnswer> {
     const params = queryString({ q: query, locale: filters.locale, category: filters.category, limit: filters.limit ?? 20 });
     return call(`/api/kb/search${params}`, { signal });
   },
   categories(): Promise<{ categories: KbCategory[] }> {
     return call('/api/kb/categories');
   },
-  /** The most read published articles (what the empty search page offers). */
-  popular(locale?: string): Promise<{ results: KbSearchResult[] }> {
-    return call(`/api/kb/popular${queryString({ locale })}`);
-  },
   /** One article by slug; the server counts the view. */
   article(slug: string): Promise<KbArticle> {
     return call(articlePath(slug));
   },
-  create(input: ArticleInput): Promise<KbArticle> {
+  create(input: KbArticleInput): Promise<KbArticle> {
     return call('/api/kb/articles', json('POST', input));
   },
-  update(id: number | string, input: ArticleInput): Promise<KbArticle> {
+  update(id: number, input: KbArticleInput): Promise<KbArticle> {
     return call(articlePath(id), json('PUT', input));
   },
-  feedback(id: number | string, helpful: boolean, comment?: string): Promise<void> {
+  feedback(id: number, helpful: boolean, comment?: string): Promise<KbFeedbackAnswer> {
     return call(`${articlePath(id)}/feedback`, json('POST', comment ? { helpful, comment } : { helpful }));
   },
-  versions(id: number | string): Promise<{ versions: KbVersionSummary[] }> {
-    return call(`${articlePath(id)}/versions`);
+  /** Every saved version, newest first. */
+  async versions(id: number): Promise<KbVersion[]> {
+    const answer = await call<KbVersion[] | { versions: KbVersion[] }>(`${articlePath(id)}/versions`);
+    return Array.isArray(answer) ? answer : answer.versions;
   },
-  version(id: number | string, version: number): Promise<KbVersion> {
-    return call(`${articlePath(id)}/versions/${version}`);
-  },
-  restore(id: number | string, version: number): Promise<KbArticle> {
+  restore(id: number, version: number): Promise<KbArticle> {
     return call(`${articlePath(id)}/versions/${version}/restore`, json('POST', {}));
   },
   analytics(): Promise<KbAnalytics> {

@@ -16,7 +16,6 @@ export const useKbStore = defineStore('kb', () => {
   const searchError = ref<unknown>(null);
 
   const categories = ref<KbCategory[]>([]);
-  const popular = ref<KbSearchResult[]>([]);
 
   const article = ref<KbArticle | null>(null);
   const articleLoading = ref(false);
@@ -57,11 +56,13 @@ export const useKbStore = defineStore('kb', () => {
     }
   }
 
-  /** Categories and the most read articles, for the page before anything is typed. Never throws. */
-  async function loadStartPage(locale?: string): Promise<void> {
-    const [cats, top] = await Promise.allSettled([kbApi.categories(), kbApi.popular(locale)]);
-    if (cats.status === 'fulfilled') categories.value = cats.value.categories;
-    if (top.status === 'fulfilled') popular.value = top.value.results;
+  /** The categories published articles use, for the filter and the page before anything is typed. Never throws. */
+  async function loadCategories(): Promise<void> {
+    try {
+      categories.value = (await kbApi.categories()).categories;
+    } catch {
+      // Without them the filter offers "All categories" only; search still works.
+    }
   }
 
   /** Opens an article by slug (the server counts the view). */
@@ -80,7 +81,7 @@ export const useKbStore = defineStore('kb', () => {
   }
 
   /** "Did this help?"; the comment is optional. Throws so the form can show the error in place. */
-  async function sendFeedback(id: number | string, helpful: boolean, comment?: string): Promise<void> {
+  async function sendFeedback(id: number, helpful: boolean, comment?: string): Promise<void> {
     await kbApi.feedback(id, helpful, comment?.trim() || undefined);
   }
 
@@ -90,12 +91,11 @@ export const useKbStore = defineStore('kb', () => {
     searching,
     searchError,
     categories,
-    popular,
     article,
     articleLoading,
     articleError,
     search,
-    loadStartPage,
+    loadCategories,
     loadArticle,
     sendFeedback,
   };
