@@ -75,7 +75,8 @@ markdown.core.ruler.push('portal_structure', (state) => {
       used.set(slug, seen + 1);
       token.attrSet('id', `${HEADING_ID_PREFIX}${seen ? `${slug}-${seen + 1}` : slug}`);
     } else if (token.type === 'blockquote_open' && tokens[i + 1]?.type === 'paragraph_open') {
-      const children = tokens[i + 2]?.children ?? [];
+      // markdown-it may start the inline run with an empty text token.
+      const children = (tokens[i + 2]?.children ?? []).filter((child) => !(child.type === 'text' && child.content === ''));
       if (children[0]?.type !== 'strong_open') continue;
       const word = (children[1]?.content ?? '').replace(/[:：]\s*$/, '').trim().toLowerCase();
       const kind = CALLOUTS[word];

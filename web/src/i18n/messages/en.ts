@@ -432,7 +432,7 @@ const en = {
     title: 'How-to articles',
     articleTitle: 'Article',
     searchLabel: 'Search the how-to articles',
-    searchPlaceholder: 'For example: VPN, printer, 重置密码',
+    searchPlaceholder: 'VPN, printer, Wi-Fi…',
     headerSearch: 'Search how-to articles',
     category: 'Category',
     allCategories: 'All categories',

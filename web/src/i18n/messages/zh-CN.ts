@@ -420,7 +420,7 @@ const zhCN = {
     title: '操作指南',
     articleTitle: '文章',
     searchLabel: '搜索操作指南',
-    searchPlaceholder: '例如：VPN、打印机、重置密码',
+    searchPlaceholder: 'VPN、打印机、重置密码…',
     headerSearch: '搜索操作指南',
     category: '类别',
     allCategories: '所有类别',

@@ -420,7 +420,7 @@ const zhTW = {
     title: '操作指南',
     articleTitle: '文章',
     searchLabel: '搜尋操作指南',
-    searchPlaceholder: '例如：VPN、印表機、重設密碼',
+    searchPlaceholder: 'VPN、印表機、重設密碼…',
     headerSearch: '搜尋操作指南',
     category: '類別',
     allCategories: '所有類別',
