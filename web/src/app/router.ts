@@ -5,6 +5,8 @@ import { authRoutes } from '../features/auth/routes';
 import { demoRoutes } from '../features/demo/routes';
 import { homeRoutes } from '../features/home/routes';
 import { hrRoutes } from '../features/hr/routes';
+import { kbAuthoringRoutes } from '../features/kb-authoring/routes';
+import { kbRoutes } from '../features/kb/routes';
 import { passwordRoutes } from '../features/password/routes';
 import { staffRoutes } from '../features/staff/routes';
 import { teamRoutes } from '../features/team/routes';
@@ -30,13 +32,17 @@ export function createPortalRouter() {
       ...homeRoutes,
       ...accountRoutes,
       ...teamRoutes,
+      ...kbAuthoringRoutes,
+      ...kbRoutes,
       ...staffRoutes,
       ...hrRoutes,
       ...adminRoutes,
       ...demoRoutes,
       ...appRoutes,
     ],
-    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+    // Only the query or #section changed (typing a search, a table-of-contents link): stay where
+    // the person is; the page that changed it scrolls itself if it needs to.
+    scrollBehavior: (to, from, saved) => saved ?? (to.path === from.path && from.matched.length > 0 ? false : { top: 0 }),
   });
   installGuards(router);
   router.onError((error: unknown, to) => {
