@@ -7,6 +7,7 @@
 import { readonly, ref } from 'vue';
 import type { OfflineArticleCopy, OfflineKbStatus, OfflineSearchResult, WorkerCall, WorkerReply, WorkerRequest } from './protocol';
 import type { OfflineSearchFilters } from './search-index';
+import { offlineLocales } from './locales';
 import { deleteKbDb } from './storage';
 
 /** How often an open page catches up while online (besides at start and when the network returns). */
@@ -50,10 +51,6 @@ function ask<T>(request: WorkerRequest): Promise<T> {
   });
 }
 
-/** The languages kept offline: the person's UI language, plus English (most articles exist in English). */
-export function offlineLocales(uiLocale: string): string[] {
-  return uiLocale === 'en' ? ['en'] : [uiLocale, 'en'];
-}
 
 function syncNow(): Promise<OfflineKbStatus | null> {
   if (!bound || (typeof navigator !== 'undefined' && !navigator.onLine)) return Promise.resolve(null);

@@ -10,7 +10,7 @@
  * people found helpful rank a little higher.
  */
 import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
-import { buildSnippet, indexTokens, markdownToText, queryTerms, type KbQueryTerm } from '../../../../../shared/kb-text';
+import { buildSnippet, indexTokens, markdownToText, queryTerms, stemWord, type KbQueryTerm } from '../../../../../shared/kb-text';
 
 /** One published article as the offline copy keeps it (what `GET /api/kb/export` sends). */
 export interface OfflineArticle {
@@ -40,9 +40,15 @@ interface StoredFields {
   boost: number;
 }
 
-/** How much of a body is indexed. Titles, tags and a body's opening carry what an article is about;
- * indexing every word of 10,000 bodies would triple the index for little better recall. */
-export const BODY_INDEX_CHARS = 300;
+/**
+ * How much of each body is indexed, so the index stays within its budget (1.5 MiB gzipped at
+ * 10,000 articles): a small base is indexed in full; a large one indexes each body's opening
+ * (300 characters at 10,000 articles) — titles, tags and a body's opening carry what an article is
+ * about, and every word of 10,000 bodies would triple the index and the time of a common word.
+ */
+export function bodyCharsFor(articleCount: number): number {
+  return Math.max(300, Math.min(100_000, Math.floor(3_000_000 / Math.max(1, articleCount))));
+}
 
 /** How much the phone keeps: the index budget is 1.5 MiB gzipped at 10,000 articles, the texts a few MiB. */
 export interface OfflineBudget {
@@ -62,13 +68,13 @@ export function helpfulnessBoost(helpful: number, notHelpful: number): number {
   return Math.round((0.8 + 0.4 * share) * 1000) / 1000;
 }
 
-function indexedDocument(article: OfflineArticle) {
+function indexedDocument(article: OfflineArticle, bodyChars: number) {
   return {
     id: article.id,
     slug: article.slug,
     title: article.title,
     tags: article.tags.join(' '),
-    body: markdownToText(article.body).slice(0, BODY_INDEX_CHARS),
+    body: markdownToText(article.body).slice(0, bodyChars),
     locale: article.locale,
     category: article.category,
     boost: helpfulnessBoost(article.helpful, article.notHelpful),
@@ -111,9 +117,10 @@ const OPTIONS: Options<IndexedDocument> = {
 
 export type OfflineIndex = MiniSearch<IndexedDocument>;
 
-export function buildIndex(articles: Iterable<OfflineArticle>): OfflineIndex {
+export function buildIndex(articles: readonly OfflineArticle[]): OfflineIndex {
   const index = new MiniSearch<IndexedDocument>(OPTIONS);
-  for (const article of articles) index.add(indexedDocument(article));
+  const bodyChars = bodyCharsFor(articles.length);
+  for (const article of articles) index.add(indexedDocument(article, bodyChars));
   return index;
 }
 
@@ -129,7 +136,7 @@ export function loadIndex(json: string): OfflineIndex {
 /** Replaces (or adds) one article in a loaded index. */
 export function upsertIndexed(index: OfflineIndex, article: OfflineArticle): void {
   if (index.has(article.id)) index.discard(article.id);
-  index.add(indexedDocument(article));
+  index.add(indexedDocument(article, bodyCharsFor(index.documentCount + 1)));
 }
 
 export function removeIndexed(index: OfflineIndex, id: number): void {
@@ -158,6 +165,10 @@ export interface OfflineResult {
 function termQuery(term: KbQueryTerm): Query {
   const exact: Query = { queries: [term.term], prefix: term.prefix, fuzzy: term.kind === 'word' && term.fuzzy ? 1 : false };
   const swapped = term.kind === 'word' && term.fuzzy ? transpositionsOf(term.term) : [];
+  // The word being typed is kept as typed (so "prin" can grow), but once whole it is also its stem,
+  // as the index has it: "cookies" is indexed as "cooky".
+  const stem = term.prefix && term.kind === 'word' ? stemWord(term.term) : term.term;
+  if (stem !== term.term) swapped.unshift(stem);
   if (swapped.length === 0) return exact;
   return { combineWith: 'OR', queries: [exact, { queries: [swapped.join(' ')], prefix: false, fuzzy: false, weights: { fuzzy: 0.45, prefix: 0.45 }, boostTerm: () => 0.45 }] };
 }
