@@ -15,12 +15,14 @@ import {
   searchIndex,
   serializeIndex,
   snippetOf,
+  suggestIndex,
   transpositionsOf,
   upsertIndexed,
   removeIndexed,
   type OfflineArticle,
 } from '../../web/src/features/kb/offline/search-index.js';
 import { offlineLocales } from '../../web/src/features/kb/offline/locales.js';
+import { worthSuggesting } from '../../web/src/features/kb/suggestions.js';
 
 interface RelevanceCase {
   query: string;
@@ -95,6 +97,22 @@ describe('the relevance set on the offline index', () => {
     expect(top('VPN 连接失败', 'zh-CN').some((slug) => slug.startsWith('vpn'))).toBe(true);
     // Nothing but stop words would match everything: it matches nothing instead.
     expect(top('the and ', 'en')).toEqual([]);
+  });
+
+  it('suggests articles for a problem described in a sentence, offline as online', () => {
+    const suggest = (text: string, locale: 'en' | 'zh-CN') =>
+      suggestIndex(index, text, { locales: offlineLocales(locale), limit: 3 }).map((r) => r.slug);
+    expect(suggest('I need a new laptop because my old one keeps crashing', 'en').length).toBeGreaterThan(0);
+    expect(suggest('my VPN keeps disconnecting when I work from home', 'en').some((slug) => slug.startsWith('vpn'))).toBe(true);
+    expect(suggest('在家办公的时候VPN总是连不上', 'zh-CN').some((slug) => slug.startsWith('vpn'))).toBe(true);
+    expect(suggest('the and of', 'en')).toEqual([]);
+  });
+
+  it('waits for enough text before suggesting: three words or 15 characters', () => {
+    expect(worthSuggesting('vpn broken')).toBe(false);
+    expect(worthSuggesting('my vpn broken')).toBe(true);
+    expect(worthSuggesting('打印机连不上')).toBe(false);
+    expect(worthSuggesting('打印机连不上，已经重启过电脑，还是没有用')).toBe(true);
   });
 
   it('keeps to the person’s languages and the chosen category', () => {

@@ -101,6 +101,11 @@ export const offlineKb = {
     if (!bound) return Promise.resolve([]);
     return ask<OfflineSearchResult[]>({ type: 'search', query, filters: { locales: bound.locales, ...filters } });
   },
+  /** Articles for a problem description, from this device's copy. */
+  suggest(text: string, limit = 3): Promise<OfflineSearchResult[]> {
+    if (!bound) return Promise.resolve([]);
+    return ask<OfflineSearchResult[]>({ type: 'suggest', text, filters: { locales: bound.locales, limit } });
+  },
   /** An article read from this device's copy, in the person's language when there is one; null when not kept. */
   article(slug: string): Promise<OfflineArticleCopy | null> {
     if (!bound) return Promise.resolve(null);

@@ -14,6 +14,7 @@ import {
   loadIndex,
   removeIndexed,
   searchIndex,
+  suggestIndex,
   serializeIndex,
   snippetOf,
   upsertIndexed,
@@ -187,9 +188,9 @@ async function sync(): Promise<OfflineKbStatus> {
   }
 }
 
-async function search(query: string, filters: OfflineSearchFilters): Promise<OfflineSearchResult[]> {
+async function search(query: string, filters: OfflineSearchFilters, suggest = false): Promise<OfflineSearchResult[]> {
   if (!db || !index) return [];
-  const results = searchIndex(index, query, filters);
+  const results = suggest ? suggestIndex(index, query, filters) : searchIndex(index, query, filters);
   const database = db;
   return Promise.all(
     results.map(async ({ terms, ...result }) => {
@@ -227,6 +228,8 @@ async function handle(request: WorkerCall): Promise<unknown> {
       return sync();
     case 'search':
       return search(request.query, request.filters);
+    case 'suggest':
+      return search(request.text, request.filters, true);
     case 'article':
       return article(request.slug, request.locales);
     case 'clear':
@@ -242,7 +245,7 @@ let opened: Promise<unknown> = Promise.resolve();
 self.addEventListener('message', (event: MessageEvent<WorkerCall>) => {
   const request = event.data;
   let run: Promise<unknown>;
-  if (request.type === 'search' || request.type === 'article') {
+  if (request.type === 'search' || request.type === 'suggest' || request.type === 'article') {
     run = opened.then(() => handle(request));
   } else {
     run = changes.then(() => handle(request));

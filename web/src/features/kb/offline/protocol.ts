@@ -30,6 +30,7 @@ export type WorkerRequest =
   | { type: 'open'; owner: string; locales: string[] }
   | { type: 'sync' }
   | { type: 'search'; query: string; filters: OfflineSearchFilters }
+  | { type: 'suggest'; text: string; filters: OfflineSearchFilters }
   | { type: 'article'; slug: string; locales: string[] }
   | { type: 'clear' };
 

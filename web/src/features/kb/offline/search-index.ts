@@ -10,7 +10,7 @@
  * people found helpful rank a little higher.
  */
 import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
-import { buildSnippet, indexTokens, markdownToText, queryTerms, stemWord, type KbQueryTerm } from '../../../../../shared/kb-text';
+import { buildSnippet, indexTokens, markdownToText, queryTerms, stemWord, textTerms, type KbQueryTerm } from '../../../../../shared/kb-text';
 
 /** One published article as the offline copy keeps it (what `GET /api/kb/export` sends). */
 export interface OfflineArticle {
@@ -161,6 +161,26 @@ export interface OfflineResult {
   terms: string[];
 }
 
+/** Few enough for a fast search, enough to say what a paragraph is about. */
+const SUGGEST_TERMS = 16;
+
+/**
+ * Articles for a problem description (a paragraph, not a query): any of its salient terms may
+ * match, typos forgiven, no prefix (a half-typed last word in a long text says little).
+ */
+export function suggestIndex(index: OfflineIndex, text: string, filters: OfflineSearchFilters = {}): OfflineResult[] {
+  const terms = textTerms(text, SUGGEST_TERMS);
+  if (terms.length === 0) return [];
+  return rank(index, index.search({ combineWith: 'OR', queries: terms.map(termQuery) }, { filter: filterOf(filters) }), filters.limit ?? 3);
+}
+
+function filterOf(filters: OfflineSearchFilters): ((result: SearchResult) => boolean) | undefined {
+  const locales = filters.locales && filters.locales.length > 0 ? new Set(filters.locales) : null;
+  const category = filters.category ?? null;
+  if (!locales && !category) return undefined;
+  return (result) => (!locales || locales.has(result.locale as string)) && (!category || result.category === category);
+}
+
 /** One query term as MiniSearch runs it: the term (typo and prefix as analysed) or one of its swapped spellings. */
 function termQuery(term: KbQueryTerm): Query {
   const exact: Query = { queries: [term.term], prefix: term.prefix, fuzzy: term.kind === 'word' && term.fuzzy ? 1 : false };
@@ -176,18 +196,17 @@ function termQuery(term: KbQueryTerm): Query {
 export function searchIndex(index: OfflineIndex, query: string, filters: OfflineSearchFilters = {}): OfflineResult[] {
   const terms = queryTerms(query);
   if (terms.length === 0) return [];
-  const locales = filters.locales && filters.locales.length > 0 ? new Set(filters.locales) : null;
-  const category = filters.category ?? null;
-  const limit = Math.max(1, Math.min(filters.limit ?? 10, 50));
-  const filter =
-    locales || category
-      ? (result: SearchResult) => (!locales || locales.has(result.locale as string)) && (!category || result.category === category)
-      : undefined;
+  const filter = filterOf(filters);
   const groups = terms.map(termQuery);
   // Every term must match, as on the server; when that finds nothing (a word no article has), any
   // term may, so "vpn 连接失败" still finds the VPN article.
   let hits: SearchResult[] = index.search({ combineWith: 'AND', queries: groups }, { filter });
   if (hits.length === 0 && groups.length > 1) hits = index.search({ combineWith: 'OR', queries: groups }, { filter });
+  return rank(index, hits, filters.limit ?? 10);
+}
+
+function rank(_index: OfflineIndex, hits: SearchResult[], wanted: number): OfflineResult[] {
+  const limit = Math.max(1, Math.min(wanted, 50));
   // Helpfulness moves a score by at most ±20%, so it can only reorder results already near the top:
   // applying it to the best few (rather than per term per matching article inside the search) ranks
   // the same and keeps common terms cheap.
