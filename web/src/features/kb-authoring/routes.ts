@@ -4,10 +4,16 @@ import type { RouteRecordRaw } from 'vue-router';
 // Lazy, like every staff area; its code never reaches an employee's phone.
 export const kbAuthoringRoutes: RouteRecordRaw[] = [
   {
+    path: '/kb/manage',
+    name: 'kb-manage',
+    component: () => import('./views/KbManageView.vue'),
+    meta: { permission: 'kb.edit', title: 'kbAuthor.manageTitle', tile: 'kbAuthor.tile' },
+  },
+  {
     path: '/kb/new',
     name: 'kb-new',
     component: () => import('./views/KbEditorView.vue'),
-    meta: { permission: 'kb.edit', title: 'kbAuthor.newTitle', tile: 'kbAuthor.tile' },
+    meta: { permission: 'kb.edit', title: 'kbAuthor.newTitle' },
   },
   {
     path: '/kb/analytics',

@@ -495,6 +495,13 @@ const en = {
   },
   kbAuthor: {
     tile: 'Write and improve how-to articles.',
+    manageTitle: 'Articles',
+    anyStatus: 'Any status',
+    articleCount: 'No articles. | One article. | {n} articles.',
+    ownedBy: 'Owner: {owner}',
+    reviewDue: 'Review by {date}',
+    viewsFeedback: '{views} views · {yes} helped · {no} didn’t',
+    showMore: 'Show more',
     newTitle: 'New article',
     editTitle: 'Edit article',
     backToArticle: 'Back to the article',

@@ -483,6 +483,13 @@ const zhCN = {
   },
   kbAuthor: {
     tile: '撰写和改进操作指南。',
+    manageTitle: '文章管理',
+    anyStatus: '任何状态',
+    articleCount: '共 {n} 篇文章。',
+    ownedBy: '负责人：{owner}',
+    reviewDue: '审阅日期：{date}',
+    viewsFeedback: '{views} 次阅读 · {yes} 次有帮助 · {no} 次没有帮助',
+    showMore: '显示更多',
     newTitle: '新文章',
     editTitle: '编辑文章',
     backToArticle: '返回文章',

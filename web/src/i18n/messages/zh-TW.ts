@@ -483,6 +483,13 @@ const zhTW = {
   },
   kbAuthor: {
     tile: '撰寫和改進操作指南。',
+    manageTitle: '文章管理',
+    anyStatus: '任何狀態',
+    articleCount: '共 {n} 篇文章。',
+    ownedBy: '負責人：{owner}',
+    reviewDue: '審閱日期：{date}',
+    viewsFeedback: '{views} 次閱讀 · {yes} 次有幫助 · {no} 次沒有幫助',
+    showMore: '顯示更多',
     newTitle: '新文章',
     editTitle: '編輯文章',
     backToArticle: '返回文章',
