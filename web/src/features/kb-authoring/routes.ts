@@ -19,7 +19,7 @@ export const kbAuthoringRoutes: RouteRecordRaw[] = [
     path: '/kb/analytics',
     name: 'kb-analytics',
     component: () => import('./views/KbAnalyticsView.vue'),
-    meta: { permission: 'kb.edit', title: 'kbAuthor.analyticsTitle', tile: 'kbAuthor.analyticsTile' },
+    meta: { permission: 'kb.edit', title: 'kbAuthor.analyticsTitle' },
   },
   {
     path: '/kb/:slug/edit',

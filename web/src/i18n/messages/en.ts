@@ -555,7 +555,6 @@ const en = {
     restoreQuestion: 'Restore version {n}? Its text becomes the current one; the current text stays in the versions.',
     restoreYes: 'Yes, restore',
     analyticsTitle: 'Knowledge-base analytics',
-    analyticsTile: 'What people search for, and what they do not find.',
     analyticsIntro: 'The last 30 days of searches and feedback.',
     zeroTitle: 'Searches with no results',
     zeroIntro: 'Each is an article waiting to be written.',

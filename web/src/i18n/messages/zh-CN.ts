@@ -543,7 +543,6 @@ const zhCN = {
     restoreQuestion: '恢复第 {n} 版？其内容将成为当前内容；当前内容仍保留在版本中。',
     restoreYes: '是，恢复',
     analyticsTitle: '知识库分析',
-    analyticsTile: '大家在搜索什么，又有什么没找到。',
     analyticsIntro: '最近 30 天的搜索和反馈。',
     zeroTitle: '没有结果的搜索',
     zeroIntro: '每一条都是一篇等待撰写的文章。',

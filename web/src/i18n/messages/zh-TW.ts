@@ -543,7 +543,6 @@ const zhTW = {
     restoreQuestion: '還原第 {n} 版？其內容將成為目前內容；目前內容仍保留在版本中。',
     restoreYes: '是，還原',
     analyticsTitle: '知識庫分析',
-    analyticsTile: '大家在搜尋什麼，又有什麼沒找到。',
     analyticsIntro: '最近 30 天的搜尋與回饋。',
     zeroTitle: '沒有結果的搜尋',
     zeroIntro: '每一則都是一篇等待撰寫的文章。',
