@@ -101,5 +101,9 @@ export const errors = {
   jobNotFailed: () => new AppError('job_not_failed', 'That job is no longer failed: it may have been retried or discarded already.'),
   notReady: () => new AppError('not_ready', 'A dependency is unavailable.'),
   reauthRequired: () => new AppError('reauth_required', 'Enter your password again to continue.'),
+  kbSlugTaken: () =>
+    new AppError('kb_slug_taken', 'Another article already uses this address.', { fields: { slug: 'Another article already uses this address.' } }),
+  kbVersionConflict: (current: number) =>
+    new AppError('kb_version_conflict', `Someone saved this article since you opened it (now version ${current}). Reload it and make your change again.`),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'internal',
   'reauth_required',
   'mail_not_configured',
+  'kb_slug_taken',
+  'kb_version_conflict',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

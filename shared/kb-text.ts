@@ -128,7 +128,8 @@ export function cjkBigrams(run: string): string[] {
  */
 export function indexTokens(text: string): string[] {
   const out: string[] = [];
-  for (const run of runs(normalizeText(text))) {
+  const normalized = normalizeText(text);
+  for (const run of runs(normalized)) {
     if (run.kind === 'word') {
       if (run.text.length > KB_MAX_WORD || KB_STOP_WORDS.has(run.text)) continue;
       out.push(stemWord(run.text));
@@ -137,6 +138,12 @@ export function indexTokens(text: string): string[] {
       if (chars.length > 1) out.push(...cjkBigrams(run.text));
       out.push(...chars);
     }
+  }
+  // Hyphenated compounds are also indexed joined ("Wi-Fi" → wi, fi and wifi; "e-mail" → email),
+  // so people who type them without the hyphen find them too.
+  for (const match of normalized.matchAll(/(?<![\p{L}\p{N}-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\p{L}\p{N}])/gu)) {
+    const joined = match[0].replace(/-/g, '');
+    if (joined.length <= KB_MAX_WORD) out.push(stemWord(joined));
   }
   return out;
 }

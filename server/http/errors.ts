@@ -39,6 +39,10 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
   // Signed in, but a sensitive change needs the password entered again first.
   reauth_required: 403,
+  // Another article already has that address.
+  kb_slug_taken: 409,
+  // The article was saved by someone else since the editor opened it.
+  kb_version_conflict: 409,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

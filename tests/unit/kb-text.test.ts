@@ -169,3 +169,9 @@ describe('buildSnippet', () => {
     expect(snippet.length).toBeLessThan(120);
   });
 });
+
+describe('hyphenated compounds', () => {
+  it('are indexed as parts and joined', () => {
+    expect(indexTokens('Wi-Fi and e-mail')).toEqual(['wi', 'fi', 'e', 'mail', 'wifi', 'email']);
+  });
+});

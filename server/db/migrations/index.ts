@@ -9,6 +9,7 @@ import * as sessionReauth from './2026-11-29T0400-session-reauth.js';
 import * as keyedSecrets from './2026-11-29T0500-keyed-secrets.js';
 import * as trustedDevices from './2026-11-29T0600-trusted-devices.js';
 import * as recoveryFailuresByAddress from './2026-11-29T0700-recovery-failures-by-address.js';
+import * as knowledgeBase from './2026-11-30T0500-knowledge-base.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T0500-keyed-secrets': keyedSecrets,
   '2026-11-29T0600-trusted-devices': trustedDevices,
   '2026-11-29T0700-recovery-failures-by-address': recoveryFailuresByAddress,
+  '2026-11-30T0500-knowledge-base': knowledgeBase,
 };
