@@ -4,6 +4,7 @@ import type {
   KbAnalytics,
   KbArticle,
   KbArticleInput,
+  KbArticleSummary,
   KbCategory,
   KbFeedbackAnswer,
   KbSearchAnswer,
@@ -73,6 +74,13 @@ export const kbApi = {
   },
   restore(id: number, version: number): Promise<KbArticle> {
     return call(`${articlePath(id)}/versions/${version}/restore`, json('POST', {}));
+  },
+  /** Every article, drafts and archived ones too, newest change first (editors only). */
+  async list(filters: { status?: string; locale?: string; offset?: number; limit?: number }): Promise<KbArticleSummary[]> {
+    const answer = await call<KbArticleSummary[] | { articles: KbArticleSummary[] }>(
+      `/api/kb/articles${queryString({ status: filters.status, locale: filters.locale, offset: filters.offset, limit: filters.limit })}`,
+    );
+    return Array.isArray(answer) ? answer : answer.articles;
   },
   analytics(): Promise<KbAnalytics> {
     return call('/api/kb/analytics');

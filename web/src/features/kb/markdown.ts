@@ -145,8 +145,11 @@ export function sanitiseArticleHtml(html: string): string {
   });
 }
 
-/** Markdown → sanitised HTML and its table of contents. */
-export function renderMarkdown(source: string): RenderedArticle {
+/**
+ * The first layer alone: markdown-it's HTML (not yet sanitised; never put it on a page) and the
+ * table of contents. Separate so its structure can be tested without a browser.
+ */
+export function markdownToUnsafeHtml(source: string): RenderedArticle {
   const env = {};
   const tokens = markdown.parse(source, env);
   const toc: TocEntry[] = [];
@@ -155,8 +158,13 @@ export function renderMarkdown(source: string): RenderedArticle {
     if (token.type !== 'heading_open' || (token.tag !== 'h2' && token.tag !== 'h3')) continue;
     toc.push({ id: token.attrGet('id') ?? '', text: inlineText(tokens[i + 1]), level: token.tag === 'h2' ? 2 : 3 });
   }
-  const html = sanitiseArticleHtml(markdown.renderer.render(tokens, markdown.options, env));
-  return { html, toc };
+  return { html: markdown.renderer.render(tokens, markdown.options, env), toc };
+}
+
+/** Markdown → sanitised HTML and its table of contents. */
+export function renderMarkdown(source: string): RenderedArticle {
+  const { html, toc } = markdownToUnsafeHtml(source);
+  return { html: sanitiseArticleHtml(html), toc };
 }
 
 /** Whether a rendered article is long enough for a table of contents. */

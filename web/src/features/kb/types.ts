@@ -7,6 +7,7 @@ export type {
   KbArticle,
   KbArticleInput,
   KbArticleLink,
+  KbArticleSummary,
   KbCategory,
   KbFeedbackAnswer,
   KbLocale,
