@@ -52,12 +52,33 @@ function ask<T>(request: WorkerRequest): Promise<T> {
 }
 
 
+/** After a failed sync, try again after these pauses (the network often returns in stages). */
+const RETRY_AFTER_MS = [3_000, 15_000, 60_000];
+let retries = 0;
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
 function syncNow(): Promise<OfflineKbStatus | null> {
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = null;
   if (!bound || (typeof navigator !== 'undefined' && !navigator.onLine)) return Promise.resolve(null);
-  return ask<OfflineKbStatus>({ type: 'sync' }).catch(() => null);
+  return ask<OfflineKbStatus>({ type: 'sync' }).then(
+    (done) => {
+      retries = 0;
+      return done;
+    },
+    () => {
+      const pause = RETRY_AFTER_MS[retries];
+      retries += 1;
+      if (pause !== undefined && bound) retryTimer = setTimeout(() => void syncNow(), pause);
+      return null;
+    },
+  );
 }
 
-const onOnline = () => void syncNow();
+const onOnline = () => {
+  retries = 0;
+  void syncNow();
+};
 
 /**
  * Binds the offline copy to this person and language, then catches up with the server (at once,
@@ -78,6 +99,9 @@ export async function startOfflineKb(owner: string, uiLocale: string): Promise<v
 /** Deletes this device's copy (sign-out, session over): the next person finds nothing. */
 export async function forgetOfflineKb(): Promise<void> {
   bound = null;
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = null;
+  retries = 0;
   if (timer) {
     clearInterval(timer);
     timer = null;
