@@ -174,6 +174,80 @@ describe('the knowledge base offline', () => {
   });
 });
 
+/** Markdown that tries every trick: read offline, none of it may run or reach the page as markup. */
+function xssMarkdown(word: string): string {
+  return [
+    `## ${word} setup`,
+    `<script>window.__pwned = "script"</script> ${word} script`,
+    `<img src=x onerror="window.__pwned = 'onerror'"> ${word} image`,
+    `[click ${word}](javascript:window.__pwned="link")`,
+    `[data ${word}](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)`,
+    '![svg](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9ImFsZXJ0KDEpIi8+)',
+    `<svg onload="window.__pwned = 'svg'"><circle r="5"/></svg> ${word} svg`,
+    '[JaVaScRiPt](JaVaScRiPt:window.__pwned="mixed-case")',
+    '<a href="javascript:alert(1)">raw anchor</a>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+  ].join('\n\n');
+}
+
+/** What could run inside the given parts of the page: nothing, if rendering is right. */
+function dangerousMarkup(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const found: string[] = [];
+    for (const root of document.querySelectorAll(sel)) {
+      for (const el of root.querySelectorAll('*')) {
+        const tag = el.tagName.toLowerCase();
+        if (['script', 'svg', 'iframe', 'object', 'embed', 'style', 'form', 'img'].includes(tag)) found.push(`<${tag}>`);
+        for (const attr of el.attributes) {
+          if (attr.name.startsWith('on')) found.push(`${tag}[${attr.name}]`);
+          if (['href', 'src'].includes(attr.name) && /^\s*(javascript|data:|vbscript)/i.test(attr.value)) found.push(`${tag}[${attr.name}]`);
+        }
+      }
+    }
+    return found;
+  }, selector);
+}
+
+describe('articles read offline stay inert', () => {
+  test('script, event handlers, javascript: and data: links and SVG in an article do nothing in offline results, the article and suggestions', async () => {
+    const word = uniqueWord('xss');
+    await publish({ title: `The ${word} trap`, body: xssMarkdown(word), locale: 'en' });
+    const context = await phoneContext(browser, { serviceWorkers: true });
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'alice');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/');
+    await waitForServiceWorkerControl(page);
+    await page.goto(new URL('/kb', server.url).href);
+    await expect.poll(async () => (await copyState(page))?.kept ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+
+    await context.setOffline(true);
+    await search(page, `${word} script`);
+    await expect.poll(() => resultLinks(page).allTextContents()).toEqual([`The ${word} trap`]);
+    await expect.poll(() => page.getByTestId('kb-offline-note').count()).toBe(1);
+    // The snippet shows the words (marked), never the markup.
+    await expect.poll(() => page.locator('.kb-list__snippet mark').count()).toBeGreaterThan(0);
+    expect(await dangerousMarkup(page, '.kb-list')).toEqual([]);
+
+    await resultLinks(page).first().click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(`The ${word} trap`);
+    await expect.poll(() => page.locator('.kb-body').count()).toBe(1);
+    expect(await dangerousMarkup(page, '.kb-body')).toEqual([]);
+    for (const link of await page.locator('.kb-body a').all()) await link.click({ timeout: 1000 }).catch(() => undefined);
+
+    await page.goto(new URL('/help', server.url).href).catch(() => undefined);
+    const box = page.getByLabel('What you need help with');
+    await box.fill('');
+    await box.pressSequentially(`the ${word} image will not load`, { delay: 10 });
+    const suggestions = page.getByRole('region', { name: 'These articles may help' });
+    await expect.poll(() => suggestions.getByRole('link').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await dangerousMarkup(page, '.kb-suggest')).toEqual([]);
+
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+    await context.close();
+  });
+});
+
 describe('suggestions while describing a problem', () => {
   test('the best articles appear under the text, open in a new tab, and the text stays; offline too', async () => {
     const word = uniqueWord('plim');
