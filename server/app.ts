@@ -5,6 +5,7 @@ import { routePath } from 'hono/route';
 import { adminRoutes } from './features/admin/routes.js';
 import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
+import { kbRoutes } from './features/kb/routes.js';
 import { jobsAdminRoutes } from './features/jobs/routes.js';
 import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
@@ -31,7 +32,8 @@ function apiRoutes(deps: AppDeps) {
     .route('/recovery', recoveryRoutes(deps))
     .route('/helpdesk', helpdeskRoutes(deps))
     .route('/admin/jobs', jobsAdminRoutes(deps))
-    .route('/admin', adminRoutes(deps));
+    .route('/admin', adminRoutes(deps))
+    .route('/kb', kbRoutes(deps));
 }
 
 /** Builds the whole HTTP app from its dependencies; tests build it with their own. */

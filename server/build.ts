@@ -57,6 +57,12 @@ export async function buildServer(outDir = path.join(repoRoot, 'dist', 'server')
     tsconfig: path.join(repoRoot, 'tsconfig.json'),
   });
 
+  // The demo knowledge base is read from disk at run time (server/demo/kb/load.ts looks beside the bundle).
+  fs.cpSync(path.join(repoRoot, 'server', 'demo', 'kb'), path.join(outDir, 'demo', 'kb'), {
+    recursive: true,
+    filter: (source) => fs.statSync(source).isDirectory() || /\.(md|json)$/.test(source),
+  });
+
   const builtins = new Set(builtinModules);
   const imported = new Set<string>();
   for (const output of Object.values(result.metafile.outputs)) {

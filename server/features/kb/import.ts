@@ -100,6 +100,7 @@ async function importBatch(deps: KbDeps, batch: { line: number; input: KbImportL
     const existing = new Map((await repo.findArticlesBySlugs(trx, [...bySlug.keys()])).map((r) => [r.slug, r]));
     const before: IndexableArticle[] = [];
     const after: IndexableArticle[] = [];
+    const fresh: repo.NewArticle[] = [];
     let created = 0;
     let updated = 0;
     let unchanged = batch.length - bySlug.size;
@@ -136,7 +137,7 @@ async function importBatch(deps: KbDeps, batch: { line: number; input: KbImportL
         if (published) after.push(indexable(row));
         updated++;
       } else {
-        const id = await repo.insertArticle(trx, {
+        fresh.push({
           ...fields,
           slug,
           translation_group: 0,
@@ -145,14 +146,17 @@ async function importBatch(deps: KbDeps, batch: { line: number; input: KbImportL
           created_at: now,
           updated_at: now,
           version: 1,
-          change_seq: await repo.nextChangeSeq(trx),
+          change_seq: 0,
         });
-        await repo.updateArticleRow(trx, id, { translation_group: id });
-        const row = (await repo.findArticleById(trx, id))!;
-        await repo.insertVersion(trx, row, actor, now);
-        if (published) after.push(indexable(row));
-        created++;
       }
+    }
+    if (fresh.length) {
+      const first = await repo.reserveChangeSeqs(trx, fresh.length);
+      fresh.forEach((a, i) => (a.change_seq = first + i));
+      for (const row of await repo.insertArticlesInBulk(trx, fresh, actor, now)) {
+        if (row.status === 'published') after.push(indexable(row));
+      }
+      created = fresh.length;
     }
     await reindex(deps.engine, trx, before, after);
     if (created || updated) {

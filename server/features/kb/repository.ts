@@ -17,6 +17,46 @@ export async function nextChangeSeq(trx: Executor): Promise<number> {
   return Number(row.value);
 }
 
+/** Reserves `n` consecutive change numbers; returns the first. */
+export async function reserveChangeSeqs(trx: Executor, n: number): Promise<number> {
+  const row = await trx
+    .updateTable('kb_meta')
+    .set((eb) => ({ value: eb('value', '+', n) }))
+    .where('name', '=', 'change_seq')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value) - n + 1;
+}
+
+/**
+ * Many new articles in few statements (the import): each starts its own translation group and
+ * gets version 1. Returns the stored rows.
+ */
+export async function insertArticlesInBulk(trx: Executor, articles: NewArticle[], savedBy: string, savedAt: number): Promise<ArticleRow[]> {
+  const rows: ArticleRow[] = [];
+  for (let i = 0; i < articles.length; i += 100) {
+    const ids = await trx
+      .insertInto('kb_articles')
+      .values(articles.slice(i, i + 100))
+      .returning('id')
+      .execute();
+    const idList = ids.map((r) => r.id);
+    await trx.updateTable('kb_articles').set((eb) => ({ translation_group: eb.ref('id') })).where('id', 'in', idList).execute();
+    await trx
+      .insertInto('kb_article_versions')
+      .columns(['article_id', 'version', 'title', 'body', 'locale', 'category', 'tags', 'status', 'saved_by', 'saved_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('kb_articles')
+          .select(['id', 'version', 'title', 'body', 'locale', 'category', 'tags', 'status', eb.val(savedBy).as('saved_by'), eb.val(savedAt).as('saved_at')])
+          .where('id', 'in', idList),
+      )
+      .execute();
+    rows.push(...(await trx.selectFrom('kb_articles').selectAll().where('id', 'in', idList).execute()));
+  }
+  return rows;
+}
+
 export async function currentChangeSeq(db: Executor): Promise<number> {
   const row = await db.selectFrom('kb_meta').select('value').where('name', '=', 'change_seq').executeTakeFirst();
   return Number(row?.value ?? 0);

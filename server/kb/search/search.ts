@@ -1,4 +1,4 @@
-import { type KbQueryTerm, buildSnippet, markdownToText, queryTerms, textTerms } from '../../../shared/kb-text.js';
+import { type KbQueryTerm, buildSnippet, markdownToText, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
 import type { Executor } from '../../db/transaction.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
@@ -35,12 +35,16 @@ interface ExpandedTerm {
  * nothing stands for is dropped (it cannot match), unless it is the whole query.
  */
 export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): Promise<ExpandedTerm[]> {
-  const dfs = await documentFrequencies(db, terms.map((t) => t.term));
+  // The word being typed is kept as typed (a prefix), but a finished plural is indexed by its stem.
+  const stems = new Map(terms.filter((t) => t.prefix).map((t) => [t.term, stemWord(t.term)]));
+  const dfs = await documentFrequencies(db, [...terms.map((t) => t.term), ...stems.values()]);
   const out: ExpandedTerm[] = [];
   for (const t of terms) {
     const own = dfs.get(t.term) ?? 0;
     const group = new Map<string, number>();
     if (own > 0) group.set(t.term, own);
+    const stem = stems.get(t.term);
+    if (stem && stem !== t.term && (dfs.get(stem) ?? 0) > 0) group.set(stem, dfs.get(stem)!);
     if (t.kind === 'word' && t.prefix && t.term.length >= 1) {
       for (const c of await prefixCompletions(db, t.term)) group.set(c.term, c.df);
     }
