@@ -8,6 +8,8 @@
  * 4. Password reset against slapd and the policy check (see password.ts).
  * 5. The job queue on PostgreSQL: enqueue → done latency at 200 jobs/s, throughput with 1 and 3
  *    processes (see jobs.ts; `tsx tests/bench/jobs.ts` runs it alone).
+ * 6. The offline knowledge-base index at 10,000 articles: gzipped size, build and load time, query
+ *    p99 (see kb-offline.ts; `tsx tests/bench/kb-offline.ts` runs it alone).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
@@ -21,6 +23,7 @@ import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
 import { benchJobs } from './jobs.js';
+import { benchKbOffline } from './kb-offline.js';
 import { benchPasswords } from './password.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -173,3 +176,4 @@ try {
 }
 await benchPasswords();
 await benchJobs();
+benchKbOffline();

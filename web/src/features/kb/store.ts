@@ -1,7 +1,12 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import { ApiError } from '../../api/errors';
 import { kbApi } from './api';
 import type { KbArticle, KbCategory, KbSearchFilters, KbSearchResult } from './types';
+
+/** The network is gone (or the server unreachable): answer from this device's copy instead. */
+const unreachable = (failure: unknown) => failure instanceof ApiError && failure.code === 'network';
+const deviceCopy = () => import('./offline/fallback');
 
 /**
  * The knowledge base as a reader sees it. Search and the article fetch are one action each, so
@@ -16,6 +21,9 @@ export const useKbStore = defineStore('kb', () => {
   const searchError = ref<unknown>(null);
 
   const categories = ref<KbCategory[]>([]);
+
+  /** The results (or the article) shown came from this device's offline copy, not the server. */
+  const fromDevice = ref(false);
 
   const article = ref<KbArticle | null>(null);
   const articleLoading = ref(false);
@@ -41,9 +49,19 @@ export const useKbStore = defineStore('kb', () => {
     searching.value = true;
     searchError.value = null;
     try {
-      const answer = await kbApi.search(text, filters, mine.signal);
+      let answer: KbSearchResult[];
+      let offline = !navigator.onLine;
+      try {
+        answer = offline ? [] : (await kbApi.search(text, filters, mine.signal)).results;
+      } catch (failure) {
+        if (!unreachable(failure)) throw failure;
+        offline = true;
+        answer = [];
+      }
+      if (offline) answer = await (await deviceCopy()).searchOnDevice(text, filters);
       if (ticket !== latest) return;
-      results.value = answer.results;
+      results.value = answer;
+      fromDevice.value = offline;
       resultsFor.value = { query: text, filters: { ...filters } };
     } catch (failure) {
       if (ticket !== latest || mine.signal.aborted) return;
@@ -71,8 +89,16 @@ export const useKbStore = defineStore('kb', () => {
     articleError.value = null;
     if (article.value?.slug !== slug) article.value = null;
     try {
-      const answer = await kbApi.article(slug);
-      article.value = answer;
+      try {
+        article.value = await kbApi.article(slug);
+        fromDevice.value = false;
+      } catch (failure) {
+        // Offline: the copy on this device, if it keeps this article; else the network error stands.
+        const copy = unreachable(failure) ? await (await deviceCopy()).articleOnDevice(slug) : null;
+        if (!copy) throw failure;
+        article.value = copy;
+        fromDevice.value = true;
+      }
     } catch (failure) {
       articleError.value = failure;
     } finally {
@@ -88,6 +114,7 @@ export const useKbStore = defineStore('kb', () => {
   return {
     results,
     resultsFor,
+    fromDevice,
     searching,
     searchError,
     categories,

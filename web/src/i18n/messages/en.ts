@@ -568,6 +568,16 @@ const en = {
     writeArticle: 'Write an article',
     helpfulCounts: '{no} didn’t help · {yes} helped',
   },
+  kbOffline: {
+    suggestionsTitle: 'These articles may help',
+    suggestionsHint: 'They open in a new tab, so what you typed stays here.',
+    suggestionsFound: 'No articles to suggest. | One article may help. | {n} articles may help.',
+    opensInNewTab: '(opens in a new tab)',
+    resultsFromDevice: 'You are offline: these results come from the articles saved on this device.',
+    articleFromDevice: 'You are offline: this is the copy saved on this device.',
+    keptAll: 'No articles are saved on this device yet. | One article is saved on this device for reading offline. | All {n} articles are saved on this device for reading offline.',
+    keptSome: 'For reading offline this device keeps the {n} most viewed of {total} articles.',
+  },
   notAllowed: {
     title: 'Not allowed',
     body: 'Your account does not have access to this page. If you need it for your work, ask your manager or the help desk.',

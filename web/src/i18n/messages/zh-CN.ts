@@ -556,6 +556,16 @@ const zhCN = {
     writeArticle: '撰写文章',
     helpfulCounts: '{no} 次没有帮助 · {yes} 次有帮助',
   },
+  kbOffline: {
+    suggestionsTitle: '这些文章也许能帮到你',
+    suggestionsHint: '文章在新标签页中打开，你填写的内容会保留在这里。',
+    suggestionsFound: '有 {n} 篇文章也许能帮到你。',
+    opensInNewTab: '（在新标签页中打开）',
+    resultsFromDevice: '你当前处于离线状态：以下结果来自保存在本设备上的文章。',
+    articleFromDevice: '你当前处于离线状态：这是保存在本设备上的副本。',
+    keptAll: '本设备已保存全部 {n} 篇文章，可离线阅读。',
+    keptSome: '为离线阅读，本设备保存了 {total} 篇文章中阅读最多的 {n} 篇。',
+  },
   notAllowed: {
     title: '无权访问',
     body: '您的账户无权访问此页面。如果工作需要，请询问您的经理或服务台。',

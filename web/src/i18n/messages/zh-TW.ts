@@ -556,6 +556,16 @@ const zhTW = {
     writeArticle: '撰寫文章',
     helpfulCounts: '{no} 次沒有幫助 · {yes} 次有幫助',
   },
+  kbOffline: {
+    suggestionsTitle: '這些文章也許能幫到你',
+    suggestionsHint: '文章會在新分頁中開啟，你填寫的內容會保留在這裡。',
+    suggestionsFound: '有 {n} 篇文章也許能幫到你。',
+    opensInNewTab: '（在新分頁中開啟）',
+    resultsFromDevice: '你目前處於離線狀態：以下結果來自儲存在本裝置上的文章。',
+    articleFromDevice: '你目前處於離線狀態：這是儲存在本裝置上的副本。',
+    keptAll: '本裝置已儲存全部 {n} 篇文章，可離線閱讀。',
+    keptSome: '為了離線閱讀，本裝置保存了 {total} 篇文章中閱讀次數最多的 {n} 篇。',
+  },
   notAllowed: {
     title: '無權存取',
     body: '您的帳戶沒有權限存取此頁面。若工作需要，請詢問您的主管或服務台。',
