@@ -440,6 +440,7 @@ const en = {
     allCategories: 'All categories',
     language: 'Language',
     allLanguages: 'All languages',
+    categoryChosen: 'Now type what you are looking for in {category}.',
     searching: 'Searching…',
     resultCount: 'No articles match “{query}”. | One article matches “{query}”. | {n} articles match “{query}”.',
     resultsTitle: 'Results',

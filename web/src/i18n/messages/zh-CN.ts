@@ -428,6 +428,7 @@ const zhCN = {
     allCategories: '所有类别',
     language: '语言',
     allLanguages: '所有语言',
+    categoryChosen: '请输入要在“{category}”中查找的内容。',
     searching: '正在搜索…',
     resultCount: '有 {n} 篇文章与“{query}”匹配。',
     resultsTitle: '搜索结果',

@@ -428,6 +428,7 @@ const zhTW = {
     allCategories: '所有類別',
     language: '語言',
     allLanguages: '所有語言',
+    categoryChosen: '請輸入要在「{category}」中尋找的內容。',
     searching: '正在搜尋…',
     resultCount: '有 {n} 篇文章符合「{query}」。',
     resultsTitle: '搜尋結果',
