@@ -192,3 +192,12 @@ describe('the offline index itself', () => {
     expect(snippet).not.toContain('javascript:');
   });
 });
+
+describe('bounded work per query', () => {
+  it('treats a one- or two-letter word being typed as a prefix only when it is the whole query, and then as a whole word', async () => {
+    const { boundedTerms } = await import('../../web/src/features/kb/offline/search-index.js');
+    expect(boundedTerms('printer is').map((t) => [t.term, t.prefix])).toEqual([['printer', false]]);
+    expect(boundedTerms('p').map((t) => [t.term, t.prefix])).toEqual([['p', false]]);
+    expect(boundedTerms('prin').map((t) => [t.term, t.prefix])).toEqual([['prin', true]]);
+  });
+});

@@ -193,8 +193,24 @@ function termQuery(term: KbQueryTerm): Query {
   return { combineWith: 'OR', queries: [exact, { queries: [swapped.join(' ')], prefix: false, fuzzy: false, weights: { fuzzy: 0.45, prefix: 0.45 }, boostTerm: () => 0.45 }] };
 }
 
-export function searchIndex(index: OfflineIndex, query: string, filters: OfflineSearchFilters = {}): OfflineResult[] {
+/** A prefix shorter than this matches too much to be worth its cost ("a" → every word in a). */
+const MIN_PREFIX = 3;
+
+/**
+ * The query's terms, with the expensive ones bounded: a word still being typed is a prefix only
+ * from three letters on. Shorter, it is dropped when other words carry the query ("printer is"
+ * is "printer"), and matched whole when it is the query. So one letter never walks the vocabulary.
+ */
+export function boundedTerms(query: string): KbQueryTerm[] {
   const terms = queryTerms(query);
+  return terms.flatMap((term) => {
+    if (!term.prefix || term.kind !== 'word' || term.term.length >= MIN_PREFIX) return [term];
+    return terms.length > 1 ? [] : [{ ...term, prefix: false }];
+  });
+}
+
+export function searchIndex(index: OfflineIndex, query: string, filters: OfflineSearchFilters = {}): OfflineResult[] {
+  const terms = boundedTerms(query);
   if (terms.length === 0) return [];
   const filter = filterOf(filters);
   const groups = terms.map(termQuery);
