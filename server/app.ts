@@ -6,6 +6,7 @@ import { adminRoutes } from './features/admin/routes.js';
 import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
 import { inventoryRoutes } from './features/inventory/routes.js';
+import { kbRoutes } from './features/kb/routes.js';
 import { jobsAdminRoutes } from './features/jobs/routes.js';
 import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
@@ -37,7 +38,8 @@ function apiRoutes(deps: AppDeps) {
     .route('/admin/jobs', jobsAdminRoutes(deps))
     .route('/', requestsRoutes(deps))
     .route('/admin', adminRoutes(deps))
-    .route('/push', pushRoutes(deps));
+    .route('/push', pushRoutes(deps))
+    .route('/kb', kbRoutes(deps));
 }
 
 /** Builds the whole HTTP app from its dependencies; tests build it with their own. */

@@ -13,6 +13,7 @@ import type { Directory } from './directory/port.js';
 import { createInventory } from './inventory/create.js';
 import type { Inventory } from './inventory/port.js';
 import { registerHousekeeping } from './jobs/housekeeping.js';
+import { registerKbJobs } from './features/kb/review-reminders.js';
 import { JobQueue, type QueueOptions } from './jobs/queue.js';
 import { DemoOutbox } from './mail/demo-outbox.js';
 import type { Mailer } from './mail/port.js';
@@ -129,6 +130,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const audit = new AuditTrail(db, clock);
     registerNotificationJobs(jobs, { db, directory, keys, clock, logger, publicUrl: config.publicUrl, companyName: config.companyName });
     registerRequestJobs(jobs, { db, directory, roleGroups: config.roleGroups, inventory, audit, clock });
+    registerKbJobs(jobs, { db, directory, clock, keys, logger, publicUrl: config.publicUrl });
 
     return {
       config,

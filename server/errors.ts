@@ -117,5 +117,9 @@ export const errors = {
     new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Make a new key for a new request.'),
   idempotencyInProgress: () =>
     new AppError('idempotency_in_progress', 'The first request with this Idempotency-Key is still being processed. Try again in a moment.'),
+  kbSlugTaken: () =>
+    new AppError('kb_slug_taken', 'Another article already uses this address.', { fields: { slug: 'Another article already uses this address.' } }),
+  kbVersionConflict: (current: number) =>
+    new AppError('kb_version_conflict', `Someone saved this article since you opened it (now version ${current}). Reload it and make your change again.`),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

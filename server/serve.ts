@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { seedDemoKnowledgeBase } from './features/kb/demo-seed.js';
+import { searchEngineFor } from './kb/search/index.js';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from './app.js';
 import { closeDeps } from './composition.js';
@@ -12,7 +14,13 @@ export interface RunningServer {
 }
 
 /** Serves the app on the configured host and port (0 picks a free port), and runs JOBS_WORKERS job workers. */
-export function startServer(deps: AppDeps, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
+export async function startServer(deps: AppDeps, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
+  // The starter knowledge base comes with a served demo (not with every test app, which would pay
+  // for ~120 articles it never reads; tests that need it seed it themselves).
+  if (deps.config.demo && deps.directory.kind === 'builtin') {
+    const kbDeps = { db: deps.db, engine: searchEngineFor(deps.database.kind), audit: deps.audit, clock: deps.clock };
+    if (await seedDemoKnowledgeBase(kbDeps)) deps.logger.info('demo knowledge base seeded');
+  }
   const app = createApp(deps);
   return new Promise((resolve, reject) => {
     let server: ServerType;

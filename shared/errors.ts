@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'idempotency_key_required',
   'idempotency_key_reused',
   'idempotency_in_progress',
+  'kb_slug_taken',
+  'kb_version_conflict',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

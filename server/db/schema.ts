@@ -361,6 +361,95 @@ export interface PushSubscriptionTable {
   created_at: Millis;
 }
 
+/** Knowledge-base articles (one row per language; translations share translation_group). */
+export interface KbArticleTable {
+  id: Generated<number>;
+  slug: string;
+  translation_group: number;
+  locale: string;
+  title: string;
+  /** Markdown. */
+  body: string;
+  category: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  status: string;
+  owner: string | null;
+  /** YYYY-MM-DD. */
+  review_by: string | null;
+  published_at: Millis | null;
+  last_reviewed_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+  version: number;
+  view_count: ColumnType<number, number | undefined, number>;
+  helpful_count: ColumnType<number, number | undefined, number>;
+  unhelpful_count: ColumnType<number, number | undefined, number>;
+  /** Bumped by every change a reader could see; the offline export pages by it. */
+  change_seq: number;
+}
+
+/** Every saved version of an article. */
+export interface KbArticleVersionTable {
+  id: Generated<number>;
+  article_id: number;
+  version: number;
+  title: string;
+  body: string;
+  locale: string;
+  category: string | null;
+  tags: string;
+  status: string;
+  saved_by: string | null;
+  saved_at: Millis;
+}
+
+/** "Did this help?" answers. */
+export interface KbFeedbackTable {
+  id: Generated<number>;
+  article_id: number;
+  /** 1 or 0. */
+  helpful: number;
+  comment: string | null;
+  username: string | null;
+  created_at: Millis;
+}
+
+/** Searches, for analytics (normalised query, never who searched). */
+export interface KbSearchLogTable {
+  id: Generated<number>;
+  query: string;
+  locale: string | null;
+  result_count: number;
+  created_at: Millis;
+}
+
+/** The search vocabulary: term → number of published articles containing it. */
+export interface KbTermTable {
+  term: string;
+  df: number;
+}
+
+/** Single-deletion keys of vocabulary words (typo candidates by lookup). */
+export interface KbTermKeyTable {
+  key: string;
+  term: string;
+}
+
+/** Knowledge-base counters (change_seq). */
+export interface KbMetaTable {
+  name: string;
+  value: number;
+}
+
+/** PostgreSQL only: the search index (tsvector of our own tokens). */
+export interface KbSearchTable {
+  article_id: number;
+  locale: string;
+  category: string | null;
+  tsv: string;
+}
+
 export interface Database {
   directory_users: DirectoryUserTable;
   directory_group_members: DirectoryGroupMemberTable;
@@ -393,6 +482,14 @@ export interface Database {
   inventory_models: InventoryModelTable;
   inventory_assets: InventoryAssetTable;
   inventory_asset_events: InventoryAssetEventTable;
+  kb_articles: KbArticleTable;
+  kb_article_versions: KbArticleVersionTable;
+  kb_feedback: KbFeedbackTable;
+  kb_search_log: KbSearchLogTable;
+  kb_terms: KbTermTable;
+  kb_term_keys: KbTermKeyTable;
+  kb_meta: KbMetaTable;
+  kb_search: KbSearchTable;
 }
 
 /** Categories of the built-in inventory (slug is the key approval chains use). */
@@ -453,6 +550,8 @@ export interface InventoryAssetEventTable {
   person: string | null;
   note: string | null;
 }
+
+export type KbArticleRow = Selectable<KbArticleTable>;
 
 export type DirectoryUserRow = Selectable<DirectoryUserTable>;
 export type NewDirectoryUser = Insertable<DirectoryUserTable>;

@@ -59,6 +59,10 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   idempotency_key_reused: 422,
   // The first request with this key is still running: retry shortly for its answer.
   idempotency_in_progress: 409,
+  // Another article already has that address.
+  kb_slug_taken: 409,
+  // The article was saved by someone else since the editor opened it.
+  kb_version_conflict: 409,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

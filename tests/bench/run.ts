@@ -12,6 +12,8 @@
  *    catalog, the approval queue and request creation at 200 req/s (see requests.ts).
  * 7. The built-in inventory with 100k assets on SQLite and PostgreSQL: catalogue, asset lists,
  *    look-ups and reservations (see inventory.ts; `tsx tests/bench/inventory.ts` runs it alone).
+ * 8. The offline knowledge-base index at 10,000 articles: gzipped size, build and load time, query
+ *    p99 (see kb-offline.ts; `tsx tests/bench/kb-offline.ts` runs it alone).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
@@ -26,6 +28,7 @@ import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
 import { benchInventory } from './inventory.js';
 import { benchJobs } from './jobs.js';
+import { benchKbOffline } from './kb-offline.js';
 import { benchPasswords } from './password.js';
 import { benchRequests } from './requests.js';
 
@@ -181,3 +184,4 @@ await benchPasswords();
 await benchJobs();
 await benchRequests();
 await benchInventory();
+benchKbOffline();

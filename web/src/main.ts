@@ -8,6 +8,7 @@ import App from './app/App.vue';
 import { usePortalInfo } from './app/portal-info';
 import { createPortalRouter } from './app/router';
 import { useSessionStore } from './features/auth/store';
+import { installOfflineKb } from './features/kb/offline/boot';
 import { i18n, setLocale } from './i18n';
 import { preferredLocale } from './i18n/locales';
 
@@ -38,7 +39,11 @@ async function start(): Promise<void> {
   app.mount('#app');
 
   // The service worker (and workbox-window) load after the page is up: not on the critical path.
-  const register = () => void import('./pwa/register').then((pwa) => pwa.registerServiceWorker());
+  const register = () => {
+    void import('./pwa/register').then((pwa) => pwa.registerServiceWorker());
+    // The offline knowledge base follows whoever is signed in, in their language.
+    installOfflineKb(session, i18n.global.locale);
+  };
   if (document.readyState === 'complete') register();
   else window.addEventListener('load', register, { once: true });
 }

@@ -52,8 +52,11 @@ async function needsReauth(response: Response): Promise<boolean> {
   }
 }
 
-/** Same-origin cookies only: the session cookie never goes anywhere else. */
-async function portalFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+/**
+ * Same-origin cookies only: the session cookie never goes anywhere else. Exported for calls that
+ * need a plain Response (an AbortSignal, a fallback to a local copy); the typed `api` uses it too.
+ */
+export async function portalFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const send = () => fetch(input, { ...asJson(init), credentials: 'same-origin' });
   let response = await send();
   if (await needsReauth(response)) {

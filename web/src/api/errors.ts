@@ -41,7 +41,8 @@ function codeForStatus(status: number): ErrorCode {
   return 'internal';
 }
 
-async function errorFrom(response: Response | ClientResponse<unknown>): Promise<ApiError> {
+/** The ApiError for a failed answer (used by okJson, and by calls made with portalFetch). */
+export async function errorFrom(response: Response | ClientResponse<unknown>): Promise<ApiError> {
   const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
   const retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : null;
   let body: Partial<ApiErrorBody> | null = null;

@@ -9,6 +9,8 @@ import { fulfilRoutes } from '../features/fulfil/routes';
 import { hrRoutes } from '../features/hr/routes';
 import { notificationsRoutes } from '../features/notifications/routes';
 import { inventoryRoutes } from '../features/inventory/routes';
+import { kbAuthoringRoutes } from '../features/kb-authoring/routes';
+import { kbRoutes } from '../features/kb/routes';
 import { passwordRoutes } from '../features/password/routes';
 import { requestsRoutes } from '../features/requests/routes';
 import { staffRoutes } from '../features/staff/routes';
@@ -39,6 +41,8 @@ export function createPortalRouter() {
       ...fulfilRoutes,
       ...notificationsRoutes,
       ...teamRoutes,
+      ...kbAuthoringRoutes,
+      ...kbRoutes,
       ...staffRoutes,
       ...inventoryRoutes,
       ...hrRoutes,
@@ -46,7 +50,9 @@ export function createPortalRouter() {
       ...demoRoutes,
       ...appRoutes,
     ],
-    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+    // Only the query or #section changed (typing a search, a table-of-contents link): stay where
+    // the person is; the page that changed it scrolls itself if it needs to.
+    scrollBehavior: (to, from, saved) => saved ?? (to.path === from.path && from.matched.length > 0 ? false : { top: 0 }),
   });
   installGuards(router);
   router.onError((error: unknown, to) => {

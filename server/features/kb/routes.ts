@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { can } from '../../../shared/permissions.js';
+import {
+  kbAnalyticsQuerySchema,
+  kbArticleInputSchema,
+  kbExportQuerySchema,
+  kbFeedbackInputSchema,
+  kbIdParamSchema,
+  kbListQuerySchema,
+  kbSearchQuerySchema,
+  kbSlugParamSchema,
+  kbSuggestQuerySchema,
+  kbVersionParamSchema,
+} from '../../../shared/kb.js';
+import type { AppDeps, AppEnv } from '../../http/context.js';
+import { requestContext } from '../../http/request-context.js';
+import { currentSession, requirePermission, requireSignIn } from '../../http/session.js';
+import { validate } from '../../http/validate.js';
+import { searchEngineFor } from '../../kb/search/index.js';
+import type { RateLimitRule } from '../../rate-limit/limiter.js';
+import type { Context } from 'hono';
+import * as kb from './service.js';
+
+/**
+ * Search-as-you-type sends a request per pause in typing: generous for a person, but a script
+ * hammering the search (or the suggestion box) from one account is stopped.
+ */
+export const KB_SEARCH_RULE: RateLimitRule = { name: 'kb-search:user', limit: 240, windowMs: 60_000 };
+/** "Did this help?": more than a person clicks, fewer than a script would need to skew the counts. */
+export const KB_FEEDBACK_RULE: RateLimitRule = { name: 'kb-feedback:user', limit: 30, windowMs: 60_000 };
+
+/**
+ * The knowledge base. Reading needs a session (it is the company's internal base: articles name
+ * internal systems and addresses); writing needs `kb.edit` (help desk, admins). Readers only ever
+ * see published articles; the rest answers 404 to them, as if it did not exist.
+ */
+export function kbRoutes(deps: AppDeps) {
+  const kbDeps: kb.KbDeps = { db: deps.db, engine: searchEngineFor(deps.database.kind), audit: deps.audit, clock: deps.clock };
+  const actorOf = (c: Context<AppEnv>): kb.KbActor => {
+    const session = currentSession(c);
+    return { username: session.username, canEdit: can(session.profile.roles, 'kb.edit'), ...requestContext(c) };
+  };
+  return new Hono<AppEnv>()
+    .get('/search', requireSignIn(), validate('query', kbSearchQuerySchema), async (c) => {
+      const actor = actorOf(c);
+      await deps.rateLimiter.consume(KB_SEARCH_RULE, actor.username);
+      const results = await kb.search(kbDeps, c.req.valid('query'));
+      return c.json({ results }, 200);
+    })
+    .get('/suggest', requireSignIn(), validate('query', kbSuggestQuerySchema), async (c) => {
+      const actor = actorOf(c);
+      await deps.rateLimiter.consume(KB_SEARCH_RULE, actor.username);
+      const results = await kb.suggest(kbDeps, c.req.valid('query'));
+      return c.json({ results }, 200);
+    })
+    .get('/categories', requireSignIn(), async (c) => {
+      return c.json({ categories: await kb.categories(kbDeps) }, 200);
+    })
+    .get('/export', requireSignIn(), validate('query', kbExportQuerySchema), async (c) => {
+      const answer = await kb.exportChanges(kbDeps, c.req.valid('query'));
+      // Revalidated each time (private: it is the company's base), but an unchanged page costs no transfer.
+      const etag = `"${createHash('sha256').update(JSON.stringify(answer)).digest('base64url').slice(0, 27)}"`;
+      c.header('Cache-Control', 'private, no-cache');
+      c.header('ETag', etag);
+      if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+      return c.json(answer, 200);
+    })
+    .get('/analytics', requirePermission('kb.edit'), validate('query', kbAnalyticsQuerySchema), async (c) => {
+      return c.json(await kb.analytics(kbDeps, c.req.valid('query')), 200);
+    })
+    .get('/articles', requirePermission('kb.edit'), validate('query', kbListQuerySchema), async (c) => {
+      const { limit, offset, ...filter } = c.req.valid('query');
+      return c.json({ articles: await kb.listArticles(kbDeps, filter, limit, offset) }, 200);
+    })
+    .post('/articles', requirePermission('kb.edit'), validate('json', kbArticleInputSchema), async (c) => {
+      const article = await kb.createArticle(kbDeps, actorOf(c), c.req.valid('json'));
+      return c.json(article, 201);
+    })
+    .get('/articles/:slug', requireSignIn(), validate('param', kbSlugParamSchema), async (c) => {
+      return c.json(await kb.readArticle(kbDeps, actorOf(c), c.req.valid('param').slug), 200);
+    })
+    .put('/articles/:id', requirePermission('kb.edit'), validate('param', kbIdParamSchema), validate('json', kbArticleInputSchema), async (c) => {
+      const { article } = await kb.updateArticle(kbDeps, actorOf(c), c.req.valid('param').id, c.req.valid('json'));
+      return c.json(article, 200);
+    })
+    .get('/articles/:id/versions', requirePermission('kb.edit'), validate('param', kbIdParamSchema), async (c) => {
+      return c.json({ versions: await kb.articleVersions(kbDeps, c.req.valid('param').id) }, 200);
+    })
+    .post('/articles/:id/versions/:n/restore', requirePermission('kb.edit'), validate('param', kbVersionParamSchema), async (c) => {
+      const { id, n } = c.req.valid('param');
+      return c.json(await kb.restoreVersion(kbDeps, actorOf(c), id, n), 200);
+    })
+    .post('/articles/:id/feedback', requireSignIn(), validate('param', kbIdParamSchema), validate('json', kbFeedbackInputSchema), async (c) => {
+      const actor = actorOf(c);
+      await deps.rateLimiter.consume(KB_FEEDBACK_RULE, actor.username);
+      return c.json(await kb.giveFeedback(kbDeps, actor, c.req.valid('param').id, c.req.valid('json')), 200);
+    });
+}

@@ -1,0 +1,47 @@
+import type { Executor } from '../../db/transaction.js';
+
+/**
+ * One search index behind one interface; the implementation is chosen by the database dialect
+ * (SQLite FTS5 or PostgreSQL tsvector/GIN). Both index the same tokens (shared/kb-text.ts), so the
+ * only thing they differ in is how they store them and rank matches.
+ */
+
+/** What the index holds of a published article, already tokenised. */
+export interface IndexedDoc {
+  id: number;
+  locale: string;
+  category: string | null;
+  /** Title (and tag) tokens: ranked far above body tokens. */
+  titleTokens: string[];
+  bodyTokens: string[];
+}
+
+/**
+ * A query as the engine runs it: every group must match (AND) unless `any` is set (OR); a group
+ * matches when any of its terms does (the typed term, its typo corrections, prefix completions).
+ */
+export interface MatchPlan {
+  groups: string[][];
+  any: boolean;
+  /** Only titles (and tags): the first pass for a very common query. */
+  titleOnly: boolean;
+  locale?: string | undefined;
+  category?: string | undefined;
+  /** Rank at most this many matching articles (bounds the work per query). */
+  cap: number;
+  limit: number;
+}
+
+export interface EngineHit {
+  id: number;
+  /** Relevance, higher is better (BM25 on SQLite, cover density on PostgreSQL). */
+  score: number;
+}
+
+export interface SearchEngine {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Adds or replaces articles in the index (call remove first for replaced ones: the caller knows their old tokens). */
+  add(trx: Executor, docs: readonly IndexedDoc[]): Promise<void>;
+  remove(trx: Executor, ids: readonly number[]): Promise<void>;
+  match(db: Executor, plan: MatchPlan): Promise<EngineHit[]>;
+}

@@ -1,0 +1,49 @@
+import { indexTokens, markdownToText } from '../../../shared/kb-text.js';
+import type { Executor } from '../../db/transaction.js';
+import type { IndexedDoc, SearchEngine } from './engine.js';
+import { applyVocabularyDeltas } from './vocabulary.js';
+
+/** What the index needs of an article. */
+export interface IndexableArticle {
+  id: number;
+  title: string;
+  body: string;
+  tags: readonly string[];
+  locale: string;
+  category: string | null;
+}
+
+/** Tokens of an article: title and tags rank as title, the Markdown's visible text as body. */
+export function toIndexedDoc(article: IndexableArticle): IndexedDoc {
+  return {
+    id: article.id,
+    locale: article.locale,
+    category: article.category,
+    titleTokens: indexTokens([article.title, ...article.tags].join(' \n ')),
+    bodyTokens: indexTokens(markdownToText(article.body)),
+  };
+}
+
+function countDistinct(deltas: Map<string, number>, doc: IndexedDoc, sign: 1 | -1) {
+  for (const t of new Set([...doc.titleTokens, ...doc.bodyTokens])) deltas.set(t, (deltas.get(t) ?? 0) + sign);
+}
+
+/**
+ * Brings the index in line with a set of changes, in the caller's transaction: `before` are the
+ * articles as they were indexed (published) and `after` as they are to be indexed (published
+ * now); an article in `before` only leaves the index. The vocabulary follows.
+ */
+export async function reindex(
+  engine: SearchEngine,
+  trx: Executor,
+  before: readonly IndexableArticle[],
+  after: readonly IndexableArticle[],
+): Promise<void> {
+  const deltas = new Map<string, number>();
+  for (const a of before) countDistinct(deltas, toIndexedDoc(a), -1);
+  const docs = after.map(toIndexedDoc);
+  for (const d of docs) countDistinct(deltas, d, 1);
+  if (before.length) await engine.remove(trx, before.map((a) => a.id));
+  if (docs.length) await engine.add(trx, docs);
+  await applyVocabularyDeltas(trx, deltas);
+}

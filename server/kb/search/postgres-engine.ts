@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/transaction.js';
+import type { EngineHit, IndexedDoc, MatchPlan, SearchEngine } from './engine.js';
+
+const lexeme = (term: string) => `'${term.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+
+/**
+ * A tsvector literal of our own tokens (PostgreSQL's parser never sees the text, so CJK bigrams and
+ * stems are exactly ours): title tokens weighted A, body tokens B, positions in order. PostgreSQL
+ * keeps at most 256 positions a lexeme and caps positions at 16383, which bounds long articles.
+ */
+export function tsvectorLiteral(doc: IndexedDoc): string {
+  const positions = new Map<string, string[]>();
+  let pos = 1;
+  const add = (tokens: string[], weight: 'A' | 'B') => {
+    for (const t of tokens) {
+      const list = positions.get(t) ?? [];
+      if (list.length < 256) list.push(`${Math.min(pos, 16383)}${weight}`);
+      positions.set(t, list);
+      pos++;
+    }
+  };
+  add(doc.titleTokens, 'A');
+  pos += 10; // a title phrase never runs on into the body
+  add(doc.bodyTokens, 'B');
+  return [...positions].map(([term, list]) => `${lexeme(term)}:${list.join(',')}`).join(' ');
+}
+
+/** The tsquery of a plan; `:A` restricts a term to titles. */
+export function tsqueryLiteral(plan: MatchPlan): string {
+  const suffix = plan.titleOnly ? ':A' : '';
+  const groups = plan.groups.map((g) => `(${g.map((t) => lexeme(t) + suffix).join(' | ')})`);
+  return groups.join(plan.any ? ' | ' : ' & ');
+}
+
+/**
+ * PostgreSQL: tsvector column with a GIN index; ts_rank_cd with title weight 1.0 and body 0.1,
+ * normalised by log length. The inner LIMIT bounds how many matches are ranked.
+ */
+export const postgresEngine: SearchEngine = {
+  kind: 'postgres',
+  async add(trx, docs) {
+    if (!docs.length) return;
+    await trx
+      .insertInto('kb_search')
+      .values(
+        docs.map((doc) => ({
+          article_id: doc.id,
+          locale: doc.locale,
+          category: doc.category,
+          tsv: sql<string>`${tsvectorLiteral(doc)}::tsvector`,
+        })),
+      )
+      .execute();
+  },
+  async remove(trx, ids) {
+    if (ids.length) await trx.deleteFrom('kb_search').where('article_id', 'in', [...ids]).execute();
+  },
+  async match(db: Executor, plan: MatchPlan): Promise<EngineHit[]> {
+    if (!plan.groups.length) return [];
+    const query = tsqueryLiteral(plan);
+    const rows = await sql<{ id: number; score: number }>`
+      SELECT id, score FROM (
+        SELECT article_id AS id, ts_rank_cd('{0.1, 0.1, 0.1, 1.0}'::float4[], tsv, query.q, 1) AS score
+        FROM kb_search, (SELECT ${query}::tsquery AS q) AS query
+        WHERE tsv @@ query.q
+          ${plan.locale ? sql`AND locale = ${plan.locale}` : sql``}
+          ${plan.category ? sql`AND category = ${plan.category}` : sql``}
+        LIMIT ${plan.cap}
+      ) AS hits ORDER BY score DESC LIMIT ${plan.limit}`.execute(db);
+    return rows.rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
+  },
+};

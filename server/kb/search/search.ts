@@ -1,0 +1,185 @@
+import { type KbQueryTerm, buildSnippet, markdownToText, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
+import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
+import type { Executor } from '../../db/transaction.js';
+import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
+import { documentFrequencies, prefixCompletions, typoCandidates } from './vocabulary.js';
+
+/**
+ * Search over published articles: analyse the query (shared tokenisation), expand each term
+ * through the vocabulary (typo corrections, prefix completions), then let the engine match and
+ * rank with a bounded amount of work, boost helpful articles and build safe snippets.
+ */
+
+/**
+ * At most this many matches are ranked per pass. A query whose rarest part is commoner than
+ * this first ranks title matches only, which are the ones worth showing for a very common word.
+ */
+export const RANK_CAP = 2000;
+
+export interface SearchOptions {
+  locale?: KbLocale | undefined;
+  category?: string | undefined;
+  limit: number;
+}
+
+interface ExpandedTerm {
+  /** The terms that satisfy this part of the query. */
+  group: string[];
+  /** Sum of their document frequencies: how many articles could match. */
+  estimate: number;
+}
+
+/**
+ * Each query term with what may stand in for it. A known word stands for itself; the word being
+ * typed also for its commonest completions; an unknown word for its typo corrections. A term
+ * nothing stands for is dropped (it cannot match), unless it is the whole query.
+ */
+export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): Promise<ExpandedTerm[]> {
+  // The word being typed is kept as typed (a prefix), but a finished plural is indexed by its stem.
+  const stems = new Map(terms.filter((t) => t.prefix).map((t) => [t.term, stemWord(t.term)]));
+  const dfs = await documentFrequencies(db, [...terms.map((t) => t.term), ...stems.values()]);
+  const out: ExpandedTerm[] = [];
+  for (const t of terms) {
+    const own = dfs.get(t.term) ?? 0;
+    const group = new Map<string, number>();
+    if (own > 0) group.set(t.term, own);
+    const stem = stems.get(t.term);
+    if (stem && stem !== t.term && (dfs.get(stem) ?? 0) > 0) group.set(stem, dfs.get(stem)!);
+    if (t.kind === 'word' && t.prefix && t.term.length >= 1) {
+      for (const c of await prefixCompletions(db, t.term)) group.set(c.term, c.df);
+    }
+    if (t.fuzzy && group.size === 0) {
+      for (const c of await typoCandidates(db, t.term)) group.set(c.term, c.df);
+    }
+    if (group.size) out.push({ group: [...group.keys()], estimate: [...group.values()].reduce((a, b) => a + b, 0) });
+  }
+  return out;
+}
+
+/** Runs passes until there are enough hits: titles first for common queries, then all text, then any term. */
+async function runPasses(engine: SearchEngine, db: Executor, expanded: ExpandedTerm[], options: SearchOptions, want: number, allowAny: boolean) {
+  const groups = expanded.map((e) => e.group);
+  const base = { groups, locale: options.locale, category: options.category, cap: RANK_CAP, limit: want };
+  const hits = new Map<number, number>();
+  const addAll = (list: EngineHit[], weight: number) => {
+    for (const h of list) if (!hits.has(h.id)) hits.set(h.id, h.score * weight);
+  };
+  const smallest = Math.min(...expanded.map((e) => e.estimate));
+  const passes: MatchPlan[] = [];
+  if (smallest > RANK_CAP) passes.push({ ...base, any: false, titleOnly: true });
+  passes.push({ ...base, any: false, titleOnly: false });
+  if (allowAny && groups.length > 1) passes.push({ ...base, any: true, titleOnly: false });
+  for (const plan of passes) {
+    if (hits.size >= want) break;
+    // Earlier passes are better matches: a later pass's hits rank below them whatever their score.
+    const found = await engine.match(db, plan);
+    const max = Math.max(0, ...[...hits.values()]);
+    const top = Math.max(0, ...found.map((h) => h.score));
+    addAll(
+      found.map((h) => ({ id: h.id, score: hits.size === 0 || top === 0 ? h.score : (h.score / top) * max * 0.99 })),
+      1,
+    );
+  }
+  return hits;
+}
+
+interface ArticleForResult {
+  id: number;
+  slug: string;
+  title: string;
+  body: string;
+  locale: string;
+  category: string | null;
+  helpful_count: number;
+  unhelpful_count: number;
+}
+
+/** A multiplier from readers' votes: up to +30% for helpful articles, down to −30% for unhelpful ones. */
+export function helpfulnessBoost(helpful: number, unhelpful: number): number {
+  return 1 + (0.3 * (helpful - unhelpful)) / (helpful + unhelpful + 5);
+}
+
+async function resultsFor(
+  db: Executor,
+  hits: Map<number, number>,
+  terms: readonly KbQueryTerm[],
+  variants: string[],
+  options: SearchOptions,
+): Promise<KbSearchResult[]> {
+  if (!hits.size) return [];
+  const rows: ArticleForResult[] = await db
+    .selectFrom('kb_articles')
+    .select(['id', 'slug', 'title', 'body', 'locale', 'category', 'helpful_count', 'unhelpful_count'])
+    .where('id', 'in', [...hits.keys()])
+    .where('status', '=', 'published')
+    .execute();
+  return rows
+    .filter((r) => (!options.locale || r.locale === options.locale) && (!options.category || r.category === options.category))
+    .map((r) => ({ row: r, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
+    .sort((a, b) => b.score - a.score || b.row.id - a.row.id)
+    .slice(0, options.limit)
+    .map(({ row, score }) => ({
+      id: row.id,
+      slug: row.slug,
+      title: row.title,
+      snippet: buildSnippet(markdownToText(row.body), terms, { variants }),
+      locale: row.locale as KbLocale,
+      category: row.category,
+      score: Math.round(score * 1000) / 1000,
+    }));
+}
+
+/** `GET /api/kb/search`: the best published articles for what a person typed. */
+export async function searchArticles(engine: SearchEngine, db: Executor, query: string, options: SearchOptions): Promise<KbSearchResult[]> {
+  const terms = queryTerms(query);
+  if (!terms.length) return [];
+  const expanded = await expandTerms(db, terms);
+  if (!expanded.length) return [];
+  // Ask for more than shown so the helpfulness boost can reorder near ties.
+  const hits = await runPasses(engine, db, expanded, options, options.limit * 3, true);
+  return resultsFor(db, hits, terms, expanded.flatMap((e) => e.group), options);
+}
+
+/** How many salient terms of a description are searched for. */
+const SUGGEST_TERMS = 6;
+
+/**
+ * `GET /api/kb/suggest`: articles for a longer description ("my laptop will not join the VPN
+ * since yesterday"). Its salient terms are the rarest ones articles actually use; any of them
+ * may match (BM25 favours articles with more of them, and titles).
+ */
+export async function suggestArticles(engine: SearchEngine, db: Executor, text: string, options: SearchOptions): Promise<KbSearchResult[]> {
+  const terms = textTerms(text);
+  if (!terms.length) return [];
+  const dfs = await documentFrequencies(db, terms.map((t) => t.term));
+  const known: { term: KbQueryTerm; df: number; group: string[] }[] = [];
+  let typoLookups = 0;
+  for (const t of terms) {
+    const df = dfs.get(t.term) ?? 0;
+    if (df > 0) known.push({ term: t, df, group: [t.term] });
+    else if (t.fuzzy && typoLookups < 3) {
+      typoLookups++;
+      const candidates = await typoCandidates(db, t.term, 2);
+      if (candidates.length) known.push({ term: t, df: candidates[0]!.df, group: candidates.map((c) => c.term) });
+    }
+  }
+  const salient = known.sort((a, b) => a.df - b.df).slice(0, SUGGEST_TERMS);
+  if (!salient.length) return [];
+  const plan: MatchPlan = {
+    groups: salient.map((s) => s.group),
+    any: true,
+    titleOnly: false,
+    locale: options.locale,
+    category: options.category,
+    cap: RANK_CAP,
+    limit: options.limit * 3,
+  };
+  const hits = new Map((await engine.match(db, plan)).map((h) => [h.id, h.score]));
+  return resultsFor(
+    db,
+    hits,
+    salient.map((s) => s.term),
+    salient.flatMap((s) => s.group),
+    options,
+  );
+}

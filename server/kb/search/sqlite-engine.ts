@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/transaction.js';
+import type { EngineHit, IndexedDoc, MatchPlan, SearchEngine } from './engine.js';
+
+/** Facet tokens for filters inside the FTS match: letters only, so unicode61 keeps each one whole. */
+export function facetTokens(locale: string, category: string | null): string {
+  return [localeFacet(locale), category ? categoryFacet(category) : ''].join(' ').trim();
+}
+function localeFacet(locale: string): string {
+  return 'xloc' + locale.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+function categoryFacet(category: string): string {
+  // Hyphens become "x9x" (never in a slug-like category): distinct categories stay distinct tokens.
+  return 'xcat' + category.toLowerCase().replace(/-/g, 'x9x');
+}
+
+const quote = (term: string) => `"${term.replace(/"/g, '""')}"`;
+
+/** The FTS5 MATCH expression of a plan. Terms are our own tokens: letters, digits and CJK only. */
+export function ftsExpression(plan: MatchPlan): string {
+  const groups = plan.groups.map((g) => (g.length === 1 ? quote(g[0]!) : `(${g.map(quote).join(' OR ')})`));
+  let expr = groups.length === 1 ? groups[0]! : `(${groups.join(plan.any ? ' OR ' : ' AND ')})`;
+  expr = plan.titleOnly ? `{title} : ${expr}` : `{title body} : ${expr}`;
+  const facets: string[] = [];
+  if (plan.locale) facets.push(quote(localeFacet(plan.locale)));
+  if (plan.category) facets.push(quote(categoryFacet(plan.category)));
+  return facets.length ? `${expr} AND {facets} : (${facets.join(' AND ')})` : expr;
+}
+
+/**
+ * SQLite FTS5: a contentless table of space-joined tokens. BM25 with the title weighted ten times
+ * the body; the inner LIMIT ranks at most `cap` matches, so a very common term costs a bounded
+ * amount of work (newest articles first when it binds).
+ */
+export const sqliteEngine: SearchEngine = {
+  kind: 'sqlite',
+  async add(trx, docs) {
+    for (const doc of docs) {
+      await sql`INSERT INTO kb_fts(rowid, title, body, facets) VALUES (${doc.id}, ${doc.titleTokens.join(' ')}, ${doc.bodyTokens.join(' ')}, ${facetTokens(doc.locale, doc.category)})`.execute(
+        trx,
+      );
+    }
+  },
+  async remove(trx, ids) {
+    for (const id of ids) await sql`DELETE FROM kb_fts WHERE rowid = ${id}`.execute(trx);
+  },
+  async match(db: Executor, plan: MatchPlan): Promise<EngineHit[]> {
+    if (!plan.groups.length) return [];
+    const rows = await sql<{ id: number; rank: number }>`
+      SELECT id, rank FROM (
+        SELECT rowid AS id, bm25(kb_fts, 10.0, 1.0, 0.0) AS rank FROM kb_fts
+        WHERE kb_fts MATCH ${ftsExpression(plan)} ORDER BY rowid DESC LIMIT ${plan.cap}
+      ) ORDER BY rank LIMIT ${plan.limit}`.execute(db);
+    // bm25() is negative, lower is better.
+    return rows.rows.map((r) => ({ id: Number(r.id), score: -Number(r.rank) }));
+  },
+};

@@ -1,0 +1,107 @@
+import { deletionKeys, editDistance, isCjkChar } from '../../../shared/kb-text.js';
+import type { Executor } from '../../db/transaction.js';
+
+/**
+ * The search vocabulary: how many published articles contain each term (document frequency),
+ * and each word's single-deletion keys. It plans queries (how common is a term), completes
+ * prefixes and corrects typos by index lookups, so none of that scans articles.
+ */
+
+/** Words shorter than this get no typo keys (a 2-letter typo is just another word). */
+const MIN_FUZZY_LENGTH = 3;
+
+const ROWS_PER_STATEMENT = 400; // stays under SQLite's and PostgreSQL's bound-parameter limits
+
+/** Applies document-frequency changes (term → +n / −n) and adds typo keys for words. */
+export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<string, number>): Promise<void> {
+  const entries = [...deltas].filter(([, d]) => d !== 0);
+  // Typo keys are only needed for words new to the vocabulary: find which ones are already known.
+  const known = new Set<string>();
+  const words = entries.filter(([term, d]) => d > 0 && term.length >= MIN_FUZZY_LENGTH && !isCjkChar(term[0]!)).map(([term]) => term);
+  for (let i = 0; i < words.length; i += ROWS_PER_STATEMENT) {
+    const rows = await trx.selectFrom('kb_terms').select('term').where('term', 'in', words.slice(i, i + ROWS_PER_STATEMENT)).execute();
+    for (const r of rows) known.add(r.term);
+  }
+  for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
+    const chunk = entries.slice(i, i + ROWS_PER_STATEMENT);
+    await trx
+      .insertInto('kb_terms')
+      .values(chunk.map(([term, df]) => ({ term, df: Math.max(df, 0) })))
+      .onConflict((oc) => oc.column('term').doUpdateSet((eb) => ({ df: eb(eb.ref('kb_terms.df'), '+', eb.ref('excluded.df')) })))
+      .execute();
+  }
+  // Negative deltas: a plain update (the upsert above clamps new rows at 0).
+  for (const [term, delta] of entries) {
+    if (delta < 0) {
+      await trx
+        .updateTable('kb_terms')
+        .set((eb) => ({ df: eb('df', '+', delta) }))
+        .where('term', '=', term)
+        .execute();
+    }
+  }
+  const keys: { key: string; term: string }[] = [];
+  for (const term of words) {
+    if (known.has(term)) continue;
+    for (const key of deletionKeys(term)) keys.push({ key, term });
+  }
+  for (let i = 0; i < keys.length; i += ROWS_PER_STATEMENT) {
+    await trx
+      .insertInto('kb_term_keys')
+      .values(keys.slice(i, i + ROWS_PER_STATEMENT))
+      .onConflict((oc) => oc.columns(['key', 'term']).doNothing())
+      .execute();
+  }
+}
+
+/** Document frequencies of the given terms (missing ones are 0). */
+export async function documentFrequencies(db: Executor, terms: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!terms.length) return out;
+  const rows = await db.selectFrom('kb_terms').select(['term', 'df']).where('term', 'in', [...terms]).execute();
+  for (const r of rows) out.set(r.term, Number(r.df));
+  return out;
+}
+
+/**
+ * Words within one edit (insert, delete, substitute, swap neighbours) of `word` that articles
+ * use, most common first. One indexed lookup of the word's deletion keys; at most `max` back.
+ */
+export async function typoCandidates(db: Executor, word: string, max = 3): Promise<{ term: string; df: number }[]> {
+  if (word.length < MIN_FUZZY_LENGTH) return [];
+  const rows = await db
+    .selectFrom('kb_term_keys as k')
+    .innerJoin('kb_terms as t', 't.term', 'k.term')
+    .select(['t.term', 't.df'])
+    .where('k.key', 'in', deletionKeys(word))
+    .where('t.df', '>', 0)
+    .limit(200)
+    .execute();
+  const seen = new Set<string>();
+  return rows
+    .filter((r) => r.term !== word && !seen.has(r.term) && seen.add(r.term) && editDistance(word, r.term, 1) <= 1)
+    .map((r) => ({ term: r.term, df: Number(r.df) }))
+    .sort((a, b) => b.df - a.df)
+    .slice(0, max);
+}
+
+/**
+ * The most common words starting with `prefix`. Reads at most `scan` vocabulary rows in term
+ * order (an index range), so even a one-letter prefix costs a bounded amount.
+ */
+export async function prefixCompletions(db: Executor, prefix: string, max = 6, scan = 400): Promise<{ term: string; df: number }[]> {
+  const upper = prefix.slice(0, -1) + String.fromCodePoint(prefix.codePointAt(prefix.length - 1)! + 1);
+  const rows = await db
+    .selectFrom('kb_terms')
+    .select(['term', 'df'])
+    .where('term', '>', prefix)
+    .where('term', '<', upper)
+    .where('df', '>', 0)
+    .orderBy('term')
+    .limit(scan)
+    .execute();
+  return rows
+    .map((r) => ({ term: r.term, df: Number(r.df) }))
+    .sort((a, b) => b.df - a.df)
+    .slice(0, max);
+}

@@ -1,0 +1,149 @@
+/**
+ * The knowledge-base search module, the same suite on SQLite (FTS5) and PostgreSQL (tsvector):
+ * typos, prefixes, Chinese without spaces and in both scripts, mixed text, title above body,
+ * helpful above unhelpful, filters, drafts invisible, index kept in step with every save.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importArticles } from '../../server/features/kb/import.js';
+import { searchEngineFor } from '../../server/kb/search/index.js';
+import { RANK_CAP } from '../../server/kb/search/search.js';
+import { type ArticleInput, type KbDeps, createArticle, giveFeedback, search, suggest, updateArticle } from '../../server/features/kb/service.js';
+import { availableDialects } from '../harness/db.js';
+import { type TestApp, buildTestApp } from '../harness/app.js';
+
+const editor = { username: 'hana', canEdit: true };
+
+function article(title: string, body: string, extra: Partial<ArticleInput> = {}): ArticleInput {
+  return { title, body, locale: 'en', status: 'published', ...extra };
+}
+
+describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
+  let t: TestApp;
+  let kb: KbDeps;
+  const ids: Record<string, number> = {};
+  const titles = (results: { title: string }[]) => results.map((r) => r.title);
+
+  beforeAll(async () => {
+    t = await buildTestApp({ dialect });
+    kb = { db: t.deps.db, engine: searchEngineFor(t.deps.database.kind), audit: t.deps.audit, clock: t.clock };
+    const add = async (key: string, input: ArticleInput) => {
+      ids[key] = (await createArticle(kb, editor, input)).id;
+    };
+    await add('password', article('Reset your password', 'Open the portal, choose **Forgot password** and follow the steps.', { category: 'accounts' }));
+    await add('vpn', article('Connect to the VPN', 'Install the VPN client, sign in with your work account and pick the nearest gateway.', { category: 'network' }));
+    await add('outlook', article('Outlook keeps asking for a password', 'When Outlook prompts again and again, remove the cached credentials.', { category: 'email' }));
+    await add('printer', article('Add a network printer', 'Printers on each floor are named after the room. Add one from Settings.', { category: 'devices' }));
+    await add('bodyonly', article('Laptop battery drains fast', 'Check which apps use power. A printer driver update can also help.', { category: 'devices' }));
+    await add('wifi', article('Join the office Wi-Fi', 'Use the Corp network with your work account.', { category: 'network' }));
+    await add('zhReset', article('如何重置密码', '打开门户，选择“忘记密码”，然后按步骤操作。', { locale: 'zh-CN', category: 'accounts' }));
+    await add('zhPrinter', article('打印机连不上怎么办', '先检查打印机是否开机，然后重新连接无线网络。', { locale: 'zh-CN', category: 'devices' }));
+    await add('twVpn', article('VPN 連線失敗', '請確認網路連線後重新啟動 VPN 用戶端。', { locale: 'zh-TW', category: 'network' }));
+    await add('draft', article('Secret draft about passwords', 'Not yet reviewed.', { status: 'draft' }));
+  });
+  afterAll(() => t?.close());
+
+  it('finds by words in titles and bodies, titles first', async () => {
+    const results = await search(kb, { q: 'printer', limit: 10 });
+    expect(titles(results).slice(0, 2)).toEqual(['Add a network printer', 'Laptop battery drains fast']);
+    expect(results[0]!.score).toBeGreaterThan(results[1]!.score);
+  });
+
+  it('forgives typos (one edit: missing letter, swapped letters, extra letter)', async () => {
+    expect(titles(await search(kb, { q: 'pasword', limit: 3 }))[0]).toBe('Reset your password');
+    expect(titles(await search(kb, { q: 'vnp', limit: 3 }))[0]).toBe('Connect to the VPN');
+    expect(titles(await search(kb, { q: 'outlok', limit: 3 }))[0]).toBe('Outlook keeps asking for a password');
+    expect(titles(await search(kb, { q: 'printerr ', limit: 3 }))[0]).toBe('Add a network printer');
+  });
+
+  it('completes the word being typed', async () => {
+    expect(titles(await search(kb, { q: 'prin', limit: 3 }))[0]).toBe('Add a network printer');
+    expect(titles(await search(kb, { q: 'reset pass', limit: 3 }))[0]).toBe('Reset your password');
+    expect(titles(await search(kb, { q: 'o', limit: 3 }))).toContain('Outlook keeps asking for a password');
+  });
+
+  it('understands Chinese without spaces, in both scripts, and mixed text', async () => {
+    expect(titles(await search(kb, { q: '重置密码', limit: 3 }))[0]).toBe('如何重置密码');
+    expect(titles(await search(kb, { q: '重設密碼', limit: 3 }))[0]).toBe('如何重置密码');
+    expect(titles(await search(kb, { q: '打印机连不上', limit: 3 }))[0]).toBe('打印机连不上怎么办');
+    expect(titles(await search(kb, { q: 'VPN 连线失败', limit: 3 }))[0]).toBe('VPN 連線失敗');
+    expect(titles(await search(kb, { q: '密', limit: 5 }))).toContain('如何重置密码');
+  });
+
+  it('finds hyphenated words typed without the hyphen', async () => {
+    expect(titles(await search(kb, { q: 'wifi', limit: 3 }))[0]).toBe('Join the office Wi-Fi');
+  });
+
+  it('builds escaped snippets with the hits marked', async () => {
+    const [hit] = await search(kb, { q: 'cached credentials', limit: 1 });
+    expect(hit!.snippet).toContain('<mark>cached</mark> <mark>credentials</mark>');
+    const [zh] = await search(kb, { q: '忘记密码', limit: 1 });
+    expect(zh!.snippet).toContain('<mark>忘记密码</mark>');
+  });
+
+  it('filters by language and category', async () => {
+    const zh = await search(kb, { q: 'vpn', locale: 'zh-TW', limit: 10 });
+    expect(titles(zh)).toEqual(['VPN 連線失敗']);
+    const devices = await search(kb, { q: 'printer', category: 'devices', limit: 10 });
+    expect(devices.every((r) => r.category === 'devices')).toBe(true);
+    expect(await search(kb, { q: 'printer', category: 'email', limit: 10 })).toEqual([]);
+  });
+
+  it('never shows drafts', async () => {
+    expect(titles(await search(kb, { q: 'secret draft', limit: 10 }))).toEqual([]);
+  });
+
+  it('ranks helpful articles above unhelpful ones with the same match', async () => {
+    const a = await createArticle(kb, editor, article('Docking station setup guide', 'Plug the dock in.'));
+    const b = await createArticle(kb, editor, article('Docking station setup notes', 'Plug the dock in.'));
+    const before = titles(await search(kb, { q: 'docking station', limit: 2 }));
+    const [worse, better] = before[0] === a.title ? [a, b] : [b, a];
+    for (let i = 0; i < 4; i++) {
+      const voter = { username: `voter${i}`, canEdit: false };
+      await giveFeedback(kb, voter, worse.id, { helpful: false });
+      await giveFeedback(kb, voter, better.id, { helpful: true });
+    }
+    expect(titles(await search(kb, { q: 'docking station', limit: 2 }))[0]).toBe(better.title);
+  });
+
+  it('follows every save: edits, unpublishing and republishing', async () => {
+    const created = await createArticle(kb, editor, article('Request a monitor', 'Ask for a second screen.'));
+    expect(titles(await search(kb, { q: 'monitor', limit: 5 }))).toContain('Request a monitor');
+    await updateArticle(kb, editor, created.id, article('Request a display', 'Ask for a second screen.'));
+    expect(titles(await search(kb, { q: 'monitor', limit: 5 }))).not.toContain('Request a monitor');
+    expect(titles(await search(kb, { q: 'display', limit: 5 }))).toContain('Request a display');
+    await updateArticle(kb, editor, created.id, article('Request a display', 'Ask for a second screen.', { status: 'archived' }));
+    expect(titles(await search(kb, { q: 'display', limit: 5 }))).toEqual([]);
+    // The vocabulary forgets words no published article uses: no typo leads to them.
+    expect(titles(await search(kb, { q: 'displya', limit: 5 }))).toEqual([]);
+    await updateArticle(kb, editor, created.id, article('Request a display', 'Ask for a second screen.'));
+    expect(titles(await search(kb, { q: 'displya', limit: 5 }))).toEqual(['Request a display']);
+  });
+
+  it('suggests articles for a longer description', async () => {
+    const results = await suggest(kb, { text: 'Since this morning Outlook asks me for my password every few minutes', limit: 3 });
+    expect(titles(results)[0]).toBe('Outlook keeps asking for a password');
+    const zh = await suggest(kb, { text: '我的打印机今天早上连不上了', limit: 3 });
+    expect(titles(zh)[0]).toBe('打印机连不上怎么办');
+  });
+
+  it('gives nothing, quickly, for stop words only or unknown words', async () => {
+    expect(await search(kb, { q: 'the and ', limit: 10 })).toEqual([]);
+    expect(await search(kb, { q: 'xyzzyqux', limit: 10 })).toEqual([]);
+  });
+
+  it('bounds the work for a term in very many articles', async () => {
+    // More than RANK_CAP articles sharing one word: the query still answers, best (title) matches first.
+    const lines = Array.from({ length: RANK_CAP + 50 }, (_, i) =>
+      JSON.stringify({ title: `Common topic ${i}`, body: `Body ${i} mentions widget once.`, locale: 'en', slug: `common-${i}` }),
+    );
+    const summary = await importArticles(kb, lines, { actor: 'hana' });
+    expect(summary).toEqual({ created: RANK_CAP + 50, updated: 0, unchanged: 0, errors: [] });
+    await createArticle(kb, editor, article('Widget reference', 'Everything about the widget.'));
+    const started = performance.now();
+    const results = await search(kb, { q: 'widget', limit: 5 });
+    const ms = performance.now() - started;
+    expect(results[0]!.title).toBe('Widget reference');
+    expect(results).toHaveLength(5);
+    expect(ms).toBeLessThan(1000);
+  }, 120_000);
+});
