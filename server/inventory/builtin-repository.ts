@@ -125,6 +125,11 @@ export interface AssetWhere {
   assignedTo?: string;
 }
 
+/** Whether a filter reads the model's columns (else counting needs no join: 100k assets count in one index pass). */
+function needsModel(where: AssetWhere): boolean {
+  return !!(where.category || where.query);
+}
+
 function assetsWhere(db: Db, where: AssetWhere) {
   let q = db.selectFrom('inventory_assets as a').innerJoin('inventory_models as m', 'm.id', 'a.model_id');
   if (where.status) q = q.where('a.status', '=', where.status);
@@ -156,11 +161,35 @@ export async function findAssets(db: Db, where: AssetWhere, limit: number, offse
       .limit(limit)
       .offset(offset)
       .execute(),
-    assetsWhere(db, where)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow(),
+    needsModel(where)
+      ? assetsWhere(db, where)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      : countAssetsOnly(db, where),
   ]);
   return { rows: rows as AssetRow[], total: Number(count.n) };
+}
+
+async function countAssetsOnly(db: Db, where: AssetWhere) {
+  let q = db.selectFrom('inventory_assets as a');
+  if (where.status) q = q.where('a.status', '=', where.status);
+  if (where.modelId !== undefined) q = q.where('a.model_id', '=', where.modelId);
+  if (where.assignedTo) q = q.where('a.assigned_to', '=', where.assignedTo);
+  return q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+}
+
+/** What is checked out to a person (assigned_to is set only while assigned), by tag; uses the assigned_to index. */
+export async function assetsAssignedTo(db: Db, username: string): Promise<AssetRow[]> {
+  return (await db
+    .selectFrom('inventory_assets as a')
+    .innerJoin('inventory_models as m', 'm.id', 'a.model_id')
+    .selectAll('a')
+    .select(['m.name as model_name', 'm.category as category'])
+    // No status condition on purpose: with one, SQLite may walk the (status, tag) index over every
+    // assigned asset instead of the handful this person holds.
+    .where('a.assigned_to', '=', username)
+    .orderBy('a.tag_lower')
+    .execute()) as AssetRow[];
 }
 
 export type AssetValues = Omit<InventoryAssetTable, 'id' | 'created_at'>;

@@ -271,8 +271,7 @@ export function createBuiltinInventory(db: Executor, deps: { clock: Clock }): In
     },
 
     async assignedTo(username: string, options) {
-      const { rows } = await repo.findAssets(exec(options), { assignedTo: username, status: 'assigned' }, 500, 0);
-      return rows.map(toAsset);
+      return (await repo.assetsAssignedTo(exec(options), username)).map(toAsset);
     },
 
     async history(tag: string, options) {

@@ -131,18 +131,19 @@ describe('role areas', () => {
     await openSignIn(page, server.url);
     await signIn(page, 'hana');
 
-    // The help desk may search people, so the people page is hers too, as the API allows.
+    // The help desk may search people, so the people page is hers too, as the API allows; and she keeps the stock.
     const tiles = page.getByRole('region', { name: 'Your work areas' }).getByRole('link');
-    await expect.poll(() => tiles.count()).toBe(2);
+    await expect.poll(() => tiles.count()).toBe(3);
     const tileNames = (await tiles.allTextContents()).map((t) => t.trim());
     expect(tileNames.some((t) => t.startsWith('Help desk'))).toBe(true);
     expect(tileNames.some((t) => t.startsWith('People'))).toBe(true);
+    expect(tileNames.some((t) => t.startsWith('Inventory'))).toBe(true);
     expect(tileNames.some((t) => t.startsWith('My team') || t.startsWith('Administration'))).toBe(false);
 
     const header = page.getByRole('banner');
     await header.getByRole('button', { name: 'Menu' }).click();
     const menuLinks = (await header.getByRole('link').allTextContents()).map((t) => t.trim());
-    expect(menuLinks).toEqual(expect.arrayContaining(['Help desk', 'People']));
+    expect(menuLinks).toEqual(expect.arrayContaining(['Help desk', 'People', 'Inventory']));
     expect(menuLinks).not.toContain('My team');
     expect(menuLinks).not.toContain('Administration');
     await header.getByRole('link', { name: 'People' }).click();

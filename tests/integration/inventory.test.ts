@@ -144,7 +144,8 @@ describe.each(availableDialects())('the help desk inventory API on %s', (dialect
     expect(refused.body.imported).toBe(0);
     expect(await countAssets()).toBe(before);
 
-    const good = bad.replace('No Such Model', model.name).replace(',assigned,HQ,2026-02-30', ',in_repair,HQ,2026-02-28');
+    // A model is named as the screens show it too: manufacturer and name.
+    const good = bad.replace('No Such Model', `Dell ${model.name}`).replace(',assigned,HQ,2026-02-30', ',in_repair,HQ,2026-02-28');
     const dry = await call('POST', '/api/inventory/assets/import?dryRun=1', { csv: good });
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ dryRun: true, rows: 3, imported: 0, errors: [] });

@@ -19,6 +19,29 @@ import type { InventoryDeps } from './service.js';
 const KNOWN_COLUMNS = new Set<string>(ASSET_CSV_COLUMNS);
 const PREVIEW_ROWS = 200;
 
+type ModelRef = { id: string; name: string };
+
+/**
+ * Every model by its name and by "manufacturer name" (as the screens show it), lower-cased; a
+ * name two models share is 'ambiguous'. Catalogues are small (hundreds), so one pass is cheap.
+ */
+async function modelNames(deps: InventoryDeps): Promise<Map<string, ModelRef | 'ambiguous'>> {
+  const names = new Map<string, ModelRef | 'ambiguous'>();
+  const add = (key: string, ref: ModelRef) => {
+    const seen = names.get(key);
+    names.set(key, seen && seen !== 'ambiguous' && seen.id !== ref.id ? 'ambiguous' : seen === 'ambiguous' ? seen : ref);
+  };
+  for (let offset = 0; ; offset += 100) {
+    const page = await deps.inventory.listModels({ limit: 100, offset });
+    for (const m of page.items) {
+      const ref = { id: m.id, name: m.name };
+      add(m.name.toLowerCase(), ref);
+      add(`${m.manufacturer} ${m.name}`.toLowerCase(), ref);
+    }
+    if (page.items.length < 100) return names;
+  }
+}
+
 /**
  * Reads a CSV of assets and checks every row (schema, model, duplicates in the file and in the
  * inventory). With `dryRun`, or when any row has a problem, nothing is written and the answer
@@ -44,7 +67,7 @@ export async function importAssets(deps: InventoryDeps, csv: string, dryRun: boo
   }
   if (problems.length) return { dryRun, rows: records.length, imported: 0, errors: problems, preview: [] };
 
-  const modelByName = new Map<string, { id: string; name: string } | string>();
+  let modelByName: Map<string, ModelRef | 'ambiguous'> | null = null;
   const modelById = new Map<string, { id: string; name: string } | null>();
   const seenTags = new Map<string, number>();
   const seenSerials = new Map<string, number>();
@@ -68,14 +91,11 @@ export async function importAssets(deps: InventoryDeps, csv: string, dryRun: boo
       if (!model) problems.push({ row, column: 'model_id', message: `There is no model with id ${data.model_id}.` });
     } else {
       const key = data.model!.toLowerCase();
-      if (!modelByName.has(key)) {
-        const found = (await deps.inventory.listModels({ query: data.model!, limit: 100 })).items.filter((m) => m.name.toLowerCase() === key);
-        modelByName.set(key, found.length === 1 ? { id: found[0]!.id, name: found[0]!.name } : found.length ? 'ambiguous' : 'missing');
-      }
-      const found = modelByName.get(key)!;
-      if (found === 'missing') problems.push({ row, column: 'model', message: `There is no model named "${data.model}".` });
+      modelByName ??= await modelNames(deps);
+      const found = modelByName.get(key);
+      if (!found) problems.push({ row, column: 'model', message: `There is no model named "${data.model}".` });
       else if (found === 'ambiguous') problems.push({ row, column: 'model', message: `Several models are named "${data.model}": use model_id.` });
-      else if (typeof found !== 'string') model = found;
+      else model = found;
     }
     const tagKey = data.tag.toLowerCase();
     if (seenTags.has(tagKey)) problems.push({ row, column: 'tag', message: `Tag ${data.tag} is also in row ${seenTags.get(tagKey)}.` });
