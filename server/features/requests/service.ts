@@ -225,10 +225,6 @@ function recipientsOf(
 // ---------------------------------------------------------------------------------------------
 // Creating a request
 
-export interface CreatedRequest {
-  request: DeviceRequest;
-}
-
 export async function createRequest(deps: RequestsDeps, actor: Actor, input: CreateRequestBody): Promise<DeviceRequest> {
   const body = createRequestSchema.parse(input);
   const now = deps.clock.now();
