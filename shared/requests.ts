@@ -306,6 +306,8 @@ export interface DeviceRequest {
   delivery: Delivery | null;
   /** Asset tags handed over (after fulfilment). */
   assetTags: string[];
+  /** Units set aside for it (approved), or the loaner booked for its window: what the help desk picks first. */
+  reservedTags: string[];
   rejectionReason: string | null;
   createdAt: string;
   updatedAt: string;

@@ -111,12 +111,23 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     const approved = await decide(hana, desk!.id, 'approve');
     expect(approved.status).toBe(200);
     expect(approved.body.status).toBe('approved');
+    expect(approved.body.reservedTags).toHaveLength(1);
+    expect(laptop.tags).toContain(approved.body.reservedTags[0]);
     expect(await inStock(laptop.id)).toBe(1);
 
-    // The help desk picks the unit by its tag and ships it.
-    const fulfil = await call<DeviceRequest>('POST', `/api/requests/${id}/fulfil`, hana, { assetTag: laptop.tags[1], delivery: 'ship' });
+    // An asset of another model, or none at all, is refused and changes nothing.
+    const stranger = await stock('monitors', 1);
+    const wrong = await call<Answer>('POST', `/api/requests/${id}/fulfil`, hana, { assetTag: stranger.tags[0], delivery: 'ship' });
+    expect([wrong.status, wrong.body.error.code]).toEqual([409, 'asset_unavailable']);
+    expect((await call<Answer>('POST', `/api/requests/${id}/fulfil`, hana, { assetTag: 'NO-SUCH-TAG' })).status).toBe(409);
+    expect((await call<Answer>('POST', `/api/requests/${id}/fulfil`, hana, { assetTags: [...laptop.tags] })).status).toBe(400);
+    expect((await call<DeviceRequest>('GET', `/api/requests/${id}`, emp.cookie)).body.status).toBe('approved');
+    // The help desk picks the other unit from the shelf (by its serial): the reserved one goes back.
+    const other = laptop.tags.find((tag) => tag !== approved.body.reservedTags[0])!;
+    const serial = (await t.deps.inventory.findAsset({ tag: other }))!.serial!;
+    const fulfil = await call<DeviceRequest>('POST', `/api/requests/${id}/fulfil`, hana, { assetTag: serial, delivery: 'ship' });
     expect(fulfil.status).toBe(200);
-    expect(fulfil.body).toMatchObject({ status: 'shipped', assetTags: [laptop.tags[1]] });
+    expect(fulfil.body).toMatchObject({ status: 'shipped', assetTags: [other], reservedTags: [] });
     expect(fulfil.body.can.receive).toBe(false); // hana is not the requester
 
     const received = await call<DeviceRequest>('POST', `/api/requests/${id}/receive`, emp.cookie, {});
@@ -125,7 +136,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     expect(received.body.timeline.map((e) => e.event)).toEqual(['submitted', 'step_approved', 'step_approved', 'approved', 'shipped', 'received']);
 
     const devices = await call<{ items: { assetTag: string; warrantyEnd: string | null }[] }>('GET', '/api/me/devices', emp.cookie);
-    expect(devices.body.items).toEqual([expect.objectContaining({ assetTag: laptop.tags[1], warrantyEnd: '2029-11-30' })]);
+    expect(devices.body.items).toEqual([expect.objectContaining({ assetTag: other, warrantyEnd: '2029-11-30' })]);
     // Every unit accounted for: the picked one assigned, the other back on the shelf.
     expect(await inStock(laptop.id)).toBe(1);
 

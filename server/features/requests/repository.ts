@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
 // The only code of device requests that touches Kysely. Every state change that two people could
@@ -415,10 +415,4 @@ export async function closeDeviceReport(db: Db, id: number, resolution: string, 
     .where('state', '=', 'open')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
-}
-
-/** For the benchmark and tests: a count without loading rows. */
-export async function countRequests(db: Db): Promise<number> {
-  const row = await db.selectFrom('device_requests').select(sql<number>`count(*)`.as('count')).executeTakeFirstOrThrow();
-  return n(row.count);
 }

@@ -225,10 +225,6 @@ function recipientsOf(
 // ---------------------------------------------------------------------------------------------
 // Creating a request
 
-export interface CreatedRequest {
-  request: DeviceRequest;
-}
-
 export async function createRequest(deps: RequestsDeps, actor: Actor, input: CreateRequestBody): Promise<DeviceRequest> {
   const body = createRequestSchema.parse(input);
   const now = deps.clock.now();
@@ -686,6 +682,7 @@ function summaryOf(request: RequestRow, actor: Actor): DeviceRequestSummary {
     leadTimeDays: request.lead_time_days === null ? null : Number(request.lead_time_days),
     delivery: request.delivery as DeviceRequest['delivery'],
     assetTags: JSON.parse(request.asset_tags) as string[],
+    reservedTags: status === 'approved' || status === 'backordered' ? (JSON.parse(request.reserved_assets) as string[]) : [],
     rejectionReason: request.rejection_reason,
     createdAt: iso(request.created_at)!,
     updatedAt: iso(request.updated_at)!,
