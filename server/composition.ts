@@ -9,6 +9,7 @@ import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
 import { registerHousekeeping } from './jobs/housekeeping.js';
+import { registerKbJobs } from './features/kb/review-reminders.js';
 import { JobQueue, type QueueOptions } from './jobs/queue.js';
 import { DemoOutbox } from './mail/demo-outbox.js';
 import type { Mailer } from './mail/port.js';
@@ -104,6 +105,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
     registerHousekeeping(jobs, db, clock, logger, { sessionIdleMs: config.session.idleMs });
+    registerKbJobs(jobs, { db, directory, clock, keys, logger, publicUrl: config.publicUrl });
 
     return {
       config,

@@ -9,6 +9,10 @@ import { ensurePrivateDir } from './platform/private-files.js';
 import { startServer } from './serve.js';
 import { jobCounts, jobsInState } from './jobs/admin.js';
 import { JOB_STATES, type JobStateName } from '../shared/jobs.js';
+import { AuditTrail } from './audit/audit.js';
+import { runKbImport } from './features/kb/import-cli.js';
+import { searchEngineFor } from './kb/search/index.js';
+import { systemClock } from './platform/clock.js';
 
 // Production runs the compiled server (`npm run build` writes dist/server/main.js); development
 // can run the sources with tsx. The commands are the same either way.
@@ -19,7 +23,8 @@ const USAGE = `Usage: node dist/server/main.js <command>    (or: npm run portal 
   backup <file|dir>     copy the live SQLite database safely (works while the portal runs)
   restore <file>        replace the SQLite database with a backup (stop the portal first)
   audit verify          check the audit trail's hash chain; exit 1 naming the first changed or removed row
-  jobs [state]          list jobs in a state (default: failed) and the count in each state`;
+  jobs [state]          list jobs in a state (default: failed) and the count in each state
+  kb import <file>      import knowledge-base articles, one JSON object a line (idempotent by slug)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...args] = argv;
@@ -125,6 +130,20 @@ async function main(argv: string[]): Promise<number> {
         await handle.close();
       }
       return 0;
+    }
+    case 'kb': {
+      if (args[0] !== 'import' || !args[1]) {
+        console.error(USAGE);
+        return 2;
+      }
+      const handle = openDatabase(config.database);
+      try {
+        await migrateToLatest(handle.db);
+        const kbDeps = { db: handle.db, engine: searchEngineFor(handle.kind), audit: new AuditTrail(handle.db, systemClock), clock: systemClock };
+        return await runKbImport(kbDeps, args[1], { stdout: process.stdout, stderr: process.stderr });
+      } finally {
+        await handle.close();
+      }
     }
     default:
       console.error(USAGE);

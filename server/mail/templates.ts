@@ -125,3 +125,16 @@ export function recoveryChangeMail(to: string, change: RecoveryChange, username:
     ],
   );
 }
+
+/** To an article's owner: the article is past its review-by date (English and Chinese, like all portal mail). */
+export function kbReviewDueMail(to: string, title: string, reviewBy: string, url: string): OutgoingMail {
+  return bilingual(
+    'kb_review_due',
+    to,
+    ['A knowledge-base article is due for review', '知识库文章需要复核'],
+    [
+      `The article "${title}" was due for review on ${reviewBy}.\n\nPlease check that it is still correct, then save it (which records the review) with a new review-by date:\n${url}`,
+      `文章“${title}”的复核日期为 ${reviewBy}，现已到期。\n\n请确认内容仍然正确，然后保存（即记录本次复核）并设置新的复核日期：\n${url}`,
+    ],
+  );
+}

@@ -123,6 +123,8 @@ describe('the knowledge base offline', () => {
     await search(page, `${word} gatewya`);
     await expect.poll(() => resultLinks(page).allTextContents()).toEqual([`Reconnect the ${word} gateway`]);
     await expect.poll(() => page.getByTestId('kb-offline-note').textContent()).toContain('离线');
+    // And how much of the base this device holds.
+    await expect.poll(() => page.getByTestId('kb-offline-note').textContent()).toMatch(/本设备.*\d+ 篇文章/);
     // Chinese without spaces.
     await search(page, '打印机连不上');
     await expect.poll(() => resultLinks(page).allTextContents()).toContain(`${word} 打印机连不上怎么办`);
@@ -158,7 +160,7 @@ describe('the knowledge base offline', () => {
     await context.close();
   });
 
-  test('the copy belongs to the person: signing out deletes it', async () => {
+  test('the copy belongs to the person: signing out deletes it, and another person never reads it', async () => {
     const context = await phoneContext(browser, { serviceWorkers: true });
     const page = await context.newPage();
     await openSignIn(page, server.url);
@@ -170,6 +172,16 @@ describe('the knowledge base offline', () => {
     await header.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
     await expect.poll(() => copyState(page)).toBeNull();
+
+    // A session that ends unseen (the cookie gone) leaves alice's copy until the next sign-in,
+    // which makes it bob's: emptied and filled afresh, never alice's with bob's name on it.
+    await signIn(page, 'alice');
+    await expect.poll(async () => (await copyState(page))?.syncedAt ?? null, { timeout: 30_000 }).not.toBeNull();
+    await context.clearCookies();
+    await page.goto(new URL('/sign-in', server.url).href);
+    await signIn(page, 'bob');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/');
+    await expect.poll(async () => (await copyState(page))?.owner ?? null, { timeout: 30_000 }).toBe('bob');
     await context.close();
   });
 });

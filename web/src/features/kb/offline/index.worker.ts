@@ -49,10 +49,9 @@ function closeDb(): void {
   announce();
 }
 
-async function countStatus(database: KbDb): Promise<void> {
-  const all = await database.getAll('articles');
-  status.kept = all.filter((a) => a.kept).length;
-  status.total = Math.max(all.length, state?.total ?? 0);
+function countStatus(copy: CopyState): void {
+  status.kept = copy.kept ?? 0;
+  status.total = Math.max(copy.known ?? 0, copy.total ?? 0);
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
@@ -65,7 +64,7 @@ async function open(owner: string, locales: string[]): Promise<OfflineKbStatus> 
   state = stored && stored.owner === owner && sameSet(stored.locales, locales) ? stored : await resetCopy(db, owner, locales);
   const json = await db.get('index', 'index');
   index = json ? loadIndex(json) : null;
-  await countStatus(db);
+  countStatus(state);
   Object.assign(status, { ready: index !== null, syncedAt: state.syncedAt });
   announce();
   return { ...status };
@@ -108,7 +107,7 @@ async function sync(): Promise<OfflineKbStatus> {
       // The session is over: nobody may keep reading this person's copy.
       state = await resetCopy(database, copy.owner, copy.locales);
       index = null;
-      await countStatus(database);
+      countStatus(state);
       Object.assign(status, { ready: false, syncedAt: null, lastSyncFailed: true });
       return { ...status };
     }
@@ -129,6 +128,16 @@ async function sync(): Promise<OfflineKbStatus> {
         upserts.delete(id);
         removed.add(id);
       }
+    }
+
+    if (upserts.size === 0 && removed.size === 0 && index !== null) {
+      // Nothing changed: only the cursor moves (and the server's count may have).
+      const nextState: CopyState = { ...copy, cursor: changes.cursor, total: changes.total, syncedAt: new Date().toISOString() };
+      await database.put('state', nextState, 'state');
+      state = nextState;
+      countStatus(nextState);
+      Object.assign(status, { ready: true, syncedAt: nextState.syncedAt, lastSyncFailed: false });
+      return { ...status };
     }
 
     // Decide what to keep over the whole base as it now is: the most viewed within the budget.
@@ -162,21 +171,30 @@ async function sync(): Promise<OfflineKbStatus> {
     for (const article of writes) void articles.put(article);
     await tx.done;
 
+    const stored = new Map(candidates);
+    for (const article of writes) stored.set(article.id, article);
+    const kept = [...stored.values()].filter((a) => a.kept);
     if (rebuild) {
-      const kept = (await database.getAll('articles')).filter((a) => a.kept);
       index = buildIndex(kept);
     } else if (index) {
       for (const id of toUnindex) removeIndexed(index, id);
       for (const article of toIndex) upsertIndexed(index, article);
       if (index.dirtCount > 0) await index.vacuum();
     }
-    const nextState: CopyState = { ...copy, cursor: changes.cursor, total: changes.total, syncedAt: new Date().toISOString() };
+    const nextState: CopyState = {
+      ...copy,
+      cursor: changes.cursor,
+      total: changes.total,
+      kept: kept.length,
+      known: stored.size,
+      syncedAt: new Date().toISOString(),
+    };
     const save = database.transaction(['state', 'index'], 'readwrite');
     if (index && (rebuild || toIndex.length + toUnindex.length > 0)) void save.objectStore('index').put(serializeIndex(index), 'index');
     void save.objectStore('state').put(nextState, 'state');
     await save.done;
     state = nextState;
-    await countStatus(database);
+    countStatus(nextState);
     Object.assign(status, { ready: index !== null, syncedAt: nextState.syncedAt, lastSyncFailed: false });
     return { ...status };
   } catch (error) {

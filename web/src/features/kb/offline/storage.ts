@@ -29,6 +29,10 @@ export interface CopyState {
   cursor: number | null;
   /** Published articles the base has in these languages, as the server last said. */
   total: number;
+  /** Articles kept (indexed, readable); counted at each sync so opening the copy reads no articles. */
+  kept: number;
+  /** Articles known, kept or not. */
+  known: number;
   syncedAt: string | null;
 }
 
@@ -60,7 +64,7 @@ export async function readState(db: KbDb): Promise<CopyState | null> {
 
 /** Empties the copy and records whom it now belongs to. */
 export async function resetCopy(db: KbDb, owner: string, locales: string[]): Promise<CopyState> {
-  const state: CopyState = { owner, locales, cursor: null, total: 0, syncedAt: null };
+  const state: CopyState = { owner, locales, cursor: null, total: 0, kept: 0, known: 0, syncedAt: null };
   const tx = db.transaction(['articles', 'state', 'index'], 'readwrite');
   await Promise.all([tx.objectStore('articles').clear(), tx.objectStore('index').clear(), tx.objectStore('state').put(state, 'state'), tx.done]);
   return state;

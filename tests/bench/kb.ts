@@ -1,0 +1,174 @@
+/**
+ * Knowledge-base search figures (printed, never asserted), on SQLite and on PostgreSQL:
+ * - import of the corpus (BENCH_KB_ARTICLES, default 100 000) through the real import path;
+ * - every distinct query of the log run once in-process: p50/p99 and the worst single query;
+ * - over HTTP against the real app in its own process pinned to CPU 0 (the load generator runs
+ *   here, on the other core): search p50/p99 at a fixed 100 and 500 requests/s, and closed-loop
+ *   throughput with BENCH_CONNECTIONS (10) connections.
+ * The corpus comes from the module KB_CORPUS_GENERATOR names (exporting `article(i)` and
+ * `queryLog(n)`), else from tests/bench/kb-corpus.ts. `tsx tests/bench/kb.ts` runs it alone;
+ * BENCH_KB_DIALECTS=sqlite limits it to one dialect.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { AuditTrail } from '../../server/audit/audit.js';
+import { loadConfig } from '../../server/config.js';
+import { type DatabaseConfig, migrateToLatest, openDatabase } from '../../server/db/database.js';
+import { importArticles } from '../../server/features/kb/import.js';
+import { search } from '../../server/features/kb/service.js';
+import { searchEngineFor } from '../../server/kb/search/index.js';
+import { systemClock } from '../../server/platform/clock.js';
+import { startPostgres } from '../harness/postgres.js';
+import { freePort } from '../harness/ports.js';
+import { summary } from './password.js';
+
+const ARTICLES = Number(process.env.BENCH_KB_ARTICLES ?? 100_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+interface Corpus {
+  article(i: number): { title: string; body: string; locale: string };
+  queryLog(n: number): string[];
+}
+
+async function loadCorpus(): Promise<{ corpus: Corpus; source: string }> {
+  const external = process.env.KB_CORPUS_GENERATOR;
+  if (external) return { corpus: (await import(pathToFileURL(path.resolve(external)).href)) as Corpus, source: external };
+  return { corpus: (await import('./kb-corpus.js')) as Corpus, source: 'tests/bench/kb-corpus.ts' };
+}
+
+function* corpusLines(corpus: Corpus, n: number): Generator<string> {
+  for (let i = 0; i < n; i++) {
+    const a = corpus.article(i);
+    yield JSON.stringify({ title: a.title, body: a.body, locale: a.locale, slug: `bench-${i + 1}`, status: 'published' });
+  }
+}
+
+async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[], label: string) {
+  const handle = openDatabase(config, { poolSize: 4 });
+  try {
+    await migrateToLatest(handle.db);
+    const kb = { db: handle.db, engine: searchEngineFor(handle.kind), audit: new AuditTrail(handle.db, systemClock), clock: systemClock };
+    const started = performance.now();
+    const result = await importArticles(kb, corpusLines(corpus, ARTICLES), { actor: 'bench' });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`[kb ${label}] import ${result.created} articles in ${seconds.toFixed(1)} s (${Math.round(result.created / seconds)}/s), errors ${result.errors.length}`);
+    // Every distinct query once, in-process: what a single request costs without HTTP, and the worst one.
+    const distinct = [...new Set(queries)];
+    const times: number[] = [];
+    let worst = { query: '', ms: 0 };
+    for (const q of distinct) {
+      const t0 = performance.now();
+      await search(kb, { q, limit: 10 }, { log: false });
+      const ms = performance.now() - t0;
+      times.push(ms);
+      if (ms > worst.ms) worst = { query: q, ms };
+    }
+    console.log(`[kb ${label}] in-process, ${distinct.length} distinct queries once each:`, summary(times), `worst: "${worst.query}" ${worst.ms.toFixed(1)} ms`);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function startPinnedServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const tsx = path.resolve('node_modules/.bin/tsx');
+  const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  const child = pin
+    ? spawn('taskset', ['-c', '0', tsx, 'tests/bench/kb-server.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' })
+    : spawn(tsx, ['tests/bench/kb-server.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false)) return child;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill();
+  throw new Error('the bench server did not start');
+}
+
+async function loadTest(port: number, cookie: string, queries: string[], rate?: number) {
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: rate ? Math.max(CONNECTIONS, Math.ceil(rate / 50)) : CONNECTIONS,
+    duration: SECONDS,
+    ...(rate ? { overallRate: rate } : {}),
+    headers: { cookie },
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({ ...req, path: `/api/kb/search?q=${encodeURIComponent(queries[next++ % queries.length]!)}&limit=10` }),
+      },
+    ],
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    max_ms: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function benchHttp(env: Record<string, string>, queries: string[], label: string) {
+  const port = await freePort();
+  const server = await startPinnedServer({ ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, PORTAL_DEMO: '1', LOG_LEVEL: 'info' }, port);
+  try {
+    const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: `http://127.0.0.1:${port}` },
+      body: JSON.stringify({ username: 'alice', password: 'portal-demo-2026' }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    await loadTest(port, cookie, queries, 50); // warm-up: statement caches, page cache
+    for (const rate of [100, 500]) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, rate));
+    console.log(`[kb ${label}] HTTP search closed loop, ${CONNECTIONS} connections:`, await loadTest(port, cookie, queries));
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+export async function benchKb(): Promise<void> {
+  const { corpus, source } = await loadCorpus();
+  const queries = corpus.queryLog(5000);
+  console.log(`[kb] corpus: ${ARTICLES} articles from ${source}; ${queries.length} logged queries (${new Set(queries).size} distinct)`);
+  const dialects = (process.env.BENCH_KB_DIALECTS ?? 'sqlite,postgres').split(',');
+  if (dialects.includes('sqlite')) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-kb-bench-'));
+    try {
+      const config = loadConfig({ PORTAL_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+      await prepare(config.database, corpus, queries, 'sqlite');
+      await benchHttp({ PORTAL_DATA_DIR: dataDir }, queries, 'sqlite');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  if (dialects.includes('postgres')) {
+    const own = process.env.BENCH_DATABASE_URL ? null : await startPostgres();
+    const serverUrl = process.env.BENCH_DATABASE_URL ?? own!.url;
+    const name = `portal_kb_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: serverUrl, max: 1 }) }) });
+    await sql`create database ${sql.id(name)}`.execute(admin);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-kb-bench-'));
+    try {
+      await prepare({ kind: 'postgres', url: url.href }, corpus, queries, 'postgres');
+      await benchHttp({ DATABASE_URL: url.href, PORTAL_DATA_DIR: dataDir }, queries, 'postgres');
+    } finally {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
+      await admin.destroy();
+      await own?.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchKb();
