@@ -119,7 +119,7 @@ describe('knowledge base', () => {
     await context.close();
   });
 
-  test('the home page searches too; a search that finds nothing offers the help desk with the question carried over', async () => {
+  test('the home page searches too; a search that finds nothing offers the help desk with the question, and the help desk turns it into a draft in one click', async () => {
     const context = await desktopContext(browser);
     const page = await context.newPage();
     await openSignIn(page, server.url);
@@ -141,6 +141,21 @@ describe('knowledge base', () => {
     await expect.poll(() => heading(page)).toBe('Ask the help desk');
     expect(await page.getByLabel('What you need help with').inputValue()).toContain(nonsense);
     await context.close();
+
+    // The help desk sees the search that found nothing, and one click starts the article it asks for.
+    const staff = await desktopContext(browser);
+    const desk = await staff.newPage();
+    await openSignIn(desk, server.url);
+    await signIn(desk, 'hana');
+    await desk.getByRole('link', { name: /Articles/ }).click();
+    await expect.poll(() => heading(desk)).toBe('Articles');
+    await desk.getByRole('link', { name: 'Knowledge-base analytics' }).click();
+    const zero = desk.getByRole('region', { name: 'Searches with no results' });
+    await expect.poll(() => zero.isVisible()).toBe(true);
+    await zero.getByRole('link', { name: new RegExp(`^Write an article\\W+${nonsense}$`) }).click();
+    await expect.poll(() => heading(desk)).toBe('New article');
+    expect(await desk.getByLabel('Title').inputValue()).toBe(nonsense);
+    await staff.close();
   });
 
   test('hana writes an article with a live preview, publishes it, and people find it; alice says it did not help', async () => {
