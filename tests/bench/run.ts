@@ -8,6 +8,9 @@
  * 4. Password reset against slapd and the policy check (see password.ts).
  * 5. The job queue on PostgreSQL: enqueue → done latency at 200 jobs/s, throughput with 1 and 3
  *    processes (see jobs.ts; `tsx tests/bench/jobs.ts` runs it alone).
+ * 6. Knowledge-base search on 100k generated articles, SQLite and PostgreSQL: import, p50/p99 at a
+ *    fixed 100 and 500 requests/s, closed-loop throughput, the worst single query (see kb.ts;
+ *    `tsx tests/bench/kb.ts` runs it alone).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
  * BENCH_RESETS (default 50).
@@ -21,6 +24,7 @@ import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import { freePort } from '../harness/ports.js';
 import { benchJobs } from './jobs.js';
+import { benchKb } from './kb.js';
 import { benchPasswords } from './password.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -173,3 +177,4 @@ try {
 }
 await benchPasswords();
 await benchJobs();
+await benchKb();

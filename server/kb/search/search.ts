@@ -107,17 +107,25 @@ async function resultsFor(
   options: SearchOptions,
 ): Promise<KbSearchResult[]> {
   if (!hits.size) return [];
-  const rows: ArticleForResult[] = await db
+  const rows: Omit<ArticleForResult, 'body'>[] = await db
     .selectFrom('kb_articles')
-    .select(['id', 'slug', 'title', 'body', 'locale', 'category', 'helpful_count', 'unhelpful_count'])
+    .select(['id', 'slug', 'title', 'locale', 'category', 'helpful_count', 'unhelpful_count'])
     .where('id', 'in', [...hits.keys()])
     .where('status', '=', 'published')
     .execute();
-  return rows
+  const top = rows
     .filter((r) => (!options.locale || r.locale === options.locale) && (!options.category || r.category === options.category))
     .map((r) => ({ row: r, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
     .sort((a, b) => b.score - a.score || b.row.id - a.row.id)
-    .slice(0, options.limit)
+    .slice(0, options.limit);
+  // Bodies only for what is shown (they are the large part of a row).
+  const bodies = new Map(
+    top.length
+      ? (await db.selectFrom('kb_articles').select(['id', 'body']).where('id', 'in', top.map((t) => t.row.id)).execute()).map((r) => [r.id, r.body])
+      : [],
+  );
+  return top
+    .map(({ row, score }) => ({ row: { ...row, body: bodies.get(row.id) ?? '' }, score }))
     .map(({ row, score }) => ({
       id: row.id,
       slug: row.slug,
