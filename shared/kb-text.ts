@@ -204,8 +204,13 @@ export function queryTerms(query: string): KbQueryTerm[] {
       }
     }
   });
-  // A query of only stop words ("how to") would match everything: keep it empty instead.
-  return terms.filter((t) => !(t.kind === 'word' && KB_STOP_WORDS.has(t.term) && !t.prefix)).slice(0, KB_MAX_QUERY_TERMS);
+  // A query of only stop words ("how to") would match everything: keep it empty instead. A stop
+  // word being typed after other words ("spam is") is most likely the start of a phrase, not a
+  // prefix worth completing: it would only make the query slower and no better.
+  const kept = terms.filter((t) => !(t.kind === 'word' && KB_STOP_WORDS.has(t.term) && !t.prefix));
+  const last = kept.at(-1);
+  if (kept.length > 1 && last?.prefix && KB_STOP_WORDS.has(last.term)) kept.pop();
+  return kept.slice(0, KB_MAX_QUERY_TERMS);
 }
 
 /**
