@@ -55,6 +55,7 @@ const T2S: ReadonlyMap<string, string> = (() => {
 
 /** Whether a code point belongs to a script written without spaces (Han, Kana, Hangul, CJK symbols excluded). */
 export function isCjkChar(ch: string): boolean {
+  if (ch.charCodeAt(0) < 0x1100) return false; // Latin, Greek, Cyrillic, …: the common case, no regex
   return /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(ch);
 }
 
@@ -64,10 +65,18 @@ export function isCjkChar(ch: string): boolean {
  * to several characters keep only their first (e.g. "ﬁ" → "f"), which is harmless for search.
  */
 export function normalizeChar(ch: string): string {
-  const n = ch.normalize('NFKC').toLowerCase();
-  const first = [...n][0] ?? '';
-  return T2S.get(first) ?? first;
+  // Most text is ASCII: skip Unicode normalisation for it (snippets call this for every character).
+  if (ch.length === 1 && ch.charCodeAt(0) < 128) return ch.toLowerCase();
+  let known = CHAR_CACHE.get(ch);
+  if (known === undefined) {
+    const n = ch.normalize('NFKC').toLowerCase();
+    const first = [...n][0] ?? '';
+    known = T2S.get(first) ?? first;
+    if (CHAR_CACHE.size < 20_000) CHAR_CACHE.set(ch, known);
+  }
+  return known;
 }
+const CHAR_CACHE = new Map<string, string>();
 
 /** Normalise a whole string for search (lengths may change; use normalizeChar for position mapping). */
 export function normalizeText(text: string): string {
@@ -195,8 +204,13 @@ export function queryTerms(query: string): KbQueryTerm[] {
       }
     }
   });
-  // A query of only stop words ("how to") would match everything: keep it empty instead.
-  return terms.filter((t) => !(t.kind === 'word' && KB_STOP_WORDS.has(t.term) && !t.prefix)).slice(0, KB_MAX_QUERY_TERMS);
+  // A query of only stop words ("how to") would match everything: keep it empty instead. A stop
+  // word being typed after other words ("spam is") is most likely the start of a phrase, not a
+  // prefix worth completing: it would only make the query slower and no better.
+  const kept = terms.filter((t) => !(t.kind === 'word' && KB_STOP_WORDS.has(t.term) && !t.prefix));
+  const last = kept.at(-1);
+  if (kept.length > 1 && last?.prefix && KB_STOP_WORDS.has(last.term)) kept.pop();
+  return kept.slice(0, KB_MAX_QUERY_TERMS);
 }
 
 /**
@@ -386,7 +400,9 @@ export function buildSnippet(
   options: { length?: number; variants?: readonly string[] } = {},
 ): string {
   const length = options.length ?? 160;
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // Long articles: look for hits in the opening part only (a snippet from the first few
+  // thousand characters reads as well, and the cost stays bounded whatever the article's size).
+  const flat = text.slice(0, 6000).replace(/\s+/g, ' ').trim();
   const hits = findHits(flat, terms, options.variants);
   if (flat.length <= length) return highlight(flat, hits);
   let start = 0;

@@ -448,6 +448,7 @@ export interface KbSearchTable {
   locale: string;
   category: string | null;
   tsv: string;
+  title_tsv: string;
 }
 
 export interface Database {

@@ -7,7 +7,7 @@
  *   throughput with BENCH_CONNECTIONS (10) connections.
  * The corpus comes from the module KB_CORPUS_GENERATOR names (exporting `article(i)` and
  * `queryLog(n)`), else from tests/bench/kb-corpus.ts. `tsx tests/bench/kb.ts` runs it alone;
- * BENCH_KB_DIALECTS=sqlite limits it to one dialect.
+ * BENCH_KB_DIALECTS=sqlite limits it to one dialect; BENCH_KB_HTTP=0 skips the HTTP part.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -63,15 +63,21 @@ async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[]
     // Every distinct query once, in-process: what a single request costs without HTTP, and the worst one.
     const distinct = [...new Set(queries)];
     const times: number[] = [];
+    const cpu: number[] = [];
     let worst = { query: '', ms: 0 };
     for (const q of distinct) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await search(kb, { q, limit: 10 }, { log: false });
+      const c = process.cpuUsage(c0);
       const ms = performance.now() - t0;
       times.push(ms);
+      // CPU time of this process (SQLite runs in it): a figure a busy machine distorts far less than wall time.
+      cpu.push((c.user + c.system) / 1000);
       if (ms > worst.ms) worst = { query: q, ms };
     }
-    console.log(`[kb ${label}] in-process, ${distinct.length} distinct queries once each:`, summary(times), `worst: "${worst.query}" ${worst.ms.toFixed(1)} ms`);
+    console.log(`[kb ${label}] in-process, ${distinct.length} distinct queries once each, wall:`, summary(times), `worst: "${worst.query}" ${worst.ms.toFixed(1)} ms`);
+    console.log(`[kb ${label}] in-process CPU time per query:`, summary(cpu), `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
   } finally {
     await handle.close();
   }
@@ -145,7 +151,7 @@ export async function benchKb(): Promise<void> {
     try {
       const config = loadConfig({ PORTAL_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
       await prepare(config.database, corpus, queries, 'sqlite');
-      await benchHttp({ PORTAL_DATA_DIR: dataDir }, queries, 'sqlite');
+      if (process.env.BENCH_KB_HTTP !== '0') await benchHttp({ PORTAL_DATA_DIR: dataDir }, queries, 'sqlite');
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
@@ -161,7 +167,7 @@ export async function benchKb(): Promise<void> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-kb-bench-'));
     try {
       await prepare({ kind: 'postgres', url: url.href }, corpus, queries, 'postgres');
-      await benchHttp({ DATABASE_URL: url.href, PORTAL_DATA_DIR: dataDir }, queries, 'postgres');
+      if (process.env.BENCH_KB_HTTP !== '0') await benchHttp({ DATABASE_URL: url.href, PORTAL_DATA_DIR: dataDir }, queries, 'postgres');
     } finally {
       await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin);
       await admin.destroy();

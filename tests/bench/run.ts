@@ -12,7 +12,10 @@
  *    catalog, the approval queue and request creation at 200 req/s (see requests.ts).
  * 7. The built-in inventory with 100k assets on SQLite and PostgreSQL: catalogue, asset lists,
  *    look-ups and reservations (see inventory.ts; `tsx tests/bench/inventory.ts` runs it alone).
- * 8. The offline knowledge-base index at 10,000 articles: gzipped size, build and load time, query
+ * 8. Knowledge-base search on 100k generated articles, SQLite and PostgreSQL: import, p50/p99 at a
+ *    fixed 100 and 500 requests/s, closed-loop throughput, the worst single query (see kb.ts;
+ *    `tsx tests/bench/kb.ts` runs it alone).
+ * 9. The offline knowledge-base index at 10,000 articles: gzipped size, build and load time, query
  *    p99 (see kb-offline.ts; `tsx tests/bench/kb-offline.ts` runs it alone).
  *
  * Options: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 10), BENCH_SKIP_LIGHTHOUSE=1,
@@ -29,6 +32,7 @@ import { freePort } from '../harness/ports.js';
 import { benchInventory } from './inventory.js';
 import { benchJobs } from './jobs.js';
 import { benchKbOffline } from './kb-offline.js';
+import { benchKb } from './kb.js';
 import { benchPasswords } from './password.js';
 import { benchRequests } from './requests.js';
 
@@ -184,4 +188,5 @@ await benchPasswords();
 await benchJobs();
 await benchRequests();
 await benchInventory();
+await benchKb();
 benchKbOffline();

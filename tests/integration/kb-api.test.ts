@@ -138,6 +138,15 @@ describe('knowledge-base API', () => {
     expect(results[0]!.snippet).not.toContain('javascript');
   });
 
+  it('answers repeated searches from its cache, but never with an article that changed since', async () => {
+    const { body } = await create({ title: 'Hovercraft parking', body: 'Where to park.' });
+    expect((await searchAs(alice, 'hovercraft')).results.map((r) => r.title)).toEqual(['Hovercraft parking']);
+    await t.request('PUT', `/api/kb/articles/${body.id}`, { cookie: hana, json: { title: 'Hovercraft bays', body: 'Where to park.', locale: 'en', status: 'published' } });
+    expect((await searchAs(alice, 'hovercraft')).results.map((r) => r.title)).toEqual(['Hovercraft bays']);
+    await t.request('PUT', `/api/kb/articles/${body.id}`, { cookie: hana, json: { title: 'Hovercraft bays', body: 'Where to park.', locale: 'en', status: 'archived' } });
+    expect((await searchAs(alice, 'hovercraft')).results).toEqual([]);
+  });
+
   it('exports changes by cursor for the offline index, with removals and an ETag', async () => {
     const all = (await (await t.request('GET', '/api/kb/export?limit=1000', { cookie: alice })).json()) as KbExportAnswer;
     expect(all.more).toBe(false);

@@ -83,7 +83,8 @@ describe('queryTerms', () => {
   });
 
   it('drops stop words but not the word being typed', () => {
-    expect(queryTerms('how to reset the').map((t) => t.term)).toEqual(['how', 'reset', 'the']);
+    expect(queryTerms('how to reset the').map((t) => t.term)).toEqual(['how', 'reset']);
+    expect(queryTerms('the').map((t) => t.term)).toEqual(['the']);
     expect(queryTerms('the and ')).toEqual([]);
   });
 });

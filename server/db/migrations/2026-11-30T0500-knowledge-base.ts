@@ -12,7 +12,7 @@ import { autoIncrementId, isPostgres } from './dialect.js';
 // - SQLite: kb_fts, a contentless FTS5 table of space-joined tokens (unicode61 only splits on
 //   the spaces) with a facets column for language and category filters;
 // - PostgreSQL: kb_search, a tsvector built from the same tokens (weights A title, B body) with a
-//   GIN index, plus locale and category columns.
+//   GIN index, a titles-only tsvector with its own GIN index, plus locale and category columns.
 
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = isPostgres(db);
@@ -115,8 +115,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('locale', 'varchar(8)', (c) => c.notNull())
       .addColumn('category', 'varchar(40)')
       .addColumn('tsv', sql`tsvector`, (c) => c.notNull())
+      // Titles and tags alone, with an index of their own: the first pass for a very common word
+      // ('vpn':A cannot use the GIN index to skip body-only matches).
+      .addColumn('title_tsv', sql`tsvector`, (c) => c.notNull())
       .execute();
     await sql`CREATE INDEX kb_search_tsv ON kb_search USING gin (tsv)`.execute(db);
+    await sql`CREATE INDEX kb_search_title_tsv ON kb_search USING gin (title_tsv)`.execute(db);
     await db.schema.createIndex('kb_search_locale').on('kb_search').columns(['locale', 'category']).execute();
   } else {
     // Contentless (the text lives in kb_articles) with deletes allowed: the index holds only tokens.

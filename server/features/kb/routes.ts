@@ -18,6 +18,7 @@ import { requestContext } from '../../http/request-context.js';
 import { currentSession, requirePermission, requireSignIn } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { searchEngineFor } from '../../kb/search/index.js';
+import { SearchCache } from '../../kb/search/cache.js';
 import type { RateLimitRule } from '../../rate-limit/limiter.js';
 import type { Context } from 'hono';
 import * as kb from './service.js';
@@ -36,7 +37,13 @@ export const KB_FEEDBACK_RULE: RateLimitRule = { name: 'kb-feedback:user', limit
  * see published articles; the rest answers 404 to them, as if it did not exist.
  */
 export function kbRoutes(deps: AppDeps) {
-  const kbDeps: kb.KbDeps = { db: deps.db, engine: searchEngineFor(deps.database.kind), audit: deps.audit, clock: deps.clock };
+  const kbDeps: kb.KbDeps = {
+    db: deps.db,
+    engine: searchEngineFor(deps.database.kind),
+    audit: deps.audit,
+    clock: deps.clock,
+    cache: new SearchCache(),
+  };
   const actorOf = (c: Context<AppEnv>): kb.KbActor => {
     const session = currentSession(c);
     return { username: session.username, canEdit: can(session.profile.roles, 'kb.edit'), ...requestContext(c) };

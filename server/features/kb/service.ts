@@ -20,6 +20,7 @@ import { type Executor, withTransaction } from '../../db/transaction.js';
 import { errors } from '../../errors.js';
 import { type IndexableArticle, type SearchEngine, reindex, searchArticles, suggestArticles } from '../../kb/search/index.js';
 import type { Clock } from '../../platform/clock.js';
+import type { SearchCache } from '../../kb/search/cache.js';
 import * as repo from './repository.js';
 import type { z } from 'zod';
 
@@ -29,6 +30,8 @@ export interface KbDeps {
   engine: SearchEngine;
   audit: AuditTrail;
   clock: Clock;
+  /** Recent search and suggestion answers (the HTTP app keeps one; absent: every query runs). */
+  cache?: SearchCache<KbSearchResult[]>;
 }
 
 /** Who is acting: their username and whether they may edit (see draft articles, all translations). */
@@ -358,7 +361,9 @@ export async function search(
   query: { q: string; locale?: KbLocale | undefined; category?: string | undefined; limit: number },
   options: { log?: boolean } = {},
 ): Promise<KbSearchResult[]> {
-  const results = await searchArticles(deps.engine, deps.db, query.q, query);
+  const results = await cached(deps, `s\u0000${query.q}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`, () =>
+    searchArticles(deps.engine, deps.db, query.q, query),
+  );
   if (options.log !== false) {
     await repo.logSearch(deps.db, {
       query: normalisedQuery(query.q),
@@ -371,7 +376,18 @@ export async function search(
 }
 
 export function suggest(deps: KbDeps, query: { text: string; locale?: KbLocale | undefined; limit: number }): Promise<KbSearchResult[]> {
-  return suggestArticles(deps.engine, deps.db, query.text, query);
+  return cached(deps, `g\u0000${query.text}\u0000${query.locale ?? ''}\u0000${query.limit}`, () => suggestArticles(deps.engine, deps.db, query.text, query));
+}
+
+async function cached(deps: KbDeps, key: string, run: () => Promise<KbSearchResult[]>): Promise<KbSearchResult[]> {
+  if (!deps.cache) return run();
+  const generation = await repo.currentChangeSeq(deps.db);
+  const now = deps.clock.now();
+  const hit = deps.cache.get(key, generation, now);
+  if (hit) return hit;
+  const results = await run();
+  deps.cache.set(key, generation, now, results);
+  return results;
 }
 
 /** `GET /api/kb/export`: published articles changed since a cursor, and ids that left (for the offline index). */

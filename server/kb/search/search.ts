@@ -14,7 +14,10 @@ import { documentFrequencies, prefixCompletions, typoCandidates } from './vocabu
  * At most this many matches are ranked per pass. A query whose rarest part is commoner than
  * this first ranks title matches only, which are the ones worth showing for a very common word.
  */
-export const RANK_CAP = 2000;
+export const RANK_CAP = 1000;
+
+/** How many parts of a query the "any term" pass looks for. */
+const MAX_ANY_GROUPS = 4;
 
 export interface SearchOptions {
   locale?: KbLocale | undefined;
@@ -68,7 +71,10 @@ async function runPasses(engine: SearchEngine, db: Executor, expanded: ExpandedT
   const passes: MatchPlan[] = [];
   if (smallest > RANK_CAP) passes.push({ ...base, any: false, titleOnly: true });
   passes.push({ ...base, any: false, titleOnly: false });
-  if (allowAny && groups.length > 1) passes.push({ ...base, any: true, titleOnly: false });
+  // "Any term" over the rarest few parts only: a long query's common bigrams and words would make
+  // this pass read long lists for matches that rank low anyway.
+  const rarest = [...expanded].sort((a, b) => a.estimate - b.estimate).slice(0, MAX_ANY_GROUPS).map((e) => e.group);
+  if (allowAny && groups.length > 1) passes.push({ ...base, groups: rarest, any: true, titleOnly: false });
   for (const plan of passes) {
     if (hits.size >= want) break;
     // Earlier passes are better matches: a later pass's hits rank below them whatever their score.
@@ -107,17 +113,25 @@ async function resultsFor(
   options: SearchOptions,
 ): Promise<KbSearchResult[]> {
   if (!hits.size) return [];
-  const rows: ArticleForResult[] = await db
+  const rows: Omit<ArticleForResult, 'body'>[] = await db
     .selectFrom('kb_articles')
-    .select(['id', 'slug', 'title', 'body', 'locale', 'category', 'helpful_count', 'unhelpful_count'])
+    .select(['id', 'slug', 'title', 'locale', 'category', 'helpful_count', 'unhelpful_count'])
     .where('id', 'in', [...hits.keys()])
     .where('status', '=', 'published')
     .execute();
-  return rows
+  const top = rows
     .filter((r) => (!options.locale || r.locale === options.locale) && (!options.category || r.category === options.category))
     .map((r) => ({ row: r, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
     .sort((a, b) => b.score - a.score || b.row.id - a.row.id)
-    .slice(0, options.limit)
+    .slice(0, options.limit);
+  // Bodies only for what is shown (they are the large part of a row).
+  const bodies = new Map(
+    top.length
+      ? (await db.selectFrom('kb_articles').select(['id', 'body']).where('id', 'in', top.map((t) => t.row.id)).execute()).map((r) => [r.id, r.body])
+      : [],
+  );
+  return top
+    .map(({ row, score }) => ({ row: { ...row, body: bodies.get(row.id) ?? '' }, score }))
     .map(({ row, score }) => ({
       id: row.id,
       slug: row.slug,
