@@ -18,12 +18,19 @@ export const kbStatusSchema = z.enum(KB_STATUSES);
 /** Lower-case ASCII words joined by single hyphens: stable, shareable URLs (`/kb/reset-your-password`). */
 export const KB_SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const KB_SLUG_MAX = 80;
+/**
+ * Addresses of the portal's own knowledge-base pages (`/kb/new`, `/kb/manage`, `/kb/analytics`):
+ * an article there could never be opened, so no article may take one.
+ */
+export const KB_RESERVED_SLUGS: readonly string[] = ['new', 'manage', 'analytics'];
+
 export const kbSlugSchema = z
   .string()
   .trim()
   .min(1)
   .max(KB_SLUG_MAX)
-  .regex(KB_SLUG_PATTERN, 'Use lower-case letters, digits and single hyphens.');
+  .regex(KB_SLUG_PATTERN, 'Use lower-case letters, digits and single hyphens.')
+  .refine((slug) => !KB_RESERVED_SLUGS.includes(slug), 'That address belongs to a page of the portal. Choose another.');
 
 /** A category is a short slug-like key ("network", "accounts"); the web translates known ones. */
 export const kbCategorySchema = z
@@ -50,7 +57,7 @@ export const KB_BODY_MAX = 100_000;
  * and the server then makes one from the article's id, so a slug is never empty.
  */
 export function slugify(title: string): string {
-  return title
+  const slug = title
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
@@ -58,6 +65,7 @@ export function slugify(title: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, KB_SLUG_MAX - 8) // room for a "-12345" suffix that makes it unique
     .replace(/-+$/, '');
+  return KB_RESERVED_SLUGS.includes(slug) ? `${slug}-article` : slug;
 }
 
 /** An ISO calendar date `YYYY-MM-DD` (review-by dates are days, not instants). */

@@ -86,7 +86,7 @@ async function signedInPhone(username: string, password?: string, portal: TestSe
 }
 
 /** From the home page's Devices card to the request form for `model`, by search, as a person does. */
-async function requestFromCatalog(page: Page, model: string, justification: string): Promise<string> {
+async function requestFromCatalog(page: Page, model: string, justification: string, suggested?: RegExp): Promise<string> {
   await page.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Device catalog/ }).click();
   await expect.poll(() => heading(page)).toBe('Device catalog');
   await page.getByRole('searchbox', { name: 'Search the catalog' }).fill(model);
@@ -96,6 +96,11 @@ async function requestFromCatalog(page: Page, model: string, justification: stri
   await card.getByRole('link', { name: `Request ${model}` }).click();
   await expect.poll(() => heading(page)).toBe(`Request ${model}`);
   await page.getByLabel('Why do you need it?').fill(justification);
+  if (suggested) {
+    // While the reason is typed, the knowledge base suggests how-to articles (they open in a new tab).
+    const suggestions = page.getByRole('region', { name: 'These articles may help' });
+    await expect.poll(() => suggestions.getByRole('link').allTextContents(), { timeout: 10_000 }).toContainEqual(expect.stringMatching(suggested));
+  }
   await page.getByRole('button', { name: 'Send request' }).click();
   await expect.poll(() => heading(page)).toBe(model);
   const id = /\/requests\/(\d+)$/.exec(page.url())?.[1];
@@ -119,7 +124,7 @@ describe('device requests on a phone', () => {
     const { boss, employee } = await team();
 
     const mine = await signedInPhone(employee.username, employee.password);
-    const id = await requestFromCatalog(mine, laptop.name, 'My laptop is five years old and the battery lasts an hour.');
+    const id = await requestFromCatalog(mine, laptop.name, 'My laptop is five years old and the battery lasts an hour.', /battery/i);
     await expect.poll(() => mine.getByRole('main').textContent()).toContain('Waiting for approval');
     expect(await overflowsSideways(mine)).toBe(false);
 

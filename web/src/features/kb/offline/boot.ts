@@ -11,6 +11,15 @@ interface SessionLike {
 
 const client = () => import('./client');
 
+/**
+ * Runs `start` once the browser is idle (or after 5 s at the latest): the offline copy is a
+ * background download and must not compete with the first screen for the network or the CPU.
+ */
+function whenIdle(start: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 5000 });
+  else setTimeout(start, 1000);
+}
+
 export function installOfflineKb(session: SessionLike, locale: Ref<string>): void {
   if (typeof Worker === 'undefined' || typeof indexedDB === 'undefined') return;
   watch(
@@ -18,7 +27,7 @@ export function installOfflineKb(session: SessionLike, locale: Ref<string>): voi
     ([resolved, username, uiLocale], previous) => {
       if (!resolved) return;
       if (username) {
-        void client().then((kb) => kb.startOfflineKb(username, uiLocale));
+        whenIdle(() => void client().then((kb) => kb.startOfflineKb(username, uiLocale)));
         return;
       }
       // Signed out, or the session ended under us (a 401): nobody may read the last person's copy.
