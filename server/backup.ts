@@ -21,7 +21,10 @@ export async function backupSqlite(sourceFile: string, destination: string): Pro
   const db = new SQLite(sourceFile, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    const result = await db.backup(target);
+    // After the first step, copy every remaining page in one step: a step reads one consistent
+    // snapshot, while many small steps start over whenever the serving portal writes in between,
+    // which on a busy portal (or a larger database) never finishes.
+    const result = await db.backup(target, { progress: () => 1_000_000_000 });
     return { file: target, pages: result.totalPages };
   } finally {
     db.close();

@@ -27,7 +27,7 @@ describe('the help desk inventory', () => {
     await signIn(page, 'hana');
 
     await page.getByRole('link', { name: /Inventory/ }).click();
-    expect(await heading(page)).toBe('Inventory');
+    await expect.poll(() => heading(page)).toBe('Inventory');
     await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/\d+ assets/);
     expect(await overflowsSideways(page)).toBe(false);
 

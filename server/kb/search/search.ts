@@ -154,8 +154,11 @@ export async function searchArticles(engine: SearchEngine, db: Executor, query: 
   return resultsFor(db, hits, terms, expanded.flatMap((e) => e.group), options);
 }
 
-/** How many salient terms of a description are searched for. */
-const SUGGEST_TERMS = 6;
+/**
+ * How many salient terms of a description are searched for: enough that the words that name the
+ * subject ("laptop", "battery") are kept next to the rarer incidental ones ("five", "hour").
+ */
+const SUGGEST_TERMS = 10;
 
 /**
  * `GET /api/kb/suggest`: articles for a longer description ("my laptop will not join the VPN
