@@ -159,6 +159,8 @@ export async function searchArticles(engine: SearchEngine, db: Executor, query: 
  * subject ("laptop", "battery") are kept next to the rarer incidental ones ("five", "hour").
  */
 const SUGGEST_TERMS = 10;
+/** How much a suggestion's title match weighs next to its match anywhere. */
+const TITLE_BONUS = 2;
 
 /**
  * `GET /api/kb/suggest`: articles for a longer description ("my laptop will not join the VPN
@@ -191,7 +193,10 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
     cap: RANK_CAP,
     limit: options.limit * 3,
   };
+  // A description is mostly incidental words ("five years old", "an hour"); an article whose
+  // title carries its subject ("laptop battery") is the one meant. Title matches count again.
   const hits = new Map((await engine.match(db, plan)).map((h) => [h.id, h.score]));
+  for (const h of await engine.match(db, { ...plan, titleOnly: true })) hits.set(h.id, (hits.get(h.id) ?? 0) + TITLE_BONUS * h.score);
   return resultsFor(
     db,
     hits,
