@@ -47,7 +47,11 @@ describe.skipIf(!built && !required)('staff code stays off employees’ phones (
   /** Files an employee can load: from the entry, every import except the lazy load of a staff view. */
   function employeeFiles(chunks: ChunkGraphEntry[], views: Set<string>): Set<string> {
     const byFile = new Map(chunks.map((c) => [c.file, c]));
-    const holdsStaffView = (file: string) => byFile.get(file)?.modules.some((m) => views.has(m)) ?? false;
+    // A staff area is its feature folder (views, and what only they use, such as the staff areas'
+    // message catalogues); only its route table is everyone's.
+    const areas = [...views].map((v) => v.split('/').slice(0, 4).join('/'));
+    const isStaffModule = (m: string) => views.has(m) || (areas.some((a) => m.startsWith(`${a}/`)) && !m.endsWith('/routes.ts'));
+    const holdsStaffView = (file: string) => byFile.get(file)?.modules.some(isStaffModule) ?? false;
     const seen = new Set<string>();
     const queue = chunks.filter((c) => c.isEntry).map((c) => c.file);
     while (queue.length) {

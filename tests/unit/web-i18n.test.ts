@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import en from '../../web/src/i18n/messages/en.js';
 import zhCN from '../../web/src/i18n/messages/zh-CN.js';
 import zhTW from '../../web/src/i18n/messages/zh-TW.js';
+import staffEn from '../../web/src/features/staff/messages/en.js';
+import staffZhCN from '../../web/src/features/staff/messages/zh-CN.js';
+import staffZhTW from '../../web/src/features/staff/messages/zh-TW.js';
 
 type Tree = { [key: string]: string | Tree };
 
@@ -15,11 +18,17 @@ function leaves(tree: Tree, prefix = ''): [string, string][] {
 const placeholders = (message: string) => [...new Set([...message.matchAll(/\{\s*([\w.-]+)\s*\}/g)].map((m) => m[1]))].sort();
 
 describe('translations', () => {
-  const english = new Map(leaves(en as unknown as Tree));
+  // The staff areas' catalogues merge into the main one at run time: checked as one.
+  const english = new Map([...leaves(en as unknown as Tree), ...leaves(staffEn as unknown as Tree)]);
+
+  it('keeps every staff key apart from the main catalogue (a merge overwrites nothing)', () => {
+    const main = new Set(leaves(en as unknown as Tree).map(([key]) => key));
+    expect(leaves(staffEn as unknown as Tree).filter(([key]) => main.has(key))).toEqual([]);
+  });
 
   for (const [name, catalogue] of [
-    ['zh-CN', zhCN],
-    ['zh-TW', zhTW],
+    ['zh-CN', { ...zhCN, ...staffZhCN }],
+    ['zh-TW', { ...zhTW, ...staffZhTW }],
   ] as const) {
     it(`${name} fills in the same placeholders as English`, () => {
       // Chinese has one plural form, so it may leave out a count that English uses only to pick a form.

@@ -1,5 +1,6 @@
 import type { RouteLocationNormalized, RouteLocationRaw, Router } from 'vue-router';
-import { can } from '../../../shared/permissions';
+import { can, isStaffPermission, permissionsOf } from '../../../shared/permissions';
+import { loadStaffMessages } from '../i18n';
 import { useSessionStore } from '../features/auth/store';
 
 /**
@@ -19,6 +20,13 @@ export function installGuards(router: Router): void {
     if (to.meta.public) return true;
     if (!session.me) return { name: 'sign-in', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
     if (to.meta.permission && !can(session.me.roles, to.meta.permission)) return notAllowed(to);
+    // Staff people see staff tiles and menus from the home page on: their messages load with the
+    // first page, and a staff page never opens before them. Offline the load fails; other pages
+    // still open (staff pages are not kept offline anyway).
+    if (permissionsOf(session.me.roles).some(isStaffPermission)) {
+      const loading = loadStaffMessages().catch(() => undefined);
+      if (to.meta.permission && isStaffPermission(to.meta.permission)) await loading;
+    }
     return true;
   });
 }
