@@ -15,7 +15,7 @@ import {
   serializeIndex,
   type OfflineArticle,
 } from '../../web/src/features/kb/offline/search-index.js';
-import { article, queryLog, resetSeed } from './kb-offline-corpus.js';
+import { article, queryLog, resetSeed } from './kb-corpus.js';
 
 const ARTICLES = Number(process.env.BENCH_KB_OFFLINE_ARTICLES ?? 10_000);
 const QUERIES = Number(process.env.BENCH_KB_OFFLINE_QUERIES ?? 5_000);
