@@ -48,7 +48,9 @@ async function publish(article: { title: string; body: string; locale: 'en' | 'z
 }
 
 /** Where the device's offline copy stands, read straight from IndexedDB. */
-function copyState(page: Page): Promise<{ owner: string; cursor: number | null; syncedAt: string | null; kept: number } | null> {
+function copyState(
+  page: Page,
+): Promise<{ owner: string; locales: string[]; cursor: number | null; syncedAt: string | null; kept: number } | null> {
   return page.evaluate(
     async () => {
       // Opening a database that does not exist would create it: look first.
@@ -68,13 +70,24 @@ function copyState(page: Page): Promise<{ owner: string; cursor: number | null; 
           const all = tx.objectStore('articles').getAll();
           tx.oncomplete = () => {
             db.close();
-            const s = state.result as { owner: string; cursor: number | null; syncedAt: string | null } | undefined;
+            const s = state.result as { owner: string; locales: string[]; cursor: number | null; syncedAt: string | null } | undefined;
             resolve(s ? { ...s, kept: (all.result as { kept: boolean }[]).filter((a) => a.kept).length } : null);
           };
         };
       });
     },
   );
+}
+
+/**
+ * Articles the copy holds once a sync has finished: articles are stored first, then the index is
+ * built and saved, and the state (with `syncedAt`) is written last. 0 until then.
+ */
+async function syncedKept(page: Page, locale?: string): Promise<number> {
+  const copy = await copyState(page);
+  // A copy is for the person's languages: after a language switch it is rebuilt for the new ones.
+  if (locale && !copy?.locales.includes(locale)) return 0;
+  return copy?.syncedAt ? copy.kept : 0;
 }
 
 const searchBox = (page: Page) => page.locator('#kb-query');
@@ -114,8 +127,9 @@ describe('the knowledge base offline', () => {
       if (new URL(request.url()).pathname === '/api/kb/export') exportRequests.push(request.url());
     });
     const page = await aliceInChinese(context);
-    // The copy is made in the background: wait until it holds both articles.
-    await expect.poll(async () => (await copyState(page))?.kept ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    // The copy is made in the background: wait until a sync has finished (articles stored, index
+    // built and saved; the state is written last) and it holds both articles.
+    await expect.poll(() => syncedKept(page, 'zh-CN'), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     expect((await copyState(page))!.owner).toBe('alice');
 
     await context.setOffline(true);
@@ -231,7 +245,7 @@ describe('articles read offline stay inert', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe('/');
     await waitForServiceWorkerControl(page);
     await page.goto(new URL('/kb', server.url).href);
-    await expect.poll(async () => (await copyState(page))?.kept ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => syncedKept(page), { timeout: 30_000 }).toBeGreaterThan(0);
 
     await context.setOffline(true);
     await search(page, `${word} script`);
@@ -274,7 +288,7 @@ describe('suggestions while describing a problem', () => {
     await signIn(page, 'alice');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/');
     await waitForServiceWorkerControl(page);
-    await expect.poll(async () => (await copyState(page))?.kept ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => syncedKept(page), { timeout: 30_000 }).toBeGreaterThan(0);
 
     await page.goto(new URL('/help', server.url).href);
     const box = page.getByLabel('What you need help with');
