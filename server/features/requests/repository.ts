@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Database, DeviceRequestTable } from '../../db/schema.js';
 
 // The only code of device requests that touches Kysely. Every state change that two people could
 // make at once is one conditional UPDATE whose affected-row count says who won.
@@ -15,22 +15,23 @@ const n = (value: unknown) => Number(value);
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-export interface NewRequest {
-  requester: string;
-  requester_name: string;
-  created_by: string;
-  model_id: string;
-  model_name: string;
-  category: string;
-  price_cents: number | null;
-  quantity: number;
-  justification: string;
-  needed_by: string | null;
-  loan_from: string | null;
-  loan_until: string | null;
-  step_count: number;
-  now: number;
-}
+/** The columns a new request is given (the rest start as the insert sets them), and when. */
+export type NewRequest = Pick<
+  DeviceRequestTable,
+  | 'requester'
+  | 'requester_name'
+  | 'created_by'
+  | 'model_id'
+  | 'model_name'
+  | 'category'
+  | 'price_cents'
+  | 'quantity'
+  | 'justification'
+  | 'needed_by'
+  | 'loan_from'
+  | 'loan_until'
+  | 'step_count'
+> & { now: number };
 
 export async function insertRequest(db: Db, r: NewRequest): Promise<number> {
   const { now, ...values } = r;
