@@ -126,13 +126,14 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
     return new Change({ operation: 'replace', modification: new Attribute({ type, values: value === null ? [] : ([value] as string[]) }) });
   }
 
-  /** The profile changes as attribute replacements. */
-  function profileChanges(change: CheckedChange, managerDn: string | null | undefined): Change[] {
+  /** The profile changes to the entry at `dn` as attribute replacements. */
+  function profileChanges(dn: string, change: CheckedChange, managerDn: string | null | undefined): Change[] {
     const changes: Change[] = [];
     if (change.displayName !== undefined) {
       changes.push(replace('displayName', change.displayName));
-      // On OpenLDAP cn is the display name too; on AD cn is the RDN and cannot change by modify.
-      if (!ad) changes.push(replace('cn', change.displayName));
+      // On OpenLDAP cn is the display name too, unless cn names the entry (`cn=Alice Anderson,…`,
+      // and AD's `cn=<username>`): an RDN value cannot change by modify (that would be a rename).
+      if (!/^\s*cn\s*=/i.test(dn)) changes.push(replace('cn', change.displayName));
     }
     if (change.givenName !== undefined) changes.push(replace('givenName', change.givenName));
     if (change.familyName !== undefined) changes.push(replace('sn', change.familyName));
@@ -266,7 +267,7 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
         if (!entry) return refuse('not_found');
         const managerDn = await managerDnFor(client, checked.manager, first(entry, usernameAttribute) ?? username);
         if (managerDn === false) return refuse('no_such_manager');
-        const changes = profileChanges(checked, managerDn);
+        const changes = profileChanges(entry.dn, checked, managerDn);
         if (changes.length) await client.modify(entry.dn, changes).catch((error: unknown) => Promise.reject(refusedValue(error)));
         return OK;
       });

@@ -12,7 +12,7 @@ import { normalizeDn } from '../../server/directory/ldap-escape.js';
 import { DirectoryUnavailableError, type NewDirectoryAccount } from '../../server/directory/port.js';
 import { freePort } from '../harness/ports.js';
 import { groupDn, userDn } from '../harness/slapd-seed.js';
-import { withLdapAdmin } from '../harness/slapd.js';
+import { startSlapd, withLdapAdmin } from '../harness/slapd.js';
 import { REFUSED, addLdapGroup, ldapConfig, uniqueName } from './fixtures.js';
 
 const slapd = inject('slapd');
@@ -128,6 +128,21 @@ describe.skipIf(!slapd)('OpenLDAP account lifecycle beyond the contract', () => 
     expect(listed.find((g) => g.name === unique)).toStrictEqual({ name: unique, members: [] });
   });
 
+  it('renames a person whose entry is named by cn without touching the RDN', async () => {
+    const username = uniqueName('cnrdn');
+    const dn = `cn=Old Name ${username},${server.userBase}`;
+    await withLdapAdmin(server, (client) =>
+      client.add(dn, { objectClass: 'inetOrgPerson', uid: username, cn: `Old Name ${username}`, sn: 'Name', displayName: 'Old Name' }),
+    );
+    expect(await directory.updateUser(username, { displayName: 'New Name', familyName: 'Renamed' })).toStrictEqual({ ok: true });
+    expect(await read(dn, ['cn', 'displayName', 'sn'])).toMatchObject({
+      cn: `Old Name ${username}`,
+      displayName: 'New Name',
+      sn: 'Renamed',
+    });
+    expect(await directory.deleteUser(username)).toStrictEqual({ ok: true });
+  });
+
   it('addresses groups directly under the group base only, like role mapping does', async () => {
     const account = hire();
     expect(await directory.createUser(account, { enabled: false })).toStrictEqual({ ok: true });
@@ -170,4 +185,37 @@ describe.skipIf(!slapd)('OpenLDAP account lifecycle beyond the contract', () => 
     await expect(directory.createUser(account, { enabled: false })).rejects.toBeInstanceOf(TypeError);
     expect(await directory.findUser(account.username)).toBeNull();
   });
+});
+
+describe.skipIf(!slapd)("OpenLDAP listing beyond slapd's default size limit (500 entries a search)", () => {
+  it("lists every person and group with paged searches, given the service account's size.prtotal limit", async () => {
+    // A slapd of its own: 600 extra people would slow every other suite's searches.
+    const server = await startSlapd();
+    const directory = createLdapDirectory(ldapConfig(server));
+    try {
+      await withLdapAdmin(server, async (client) => {
+        for (let i = 0; i < 600; i++) {
+          const uid = `bulk-${String(i).padStart(3, '0')}`;
+          await client.add(`uid=${uid},${server.userBase}`, { objectClass: 'inetOrgPerson', uid, cn: uid, sn: 'Bulk' });
+        }
+      });
+      const page = await directory.listUsers({ offset: 598, limit: 10 });
+      // adam, alice and bob, the 600 bulk people, then hana, mark and ruth.
+      expect(page.total).toBe(606);
+      expect(page.users.map((u) => u.username)).toEqual([
+        'bulk-595',
+        'bulk-596',
+        'bulk-597',
+        'bulk-598',
+        'bulk-599',
+        'hana',
+        'mark',
+        'ruth',
+      ]);
+      expect((await directory.listGroups()).map((g) => g.name)).toEqual(expect.arrayContaining(['staff', 'portal-admins']));
+    } finally {
+      await directory.close();
+      await server.stop();
+    }
+  }, 60_000);
 });

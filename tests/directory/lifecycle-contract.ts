@@ -165,6 +165,20 @@ export function lifecycleContract(name: string, makeFixture: () => Promise<Lifec
       });
     });
 
+    it('lets exactly one of two simultaneous creations of a username through', async () => {
+      const first = account();
+      const second = { ...account(), username: first.username, displayName: 'Other Person' };
+      const results = await Promise.all([
+        directory.createUser(first, { enabled: false }),
+        directory.createUser(second, { enabled: false }),
+      ]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok)).toStrictEqual([{ ok: false, reason: 'username_taken' }]);
+      await fixture.afterCreate?.(first.username);
+      const winner = results[0]!.ok ? first : second;
+      expect(await directory.findUser(first.username)).toMatchObject({ displayName: winner.displayName });
+    });
+
     it('refuses values no directory can store before writing anything', async () => {
       const bad: Array<Partial<NewDirectoryAccount>> = [
         { username: '' },
