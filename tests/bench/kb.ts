@@ -86,11 +86,15 @@ async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[]
 }
 
 async function startPinnedServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const tsx = path.resolve('node_modules/.bin/tsx');
+  // BENCH_KB_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (node refuses
+  // --cpu-prof in NODE_OPTIONS, so the server is started with node and tsx's loader instead).
+  const profile = process.env.BENCH_KB_CPU_PROF;
+  const command = profile
+    ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`, '--import', 'tsx', 'tests/bench/kb-server.ts']
+    : [path.resolve('node_modules/.bin/tsx'), 'tests/bench/kb-server.ts'];
   const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-  const child = pin
-    ? spawn('taskset', ['-c', '0', tsx, 'tests/bench/kb-server.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' })
-    : spawn(tsx, ['tests/bench/kb-server.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const [file, ...args] = pin ? ['taskset', '-c', '0', ...command] : command;
+  const child = spawn(file!, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false)) return child;

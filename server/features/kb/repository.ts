@@ -192,8 +192,26 @@ export async function adjustFeedbackCounts(trx: Executor, id: number, helpful: n
     .executeTakeFirstOrThrow();
 }
 
-export async function logSearch(db: Executor, row: { query: string; locale: string | null; result_count: number; created_at: number }) {
-  await db.insertInto('kb_search_log').values(row).execute();
+export async function logSearch(db: Executor, row: { query: string; locale: string | null; result_count: number; created_at: number; burst?: string | null }) {
+  await db
+    .insertInto('kb_search_log')
+    .values({ ...row, burst: row.burst ?? null })
+    .execute();
+}
+
+/** The latest row of a typing burst, if any. */
+export function lastOfBurst(db: Executor, burst: string) {
+  return db.selectFrom('kb_search_log').select(['id', 'query', 'created_at']).where('burst', '=', burst).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/** Rewrites a burst's row with the query it has grown (or shrunk) into. */
+export async function settleSearch(db: Executor, id: number, row: { query: string; locale: string | null; result_count: number; created_at: number }) {
+  await db.updateTable('kb_search_log').set(row).where('id', '=', id).execute();
+}
+
+/** A burst is over: its row no longer carries the key. */
+export async function endBurst(db: Executor, id: number) {
+  await db.updateTable('kb_search_log').set({ burst: null }).where('id', '=', id).execute();
 }
 
 /** Articles changed after a cursor, in change order (the offline export). */

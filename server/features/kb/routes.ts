@@ -52,7 +52,9 @@ export function kbRoutes(deps: AppDeps) {
     .get('/search', requireSignIn(), validate('query', kbSearchQuerySchema), async (c) => {
       const actor = actorOf(c);
       await deps.rateLimiter.consume(KB_SEARCH_RULE, actor.username);
-      const results = await kb.search(kbDeps, c.req.valid('query'));
+      // One opaque key per session ties a typing burst's searches together for analytics (see kb.search).
+      const burst = deps.keys.mac('searchBursts', currentSession(c).idHash).slice(0, 32);
+      const results = await kb.search(kbDeps, c.req.valid('query'), { burst });
       return c.json({ results }, 200);
     })
     .get('/suggest', requireSignIn(), validate('query', kbSuggestQuerySchema), async (c) => {
