@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { type KbQueryTerm, buildSnippet, markdownToText, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
 import type { Executor } from '../../db/transaction.js';
@@ -15,6 +16,9 @@ import { documentFrequencies, prefixCompletions, typoCandidates } from './vocabu
  * this first ranks title matches only, which are the ones worth showing for a very common word.
  */
 export const RANK_CAP = 1000;
+
+/** How much of an article's Markdown a result's snippet is made from. */
+const SNIPPET_SOURCE_CHARS = 4000;
 
 /** How many parts of a query the "any term" pass looks for. */
 const MAX_ANY_GROUPS = 4;
@@ -129,7 +133,15 @@ async function resultsFor(
   // Bodies only for what is shown (they are the large part of a row).
   const bodies = new Map(
     top.length
-      ? (await db.selectFrom('kb_articles').select(['id', 'body']).where('id', 'in', top.map((t) => t.row.id)).execute()).map((r) => [r.id, r.body])
+      ? (
+          await db
+            .selectFrom('kb_articles')
+            // The opening is enough for a snippet (buildSnippet looks no further than its first
+            // few thousand characters anyway) and keeps the Markdown reduction short.
+            .select(['id', sql<string>`substr(body, 1, ${SNIPPET_SOURCE_CHARS})`.as('body')])
+            .where('id', 'in', top.map((t) => t.row.id))
+            .execute()
+        ).map((r) => [r.id, r.body])
       : [],
   );
   return top
