@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { normalizeText } from '../../../shared/kb-text.js';
 import {
+  KB_PUBLIC_TAG,
   type KbAnalytics,
   type KbArticle,
   type KbArticleLink,
@@ -305,6 +306,36 @@ export async function readArticle(deps: KbDeps, actor: KbActor, slug: string): P
   if (!row || (row.status !== 'published' && !actor.canEdit)) throw errors.notFound('That article');
   if (row.status === 'published') await repo.countView(deps.db, row.id);
   return articleView(deps, { ...row, view_count: Number(row.view_count) + (row.status === 'published' ? 1 : 0) }, actor);
+}
+
+/**
+ * `GET /api/kb/articles/{slug}` without a session: a published article tagged public (see
+ * KB_PUBLIC_TAG), else 401 as for any signed-out request (whether a private one exists is not
+ * told). Only public translations are linked, no related articles (they would be a search over
+ * the internal base), and not who owns it.
+ */
+export async function readPublicArticle(deps: KbDeps, slug: string): Promise<KbArticle> {
+  const row = await repo.findArticleBySlug(deps.db, slug);
+  if (!row || row.status !== 'published' || !tagsOf(row).includes(KB_PUBLIC_TAG)) throw errors.unauthenticated();
+  await repo.countView(deps.db, row.id);
+  const translations = (await repo.translationsOf(deps.db, row.translation_group, row.id, true)).filter((t) => tagsOf(t).includes(KB_PUBLIC_TAG));
+  return {
+    ...summaryOf({ ...row, view_count: Number(row.view_count) + 1 }),
+    owner: null,
+    body: row.body,
+    tags: tagsOf(row),
+    translationGroup: row.translation_group,
+    lastReviewedAt: iso(row.last_reviewed_at),
+    publishedAt: iso(row.published_at),
+    createdAt: iso(row.created_at)!,
+    translations: translations.map(linkOf),
+    related: [],
+  };
+}
+
+/** `GET /api/kb/public`: the articles anyone may read, for the sign-in page. */
+export async function publicArticles(deps: KbDeps): Promise<KbArticleLink[]> {
+  return (await repo.publicArticles(deps.db, 100)).filter((r) => tagsOf(r).includes(KB_PUBLIC_TAG)).map(linkOf);
 }
 
 export async function articleVersions(deps: KbDeps, id: number): Promise<KbVersion[]> {

@@ -127,6 +127,7 @@ const zhCN = {
     demoTitle: '演示账户',
     demoHint: '选择一个人员以填入用户名。',
     forgotLink: '忘记密码或账户被锁定？',
+    publicHelpTitle: '无法登录？无需登录即可阅读的帮助',
     demoPassword: '所有演示人员的密码：',
   },
   methods: {
@@ -579,6 +580,7 @@ const zhCN = {
     askHelpdesk: '咨询服务台',
     categoriesTitle: '按类别浏览',
     backToSearch: '返回文章列表',
+    publicBackToSignIn: '返回登录',
     lastReviewed: '最后审阅于',
     edit: '编辑',
     languagesLabel: '本文的其他语言版本',

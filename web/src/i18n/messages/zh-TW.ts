@@ -127,6 +127,7 @@ const zhTW = {
     demoTitle: '展示帳戶',
     demoHint: '選擇一位人員以填入使用者名稱。',
     forgotLink: '忘記密碼或帳戶被鎖定？',
+    publicHelpTitle: '無法登入？無需登入即可閱讀的說明',
     demoPassword: '所有展示人員的密碼：',
   },
   methods: {
@@ -579,6 +580,7 @@ const zhTW = {
     askHelpdesk: '詢問服務台',
     categoriesTitle: '依類別瀏覽',
     backToSearch: '返回文章列表',
+    publicBackToSignIn: '返回登入',
     lastReviewed: '最後審閱於',
     edit: '編輯',
     languagesLabel: '本文的其他語言版本',
