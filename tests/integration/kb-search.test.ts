@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import { RANK_CAP } from '../../server/kb/search/search.js';
+import { SearchCache } from '../../server/kb/search/cache.js';
 import { type ArticleInput, type KbDeps, createArticle, giveFeedback, search, suggest, updateArticle } from '../../server/features/kb/service.js';
 import { availableDialects } from '../harness/db.js';
 import { type TestApp, buildTestApp } from '../harness/app.js';
@@ -147,6 +148,23 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(results).toHaveLength(5);
     expect(ms).toBeLessThan(1000);
   }, 120_000);
+
+  it('answers the same analysed query from the cache, whatever its case, spacing or stop words', async () => {
+    let matches = 0;
+    const counting: KbDeps = {
+      ...kb,
+      cache: new SearchCache(),
+      engine: { ...kb.engine, match: (db, plan) => ((matches += 1), kb.engine.match(db, plan)) },
+    };
+    const first = await search(counting, { q: 'VPN', limit: 5 });
+    const afterFirst = matches;
+    expect(afterFirst).toBeGreaterThan(0);
+    for (const q of ['vpn', '  Vpn', 'the VPN']) expect(await search(counting, { q, limit: 5 })).toEqual(first);
+    expect(matches).toBe(afterFirst);
+    // A finished word ("vpn ", no completions) is another query; so is another limit.
+    await search(counting, { q: 'vpn ', limit: 5 });
+    expect(matches).toBeGreaterThan(afterFirst);
+  });
 
   it.runIf(dialect === 'postgres')('cancels a search statement that runs past the timeout, and the pool stays free', async () => {
     // A stand-in for a plan PostgreSQL cannot finish in time (a real one depends on data and load):

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { normalizeText } from '../../../shared/kb-text.js';
+import { normalizeText, queryTerms } from '../../../shared/kb-text.js';
 import {
   KB_PUBLIC_TAG,
   type KbAnalytics,
@@ -409,7 +409,13 @@ export async function search(
   query: { q: string; locale?: KbLocale | undefined; category?: string | undefined; limit: number },
   options: { log?: boolean; burst?: string | undefined } = {},
 ): Promise<KbSearchResult[]> {
-  const results = await cached(deps, `s\u0000${query.q}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`, () =>
+  // Keyed by the analysed query, which is all the answer depends on: "VPN", "vpn " and "the vpn"
+  // are one entry (case, spacing and stop words fall away; a finished last word stays distinct
+  // from one being typed).
+  const analysed = queryTerms(query.q)
+    .map((t) => `${t.kind}:${t.prefix ? '>' : ''}${t.term}`)
+    .join(' ');
+  const results = await cached(deps, `s\u0000${analysed}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`, () =>
     bounded(deps, (db) => searchArticles(deps.engine, db, query.q, query)),
   );
   if (options.log !== false) {
