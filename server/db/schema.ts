@@ -426,6 +426,8 @@ export interface KbSearchLogTable {
   locale: string | null;
   result_count: number;
   created_at: Millis;
+  /** Opaque key of the typing burst this row settles (see logSettledSearch); null once it is over. */
+  burst: string | null;
 }
 
 /** The search vocabulary: term → number of published articles containing it. */

@@ -63,6 +63,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   kb_slug_taken: 409,
   // The article was saved by someone else since the editor opened it.
   kb_version_conflict: 409,
+  kb_search_too_broad: 503,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

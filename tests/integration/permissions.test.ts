@@ -59,7 +59,9 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/kb/analytics': 'kb.edit',
   'GET /api/kb/articles': 'kb.edit',
   'POST /api/kb/articles': 'kb.edit',
+  // Signed in, except published articles tagged public (kb-public.test.ts): anonymous 'x' is 401.
   'GET /api/kb/articles/:slug': 'signed-in',
+  'GET /api/kb/public': 'public',
   'PUT /api/kb/articles/:id': 'kb.edit',
   'GET /api/kb/articles/:id/versions': 'kb.edit',
   'POST /api/kb/articles/:id/versions/:n/restore': 'kb.edit',
