@@ -8,13 +8,16 @@ import { availableDialects } from '../harness/db.js';
 import type { ThrowawayOptions } from '../harness/people.js';
 
 /**
- * What the device-request speed work must not change, on SQLite and PostgreSQL: a new request's
- * answer is built from the rows its transaction wrote (not read back), so it must equal a later read
- * of the same request, for every shape of chain; its Idempotency-Key answer commits with it.
+ * On SQLite and PostgreSQL: a new request's answer is built from the rows its transaction wrote
+ * (not read back), so it must equal a later read of the same request, for every shape of chain, and
+ * its Idempotency-Key answer commits with it. Backorders take stock as it arrives (added, set back
+ * in stock, released by a cancellation), oldest first. Handing over another unit than the one
+ * reserved moves the reservation in one transaction; two hand-overs of one unit: one wins.
  */
 describe.each(availableDialects())('device requests, fast paths, on %s', (dialect) => {
   let t: TestApp;
   let adam: string;
+  let hana: string;
   const RULES = [
     { category: 'laptops', steps: [{ kind: 'manager', slaHours: 48 }, { kind: 'group', role: 'helpdesk', mode: 'any', members: ['hana'], slaHours: 24 }] },
     { category: 'monitors', steps: [{ kind: 'group', role: 'helpdesk', mode: 'all', members: ['hana', 'adam'], slaHours: 24 }] },
@@ -25,6 +28,7 @@ describe.each(availableDialects())('device requests, fast paths, on %s', (dialec
   beforeAll(async () => {
     t = await buildTestApp({ dialect });
     adam = await signInFresh(t, 'adam');
+    hana = await signInAs(t, 'hana');
     const response = await t.request('PUT', '/api/admin/approval-chains', { cookie: adam, json: { rules: RULES } });
     expect(response.status).toBe(200);
   });
@@ -80,5 +84,95 @@ describe.each(availableDialects())('device requests, fast paths, on %s', (dialec
       expect(again.replayed).toBe('true');
       expect(again.body).toEqual(created.body);
     }
+  });
+
+  // ----- backorders and hand-over ------------------------------------------------------------
+
+  type Answer = DeviceRequest & { error: { code: string } };
+  const decideAll = async (boss: string, id: number) => {
+    const approval = (await call<{ items: { id: number; requestId: number }[] }>('GET', '/api/approvals', boss)).body.items.find((a) => a.requestId === id)!;
+    return call<Answer>('POST', `/api/approvals/${approval.id}/decision`, boss, { decision: 'approve', comment: '' }, { 'Idempotency-Key': randomUUID() });
+  };
+  /** An accessory request (the manager only) by a new report of `boss`, approved: reserved or backordered. */
+  const approvedRequest = async (boss: Awaited<ReturnType<typeof person>>, modelId: string) => {
+    const emp = await person({ manager: boss.username, prefix: 'emp' });
+    const created = await call<Answer>('POST', '/api/requests', emp.cookie, { modelId, justification: 'Mine broke.' }, { 'Idempotency-Key': randomUUID() });
+    expect(created.status).toBe(201);
+    const decided = await decideAll(boss.cookie, created.body.id);
+    expect(decided.status).toBe(200);
+    return { emp, id: created.body.id, request: decided.body };
+  };
+  const read = async (cookie: string, id: number) => (await call<DeviceRequest>('GET', `/api/requests/${id}`, cookie)).body;
+  const assetInput = (modelId: string, status = 'in_stock') => ({ tag: `T-${randomUUID().slice(0, 8)}`, serial: null, modelId, status, warrantyEnd: '2029-11-30' });
+
+  it('gives arriving stock to the oldest backorder of its model, in the same transaction, and tells them', async () => {
+    const boss = await person({ role: 'manager', prefix: 'boss' });
+    const model = await stock('accessories', 0);
+    const first = await approvedRequest(boss, model.id);
+    const second = await approvedRequest(boss, model.id);
+    const third = await approvedRequest(boss, model.id);
+    for (const r of [first, second, third]) expect(r.request.status).toBe('backordered');
+
+    // The help desk adds a unit: the oldest backorder gets it at once; nothing is left on the shelf.
+    const added = await call<{ tag: string; status: string; reservedFor: string | null }>('POST', '/api/inventory/assets', hana, assetInput(model.id));
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ status: 'reserved', reservedFor: `request:${first.id}` });
+    expect(await read(first.emp.cookie, first.id)).toMatchObject({ status: 'approved', reservedTags: [added.body.tag], leadTimeDays: null });
+    expect((await read(second.emp.cookie, second.id)).status).toBe('backordered');
+    expect((await t.deps.inventory.getModel(model.id))!.inStock).toBe(0);
+    const told = await call<{ items: { kind: string; link: string }[] }>('GET', '/api/notifications', first.emp.cookie);
+    expect(told.body.items).toContainEqual(expect.objectContaining({ kind: 'request_approved', link: `/requests/${first.id}` }));
+
+    // A unit back from repair is stock again: the next one in line.
+    const repaired = await call<{ tag: string }>('POST', '/api/inventory/assets', hana, assetInput(model.id, 'in_repair'));
+    expect((await read(second.emp.cookie, second.id)).status).toBe('backordered');
+    const back = await call<{ status: string; reservedFor: string | null }>('POST', `/api/inventory/assets/${repaired.body.tag}/status`, hana, { status: 'in_stock', note: 'Repaired.' });
+    expect(back.status).toBe(200);
+    expect(back.body).toMatchObject({ status: 'reserved', reservedFor: `request:${second.id}` });
+    expect((await read(second.emp.cookie, second.id)).status).toBe('approved');
+
+    // A cancelled request's unit goes to the third.
+    expect((await call('POST', `/api/requests/${first.id}/cancel`, first.emp.cookie, {})).status).toBe(200);
+    expect(await read(third.emp.cookie, third.id)).toMatchObject({ status: 'approved', reservedTags: [added.body.tag] });
+    expect((await t.deps.inventory.findAsset({ tag: added.body.tag }))!.reservedFor).toBe(`request:${third.id}`);
+
+    // Without anyone waiting, new stock stays on the shelf.
+    const spare = await call<{ status: string }>('POST', '/api/inventory/assets', hana, assetInput(model.id));
+    expect(spare.body.status).toBe('in_stock');
+    expect((await t.deps.inventory.getModel(model.id))!.inStock).toBe(1);
+  });
+
+  it('moves the reservation to the unit handed over, and gives one unit to only one of two hand-overs at once', async () => {
+    const boss = await person({ role: 'manager', prefix: 'boss' });
+    const model = await stock('accessories', 3);
+    const a = await approvedRequest(boss, model.id);
+    const b = await approvedRequest(boss, model.id);
+    const heldA = a.request.reservedTags[0]!;
+    const heldB = b.request.reservedTags[0]!;
+    const free = model.tags.find((tag) => tag !== heldA && tag !== heldB)!;
+
+    // Both hand over the one unit left on the shelf at the same moment.
+    const [ra, rb] = await Promise.all([
+      call<Answer>('POST', `/api/requests/${a.id}/fulfil`, hana, { assetTag: free, delivery: 'pickup' }),
+      call<Answer>('POST', `/api/requests/${b.id}/fulfil`, hana, { assetTag: free, delivery: 'pickup' }),
+    ]);
+    expect([ra.status, rb.status].sort()).toEqual([200, 409]);
+    const [winner, loser, loserHeld, winnerHeld] = ra.status === 200 ? [a, b, heldB, heldA] : [b, a, heldA, heldB];
+    expect((ra.status === 200 ? rb : ra).body.error.code).toBe('asset_unavailable');
+    // The winner holds the unit handed over, and its own reserved one is back on the shelf.
+    expect(await t.deps.inventory.findAsset({ tag: free })).toMatchObject({ status: 'reserved', reservedFor: `request:${winner.id}` });
+    expect(await t.deps.inventory.findAsset({ tag: winnerHeld })).toMatchObject({ status: 'in_stock', reservedFor: null });
+    expect(await read(winner.emp.cookie, winner.id)).toMatchObject({ status: 'ready_for_pickup', assetTags: [free] });
+    // The loser changed nothing: still approved, still holding its own unit.
+    expect(await read(loser.emp.cookie, loser.id)).toMatchObject({ status: 'approved', reservedTags: [loserHeld] });
+    expect(await t.deps.inventory.findAsset({ tag: loserHeld })).toMatchObject({ status: 'reserved', reservedFor: `request:${loser.id}` });
+    expect((await t.deps.inventory.getModel(model.id))!.inStock).toBe(1);
+
+    // Between hand-over and receipt nobody else can take the unit handed over: a new approval gets the freed one.
+    const c = await approvedRequest(boss, model.id);
+    expect(c.request.reservedTags).toEqual([winnerHeld]);
+    const received = await call<DeviceRequest>('POST', `/api/requests/${winner.id}/receive`, winner.emp.cookie, {});
+    expect(received.status).toBe(200);
+    expect(await t.deps.inventory.findAsset({ tag: free })).toMatchObject({ status: 'assigned', assignedTo: winner.emp.username });
   });
 });

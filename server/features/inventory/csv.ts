@@ -132,6 +132,8 @@ export async function importAssets(deps: InventoryDeps, csv: string, dryRun: boo
   await withTransaction(deps.db, async (trx) => {
     for (const { modelName: _, ...input } of inputs) await deps.inventory.createAsset(input, { trx, actor, note: 'CSV import' });
     await deps.audit.record({ action: 'inventory.assets_imported', actor, result: 'success', details: { rows: inputs.length } }, trx);
+    // New stock goes to waiting requests of its models, in the import's transaction.
+    for (const modelId of new Set(inputs.filter((i) => i.status === 'in_stock').map((i) => i.modelId))) await deps.stockArrived?.(trx, modelId, actor);
   });
   return { dryRun, rows: records.length, imported: inputs.length, errors: [], preview };
 }

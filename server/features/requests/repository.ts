@@ -79,6 +79,19 @@ export async function listRequestsInStatus(db: Db, statuses: string[], limit: nu
   return rows.map((row) => ({ ...row, id: n(row.id) }));
 }
 
+/** The oldest backordered requests for units of a model (loaners wait for their dates, not for stock), skipping `except`. */
+export async function oldestBackorder(db: Db, modelId: string, except: number[]) {
+  let q = db
+    .selectFrom('device_requests')
+    .selectAll()
+    .where('status', '=', 'backordered')
+    .where('model_id', '=', modelId)
+    .where('loan_from', 'is', null);
+  if (except.length) q = q.where('id', 'not in', except);
+  const row = await q.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(1).executeTakeFirst();
+  return row ? { ...row, id: n(row.id) } : undefined;
+}
+
 /**
  * Moves a request from one of `from` to `to` (with other columns) in one statement. On PostgreSQL
  * the row stays locked until commit, so a second writer waits and then finds the status changed:

@@ -475,6 +475,61 @@ async function approve(deps: RequestsDeps, trx: Trx, request: RequestRow, actor:
   });
 }
 
+/**
+ * Stock of a model arrived (an asset added, returned, released, or set back in stock): the oldest
+ * backordered requests of that model get it, oldest first, while units last, in the caller's
+ * transaction (so the stock change and the reservation commit together). A request that needs more
+ * units than are on the shelf keeps its place: later ones do not overtake it. Returns how many
+ * requests were served.
+ */
+export async function serveBackorders(
+  deps: Pick<RequestsDeps, 'inventory' | 'audit' | 'clock'>,
+  trx: Trx,
+  modelId: string,
+  actor: string | null,
+): Promise<number> {
+  const now = deps.clock.now();
+  const tried: number[] = [];
+  let served = 0;
+  for (;;) {
+    const request = await repo.oldestBackorder(trx, modelId, tried);
+    if (!request) break;
+    tried.push(request.id);
+    const held: string[] = [];
+    for (let i = 0; i < request.quantity; i++) {
+      const asset = await deps.inventory.reserve(modelId, holderOf(request.id), { trx, actor, note: `backorder of request #${request.id}` });
+      if (!asset) break;
+      held.push(asset.tag);
+    }
+    const release = async () => {
+      for (const tag of held) await deps.inventory.release(tag, { trx, holder: holderOf(request.id), actor });
+    };
+    if (held.length < request.quantity) {
+      await release();
+      break;
+    }
+    // Conditional on still being backordered: a cancellation that won meanwhile keeps the units on the shelf.
+    if (!(await repo.transitionRequest(trx, request.id, ['backordered'], { status: 'approved', reserved_assets: JSON.stringify(held), lead_time_days: null }, now))) {
+      await release();
+      continue;
+    }
+    await repo.insertEvent(trx, { request_id: request.id, at: now, event: 'approved', actor: null });
+    await deps.audit.record(
+      { action: 'requests.backorder_served', result: 'success', actor, subject: request.requester, details: { requestId: request.id, assets: held } },
+      trx,
+    );
+    await notify(trx, now, {
+      recipient: request.requester,
+      kind: 'request_approved',
+      params: { requestId: request.id, model: request.model_name, days: null },
+      link: `/requests/${request.id}`,
+    });
+    served++;
+  }
+  if (served) stockChanged(deps.inventory);
+  return served;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deciding
 
@@ -620,6 +675,8 @@ export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number
     }
     // Read again inside the transaction: what it held is what the winning state says.
     await releaseHeld(deps, trx, request, actor.username);
+    // Units it gave back go to whoever waits for that model.
+    if (!request.loan_from && JSON.parse(request.reserved_assets).length) await serveBackorders(deps, trx, request.model_id, actor.username);
     await repo.voidPendingApprovers(trx, { requestId: id }, now);
     await repo.skipOpenSteps(trx, id, now);
     await repo.insertEvent(trx, { request_id: id, at: now, event: 'cancelled', actor: actor.username, comment: reason ?? null });
@@ -658,16 +715,19 @@ export async function fulfilRequest(deps: RequestsDeps, actor: Actor, id: number
       if (request.loan_from) {
         if (!held.includes(asset.tag)) throw errors.assetUnavailable(`${key}: not the loaner booked for these dates.`);
       } else if (!held.includes(asset.tag)) {
-        // Another unit of the model than the one set aside: it must be on the shelf. The unit it
-        // replaces goes back to stock below; the picked one is taken at receipt (assign accepts
-        // an in-stock unit of the model).
-        const holdsIt = await holdAsset(deps, trx, request, asset.tag, actor.username);
+        // Another unit of the model than the one set aside: the reservation moves to it in this
+        // transaction (it must be on the shelf; the unit it replaces goes back to stock below), so
+        // nobody else can take it between hand-over and receipt. Two hand-overs of one unit at
+        // once: one reserves it, the other is refused and keeps its own reservation.
+        const holdsIt = await deps.inventory.reserve(request.model_id, holderOf(id), { trx, tag: asset.tag, actor: actor.username, note: `request #${id}` });
         if (!holdsIt) throw errors.assetUnavailable(`${key}: not in stock.`);
       }
       picked.push(asset.tag);
     }
     if (!request.loan_from) {
-      for (const tag of held) if (!picked.includes(tag)) await deps.inventory.release(tag, { trx, holder: holderOf(id), actor: actor.username });
+      const unused = held.filter((tag) => !picked.includes(tag));
+      for (const tag of unused) await deps.inventory.release(tag, { trx, holder: holderOf(id), actor: actor.username });
+      if (unused.length) await serveBackorders(deps, trx, request.model_id, actor.username);
     }
     await repo.transitionRequest(
       trx,
@@ -808,16 +868,6 @@ function viewOf(request: RequestRow, steps: repo.StepRow[], approvers: repo.Appr
 export async function myRequests(deps: RequestsDeps, actor: Actor, status: RequestStatus | undefined, limit: number): Promise<DeviceRequestSummary[]> {
   const rows = await repo.listRequestsOf(deps.db, actor.username, status, limit);
   return rows.map((r) => summaryOf(r, actor));
-}
-
-/**
- * Sets a specific in-stock unit aside for a request at hand-over. The inventory port reserves "a
- * unit of a model", not a given one, so this checks the unit is on the shelf; it is taken out of
- * stock at receipt (assign refuses it then if someone else took it meanwhile).
- */
-async function holdAsset(deps: RequestsDeps, trx: Trx, request: RequestRow, tag: string, _actor: string): Promise<boolean> {
-  const asset = await deps.inventory.findAsset({ tag }, { trx });
-  return !!asset && asset.status === 'in_stock' && asset.modelId === request.model_id;
 }
 
 /** The help desk's queue: approved and backordered requests to hand over, and those handed over but not yet received. */
