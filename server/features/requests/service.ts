@@ -150,9 +150,10 @@ function catalogItem(model: Model, actor: Actor, rules: ChainRule[]): CatalogIte
 const CATALOG_LIMIT = 200;
 
 /**
- * Counting stock for every model is the catalog's whole cost, and everyone opens the catalog: the
- * models are kept for one second per inventory and query, and dropped at once when this process
- * reserves or releases a unit. A second's staleness only shows a count; approval re-checks stock.
+ * Everyone opens the catalog, and reading a page of models is its whole cost (the built-in
+ * inventory keeps stock counts on the model rows; Snipe-IT is a remote call): the models are kept
+ * for one second per inventory and query, and dropped at once when this process reserves or
+ * releases a unit. A second's staleness only shows a count; approval re-checks stock.
  */
 const CATALOG_TTL_MS = 1000;
 const catalogCache = new WeakMap<Inventory, Map<string, { at: number; models: Promise<Model[]> }>>();
