@@ -524,6 +524,8 @@ export interface InventoryModelTable {
   lead_time_days: number | null;
   created_at: Millis;
   updated_at: Millis;
+  /** Assets of this model with status `in_stock`, kept by every asset move (builtin-repository.ts). */
+  in_stock_count: Generated<number>;
 }
 
 /** Assets (tagged devices) of the built-in inventory. */
