@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { createLdapDirectory } from '../../server/directory/ldap.js';
 import type { Directory } from '../../server/directory/port.js';
-import { createBundle, createHire } from '../../server/features/onboarding/service.js';
+import { createBundle, createHire, getHire } from '../../server/features/onboarding/service.js';
 import { onboardingDepsOf } from '../../server/features/onboarding/routes.js';
 import { buildTestAppWithMail, signInAs, type TestApp } from '../harness/app.js';
 import { addLdapUser, ldapBind, slapdPortalEnv, withLdapAdmin } from '../harness/slapd.js';
@@ -51,7 +51,8 @@ describe.skipIf(!slapd)('onboarding against OpenLDAP', () => {
   it('creates an escaped, disabled entry; survives an outage at midnight; the first password binds', async () => {
     const deps = onboardingDepsOf(t.deps);
     const admin = { username: 'admin-test', roles: ['employee', 'admin'] as const };
-    await createBundle(deps, admin, { key: `eng-${suffix}`, name: 'Engineer', groups: [group] });
+    // One group exists, one does not (a typo in the bundle): the hire is still provisioned, and HR is told.
+    await createBundle(deps, admin, { key: `eng-${suffix}`, name: 'Engineer', groups: [group, `missing-${suffix}`] });
     t.clock.set(Date.parse('2026-11-24T09:00:00Z'));
     const hire = await createHire(deps, admin, {
       firstName: ' ,+"\\<>;#= Eve ',
@@ -70,6 +71,7 @@ describe.skipIf(!slapd)('onboarding against OpenLDAP', () => {
     const account = await t.deps.directory.findUser(hire.username);
     expect(account).toMatchObject({ displayName: `,+"\\<>;#= Eve Smith${suffix}`, disabled: true, manager });
     expect(account!.groups).toContain(group);
+    expect((await getHire(deps, admin, hire.id)).problem).toBe(`missing-${suffix}: no_such_group`);
     // The entry's own attributes: names stored as given, under an escaped RDN.
     const entry = await withLdapAdmin(slapd!, async (client) => {
       const { searchEntries } = await client.search(slapd!.userBase, { scope: 'one', filter: `(uid=${hire.username})`, attributes: ['givenName', 'sn', 'pwdAccountLockedTime'] });
