@@ -182,7 +182,8 @@ export interface HireView {
   displayName: string;
   firstName: string;
   lastName: string;
-  personalEmail: string;
+  /** Null for readers without `onboarding.manage` (the help desk, managers): it is HR's to know. */
+  personalEmail: string | null;
   startDate: string;
   timeZone: string;
   department: string;

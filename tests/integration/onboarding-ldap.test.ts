@@ -88,14 +88,14 @@ describe.skipIf(!slapd)('onboarding against OpenLDAP', () => {
     expect(job).toMatchObject({ state: 'queued', attempts: 1 });
     expect(job.last_error).toBeTruthy();
     expect(Number(job.run_at)).toBeGreaterThan(t.clock.now());
-    expect(t.smtp.to(hire.personalEmail)).toHaveLength(0);
+    expect(t.smtp.to(hire.personalEmail!)).toHaveLength(0);
 
     // Back up; the retry runs after its backoff.
     down = false;
     t.clock.set(Number(job.run_at));
     await t.drainJobs();
     expect((await t.deps.directory.findUser(hire.username))!.disabled).toBe(false);
-    const mail = await t.smtp.waitFor(hire.personalEmail);
+    const mail = await t.smtp.waitFor(hire.personalEmail!);
     const token = /\/activate#token=([A-Za-z0-9_-]{43})/.exec(mail.text)![1]!;
     const password = `Harbour-Lantern-${suffix}-77`;
     expect((await t.request('POST', `/api/activation/${token}`, { json: { password } })).status).toBe(200);

@@ -102,13 +102,13 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     // One second before local midnight: still asleep.
     await at('2026-12-06T14:59:59Z');
     await t.drainJobs();
-    expect(t.smtp.to(created.personalEmail)).toHaveLength(0);
+    expect(t.smtp.to(created.personalEmail!)).toHaveLength(0);
     expect((await t.deps.directory.findUser('umit.yilmaz'))!.disabled).toBe(true);
 
     await at('2026-12-06T15:00:00Z');
     await t.drainJobs();
     expect((await t.deps.directory.findUser('umit.yilmaz'))!.disabled).toBe(false);
-    const mail = await t.smtp.waitFor(created.personalEmail);
+    const mail = await t.smtp.waitFor(created.personalEmail!);
     expect(mail.subject).not.toMatch(/token/);
     expect(mail.text).toContain('umit.yilmaz');
     const token = tokenIn(mail.text)!;
@@ -160,14 +160,14 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
 
     await at('2026-12-01T07:59:00Z');
     await t.drainJobs();
-    expect(t.smtp.to(created.personalEmail)).toHaveLength(0);
+    expect(t.smtp.to(created.personalEmail!)).toHaveLength(0);
     await at('2026-12-01T08:00:00Z');
     await t.drainJobs();
-    expect(tokenIn((await t.smtp.waitFor(created.personalEmail)).text)).toBeTruthy();
+    expect(tokenIn((await t.smtp.waitFor(created.personalEmail!)).text)).toBeTruthy();
     // The old date passes: nothing happens twice.
     await at('2027-03-16T00:00:00Z');
     await t.drainJobs();
-    expect(t.smtp.to(created.personalEmail)).toHaveLength(1);
+    expect(t.smtp.to(created.personalEmail!)).toHaveLength(1);
     expect((await hire(created.id)).status).toBe('active');
     // Started: changes and cancellation are for offboarding now.
     expect((await t.request('PATCH', `/api/onboarding/hires/${created.id}`, { json: { startDate: '2027-04-01' }, cookie: hr })).status).toBe(409);
@@ -287,8 +287,21 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     for (const name of ['alice', 'hana', 'mark']) {
       const cookie = await signInAs(t, name);
       expect((await t.request('POST', '/api/onboarding/hires', { json: base(), cookie })).status).toBe(403);
-      expect((await t.request('GET', '/api/onboarding/hires', { cookie })).status).toBe(403);
     }
+    // Reading: an employee nothing; the help desk every hire, without personal addresses; a manager only their own hires.
+    expect((await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'alice') })).status).toBe(403);
+    const desk = (await (await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'hana') })).json()) as { items: HireView[] };
+    expect(desk.items.length).toBe(hires);
+    expect(desk.items.every((h) => h.personalEmail === null)).toBe(true);
+    expect(((await (await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'mark') })).json()) as { items: HireView[] }).items).toEqual([]);
+    const theirs = await t.addPerson({ role: 'manager', prefix: 'mgr3' });
+    const mine = await addHire({ ...base(), firstName: 'Noor', lastName: 'Ali', manager: theirs.username });
+    const managerCookie = await signInAs(t, theirs.username, theirs.password);
+    const seen = (await (await t.request('GET', '/api/onboarding/hires', { cookie: managerCookie })).json()) as { items: HireView[] };
+    expect(seen.items.map((h) => h.id)).toEqual([mine.id]);
+    expect(seen.items[0]!.checklist.length).toBeGreaterThan(0);
+    expect((await t.request('GET', `/api/onboarding/hires/${mine.id - 1}`, { cookie: managerCookie })).status).toBe(404);
+    expect((await t.request('PATCH', `/api/onboarding/hires/${mine.id}`, { json: { title: 'Boss' }, cookie: managerCookie })).status).toBe(403);
     // Ruth under her own work address, or her own name: refused.
     const ruth = (await t.deps.directory.findUser('ruth'))!;
     const self = await t.request('POST', '/api/onboarding/hires', { json: { ...base(), personalEmail: ruth.email }, cookie: hr });
@@ -296,7 +309,7 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     const [first, ...rest] = ruth.displayName.split(' ');
     const sameName = await t.request('POST', '/api/onboarding/hires', { json: { ...base(), firstName: first, lastName: rest.join(' ') }, cookie: hr });
     expect(sameName.status).toBe(403);
-    expect(await count('hires')).toBe(hires);
+    expect(await count('hires')).toBe(hires + 1);
 
     // A bundle that grants admin: HR may not create it; an admin may; HR may not change it then.
     const staffBundle = { key: 'it-admin', name: 'IT admin', groups: ['portal-admins'], items: [], autoApprove: false };

@@ -230,7 +230,7 @@ export function checklistOf(row: HireRow, statuses: Map<number, string>, now: nu
   ];
 }
 
-export function hireView(row: HireRow, statuses: Map<number, string>, now: number): HireView {
+export function hireView(row: HireRow, statuses: Map<number, string>, now: number, options: { personal?: boolean } = {}): HireView {
   const checklist = checklistOf(row, statuses, now);
   return {
     id: row.id,
@@ -238,7 +238,7 @@ export function hireView(row: HireRow, statuses: Map<number, string>, now: numbe
     displayName: row.display_name,
     firstName: row.first_name,
     lastName: row.last_name,
-    personalEmail: row.personal_email,
+    personalEmail: options.personal === false ? null : row.personal_email,
     startDate: row.start_date,
     timeZone: row.time_zone,
     department: row.department,
@@ -371,19 +371,30 @@ async function scheduleStart(trx: Kysely<Database>, hireId: number, version: num
   }
 }
 
+/**
+ * Whose checklists a reader sees: HR and the help desk every hire, a manager only the hires who will
+ * report to them (null: everyone's). Personal addresses only with `onboarding.manage`.
+ */
+function readScope(actor: OnboardingActor): { manager: string | null; personal: boolean } {
+  if (!can(actor.roles, 'onboarding.read')) throw errors.forbidden();
+  const all = can(actor.roles, 'onboarding.manage') || actor.roles.includes('helpdesk');
+  return { manager: all ? null : actor.username, personal: can(actor.roles, 'onboarding.manage') };
+}
+
 export async function listHires(deps: OnboardingDeps, actor: OnboardingActor, filter: { status?: HireRow['status']; limit?: number } = {}): Promise<HireView[]> {
-  requireManage(actor);
-  const rows = await repo.listHires(deps.db, { status: filter.status, limit: filter.limit ?? 500 });
+  const scope = readScope(actor);
+  const rows = await repo.listHires(deps.db, { status: filter.status, limit: filter.limit ?? 500, manager: scope.manager });
   const statuses = await repo.requestStatusMap(deps.db, rows.flatMap((r) => JSON.parse(r.request_ids) as number[]));
   const now = deps.clock.now();
-  return rows.map((r) => hireView(r, statuses, now));
+  return rows.map((r) => hireView(r, statuses, now, scope));
 }
 
 export async function getHire(deps: OnboardingDeps, actor: OnboardingActor, id: number): Promise<HireView> {
-  requireManage(actor);
+  const scope = readScope(actor);
   const row = await repo.findHire(deps.db, id);
-  if (!row) throw errors.notFound('This hire');
-  return viewOf(deps, row);
+  // Another manager's hire reads as absent, like any other.
+  if (!row || (scope.manager !== null && !same(row.manager, scope.manager))) throw errors.notFound('This hire');
+  return hireView(row, await repo.requestStatusMap(deps.db, JSON.parse(row.request_ids) as number[]), deps.clock.now(), scope);
 }
 
 /**
