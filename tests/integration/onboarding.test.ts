@@ -235,6 +235,21 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     await t.drainJobs();
     expect((await hire(kim.id)).username).toBe('kim.nguyen2');
     expect((await t.deps.directory.findUser('kim.nguyen2'))!.disabled).toBe(true);
+    // A former employee's disabled account is never handed to a new person of the same name.
+    await addBuiltinPerson(t.deps.db, { username: 'dana.white', password: 'Throwaway-dana-123456', email: 'dana.white@example.com' });
+    await t.deps.directory.setEnabled('dana.white', false);
+    const dana = await addHire({ ...base(), firstName: 'Dana', lastName: 'White' });
+    // A provisioning run that created the account and died before recording it: the next run knows it as its own.
+    const lee = await addHire({ ...base(), firstName: 'Lee', lastName: 'Chen' });
+    await t.deps.directory.createUser(
+      { username: 'lee.chen', givenName: 'Lee', familyName: 'Chen', displayName: 'Lee Chen', email: null, department: null, title: null, manager: null, employeeNumber: `H${lee.id}` },
+      { enabled: false },
+    );
+    await t.drainJobs();
+    expect((await hire(dana.id)).username).toBe('dana.white2');
+    expect((await t.deps.directory.findUser('dana.white'))!.disabled).toBe(true);
+    expect((await hire(lee.id)).username).toBe('lee.chen');
+    expect(await t.deps.directory.findUser('lee.chen2')).toBeNull();
     // A second Kim Nguyen added here skips the names other hires hold.
     const kim2 = await addHire({ ...base(), firstName: 'Kim', lastName: 'Nguyen' });
     expect(kim2.username).not.toBe('kim.nguyen2');

@@ -511,9 +511,6 @@ export async function cancelHire(deps: OnboardingDeps, actor: OnboardingActor, i
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-/** The directory's answer to a write, as this feature reads it. */
-type WriteResult = { ok: true } | { ok: false; reason: string };
-
 function isCancelled(row: HireRow | undefined): boolean {
   return !row || row.status === 'cancelled';
 }
@@ -535,7 +532,7 @@ export async function runProvision(deps: OnboardingDeps, hireId: number): Promis
   if (hire.groups_added_at === null) {
     const problems: string[] = [];
     for (const group of bundle.groups) {
-      const result = (await deps.directory.addToGroup(hire.username, group)) as WriteResult;
+      const result = await deps.directory.addToGroup(hire.username, group);
       if (!result.ok) problems.push(`${group}: ${result.reason}`);
     }
     const now = deps.clock.now();
@@ -551,13 +548,23 @@ export async function runProvision(deps: OnboardingDeps, hireId: number): Promis
   if (isCancelled(await repo.findHire(deps.db, hireId))) await requeueClose(deps, hireId);
 }
 
-/** Creates the account disabled, moving to the next username of the pattern while the directory says it is taken. */
+/** HR's number on the account: says "this account is that hire's" when a re-run finds it already there. */
+const employeeNumberOf = (hireId: number) => `H${hireId}`;
+
+/**
+ * Creates the account disabled. A username the directory already has (someone not onboarded here,
+ * or a former employee's disabled account, which must never be handed to a new person) moves the
+ * hire to the next number of the pattern: reserved on the hire first (the unique key decides
+ * between hires), then created. An account found with this hire's employee number is this job's
+ * own from an earlier run that died before recording it.
+ */
 async function createAccount(deps: OnboardingDeps, row: HireRow): Promise<void> {
   let username = row.username;
   let attempt = 1;
   let managerProblem: string | null = null;
+  const names = { firstName: row.first_name, lastName: row.last_name, personalEmail: row.personal_email };
   for (;;) {
-    const result = (await deps.directory.createUser(
+    const result = await deps.directory.createUser(
       {
         username,
         givenName: row.first_name,
@@ -567,10 +574,10 @@ async function createAccount(deps: OnboardingDeps, row: HireRow): Promise<void> 
         department: row.department,
         title: row.title,
         manager: managerProblem ? null : row.manager,
-        employeeNumber: `H${row.id}`,
+        employeeNumber: employeeNumberOf(row.id),
       },
       { enabled: false },
-    )) as WriteResult;
+    );
     if (result.ok) break;
     if (result.reason === 'no_such_manager' && !managerProblem) {
       // The manager left between the form and now: create the account without one and say so.
@@ -578,20 +585,27 @@ async function createAccount(deps: OnboardingDeps, row: HireRow): Promise<void> 
       continue;
     }
     if (result.reason !== 'username_taken') throw new Error(`directory refused the account: ${result.reason}`);
-    // Taken in the directory (someone not onboarded here): the next number no other hire holds.
+    const existing = await deps.directory.findUser(username);
+    if (existing?.employeeNumber === employeeNumberOf(row.id)) break;
+    // Taken in the directory: move this hire to the next number no other hire holds.
     for (;;) {
       attempt++;
       if (attempt > 99) throw new Error('no free username for this hire');
-      const next = usernameFromPattern(deps.onboarding.usernamePattern, { firstName: row.first_name, lastName: row.last_name, personalEmail: row.personal_email }, attempt);
-      if (!(await repo.takenUsernames(deps.db, [next])).size) {
-        username = next;
-        break;
+      const next = usernameFromPattern(deps.onboarding.usernamePattern, names, attempt);
+      if ((await repo.takenUsernames(deps.db, [next])).size) continue;
+      try {
+        await repo.updateHire(deps.db, row.id, { username: next, updated_at: deps.clock.now() });
+      } catch (error) {
+        if (isUniqueViolation(error)) continue; // another hire took it just now
+        throw error;
       }
+      username = next;
+      break;
     }
   }
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
-    const changes = { username, account_created_at: now, updated_at: now, ...(managerProblem ? { problem: managerProblem } : {}) };
+    const changes = { account_created_at: now, updated_at: now, ...(managerProblem ? { problem: managerProblem } : {}) };
     if (!(await repo.updateHire(trx, row.id, changes, { whereNull: 'account_created_at' }))) return;
     await deps.audit.record(
       {
@@ -669,7 +683,7 @@ export async function runActivate(deps: OnboardingDeps, hireId: number, version:
   if (!row || row.status !== 'scheduled' || row.activation_version !== version) return;
   // Provisioning has not created the account yet (the directory was down): try again later.
   if (row.account_created_at === null) throw new Error('the account is not created yet; activation waits for provisioning');
-  const result = (await deps.directory.setEnabled(row.username, true)) as WriteResult;
+  const result = await deps.directory.setEnabled(row.username, true);
   if (!result.ok) throw new Error(`directory refused to enable the account: ${result.reason}`);
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
@@ -714,7 +728,7 @@ export async function runSummary(deps: OnboardingDeps, hireId: number, version: 
 export async function runUpdate(deps: OnboardingDeps, hireId: number): Promise<void> {
   const row = await repo.findHire(deps.db, hireId);
   if (!row || row.status === 'cancelled' || row.account_created_at === null) return;
-  const result = (await deps.directory.updateUser(row.username, { manager: row.manager, title: row.title, department: row.department })) as WriteResult;
+  const result = await deps.directory.updateUser(row.username, { manager: row.manager, title: row.title, department: row.department });
   if (!result.ok) throw new Error(`directory refused the update: ${result.reason}`);
   await deps.audit.record({ action: 'onboarding.account_updated', result: 'success', actor: null, subject: row.username, details: { hireId, manager: row.manager } });
 }
@@ -737,7 +751,7 @@ export async function runClose(deps: OnboardingDeps, hireId: number): Promise<vo
   }
   if (row.account_created_at !== null) {
     const policy = deps.onboarding.cancelledAccount;
-    const result = (policy === 'delete' ? await deps.directory.deleteUser(row.username) : await deps.directory.setEnabled(row.username, false)) as WriteResult;
+    const result = policy === 'delete' ? await deps.directory.deleteUser(row.username) : await deps.directory.setEnabled(row.username, false);
     if (!result.ok && result.reason !== 'not_found') throw new Error(`directory refused to ${policy} the account: ${result.reason}`);
     await deps.audit.record({ action: policy === 'delete' ? 'onboarding.account_deleted' : 'onboarding.account_disabled', result: 'success', actor: null, subject: row.username, details: { hireId } });
   }
