@@ -242,7 +242,7 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     // A provisioning run that created the account and died before recording it: the next run knows it as its own.
     const lee = await addHire({ ...base(), firstName: 'Lee', lastName: 'Chen' });
     await t.deps.directory.createUser(
-      { username: 'lee.chen', givenName: 'Lee', familyName: 'Chen', displayName: 'Lee Chen', email: null, department: null, title: null, manager: null, employeeNumber: `H${lee.id}` },
+      { username: 'lee.chen', givenName: 'Lee', familyName: 'Chen', displayName: 'Lee Chen', email: 'lee.chen@example.com', department: null, title: null, manager: null, employeeNumber: `H${lee.id}` },
       { enabled: false },
     );
     await t.drainJobs();
