@@ -21,7 +21,7 @@
  * (via the connector), so the job queue retries them.
  */
 import { randomBytes } from 'node:crypto';
-import { Attribute, Change, type Client, type Entry } from 'ldapts';
+import { Attribute, Change, Control, type Client, type Entry } from 'ldapts';
 import type { LdapConfig } from '../config.js';
 import { encodeUnicodePwd } from './ad-password.js';
 import { RESULT, first, hasCode, values, type LdapConnector } from './ldap-client.js';
@@ -42,6 +42,13 @@ const LIFECYCLE_RESULT = {
   objectClassViolation: 65,
   entryAlreadyExists: 68,
 } as const;
+
+/**
+ * AD's Tree Delete control: a user object can hold child objects (Exchange's ActiveSync device
+ * container, say), and without it AD refuses to delete it (notAllowedOnNonLeaf). Not critical,
+ * so a server that does not know it deletes a leaf as usual.
+ */
+const AD_TREE_DELETE = '1.2.840.113556.1.4.805';
 
 const OK: DirectoryWriteResult = Object.freeze({ ok: true });
 const refuse = (reason: Exclude<DirectoryWriteResult, { ok: true }>['reason']): DirectoryWriteResult => ({ ok: false, reason });
@@ -108,7 +115,11 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
   }
 
   /** Resolves a manager's username to their DN: undefined = leave as is, null = clear, false = no such person. */
-  async function managerDnFor(client: Client, manager: string | null | undefined, self: string): Promise<string | null | undefined | false> {
+  async function managerDnFor(
+    client: Client,
+    manager: string | null | undefined,
+    self: string,
+  ): Promise<string | null | undefined | false> {
     if (manager === undefined) return undefined;
     if (manager === null) return null;
     // Nobody is their own manager (it would make a loop of approvals).
@@ -119,16 +130,17 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
 
   function replace(type: string, value: string | null | Buffer): Change {
     // Replace with no values deletes the attribute, and is harmless when it is absent.
-    return new Change({ operation: 'replace', modification: new Attribute({ type, values: value === null ? [] : [value] as string[] }) });
+    return new Change({ operation: 'replace', modification: new Attribute({ type, values: value === null ? [] : ([value] as string[]) }) });
   }
 
-  /** The profile changes as attribute replacements. */
-  function profileChanges(change: CheckedChange, managerDn: string | null | undefined): Change[] {
+  /** The profile changes to the entry at `dn` as attribute replacements. */
+  function profileChanges(dn: string, change: CheckedChange, managerDn: string | null | undefined): Change[] {
     const changes: Change[] = [];
     if (change.displayName !== undefined) {
       changes.push(replace('displayName', change.displayName));
-      // On OpenLDAP cn is the display name too; on AD cn is the RDN and cannot change by modify.
-      if (!ad) changes.push(replace('cn', change.displayName));
+      // On OpenLDAP cn is the display name too, unless cn names the entry (`cn=Alice Anderson,…`,
+      // and AD's `cn=<username>`): an RDN value cannot change by modify (that would be a rename).
+      if (!/^\s*cn\s*=/i.test(dn)) changes.push(replace('cn', change.displayName));
     }
     if (change.givenName !== undefined) changes.push(replace('givenName', change.givenName));
     if (change.familyName !== undefined) changes.push(replace('sn', change.familyName));
@@ -160,7 +172,10 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
   /** Removes `memberDn` from a group, leaving the group's own DN behind if it was the last member. */
   async function removeMember(client: Client, groupDn: string, attribute: string, memberDn: string): Promise<void> {
     try {
-      await client.modify(groupDn, new Change({ operation: 'delete', modification: new Attribute({ type: attribute, values: [memberDn] }) }));
+      await client.modify(
+        groupDn,
+        new Change({ operation: 'delete', modification: new Attribute({ type: attribute, values: [memberDn] }) }),
+      );
     } catch (error) {
       // Not a member (or no longer): the wanted state already holds.
       if (hasCode(error, RESULT.noSuchAttribute)) return;
@@ -239,7 +254,10 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
           // Exactly the permanent value: a lockout by failed sign-ins stays for unlock to lift.
           await client.modify(
             entry.dn,
-            new Change({ operation: 'delete', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [OPENLDAP_PERMANENT_LOCK] }) }),
+            new Change({
+              operation: 'delete',
+              modification: new Attribute({ type: 'pwdAccountLockedTime', values: [OPENLDAP_PERMANENT_LOCK] }),
+            }),
           );
         } catch (error) {
           if (!hasCode(error, RESULT.noSuchAttribute)) throw error;
@@ -256,7 +274,7 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
         if (!entry) return refuse('not_found');
         const managerDn = await managerDnFor(client, checked.manager, first(entry, usernameAttribute) ?? username);
         if (managerDn === false) return refuse('no_such_manager');
-        const changes = profileChanges(checked, managerDn);
+        const changes = profileChanges(entry.dn, checked, managerDn);
         if (changes.length) await client.modify(entry.dn, changes).catch((error: unknown) => Promise.reject(refusedValue(error)));
         return OK;
       });
@@ -276,7 +294,7 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
         const { searchEntries } = await client.search(config.groupBase, { scope: 'sub', filter, attributes: ['objectClass'] });
         for (const group of searchEntries) await removeMember(client, group.dn, memberAttributeOf(group), entry.dn);
         try {
-          await client.del(entry.dn);
+          await client.del(entry.dn, ad ? [new Control(AD_TREE_DELETE, { critical: false })] : undefined);
         } catch (error) {
           if (hasCode(error, RESULT.noSuchObject)) return refuse('not_found');
           throw error;
@@ -295,7 +313,10 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
         if (!groupEntry) return refuse('no_such_group');
         const attribute = memberAttributeOf(groupEntry);
         try {
-          await client.modify(groupEntry.dn, new Change({ operation: 'add', modification: new Attribute({ type: attribute, values: [entry.dn] }) }));
+          await client.modify(
+            groupEntry.dn,
+            new Change({ operation: 'add', modification: new Attribute({ type: attribute, values: [entry.dn] }) }),
+          );
         } catch (error) {
           // Already a member: idempotent.
           if (!hasCode(error, LIFECYCLE_RESULT.attributeOrValueExists)) throw error;
