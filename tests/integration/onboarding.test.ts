@@ -164,10 +164,19 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     await at('2026-12-01T08:00:00Z');
     await t.drainJobs();
     expect(tokenIn((await t.smtp.waitFor(created.personalEmail!)).text)).toBeTruthy();
+    // The link is lost: HR sends a new one, and the first stops working.
+    const first = tokenIn(t.smtp.to(created.personalEmail!)[0]!.text)!;
+    const resent = await t.request('POST', `/api/onboarding/hires/${created.id}/resend-activation`, { json: {}, cookie: hr });
+    expect(resent.status).toBe(200);
+    await t.drainJobs();
+    const second = tokenIn((await t.smtp.waitFor(created.personalEmail!, 1)).text)!;
+    expect(second).not.toBe(first);
+    expect((await (await t.request('GET', `/api/activation/${first}`)).json()).valid).toBe(false);
+    expect((await (await t.request('GET', `/api/activation/${second}`)).json()).valid).toBe(true);
     // The old date passes: nothing happens twice.
     await at('2027-03-16T00:00:00Z');
     await t.drainJobs();
-    expect(t.smtp.to(created.personalEmail!)).toHaveLength(1);
+    expect(t.smtp.to(created.personalEmail!)).toHaveLength(2);
     expect((await hire(created.id)).status).toBe('active');
     // Started: changes and cancellation are for offboarding now.
     expect((await t.request('PATCH', `/api/onboarding/hires/${created.id}`, { json: { startDate: '2027-04-01' }, cookie: hr })).status).toBe(409);

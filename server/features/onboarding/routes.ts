@@ -28,6 +28,7 @@ import {
   listHires,
   type OnboardingActor,
   type OnboardingDeps,
+  resendActivation,
   updateBundle,
 } from './service.js';
 
@@ -69,6 +70,9 @@ export function onboardingRoutes(appDeps: AppDeps) {
     )
     .post('/hires/:id/cancel', manage, validate('param', hireIdParamSchema), validate('json', cancelHireSchema), async (c) =>
       c.json(await cancelHire(deps, actorOf(c), c.req.valid('param').id, c.req.valid('json').reason), 200),
+    )
+    .post('/hires/:id/resend-activation', manage, validate('param', hireIdParamSchema), async (c) =>
+      c.json(await resendActivation(deps, actorOf(c), c.req.valid('param').id), 200),
     )
     .get('/bundles', manage, async (c) => c.json({ items: await listBundles(deps, actorOf(c)) }, 200))
     .post('/bundles', manage, validate('json', roleBundleSchema), async (c) => c.json(await createBundle(deps, actorOf(c), c.req.valid('json')), 201))

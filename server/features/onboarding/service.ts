@@ -31,7 +31,7 @@ import type { Inventory } from '../../inventory/port.js';
 import { enqueue } from '../../jobs/queue.js';
 import { sendMailLater } from '../../mail/outbox.js';
 import { activationMail, dayBeforeSummaryMail } from '../../mail/templates.js';
-import { issueLinkToken, TTL } from '../../one-time-secrets/service.js';
+import { issueLinkToken, TTL, voidSecretsOf } from '../../one-time-secrets/service.js';
 import type { Clock } from '../../platform/clock.js';
 import type { PortalKeys } from '../../platform/keys.js';
 import type { Logger } from '../../platform/logger.js';
@@ -693,6 +693,31 @@ export async function runActivate(deps: OnboardingDeps, hireId: number, version:
     await sendMailLater(trx, deps.keys, now, activationMail(row.personal_email, row.first_name, row.username, link, TTL.activation / DAY_MS, deps.companyName));
     await deps.audit.record({ action: 'onboarding.account_enabled', result: 'success', actor: null, subject: row.username, details: { hireId, activationSent: true } }, trx);
   });
+}
+
+/**
+ * A new activation link for a hire who has started but not set a password yet (the first one
+ * expired or was lost), to the same personal address. Older links of theirs stop working.
+ */
+export async function resendActivation(deps: OnboardingDeps, actor: OnboardingActor, id: number): Promise<HireView> {
+  requireManage(actor);
+  const row = await repo.findHire(deps.db, id);
+  if (!row) throw errors.notFound('This hire');
+  if (same(row.username, actor.username)) throw errors.forbidden('You cannot do this for your own account.');
+  if (row.status !== 'active' || row.activated_at !== null) {
+    throw errors.invalidTransition('Only a hire who has started and not set a password yet can get a new link.');
+  }
+  const now = deps.clock.now();
+  await withTransaction(deps.db, async (trx) => {
+    const secrets = { db: trx, clock: deps.clock, keys: deps.keys };
+    await voidSecretsOf(secrets, row.username, ['activation']);
+    const { secret } = await issueLinkToken(secrets, { username: row.username, createdBy: actor.username, purpose: 'activation' });
+    const link = new URL(`/activate#token=${secret}`, deps.publicUrl).href;
+    await sendMailLater(trx, deps.keys, now, activationMail(row.personal_email, row.first_name, row.username, link, TTL.activation / DAY_MS, deps.companyName));
+    await repo.updateHire(trx, id, { activation_sent_at: now, updated_at: now });
+    await deps.audit.record({ action: 'onboarding.activation_resent', result: 'success', actor: actor.username, subject: row.username, details: { hireId: id } }, trx);
+  });
+  return viewOf(deps, (await repo.findHire(deps.db, id))!);
 }
 
 /** The day before: "ready / not ready" to the manager and to the HR member who added the hire. */
