@@ -716,7 +716,9 @@ async function requestEquipment(deps: OnboardingDeps, hire: HireRow, bundle: Bun
   const marker = `Onboarding #${hire.id}:`;
   const ids: number[] = [];
   const problems: string[] = [];
-  const actor = { username: hire.created_by, roles: ['employee', 'hr'] as Role[], department: null };
+  // Attributed to the HR member who added the hire. No role is claimed for them here: the forHire
+  // path reads none (who may onboard was checked when the hire was added).
+  const actor = { username: hire.created_by, roles: ['employee'] as Role[], department: null };
   const requestsDeps = {
     db: deps.db,
     directory: deps.directory,
@@ -935,7 +937,8 @@ export async function runClose(deps: OnboardingDeps, hireId: number): Promise<vo
     audit: deps.audit,
     clock: deps.clock,
   };
-  const actor = { username: row.cancelled_by ?? row.created_by, roles: ['employee', 'hr'] as Role[], department: null };
+  // Whoever cancelled the hire (checked for onboarding.manage then); the forHire path reads no role.
+  const actor = { username: row.cancelled_by ?? row.created_by, roles: ['employee'] as Role[], department: null };
   const statuses = await repo.requestStatusMap(deps.db, JSON.parse(row.request_ids) as number[]);
   for (const [id, status] of statuses) {
     if (!['pending_approval', 'approved', 'backordered'].includes(status)) continue;
