@@ -23,6 +23,8 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'POST /api/password/policy-check': 'live feedback while choosing; rate-limited per address, writes nothing',
   'GET /api/push/key': 'the VAPID public key: public by design (browsers subscribe with it)',
   'GET /api/kb/public': 'the help articles a locked-out person may read (tagged public); rate-limited per address',
+  'GET /api/activation/:token': 'a new hire is not signed in yet; needs the 256-bit token from the mail; rate-limited per address',
+  'POST /api/activation/:token': 'a new hire sets their first password; needs the token; rate-limited per address',
 };
 
 describe('route coverage', () => {
@@ -79,6 +81,8 @@ describe('route coverage', () => {
     'GET /api/kb/public': () => t.request('GET', '/api/kb/public', { ip: '10.9.10.1' }),
     // Signed out, an article is read (public) or refused (401) under the same per-address limit.
     'GET /api/kb/articles/:slug (signed out)': (i) => t.request('GET', `/api/kb/articles/guess-${i}`, { ip: '10.9.11.1' }),
+    'GET /api/activation/:token': () => t.request('GET', `/api/activation/${'A'.repeat(43)}`, { ip: '10.9.12.1' }),
+    'POST /api/activation/:token': () => t.request('POST', `/api/activation/${'A'.repeat(43)}`, { json: { password: 'correct horse battery' }, ip: '10.9.13.1' }),
   };
   /** Anonymous routes with no limit of their own, and why none is needed. */
   const UNLIMITED: Record<string, string> = {
