@@ -33,6 +33,7 @@ import { directoryRecheck } from './sessions/recheck.js';
 import { SessionService } from './sessions/service.js';
 import { registerNotificationJobs } from './notifications/notify.js';
 import { registerRequestJobs } from './features/requests/jobs.js';
+import { registerOffboardingJobs } from './features/offboarding/close.js';
 
 /**
  * The installation's root: the nearest folder above this module holding package.json. This
@@ -131,6 +132,23 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     registerNotificationJobs(jobs, { db, directory, keys, clock, logger, publicUrl: config.publicUrl, companyName: config.companyName });
     registerRequestJobs(jobs, { db, directory, roleGroups: config.roleGroups, inventory, audit, clock });
     registerKbJobs(jobs, { db, directory, clock, keys, logger, publicUrl: config.publicUrl });
+    const sessions = new SessionService(
+      db,
+      clock,
+      config.session,
+      directoryRecheck(directory, config.roleGroups, config.session.recheckMs, logger),
+    );
+    registerOffboardingJobs(jobs, {
+      db,
+      directory,
+      roleGroups: config.roleGroups,
+      inventory,
+      audit,
+      clock,
+      keys,
+      sessions,
+      publicUrl: config.publicUrl,
+    });
 
     return {
       config,
@@ -144,12 +162,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       keys,
       logger,
       audit,
-      sessions: new SessionService(
-        db,
-        clock,
-        config.session,
-        directoryRecheck(directory, config.roleGroups, config.session.recheckMs, logger),
-      ),
+      sessions,
       rateLimiter: new RateLimiter(db, clock),
       jobs,
       push,
