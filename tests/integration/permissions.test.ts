@@ -104,6 +104,12 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'PATCH /api/inventory/assets/:tag': 'inventory.manage',
   'GET /api/inventory/assets/:tag/history': 'inventory.manage',
   'POST /api/inventory/assets/:tag/status': 'inventory.manage',
+  // Who may offboard whom (never oneself; HR never an admin or HR colleague) is per person: see offboarding.test.ts.
+  'POST /api/offboarding': 'onboarding.manage',
+  'GET /api/offboarding': 'onboarding.manage',
+  'GET /api/offboarding/:id': 'onboarding.manage',
+  'PATCH /api/offboarding/:id': 'onboarding.manage',
+  'POST /api/offboarding/:id/cancel': 'onboarding.manage',
 };
 
 /**
@@ -136,6 +142,9 @@ const REAUTH_GATED = [
   'POST /api/helpdesk/users/:username/verification-code',
   'PUT /api/admin/settings/password-reset',
   'PUT /api/admin/approval-chains',
+  'POST /api/offboarding',
+  'PATCH /api/offboarding/:id',
+  'POST /api/offboarding/:id/cancel',
 ];
 const reauthGated = new Set<string>();
 

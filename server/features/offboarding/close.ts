@@ -121,7 +121,11 @@ async function finish(deps: OffboardingDeps, offboardingId: number): Promise<voi
   }
   await withTransaction(deps.db, async (trx) => {
     const now = deps.clock.now();
-    if (!(await repo.markStep(trx, offboardingId, 'summary_sent_at', now))) return;
+    // The summary goes once: a retry that finds it sent only makes sure the offboarding reads done.
+    if (!(await repo.markStep(trx, offboardingId, 'summary_sent_at', now))) {
+      await repo.markDone(trx, offboardingId, now);
+      return;
+    }
     const summary = {
       displayName: row.display_name,
       username: row.username,
