@@ -7,6 +7,7 @@ import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
 import { inventoryRoutes } from './features/inventory/routes.js';
 import { kbRoutes } from './features/kb/routes.js';
+import { activationRoutes, onboardingRoutes } from './features/onboarding/routes.js';
 import { jobsAdminRoutes } from './features/jobs/routes.js';
 import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
@@ -41,6 +42,8 @@ function apiRoutes(deps: AppDeps) {
     .route('/admin', adminRoutes(deps))
     .route('/push', pushRoutes(deps))
     .route('/kb', kbRoutes(deps))
+    .route('/onboarding', onboardingRoutes(deps))
+    .route('/activation', activationRoutes(deps))
     .route('/offboarding', offboardingRoutes(deps));
 }
 
