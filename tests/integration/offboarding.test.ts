@@ -6,16 +6,22 @@
  * nothing; only HR and admins may offboard, never themselves, and HR never an admin or HR colleague.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assetInputSchema, modelInputSchema } from '../../shared/inventory.js';
 import type { OffboardingDetail } from '../../shared/offboarding.js';
 import { closeOffboarding } from '../../server/features/offboarding/close.js';
 import { offboardingDepsOf } from '../../server/features/offboarding/routes.js';
-import { uniqueName } from '../directory/fixtures.js';
-import { buildTestAppWithMail, signInAs, signInFresh, type TestApp } from '../harness/app.js';
+import { createLdapDirectory } from '../../server/directory/ldap.js';
+import type { Directory } from '../../server/directory/port.js';
+import { ldapConfig, uniqueName } from '../directory/fixtures.js';
+import { buildTestApp, buildTestAppWithMail, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 import type { ThrowawayOptions } from '../harness/people.js';
+import { freePort } from '../harness/ports.js';
+import { addLdapUser, slapdPortalEnv } from '../harness/slapd.js';
 import type { SmtpCapture } from '../harness/smtp.js';
+
+const slapd = inject('slapd');
 
 describe.each(availableDialects())('offboarding on %s', (dialect) => {
   let t: TestApp & { smtp: SmtpCapture };
@@ -272,5 +278,69 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
       expect(item).toMatchObject(i === 0 ? { state: 'pending', detail: '1 of 2' } : { state: 'done', detail: '2 of 2' });
     }
     expect(await t.deps.inventory.assignedTo(leaver.username)).toEqual([]);
+  });
+});
+
+describe.skipIf(!slapd)('offboarding against OpenLDAP (ppolicy)', () => {
+  let t: TestApp;
+  let live: Directory;
+  let unreachable: Directory;
+  let down = false;
+
+  beforeAll(async () => {
+    live = createLdapDirectory(ldapConfig(slapd!));
+    unreachable = createLdapDirectory(ldapConfig(slapd!, { url: `ldap://127.0.0.1:${await freePort()}`, timeoutMs: 500 }));
+    // The real slapd, or (while `down`) a real LDAP client pointed at a port nobody listens on.
+    const directory = new Proxy(live, { get: (target, key) => Reflect.get(down ? unreachable : target, key) as unknown });
+    // No background worker: the test runs the queue itself, to see the failed attempt and its retry.
+    t = await buildTestApp({ env: { PORTAL_DEMO: '0', ...slapdPortalEnv(slapd!), JOBS_WORKERS: '0' }, overrides: { directory } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await unreachable?.close();
+  });
+
+  async function ldapPerson(groups: string[] = []) {
+    const username = uniqueName('ldapoff');
+    const password = `Throwaway-${randomUUID().slice(0, 12)}`;
+    await addLdapUser(slapd!, { username, password, groups, email: `${username}@example.com` });
+    return { username, password };
+  }
+
+  it('disables the account in slapd at the end of the last day, retrying while the directory is down', async () => {
+    const hr = await ldapPerson(['portal-hr']);
+    const leaver = await ldapPerson();
+    const hrCookie = await signInFresh(t, hr.username, hr.password);
+    const created = await t.request('POST', '/api/offboarding', {
+      cookie: hrCookie,
+      json: { username: leaver.username, lastDay: '2026-11-27', timeZone: 'Europe/Berlin' },
+    });
+    expect(created.status).toBe(201);
+    const { id, closesAt } = (await created.json()) as OffboardingDetail;
+    expect(closesAt).toBe('2026-11-27T23:00:00.000Z');
+
+    t.clock.set(Date.parse(closesAt));
+    const leaverCookie = await signInAs(t, leaver.username, leaver.password);
+    down = true;
+    try {
+      await t.deps.jobs.runDueJobs();
+    } finally {
+      down = false;
+    }
+    // The attempt failed and waits for its retry; the portal session ended anyway.
+    const [job] = await t.deps.db.selectFrom('jobs').selectAll().where('unique_key', '=', `offboarding.close:${id}`).execute();
+    expect(job).toMatchObject({ state: 'queued', attempts: 1 });
+    expect(Number(job!.run_at)).toBeGreaterThan(t.clock.now());
+    expect((await t.request('GET', '/api/me', { cookie: leaverCookie })).status).toBe(401);
+    expect((await live.findUser(leaver.username))?.disabled).toBe(false);
+
+    t.clock.set(Number(job!.run_at));
+    await t.drainJobs();
+    const user = await live.findUser(leaver.username);
+    expect(user?.disabled).toBe(true);
+    expect(await live.authenticate(leaver.username, leaver.password)).toEqual({ ok: false, reason: 'invalid_credentials' });
+    const [row] = await t.deps.db.selectFrom('offboardings').selectAll().where('id', '=', id).execute();
+    expect(row).toMatchObject({ status: 'done' });
+    expect(row!.account_disabled_at).not.toBeNull();
   });
 });
