@@ -152,6 +152,18 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     expect(items.every((i) => i.status === 'scheduled')).toBe(true);
   });
 
+  it('lets one of two HR members racing to offboard the same person win; the other gets 409', async () => {
+    const [first, second] = await Promise.all([staff('hr'), staff('admin')]);
+    const leaver = await t.addPerson();
+    const body = { username: leaver.username, lastDay: '2026-12-18', timeZone: 'Europe/Berlin' };
+    const statuses = (await Promise.all([offboard(first.cookie, body), offboard(second.cookie, body), offboard(first.cookie, body)])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([201, 409, 409]);
+    expect((await stored(leaver.username)).length).toBe(1);
+    const keys = (await closeJobs()).map((j) => j.unique_key);
+    const [row] = await stored(leaver.username);
+    expect(keys.filter((k) => k === `offboarding.close:${row!.id}`).length).toBe(1);
+  });
+
   it('moves the close-out with the last day in one transaction, and a cancelled one does nothing', async () => {
     const hr = await staff('hr');
     const leaver = await person();

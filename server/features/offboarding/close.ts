@@ -138,7 +138,13 @@ async function finish(deps: OffboardingDeps, offboardingId: number): Promise<voi
     for (const to of recipients) await sendMailLater(trx, deps.keys, now, offboardingSummaryMail(to, summary));
     await repo.markDone(trx, offboardingId, now);
     await deps.audit.record(
-      { action: 'offboarding.closed', actor: null, subject: row.username, result: 'success', details: { offboardingId, returns: returns.length, mailed: recipients.size } },
+      {
+        action: 'offboarding.closed',
+        actor: null,
+        subject: row.username,
+        result: 'success',
+        details: { offboardingId, startedBy: row.created_by, returns: returns.length, mailed: recipients.size },
+      },
       trx,
     );
   });
