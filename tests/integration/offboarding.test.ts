@@ -203,6 +203,25 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     expect(row).toMatchObject({ status: 'cancelled', account_disabled_at: null, sessions_revoked_at: null });
   });
 
+  it('closes out a person removed from the directory before the end, with no devices to return', async () => {
+    const hr = await staff('hr');
+    const leaver = await t.addPerson();
+    const created = await offboard(hr.cookie, { username: leaver.username, lastDay: '2026-12-10', timeZone: 'UTC' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as OffboardingDetail;
+    await t.deps.db.deleteFrom('directory_group_members').where('username', '=', leaver.username).execute();
+    await t.deps.db.deleteFrom('directory_users').where('username', '=', leaver.username).execute();
+    t.clock.set(Date.parse('2026-12-11T00:00:00Z'));
+    await t.drainJobs();
+    const hrLater = await signInAs(t, hr.username, hr.password);
+    const detail = (await (await t.request('GET', `/api/offboarding/${id}`, { cookie: hrLater })).json()) as OffboardingDetail;
+    expect(detail.status).toBe('done');
+    expect(stateOf(detail)).toEqual({ account_disabled: 'done', sessions_revoked: 'done', returns_opened: 'done', returns_received: 'not_needed' });
+    const mail = await t.smtp.waitFor(hr.email);
+    expect(mail.text).toContain('already gone from the directory');
+    expect(mail.text).toContain('nothing to return');
+  });
+
   it('closes a leaver out at the end of their last day in Berlin across the DST change, exactly once', async () => {
     t.clock.set(Date.parse('2027-03-20T09:00:00Z'));
     const hr = await staff('hr');

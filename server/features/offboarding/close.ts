@@ -113,6 +113,8 @@ async function finish(deps: OffboardingDeps, offboardingId: number): Promise<voi
   const row = (await repo.findOffboarding(deps.db, offboardingId))!;
   const returns = await repo.listReturnsWithState(deps.db, [offboardingId]);
   // Addresses are read before the transaction, so it never waits on the directory.
+  // Gone from the directory (removed before the last day ended): the summary says so instead of "disabled".
+  const stillThere = (await deps.directory.findUser(row.username)) !== null;
   const recipients = new Set<string>();
   for (const name of [row.manager, row.created_by]) {
     if (!name) continue;
@@ -131,7 +133,7 @@ async function finish(deps: OffboardingDeps, offboardingId: number): Promise<voi
       username: row.username,
       lastDay: row.last_day,
       timeZone: row.time_zone,
-      accountDisabled: row.account_disabled_at !== null,
+      accountDisabled: stillThere,
       devices: returns.map((r) => ({ assetTag: r.asset_tag, modelName: r.model_name })),
       url: new URL(`/offboarding/${offboardingId}`, deps.publicUrl).toString(),
     };
