@@ -250,10 +250,14 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     // One second before the end: nothing has happened, and the leaver still works.
     t.clock.set(Date.parse('2027-03-28T21:59:59Z'));
     const lastSession = await signInAs(t, leaver.username, leaver.password);
+    // A reset flow started on the last evening must not outlive the account.
+    expect((await t.request('POST', '/api/password/forgot', { json: { login: leaver.username } })).status).toBe(202);
     await t.drainJobs();
     expect((await t.deps.directory.findUser(leaver.username))?.disabled).toBe(false);
     expect((await t.request('GET', '/api/me', { cookie: lastSession })).status).toBe(200);
     expect(await returnsOf(tags)).toEqual([]);
+    // Signing in remembered this browser (fewer lockout checks from it next time): that ends too.
+    expect((await t.deps.db.selectFrom('trusted_devices').select('username').where('username', '=', leaver.username).execute()).length).toBeGreaterThan(0);
 
     // At the end of the day.
     t.clock.set(Date.parse('2027-03-28T22:00:00Z'));
@@ -268,6 +272,13 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     expect(await t.deps.db.selectFrom('approval_delegations').selectAll().where('delegate', '=', leaver.username).execute()).toEqual([]);
     expect(await t.deps.db.selectFrom('push_subscriptions').selectAll().where('username', '=', leaver.username).execute()).toEqual([]);
     expect(await t.deps.db.selectFrom('sessions').selectAll().where('username', '=', leaver.username).execute()).toEqual([]);
+    expect(await t.deps.db.selectFrom('trusted_devices').selectAll().where('username', '=', leaver.username).execute()).toEqual([]);
+    const flows = await t.deps.db.selectFrom('password_flows').select('cancelled_at').where('username', '=', leaver.username).execute();
+    expect(flows.length).toBeGreaterThan(0);
+    expect(flows.every((f) => f.cancelled_at !== null)).toBe(true);
+    expect(
+      await t.deps.db.selectFrom('one_time_secrets').select('id').where('username', '=', leaver.username).where('consumed_at', 'is', null).execute(),
+    ).toEqual([]);
 
     const hrAgain = await signInAs(t, hr.username, hr.password);
     const after = (await (await t.request('GET', `/api/offboarding/${detail.id}`, { cookie: hrAgain })).json()) as OffboardingDetail;
