@@ -202,6 +202,11 @@ export interface HireView {
   checklist: ChecklistItem[];
   /** True when any checklist item is overdue (for the list's flag). */
   overdue: boolean;
+  /**
+   * The last thing provisioning could not do, for HR to act on (e.g. `sales: no_such_group`, an item
+   * no longer in the catalog, a manager who left); null when all went well.
+   */
+  problem: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -239,6 +239,14 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     const kim2 = await addHire({ ...base(), firstName: 'Kim', lastName: 'Nguyen' });
     expect(kim2.username).not.toBe('kim.nguyen2');
 
+    // Five of the same name at the same moment: five hires, five usernames.
+    const same = await Promise.all(
+      Array.from({ length: 5 }, () => t.request('POST', '/api/onboarding/hires', { json: { ...base(), firstName: 'Ana', lastName: 'Silva' }, cookie: hr })),
+    );
+    expect(same.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    const names = await Promise.all(same.map(async (r) => ((await r.json()) as HireView).username));
+    expect(new Set(names).size).toBe(5);
+
     const hostile = await addHire({ ...base(), firstName: ' ,+"\\<>;#= Eve ', lastName: '  Smith;  ' });
     expect(hostile.username).toBe('eve.smith');
     expect(hostile.displayName).toBe(',+"\\<>;#= Eve Smith;');

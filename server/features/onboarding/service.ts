@@ -254,6 +254,7 @@ export function hireView(row: HireRow, statuses: Map<number, string>, now: numbe
     requestIds: JSON.parse(row.request_ids) as number[],
     checklist,
     overdue: checklist.some((i) => i.state === 'overdue'),
+    problem: row.problem,
   };
 }
 
@@ -295,7 +296,8 @@ export async function createHire(deps: OnboardingDeps, actor: OnboardingActor, i
   const activatesAt = startOfDayIn(hire.startDate, hire.timeZone);
   const pattern = deps.onboarding.usernamePattern;
 
-  const id = await withTransaction(deps.db, async (trx) => {
+  // Two hires of the same name added at the same moment: the loser of the unique username picks again.
+  const id = await retryOnUniqueViolation(() => withTransaction(deps.db, async (trx) => {
     // The first username of the pattern no other hire holds; the directory's own collisions are
     // found by the provisioning job, which moves on to the next number.
     const candidates = Array.from({ length: 20 }, (_, i) => usernameFromPattern(pattern, hire, i + 1));
@@ -340,8 +342,23 @@ export async function createHire(deps: OnboardingDeps, actor: OnboardingActor, i
       trx,
     );
     return hireId;
-  });
+  }));
   return viewOf(deps, (await repo.findHire(deps.db, id))!);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  return !!e && (e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? ''));
+}
+
+async function retryOnUniqueViolation<T>(work: () => Promise<T>, tries = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= tries || !isUniqueViolation(error)) throw error;
+    }
+  }
 }
 
 /** The activation at local midnight and the summary the day before, each unique per hire and version. */
@@ -657,6 +674,9 @@ export async function runActivate(deps: OnboardingDeps, hireId: number, version:
 export async function runSummary(deps: OnboardingDeps, hireId: number, version: number): Promise<void> {
   const row = await repo.findHire(deps.db, hireId);
   if (!row || row.status !== 'scheduled' || row.activation_version !== version) return;
+  // Run late (the queue was down past the start): "starts tomorrow" would be wrong, and the
+  // checklist on the hire's page says the rest.
+  if (deps.clock.now() >= Number(row.activates_at)) return;
   const view = await viewOf(deps, row);
   // What must be done before the first day; activation and sign-in happen on it.
   const before = new Set(['account_created', 'groups_added', 'equipment_reserved', 'equipment_shipped']);
