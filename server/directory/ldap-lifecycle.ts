@@ -108,7 +108,11 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
   }
 
   /** Resolves a manager's username to their DN: undefined = leave as is, null = clear, false = no such person. */
-  async function managerDnFor(client: Client, manager: string | null | undefined, self: string): Promise<string | null | undefined | false> {
+  async function managerDnFor(
+    client: Client,
+    manager: string | null | undefined,
+    self: string,
+  ): Promise<string | null | undefined | false> {
     if (manager === undefined) return undefined;
     if (manager === null) return null;
     // Nobody is their own manager (it would make a loop of approvals).
@@ -119,16 +123,17 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
 
   function replace(type: string, value: string | null | Buffer): Change {
     // Replace with no values deletes the attribute, and is harmless when it is absent.
-    return new Change({ operation: 'replace', modification: new Attribute({ type, values: value === null ? [] : [value] as string[] }) });
+    return new Change({ operation: 'replace', modification: new Attribute({ type, values: value === null ? [] : ([value] as string[]) }) });
   }
 
-  /** The profile changes as attribute replacements. */
-  function profileChanges(change: CheckedChange, managerDn: string | null | undefined): Change[] {
+  /** The profile changes to the entry at `dn` as attribute replacements. */
+  function profileChanges(dn: string, change: CheckedChange, managerDn: string | null | undefined): Change[] {
     const changes: Change[] = [];
     if (change.displayName !== undefined) {
       changes.push(replace('displayName', change.displayName));
-      // On OpenLDAP cn is the display name too; on AD cn is the RDN and cannot change by modify.
-      if (!ad) changes.push(replace('cn', change.displayName));
+      // On OpenLDAP cn is the display name too, unless cn names the entry (`cn=Alice Anderson,…`,
+      // and AD's `cn=<username>`): an RDN value cannot change by modify (that would be a rename).
+      if (!/^\s*cn\s*=/i.test(dn)) changes.push(replace('cn', change.displayName));
     }
     if (change.givenName !== undefined) changes.push(replace('givenName', change.givenName));
     if (change.familyName !== undefined) changes.push(replace('sn', change.familyName));
@@ -160,7 +165,10 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
   /** Removes `memberDn` from a group, leaving the group's own DN behind if it was the last member. */
   async function removeMember(client: Client, groupDn: string, attribute: string, memberDn: string): Promise<void> {
     try {
-      await client.modify(groupDn, new Change({ operation: 'delete', modification: new Attribute({ type: attribute, values: [memberDn] }) }));
+      await client.modify(
+        groupDn,
+        new Change({ operation: 'delete', modification: new Attribute({ type: attribute, values: [memberDn] }) }),
+      );
     } catch (error) {
       // Not a member (or no longer): the wanted state already holds.
       if (hasCode(error, RESULT.noSuchAttribute)) return;
@@ -239,7 +247,10 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
           // Exactly the permanent value: a lockout by failed sign-ins stays for unlock to lift.
           await client.modify(
             entry.dn,
-            new Change({ operation: 'delete', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [OPENLDAP_PERMANENT_LOCK] }) }),
+            new Change({
+              operation: 'delete',
+              modification: new Attribute({ type: 'pwdAccountLockedTime', values: [OPENLDAP_PERMANENT_LOCK] }),
+            }),
           );
         } catch (error) {
           if (!hasCode(error, RESULT.noSuchAttribute)) throw error;
@@ -256,7 +267,7 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
         if (!entry) return refuse('not_found');
         const managerDn = await managerDnFor(client, checked.manager, first(entry, usernameAttribute) ?? username);
         if (managerDn === false) return refuse('no_such_manager');
-        const changes = profileChanges(checked, managerDn);
+        const changes = profileChanges(entry.dn, checked, managerDn);
         if (changes.length) await client.modify(entry.dn, changes).catch((error: unknown) => Promise.reject(refusedValue(error)));
         return OK;
       });
@@ -295,7 +306,10 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
         if (!groupEntry) return refuse('no_such_group');
         const attribute = memberAttributeOf(groupEntry);
         try {
-          await client.modify(groupEntry.dn, new Change({ operation: 'add', modification: new Attribute({ type: attribute, values: [entry.dn] }) }));
+          await client.modify(
+            groupEntry.dn,
+            new Change({ operation: 'add', modification: new Attribute({ type: attribute, values: [entry.dn] }) }),
+          );
         } catch (error) {
           // Already a member: idempotent.
           if (!hasCode(error, LIFECYCLE_RESULT.attributeOrValueExists)) throw error;

@@ -108,7 +108,10 @@ export function lifecycleContract(name: string, makeFixture: () => Promise<Lifec
       expect(await directory.authenticate(hire.username, 'any-password-at-all')).toStrictEqual(REFUSED);
       const chosen = password();
       expect(await reset(hire.username, chosen)).toStrictEqual({ ok: true });
-      expect(await directory.authenticate(hire.username, chosen)).toMatchObject({ ok: true, user: { username: hire.username, disabled: false } });
+      expect(await directory.authenticate(hire.username, chosen)).toMatchObject({
+        ok: true,
+        user: { username: hire.username, disabled: false },
+      });
 
       // Disable again (offboarding): the right password no longer works; idempotent both ways.
       expect(await directory.setEnabled(hire.username, false)).toStrictEqual(OK);
@@ -156,7 +159,24 @@ export function lifecycleContract(name: string, makeFixture: () => Promise<Lifec
       expect(await directory.createUser(orphan, { enabled: false })).toStrictEqual({ ok: false, reason: 'no_such_manager' });
       expect(await directory.findUser(orphan.username)).toBeNull();
       // A manager name that is a filter matches nobody.
-      expect(await directory.createUser(account({ manager: '*' }), { enabled: false })).toStrictEqual({ ok: false, reason: 'no_such_manager' });
+      expect(await directory.createUser(account({ manager: '*' }), { enabled: false })).toStrictEqual({
+        ok: false,
+        reason: 'no_such_manager',
+      });
+    });
+
+    it('lets exactly one of two simultaneous creations of a username through', async () => {
+      const first = account();
+      const second = { ...account(), username: first.username, displayName: 'Other Person' };
+      const results = await Promise.all([
+        directory.createUser(first, { enabled: false }),
+        directory.createUser(second, { enabled: false }),
+      ]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok)).toStrictEqual([{ ok: false, reason: 'username_taken' }]);
+      await fixture.afterCreate?.(first.username);
+      const winner = results[0]!.ok ? first : second;
+      expect(await directory.findUser(first.username)).toMatchObject({ displayName: winner.displayName });
     });
 
     it('refuses values no directory can store before writing anything', async () => {
@@ -270,7 +290,9 @@ export function lifecycleContract(name: string, makeFixture: () => Promise<Lifec
       });
       expect(await directory.findUserByEmail(`renamed-${hire.email}`)).toMatchObject({ username: hire.username });
 
-      expect(await directory.updateUser(hire.username, { manager: null, department: null, title: null, employeeNumber: null })).toStrictEqual(OK);
+      expect(
+        await directory.updateUser(hire.username, { manager: null, department: null, title: null, employeeNumber: null }),
+      ).toStrictEqual(OK);
       expect(await directory.findUser(hire.username)).toMatchObject({ manager: null, department: null, title: null, employeeNumber: null });
 
       expect(await directory.updateUser(hire.username, { manager: uniqueName('nobody'), title: 'Not written' })).toStrictEqual({
@@ -312,12 +334,7 @@ export function lifecycleContract(name: string, makeFixture: () => Promise<Lifec
 
     it('round-trips hostile names: DN and filter characters, surrounding spaces, CJK', async () => {
       const suffix = uniqueName('h').slice(2);
-      const hostile = [
-        `a,b+c"d\\e<f>g;h#i=j-${suffix}`,
-        `#lead-${suffix}`,
-        `张伟-${suffix}`,
-        `o'brien*(x)-${suffix}`,
-      ];
+      const hostile = [`a,b+c"d\\e<f>g;h#i=j-${suffix}`, `#lead-${suffix}`, `张伟-${suffix}`, `o'brien*(x)-${suffix}`];
       for (const username of hostile) {
         const hire = account({
           username,

@@ -276,6 +276,9 @@ export function slapdConf(dir: string, tls: { ca: string; cert: string; key: str
     `rootdn "${ADMIN_DN}"`,
     `rootpw ${ADMIN_PASSWORD}`,
     `directory ${path.join(dir, 'data')}`,
+    // Paged searches by the service account may return everyone (listing people for SCIM);
+    // others keep slapd's default of 500 entries a search.
+    `limits dn.exact="${SERVICE_DN}" size.prtotal=unlimited`,
     'overlay ppolicy',
     `ppolicy_default "${POLICY_DN}"`,
     // Passwords written later over LDAP get hashed; the seeded clear-text ones stay as loaded.
