@@ -66,3 +66,22 @@ describe('who may offboard whom', () => {
     expect(offboardingRefusal(adam, person('adam', 'admin'))).toBe('self');
   });
 });
+
+describe('the offboarding summary mail', () => {
+  it('is in English and Chinese, names the devices, and carries no link in its subject', async () => {
+    const { offboardingSummaryMail } = await import('../../server/mail/templates.js');
+    const mail = offboardingSummaryMail('boss@example.com', {
+      displayName: 'Bob Brown',
+      username: 'bob',
+      lastDay: '2027-03-28',
+      timeZone: 'Europe/Berlin',
+      accountDisabled: true,
+      devices: [{ assetTag: 'LT-0001', modelName: 'ThinkPad T14' }],
+      url: 'https://portal.example.com/offboarding/7',
+    });
+    expect(mail.subject).toBe('Offboarding done: Bob Brown / 离职手续已完成：Bob Brown');
+    expect(mail.text).toContain('ThinkPad T14 (LT-0001)');
+    expect(mail.text).toContain('已为其名下的每台设备发起归还');
+    expect(mail.subject).not.toContain('http');
+  });
+});

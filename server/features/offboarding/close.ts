@@ -22,7 +22,9 @@ export async function closeOffboarding(deps: OffboardingDeps, offboardingId: num
   const row = await repo.findOffboarding(deps.db, offboardingId);
   // Cancelled (or already done): nothing to do. A moved last day moved this job with it.
   if (!row || row.status !== 'scheduled') return;
-  if (Number(row.closes_at) > deps.clock.now()) return;
+  // The job and closes_at move together, so this cannot happen short of a bug; failing (and being
+  // retried, then shown to an admin) beats completing the job without closing anything.
+  if (Number(row.closes_at) > deps.clock.now()) throw new Error(`offboarding ${offboardingId} ran before the end of the last day`);
   const { username } = row;
 
   if (row.account_disabled_at === null) {
