@@ -292,6 +292,8 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
       expect(mail.subject).toContain('Offboarding done');
       expect(mail.subject).toContain('离职手续已完成');
       for (const tag of tags) expect(mail.text).toContain(tag);
+      // The link goes to the leaver's page in the web app, on the configured address.
+      expect(mail.text).toContain(`http://portal.test/onboarding/leavers/${detail.id}`);
     }
 
     // A retry after a crash that lost the checklist ticks (the returns were already opened): no second return.

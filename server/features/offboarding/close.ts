@@ -137,7 +137,7 @@ async function finish(deps: OffboardingDeps, offboardingId: number): Promise<voi
       timeZone: row.time_zone,
       accountDisabled: stillThere,
       devices: returns.map((r) => ({ assetTag: r.asset_tag, modelName: r.model_name })),
-      url: new URL(`/offboarding/${offboardingId}`, deps.publicUrl).toString(),
+      url: new URL(`/onboarding/leavers/${offboardingId}`, deps.publicUrl).toString(),
     };
     for (const to of recipients) await sendMailLater(trx, deps.keys, now, offboardingSummaryMail(to, summary));
     await repo.markDone(trx, offboardingId, now);
