@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assetInputSchema, modelInputSchema } from '../../shared/inventory.js';
 import type { OffboardingDetail } from '../../shared/offboarding.js';
-import { closeOffboarding } from '../../server/features/offboarding/close.js';
+import { closeOffboarding, registerOffboardingJobs } from '../../server/features/offboarding/close.js';
+import { JobQueue } from '../../server/jobs/queue.js';
+import { createLogger } from '../../server/platform/logger.js';
 import { offboardingDepsOf } from '../../server/features/offboarding/routes.js';
 import { createLdapDirectory } from '../../server/directory/ldap.js';
 import type { Directory } from '../../server/directory/port.js';
@@ -220,6 +222,30 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     const mail = await t.smtp.waitFor(hr.email);
     expect(mail.text).toContain('already gone from the directory');
     expect(mail.text).toContain('nothing to return');
+  });
+
+  it('closes out once when the workers of several processes reach the due job at the same moment', async () => {
+    const hr = await staff('hr');
+    const leaver = await t.addPerson();
+    const tags = await assignDevices(leaver.username, 2);
+    const created = await offboard(hr.cookie, { username: leaver.username, lastDay: '2026-12-20', timeZone: 'America/Los_Angeles' });
+    expect(created.status).toBe(201);
+    const { id, closesAt } = (await created.json()) as OffboardingDetail;
+    // Two more "processes": queues of their own on the same database, with the same handlers.
+    const others = [0, 1].map((i) => {
+      const queue = new JobQueue(t.deps.db, t.clock, createLogger('silent'), { owner: `other-${i}`, recurring: false });
+      registerOffboardingJobs(queue, offboardingDepsOf(t.deps));
+      return queue;
+    });
+    t.clock.set(Date.parse(closesAt));
+    await Promise.all([t.deps.jobs.runDueJobs(), ...others.map((q) => q.runDueJobs({ limit: 1 }))]);
+    await t.drainJobs();
+    expect((await returnsOf(tags)).length).toBe(2);
+    const audits = await t.deps.db.selectFrom('audit_events').select('action').where('subject', '=', leaver.username).execute();
+    expect(audits.filter((a) => a.action === 'offboarding.account_disabled').length).toBe(1);
+    expect(audits.filter((a) => a.action === 'offboarding.closed').length).toBe(1);
+    const [job] = await t.deps.db.selectFrom('jobs').selectAll().where('unique_key', '=', `offboarding.close:${id}`).execute();
+    expect(job).toMatchObject({ state: 'done', attempts: 1 });
   });
 
   it('closes a leaver out at the end of their last day in Berlin across the DST change, exactly once', async () => {
