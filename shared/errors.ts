@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'kb_slug_taken',
   'kb_version_conflict',
   'kb_search_too_broad',
+  'offboarding_scheduled',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

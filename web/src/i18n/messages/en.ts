@@ -93,6 +93,7 @@ const en = {
     kb_slug_taken: 'Another article already uses this address. Choose another.',
     kb_version_conflict: 'Someone saved this article since you opened it. Reload it and make your change again.',
     kb_search_too_broad: 'That search took too long to answer. Try more specific words, or again in a moment.',
+    offboarding_scheduled: 'This person already has an offboarding scheduled. Open it to change the last day.',
     job_not_failed: 'That job is no longer failed: it may have been retried or discarded already. Refresh the list.',
     not_ready: 'The portal is starting up or under maintenance. Try again in a few minutes.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, contact the help desk.',

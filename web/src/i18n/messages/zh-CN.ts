@@ -87,6 +87,7 @@ const zhCN = {
     kb_slug_taken: '已有其他文章使用此地址，请换一个。',
     kb_version_conflict: '在你打开后，有人保存了这篇文章。请重新加载后再修改。',
     kb_search_too_broad: '这次搜索耗时过长。请换用更具体的词语，或稍后再试。',
+    offboarding_scheduled: '此人已有一项离职安排。请打开该安排修改最后工作日。',
     job_not_failed: '该任务已不再处于失败状态：可能已被重试或丢弃。请刷新列表。',
     not_ready: '门户正在启动或维护中。请几分钟后重试。',
     internal: '我们这边出了问题。请重试；如果问题持续，请联系服务台。',
