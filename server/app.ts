@@ -14,6 +14,7 @@ import { recoveryRoutes } from './features/recovery/routes.js';
 import { peopleRoutes } from './features/people/routes.js';
 import { requestsRoutes } from './features/requests/routes.js';
 import { pushRoutes } from './features/push/routes.js';
+import { scimTokenRoutes } from './features/scim/admin-routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
@@ -38,6 +39,7 @@ function apiRoutes(deps: AppDeps) {
     .route('/admin/jobs', jobsAdminRoutes(deps))
     .route('/', requestsRoutes(deps))
     .route('/admin', adminRoutes(deps))
+    .route('/admin', scimTokenRoutes(deps))
     .route('/push', pushRoutes(deps))
     .route('/kb', kbRoutes(deps));
 }

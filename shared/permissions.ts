@@ -46,6 +46,11 @@ export const PERMISSIONS = {
   'kb.edit': ['helpdesk', 'admin'],
   /** Start and follow onboarding and offboarding. */
   'onboarding.manage': ['hr', 'admin'],
+  /**
+   * Create, name and revoke SCIM bearer tokens. A token provisions and disables any account, so
+   * only admins hold it (HR runs onboarding in the portal, not the tokens of the HR system).
+   */
+  'scim.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -491,6 +491,9 @@ export interface Database {
   kb_term_keys: KbTermKeyTable;
   kb_meta: KbMetaTable;
   kb_search: KbSearchTable;
+  scim_tokens: ScimTokenTable;
+  scim_users: ScimUserTable;
+  scim_groups: ScimGroupTable;
 }
 
 /** Categories of the built-in inventory (slug is the key approval chains use). */
@@ -561,3 +564,32 @@ export type SessionRow = Selectable<SessionTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;
 export type JobRow = Selectable<JobTable>;
+
+/** Bearer tokens for SCIM clients; only the keyed hash of a token is stored. */
+export interface ScimTokenTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_by: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+/** The stable SCIM id of a directory person, made the first time SCIM sees them. */
+export interface ScimUserTable {
+  id: string;
+  username: string;
+  external_id: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  deprovisioned_at: Millis | null;
+}
+
+/** The stable SCIM id of a directory group. */
+export interface ScimGroupTable {
+  id: string;
+  name: string;
+  external_id: string | null;
+  created_at: Millis;
+}

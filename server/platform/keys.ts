@@ -22,6 +22,7 @@ export const KEY_USES = {
   oneTimeSecrets: 'employee-it-portal/one-time-secrets/hmac-sha256/v1',
   totpSecrets: 'employee-it-portal/totp-secrets/aes-256-gcm/v1',
   mailJobs: 'employee-it-portal/mail-jobs/aes-256-gcm/v1',
+  scimTokens: 'employee-it-portal/scim-tokens/hmac-sha256/v1',
 } as const;
 export type KeyUse = keyof typeof KEY_USES;
 
@@ -48,6 +49,7 @@ export class PortalKeys {
       oneTimeSecrets: derive(KEY_USES.oneTimeSecrets),
       totpSecrets: derive(KEY_USES.totpSecrets),
       mailJobs: derive(KEY_USES.mailJobs),
+      scimTokens: derive(KEY_USES.scimTokens),
     };
   }
 
