@@ -1,0 +1,410 @@
+import type { AccountChange, DirectoryUser, DirectoryWriteResult, NewDirectoryAccount } from '../../directory/port.js';
+import { withTransaction } from '../../db/transaction.js';
+import { actorOf, inline, type ScimCaller, type ScimDeps } from './context.js';
+import {
+  deprovisionedUsernames,
+  ensureGroupLinks,
+  ensureUserLinks,
+  findUserLinkById,
+  findUserLinksByExternalId,
+  markDeprovisioned,
+  saveUserLink,
+  type ScimUserLink,
+} from './repository.js';
+import { ENTERPRISE_SCHEMA, normalizeBooleans, normalizePatch, PORTAL_SCHEMA, SCIMMY, scimError, USER_SCHEMA } from './scimmy.js';
+import { listResponse, type ListQuery, type ScimList } from './list.js';
+
+/**
+ * SCIM Users over the directory port. The directory is the source of truth for who exists; the
+ * scim_users table only gives each person a stable SCIM id (made the first time SCIM sees them,
+ * so people who were in the directory before SCIM appear too) and keeps the client's externalId.
+ *
+ * DELETE deprovisions: the account is disabled and its sessions ended, never deleted. A leaver's
+ * audit trail, assets and mail stay attached to the account, and an accidental unassignment in
+ * the identity provider is undone by provisioning the person again (the same account comes back).
+ */
+
+type ScimObject = Record<string, unknown>;
+
+/** What a User body (POST, PUT, or the result of a PATCH) asks the directory to hold. */
+interface DesiredUser {
+  userName: string;
+  externalId: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  displayName: string | null;
+  email: string | null;
+  title: string | null;
+  active: boolean;
+  department: string | null;
+  employeeNumber: string | null;
+  /** The manager's SCIM id, as sent. */
+  managerId: string | null;
+  portal: { startDate: string | null; timeZone: string | null; personalEmail: string | null; location: string | null; role: string | null };
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+
+/** Control characters have no place in a directory value and would hide in the audit trail. */
+function checkValue(field: string, value: string | null, max = 256): void {
+  if (value === null) return;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw scimError(400, 'invalidValue', `Attribute '${field}' contains control characters.`);
+  if ([...value].length > max) throw scimError(400, 'invalidValue', `Attribute '${field}' is longer than ${max} characters.`);
+}
+
+/** Reads a body through SCIMMY's User schema (types, required userName, mutability) into what we store. */
+function desiredFrom(body: unknown, direction: 'in' | 'out'): DesiredUser {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw scimError(400, 'invalidSyntax', 'Expected a User object.');
+  const input = normalizeBooleans(body) as ScimObject;
+  const user = new SCIMMY.Schemas.User(input, direction) as unknown as ScimObject;
+  const name = (user.name ?? {}) as ScimObject;
+  const emails = (Array.isArray(user.emails) ? user.emails : []) as ScimObject[];
+  const work = emails.find((e) => e.type === 'work' && e.primary) ?? emails.find((e) => e.type === 'work') ?? emails.find((e) => e.primary) ?? emails[0];
+  const enterprise = (user[ENTERPRISE_SCHEMA] ?? {}) as ScimObject;
+  const manager = enterprise.manager as ScimObject | undefined;
+  const portal = (user[PORTAL_SCHEMA] ?? {}) as ScimObject;
+  const userName = text(user.userName);
+  if (!userName) throw scimError(400, 'invalidValue', "Required attribute 'userName' is missing.");
+  const desired: DesiredUser = {
+    userName,
+    externalId: text(user.externalId),
+    givenName: text(name.givenName),
+    familyName: text(name.familyName),
+    displayName: text(user.displayName) ?? text(name.formatted),
+    email: text(work?.value),
+    title: text(user.title),
+    active: user.active === undefined ? true : user.active === true,
+    department: text(enterprise.department),
+    employeeNumber: text(enterprise.employeeNumber),
+    managerId: text(manager?.value),
+    portal: {
+      startDate: text(portal.startDate),
+      timeZone: text(portal.timeZone),
+      personalEmail: text(portal.personalEmail),
+      location: text(portal.location),
+      role: text(portal.role),
+    },
+  };
+  for (const [field, value] of Object.entries({
+    userName: desired.userName,
+    externalId: desired.externalId,
+    'name.givenName': desired.givenName,
+    'name.familyName': desired.familyName,
+    displayName: desired.displayName,
+    emails: desired.email,
+    title: desired.title,
+    department: desired.department,
+    employeeNumber: desired.employeeNumber,
+  })) {
+    checkValue(field, value);
+  }
+  if (desired.email !== null && !/^[^\s@]+@[^\s@]+$/.test(desired.email)) throw scimError(400, 'invalidValue', `'${desired.email}' is not an email address.`);
+  return desired;
+}
+
+/** Builds the SCIM representation of directory people, in one batch (links, managers and groups read once). */
+async function represent(deps: ScimDeps, users: readonly DirectoryUser[]): Promise<ScimObject[]> {
+  const now = deps.clock.now();
+  const managers = users.map((u) => u.manager).filter((m): m is string => !!m);
+  const links = await ensureUserLinks(deps.db, [...users.map((u) => u.username), ...managers], now);
+  const groups = await ensureGroupLinks(deps.db, users.flatMap((u) => u.groups), now);
+  const base = deps.baseUrl;
+  return users.map((u) => {
+    const link = links.get(u.username.toLowerCase())!;
+    const managerLink = u.manager ? links.get(u.manager.toLowerCase()) : undefined;
+    const enterprise: ScimObject = {};
+    if (u.department) enterprise.department = u.department;
+    if (u.employeeNumber) enterprise.employeeNumber = u.employeeNumber;
+    if (managerLink) enterprise.manager = { value: managerLink.id, $ref: `${base}/Users/${managerLink.id}`, displayName: u.manager };
+    const name: ScimObject = { formatted: u.displayName };
+    if (u.givenName) name.givenName = u.givenName;
+    if (u.familyName) name.familyName = u.familyName;
+    return {
+      schemas: [USER_SCHEMA, ...(Object.keys(enterprise).length ? [ENTERPRISE_SCHEMA] : [])],
+      id: link.id,
+      ...(link.externalId ? { externalId: link.externalId } : {}),
+      userName: u.username,
+      name,
+      displayName: u.displayName,
+      ...(u.title ? { title: u.title } : {}),
+      active: !u.disabled,
+      ...(u.email ? { emails: [{ value: u.email, type: 'work', primary: true }] } : {}),
+      ...(u.groups.length
+        ? { groups: u.groups.map((g) => ({ value: groups.get(g)!.id, $ref: `${base}/Groups/${groups.get(g)!.id}`, display: g, type: 'direct' })) }
+        : {}),
+      ...(Object.keys(enterprise).length ? { [ENTERPRISE_SCHEMA]: enterprise } : {}),
+      meta: {
+        resourceType: 'User',
+        created: new Date(link.createdAt).toISOString(),
+        lastModified: new Date(link.updatedAt).toISOString(),
+        location: `${base}/Users/${link.id}`,
+      },
+    };
+  });
+}
+
+/** Applies `attributes` / `excludedAttributes` through SCIMMY (which keeps id, schemas and meta). */
+function project(resource: ScimObject, query: Pick<ListQuery, 'attributes'>): ScimObject {
+  if (!query.attributes) return resource;
+  return JSON.parse(JSON.stringify(new SCIMMY.Schemas.User(resource, 'out', undefined, query.attributes))) as ScimObject;
+}
+
+/** The live (not deprovisioned) person behind a SCIM id, or a 404. */
+async function personOf(deps: ScimDeps, id: string): Promise<{ link: ScimUserLink; user: DirectoryUser }> {
+  const link = await findUserLinkById(deps.db, id);
+  if (!link || link.deprovisionedAt !== null) throw scimError(404, null, `User ${id} not found.`);
+  const user = await inline(deps, deps.directory.findUser(link.username));
+  if (!user) throw scimError(404, null, `User ${id} not found.`);
+  return { link, user };
+}
+
+export async function getUser(deps: ScimDeps, id: string, query: Pick<ListQuery, 'attributes'>): Promise<ScimObject> {
+  const { user } = await personOf(deps, id);
+  return project((await represent(deps, [user]))[0]!, query);
+}
+
+/** Most people a filter the directory cannot answer by index may scan (the whole directory, read page by page). */
+const SCAN_LIMIT = 20_000;
+
+async function allPeople(deps: ScimDeps): Promise<DirectoryUser[]> {
+  const people: DirectoryUser[] = [];
+  for (let offset = 0; offset < SCAN_LIMIT; offset += 500) {
+    const page = await inline(deps, deps.directory.listUsers({ offset, limit: 500 }));
+    people.push(...page.users);
+    if (page.users.length < 500 || people.length >= page.total) break;
+  }
+  return people;
+}
+
+type FilterGroup = Record<string, unknown>;
+const eqValue = (expr: unknown): string | null =>
+  Array.isArray(expr) && expr.length === 2 && String(expr[0]).toLowerCase() === 'eq' && typeof expr[1] === 'string' ? expr[1] : null;
+
+/**
+ * The people one AND-group of a filter can only match, found by index, or null when the group has
+ * no indexable equality (then the whole directory is read). Indexable: userName, id, externalId,
+ * emails.value (work mail).
+ */
+async function candidatesFor(deps: ScimDeps, group: FilterGroup): Promise<DirectoryUser[] | null> {
+  const byName = eqValue(group.userName);
+  if (byName !== null) {
+    const user = await inline(deps, deps.directory.findUser(byName));
+    return user ? [user] : [];
+  }
+  const byLinks = async (links: ScimUserLink[]) => {
+    const users = await Promise.all(links.map((l) => inline(deps, deps.directory.findUser(l.username))));
+    return users.filter((u): u is DirectoryUser => u !== null);
+  };
+  const byId = eqValue(group.id);
+  if (byId !== null) {
+    const link = await findUserLinkById(deps.db, byId);
+    return link ? byLinks([link]) : [];
+  }
+  const byExternal = eqValue(group.externalId);
+  if (byExternal !== null) return byLinks(await findUserLinksByExternalId(deps.db, byExternal));
+  const emails = group.emails as Record<string, unknown> | undefined;
+  const byMail = emails && typeof emails === 'object' && !Array.isArray(emails) ? eqValue(emails.value) : null;
+  if (byMail !== null) {
+    const user = await inline(deps, deps.directory.findUserByEmail(byMail));
+    return user ? [user] : [];
+  }
+  return null;
+}
+
+export async function listUsers(deps: ScimDeps, query: ListQuery): Promise<ScimList> {
+  const hidden = await deprovisionedUsernames(deps.db);
+  const visible = (users: DirectoryUser[]) => users.filter((u) => !hidden.has(u.username.toLowerCase()));
+  if (!query.filter) {
+    // No filter: one page straight from the directory, which counts everyone.
+    const page = await inline(deps, deps.directory.listUsers({ offset: query.startIndex - 1, limit: query.count }));
+    // Deprovisioned people are still in the directory (disabled); they are left out of the page
+    // and the count, so a page may come out a little short, which RFC 7644 allows.
+    const onPage = visible(page.users);
+    const resources = query.count === 0 ? [] : await represent(deps, onPage);
+    const hiddenTotal = hidden.size;
+    return listResponse(resources.map((r) => project(r, query)), Math.max(page.total - hiddenTotal, onPage.length), query.startIndex);
+  }
+  const groups = [...query.filter] as FilterGroup[];
+  let candidates: DirectoryUser[] = [];
+  const indexed = await Promise.all(groups.map((g) => candidatesFor(deps, g)));
+  if (indexed.every((c) => c !== null)) {
+    const seen = new Set<string>();
+    for (const user of indexed.flat() as DirectoryUser[]) {
+      if (seen.has(user.username)) continue;
+      seen.add(user.username);
+      candidates.push(user);
+    }
+  } else {
+    candidates = await allPeople(deps);
+  }
+  const represented = await represent(deps, visible(candidates));
+  // SCIMMY decides the match (operators, case rules per attribute, and/or), on the SCIM form.
+  const matched = query.filter.match(represented) as ScimObject[];
+  const page = matched.slice(query.startIndex - 1, query.startIndex - 1 + query.count);
+  return listResponse(page.map((r) => project(r, query)), matched.length, query.startIndex);
+}
+
+async function managerUsername(deps: ScimDeps, managerId: string | null): Promise<string | null> {
+  if (managerId === null) return null;
+  const link = await findUserLinkById(deps.db, managerId);
+  if (!link || link.deprovisionedAt !== null) throw scimError(400, 'invalidValue', `Manager ${managerId} is not a user here.`);
+  return link.username;
+}
+
+/** A directory refusal, said the SCIM way. */
+function refuse(result: DirectoryWriteResult, what: string): void {
+  if (result.ok) return;
+  switch (result.reason) {
+    case 'username_taken':
+      throw scimError(409, 'uniqueness', `userName '${what}' is already taken.`);
+    case 'no_such_manager':
+      throw scimError(400, 'invalidValue', 'The manager is not in the directory.');
+    case 'no_such_group':
+      throw scimError(400, 'invalidValue', 'The group is not in the directory.');
+    case 'not_found':
+      throw scimError(404, null, `User ${what} not found.`);
+  }
+}
+
+export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<ScimObject> {
+  const desired = desiredFrom(body, 'in');
+  const manager = await managerUsername(deps, desired.managerId);
+  const existing = await inline(deps, deps.directory.findUser(desired.userName));
+  if (existing) {
+    const [link] = (await ensureUserLinks(deps.db, [existing.username], deps.clock.now())).values();
+    // Someone SCIM deprovisioned comes back as the same account: the identity provider assigned them again.
+    if (link && link.deprovisionedAt !== null) return applyDesired(deps, caller, existing, desired, 'scim.user_reprovisioned');
+    throw scimError(409, 'uniqueness', `userName '${desired.userName}' is already taken.`);
+  }
+
+  let username = desired.userName;
+  if (!desired.active && desired.portal.startDate) {
+    // A future hire: the onboarding path creates the account disabled and wakes it on the start date.
+    if (!deps.onboarding) throw scimError(501, null, 'Onboarding hires over SCIM is not available on this portal; create the user active, or add the hire in the portal.');
+    const { portal } = desired;
+    if (!portal.timeZone || !portal.personalEmail)
+      throw scimError(400, 'invalidValue', `A hire with a startDate needs timeZone and personalEmail in ${PORTAL_SCHEMA}.`);
+    const hire = await deps.onboarding.createHire(
+      {
+        username: desired.userName,
+        givenName: desired.givenName ?? '',
+        familyName: desired.familyName ?? desired.displayName ?? desired.userName,
+        personalEmail: portal.personalEmail,
+        startDate: portal.startDate!,
+        timeZone: portal.timeZone,
+        department: desired.department,
+        title: desired.title,
+        manager,
+        location: portal.location,
+        role: portal.role,
+      },
+      actorOf(caller),
+    );
+    username = hire.username;
+  } else {
+    const account: NewDirectoryAccount = {
+      username: desired.userName,
+      givenName: desired.givenName ?? '',
+      familyName: desired.familyName ?? desired.displayName ?? desired.userName,
+      displayName: desired.displayName ?? ([desired.givenName, desired.familyName].filter(Boolean).join(' ') || desired.userName),
+      email: desired.email ?? '',
+      department: desired.department,
+      title: desired.title,
+      manager,
+      employeeNumber: desired.employeeNumber,
+    };
+    refuse(await inline(deps, deps.directory.createUser(account, { enabled: desired.active })), desired.userName);
+  }
+  const now = deps.clock.now();
+  const link = await withTransaction(deps.db, async (trx) => {
+    const saved = await saveUserLink(trx, { username, externalId: desired.externalId, now });
+    await deps.audit.record(
+      { action: 'scim.user_created', actor: actorOf(caller), subject: username, result: 'success', details: { tokenId: caller.tokenId, scimId: saved.id, active: desired.active } },
+      trx,
+    );
+    return saved;
+  });
+  const user = await inline(deps, deps.directory.findUser(username));
+  if (!user) throw scimError(500, null, 'The user was created but cannot be read back from the directory.');
+  void link;
+  return (await represent(deps, [user]))[0]!;
+}
+
+/** Makes the directory hold `desired` for an existing person (PUT, PATCH, re-provisioning). */
+async function applyDesired(deps: ScimDeps, caller: ScimCaller, user: DirectoryUser, desired: DesiredUser, action: string): Promise<ScimObject> {
+  if (desired.userName.toLowerCase() !== user.username.toLowerCase())
+    throw scimError(400, 'mutability', 'userName cannot be changed here: the directory account keeps its login name.');
+  const manager = await managerUsername(deps, desired.managerId);
+  const change: AccountChange = {};
+  const differs = <K extends keyof AccountChange>(key: K, next: AccountChange[K], current: unknown) => {
+    if ((next ?? null) !== (current ?? null)) change[key] = next;
+  };
+  // Optional attributes absent from the new state are cleared; the names and mail the directory
+  // needs are only ever replaced, never emptied.
+  if (desired.givenName !== null) differs('givenName', desired.givenName, user.givenName);
+  if (desired.familyName !== null) differs('familyName', desired.familyName, user.familyName);
+  if (desired.displayName !== null) differs('displayName', desired.displayName, user.displayName);
+  if (desired.email !== null) differs('email', desired.email, user.email || null);
+  differs('title', desired.title, user.title);
+  differs('department', desired.department, user.department);
+  differs('employeeNumber', desired.employeeNumber, user.employeeNumber);
+  if ((manager ?? '').toLowerCase() !== (user.manager ?? '').toLowerCase()) change.manager = manager;
+
+  if (Object.keys(change).length) refuse(await inline(deps, deps.directory.updateUser(user.username, change)), user.username);
+  const enabledChanged = desired.active === user.disabled;
+  if (enabledChanged) {
+    refuse(await inline(deps, deps.directory.setEnabled(user.username, desired.active)), user.username);
+    // A disabled account signs out everywhere now, not at the next session re-check.
+    if (!desired.active) await deps.sessions.endAllFor(user.username);
+  }
+  const now = deps.clock.now();
+  await withTransaction(deps.db, async (trx) => {
+    await saveUserLink(trx, { username: user.username, externalId: desired.externalId, now });
+    await deps.audit.record(
+      {
+        action,
+        actor: actorOf(caller),
+        subject: user.username,
+        result: 'success',
+        details: { tokenId: caller.tokenId, changed: Object.keys(change), ...(enabledChanged ? { active: desired.active } : {}) },
+      },
+      trx,
+    );
+  });
+  const after = await inline(deps, deps.directory.findUser(user.username));
+  if (!after) throw scimError(404, null, 'The user is no longer in the directory.');
+  return (await represent(deps, [after]))[0]!;
+}
+
+export async function replaceUser(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<ScimObject> {
+  const { user } = await personOf(deps, id);
+  return applyDesired(deps, caller, user, desiredFrom(body, 'in'), 'scim.user_replaced');
+}
+
+export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<ScimObject> {
+  const { user } = await personOf(deps, id);
+  const current = (await represent(deps, [user]))[0]!;
+  const message = normalizePatch(body) as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0];
+  const patch = new SCIMMY.Messages.PatchOp(message);
+  // PatchOp works on the full current state and gives the full new state (with and without path,
+  // filters in paths, value objects without a path as Entra sends them); that state is then
+  // stored like a PUT.
+  const patched = (await patch.apply(new SCIMMY.Schemas.User(current, 'out'))) as unknown as ScimObject;
+  const desired = desiredFrom({ ...JSON.parse(JSON.stringify(patched)), schemas: current.schemas }, 'out');
+  return applyDesired(deps, caller, user, desired, 'scim.user_patched');
+}
+
+export async function deprovisionUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<void> {
+  const { link, user } = await personOf(deps, id);
+  refuse(await inline(deps, deps.directory.setEnabled(user.username, false)), user.username);
+  await deps.sessions.endAllFor(user.username);
+  await withTransaction(deps.db, async (trx) => {
+    await markDeprovisioned(trx, link.id, deps.clock.now());
+    await deps.audit.record(
+      { action: 'scim.user_deprovisioned', actor: actorOf(caller), subject: user.username, result: 'success', details: { tokenId: caller.tokenId, scimId: link.id } },
+      trx,
+    );
+  });
+}
+
