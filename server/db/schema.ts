@@ -17,6 +17,10 @@ export interface DirectoryUserTable {
   department: string | null;
   title: string | null;
   manager: string | null;
+  /** First and last name and HR's employee number (null for people added before they were kept). */
+  given_name: ColumnType<string | null, string | null | undefined, string | null>;
+  family_name: ColumnType<string | null, string | null | undefined, string | null>;
+  employee_number: ColumnType<string | null, string | null | undefined, string | null>;
   password_hash: string;
   disabled: ColumnType<number, number | undefined, number>;
   failed_attempts: ColumnType<number, number | undefined, number>;
