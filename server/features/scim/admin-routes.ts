@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { createScimTokenSchema, scimTokenIdParamSchema } from '../../../shared/scim.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
-import { currentSession, requirePermission } from '../../http/session.js';
+import { currentSession, requirePermission, requireReauth } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
 import { createScimToken, listScimTokens, revokeScimToken } from './tokens.js';
 
@@ -12,7 +12,8 @@ import { createScimToken, listScimTokens, revokeScimToken } from './tokens.js';
 export function scimTokenRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/scim-tokens', requirePermission('scim.manage'), async (c) => c.json({ tokens: await listScimTokens(deps.db) }, 200))
-    .post('/scim-tokens', requirePermission('scim.manage'), validate('json', createScimTokenSchema), async (c) => {
+    // A token provisions and disables any account: making one needs the password re-entered (SECURITY 27).
+    .post('/scim-tokens', requirePermission('scim.manage'), requireReauth(deps.sessions), validate('json', createScimTokenSchema), async (c) => {
       const { name } = c.req.valid('json');
       const created = await createScimToken(deps, name, currentSession(c).username);
       return c.json(created, 201);

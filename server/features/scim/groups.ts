@@ -3,7 +3,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { actorOf, inline, type ScimCaller, type ScimDeps } from './context.js';
 import { listResponse, type ListQuery, type ScimList } from './list.js';
 import { ensureGroupLinks, ensureUserLinks, findGroupLinkById, findUserLinkById, type ScimGroupLink } from './repository.js';
-import { GROUP_SCHEMA, normalizePatch, SCIMMY, scimError } from './scimmy.js';
+import { coerce, coerceAsync, GROUP_SCHEMA, matchFilter, normalizePatch, SCIMMY, scimError } from './scimmy.js';
 
 /**
  * SCIM Groups over the directory's groups. Membership is SCIM's to change (PATCH members, PUT);
@@ -47,7 +47,8 @@ function wantsMembers(query: Pick<ListQuery, 'attributes'> & { excluded?: string
 
 function project(resource: ScimObject, query: Pick<ListQuery, 'attributes'>): ScimObject {
   if (!query.attributes) return resource;
-  return JSON.parse(JSON.stringify(new SCIMMY.Schemas.Group(resource, 'out', undefined, query.attributes))) as ScimObject;
+  const projected = JSON.parse(JSON.stringify(new SCIMMY.Schemas.Group(resource, 'out', undefined, query.attributes))) as ScimObject;
+  return { schemas: resource.schemas, id: resource.id, ...projected, meta: resource.meta };
 }
 
 export interface GroupQueryExtras {
@@ -60,7 +61,7 @@ export async function listGroups(deps: ScimDeps, query: ListQuery, extras: Group
   // A filter on members needs them even when the answer leaves them out.
   const members = wantsMembers({ ...query, ...extras }) || JSON.stringify(query.filter ?? []).includes('members');
   const represented = await represent(deps, groups, members);
-  const matched = (query.filter ? query.filter.match(represented) : represented) as ScimObject[];
+  const matched = query.filter ? matchFilter(query.filter, represented) : represented;
   const page = matched.slice(query.startIndex - 1, query.startIndex - 1 + query.count);
   const shown = wantsMembers({ ...query, ...extras }) ? page : page.map(({ members: _, ...rest }) => rest);
   return listResponse(shown.map((r) => project(r, query)), matched.length, query.startIndex);
@@ -125,8 +126,8 @@ function checkName(link: ScimGroupLink, displayName: unknown): void {
 export async function patchGroup(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<ScimObject> {
   const { link, group } = await groupOf(deps, id);
   const current = (await represent(deps, [group], true))[0]!;
-  const patch = new SCIMMY.Messages.PatchOp(normalizePatch(body) as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0]);
-  const patched = JSON.parse(JSON.stringify(await patch.apply(new SCIMMY.Schemas.Group(current, 'out')))) as ScimObject;
+  const patch = coerce(() => new SCIMMY.Messages.PatchOp(normalizePatch(body) as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0]));
+  const patched = JSON.parse(JSON.stringify(await coerceAsync(() => patch.apply(new SCIMMY.Schemas.Group(current, 'out'))))) as ScimObject;
   checkName(link, patched.displayName);
   await setMembers(deps, caller, link, group, memberIdsOf(patched), 'scim.group_patched');
   return getGroup(deps, id, { attributes: undefined }, {});
@@ -135,7 +136,7 @@ export async function patchGroup(deps: ScimDeps, caller: ScimCaller, id: string,
 export async function replaceGroup(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<ScimObject> {
   const { link, group } = await groupOf(deps, id);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw scimError(400, 'invalidSyntax', 'Expected a Group object.');
-  const incoming = JSON.parse(JSON.stringify(new SCIMMY.Schemas.Group(body, 'in'))) as ScimObject;
+  const incoming = JSON.parse(JSON.stringify(coerce(() => new SCIMMY.Schemas.Group(body, 'in')))) as ScimObject;
   checkName(link, incoming.displayName);
   await setMembers(deps, caller, link, group, memberIdsOf(incoming), 'scim.group_replaced');
   return getGroup(deps, id, { attributes: undefined }, {});

@@ -30,7 +30,11 @@ function integer(raw: string | undefined, name: string, fallback: number, min: n
 /** Each expression must name an operator and (unless `pr`) a value; SCIMMY lets `userName eq` through. */
 function checkExpressions(node: unknown): void {
   if (Array.isArray(node)) {
-    if (typeof node[0] === 'string' && !['pr', 'np'].includes(node[0].toLowerCase()) && node.length < 2)
+    if (typeof node[0] !== 'string') {
+      for (const item of node) checkExpressions(item);
+      return;
+    }
+    if (!['pr', 'np'].includes(node[0].toLowerCase()) && node.length < 2)
       throw scimError(400, 'invalidFilter', `The filter has '${node[0]}' without a value.`);
     return;
   }
@@ -44,11 +48,13 @@ export function parseListQuery(q: Record<string, string | undefined>): ListQuery
     if (q.filter !== undefined) {
       if (q.filter.trim() === '') throw scimError(400, 'invalidFilter', 'The filter is empty.');
       if (q.filter.length > 2000) throw scimError(400, 'invalidFilter', 'The filter is too long.');
+      // SCIMMY accepts a dangling logical operator ("a eq 1 and"); RFC 7644's grammar does not.
+      if (/(^|\s)(and|or|not)\s*$/i.test(q.filter.trim())) throw scimError(400, 'invalidFilter', 'The filter ends with a logical operator.');
       filter = new SCIMMY.Types.Filter(q.filter);
       checkExpressions([...filter]);
     }
     // Only to parse attributes and excludedAttributes the way SCIMMY's resources do.
-    const parsed = new SCIMMY.Resources.User({
+    const parsed = new SCIMMY.Resources.User(undefined, {
       ...(q.attributes ? { attributes: q.attributes } : {}),
       ...(q.excludedAttributes ? { excludedAttributes: q.excludedAttributes } : {}),
     });

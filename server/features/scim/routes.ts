@@ -19,8 +19,10 @@ import { createUser, deprovisionUser, getUser, listUsers, patchUser, replaceUser
 
 type ScimEnv = { Variables: { scimCaller: ScimCaller; ip: string | null; requestId: string; session: null } };
 
-const send = (c: Context, body: unknown, status: number, headers: Record<string, string> = {}) =>
-  c.body(status === 204 ? null : JSON.stringify(body), status as 200, { 'content-type': `${SCIM_CONTENT_TYPE}; charset=utf-8`, ...headers });
+function send(c: Context, body: unknown, status: number, headers: Record<string, string> = {}) {
+  if (status === 204) return c.body(null, 204, headers);
+  return c.body(JSON.stringify(body), status as 200, { 'content-type': `${SCIM_CONTENT_TYPE}; charset=utf-8`, ...headers });
+}
 
 function errorMessage(error: InstanceType<typeof SCIMMY.Types.Error>) {
   return new SCIMMY.Messages.Error(error);

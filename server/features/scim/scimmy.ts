@@ -17,10 +17,10 @@ export const LIST_SCHEMA = SCIMMY.Messages.ListResponse.id;
 /**
  * The portal's own extension for a future hire: a user created with `active: false` and a
  * `startDate` goes through onboarding (account created disabled, activation on the start date in
- * the hire's zone, activation link to the personal mail). Named under the project's own URN, as
- * RFC 7643 section 3.3 asks of extensions that are not IETF's.
+ * the hire's zone, activation link to the personal mail). Named in the SCIM extension namespace
+ * because SCIMMY (and several clients' attribute mappers) accept only urn:ietf:params:scim:schemas:…
  */
-export const PORTAL_SCHEMA = 'urn:employee-it-portal:params:scim:schemas:extension:onboarding:2.0:User';
+export const PORTAL_SCHEMA = 'urn:ietf:params:scim:schemas:extension:portal:2.0:User';
 const portalExtension = new SCIMMY.Types.SchemaDefinition('PortalOnboarding', PORTAL_SCHEMA, 'Onboarding details of a future hire', [
   new SCIMMY.Types.Attribute('string', 'startDate', { description: 'First working day, YYYY-MM-DD, in the hire’s time zone.' }),
   new SCIMMY.Types.Attribute('string', 'timeZone', { description: 'IANA time zone of the hire, e.g. Europe/Berlin.' }),
@@ -115,4 +115,82 @@ export function normalizePatch(body: unknown): unknown {
       return { ...o, op: typeof o.op === 'string' ? o.op.toLowerCase() : o.op, value };
     }),
   };
+}
+
+/**
+ * Runs a SCIMMY step on client input: SCIMMY reports bad values as TypeError (its resources turn
+ * those into 400 invalidValue themselves); a SCIM error passes through.
+ */
+export function coerce<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (isScimError(error)) throw error;
+    if (error instanceof TypeError) throw scimError(400, 'invalidValue', error.message);
+    throw error;
+  }
+}
+
+export async function coerceAsync<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (isScimError(error)) throw error;
+    if (error instanceof TypeError) throw scimError(400, 'invalidValue', error.message);
+    throw error;
+  }
+}
+
+/** Attributes that are compared exactly (RFC 7643: caseExact true); every other string is compared without case. */
+const CASE_EXACT = new Set(['id', 'externalId', 'value', '$ref']);
+
+function lowerCopy(value: unknown, key?: string): unknown {
+  if (typeof value === 'string') return key !== undefined && CASE_EXACT.has(key) ? value : value.toLowerCase();
+  if (Array.isArray(value)) return value.map((item) => lowerCopy(item, key));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = lowerCopy(v, k);
+    return out;
+  }
+  return value;
+}
+
+/** In a filter expression tree, values of attributes that are not case-exact are lower-cased. */
+function lowerFilter(node: unknown, key?: string): unknown {
+  if (Array.isArray(node)) {
+    if (typeof node[0] === 'string' && node.length >= 2 && !(key !== undefined && CASE_EXACT.has(key)))
+      return [node[0], ...node.slice(1).map((v) => (typeof v === 'string' ? v.toLowerCase() : v))];
+    return node.map((item) => lowerFilter(item, key));
+  }
+  if (node !== null && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = lowerFilter(v, k);
+    return out;
+  }
+  return node;
+}
+
+/**
+ * SCIMMY's Filter.match compares strings exactly, while RFC 7643 makes userName, emails and names
+ * case-insensitive (`userName eq "Bob"` finds bob). Matches on lower-cased copies, except for the
+ * case-exact id, externalId and reference values (emails[].value is compared without case: mail is).
+ */
+export function matchFilter<T extends Record<string, unknown>>(filter: InstanceType<typeof SCIMMY.Types.Filter>, resources: T[]): T[] {
+  const shadows = resources.map((r, index) => ({ ...(lowerCopy(r) as Record<string, unknown>), __index: index }));
+  const emailsLowered = shadows.map((s, i) => {
+    const emails = (resources[i] as { emails?: { value?: string }[] }).emails;
+    if (Array.isArray(emails)) (s as { emails?: unknown }).emails = (s.emails as { value?: string }[]).map((e, j) => ({ ...e, value: emails[j]?.value?.toLowerCase() }));
+    return s;
+  });
+  const groups = [...filter].map((group) => {
+    const lowered = lowerFilter(group) as Record<string, unknown>;
+    const emails = (group as Record<string, unknown>).emails as Record<string, unknown> | undefined;
+    if (emails && typeof emails === 'object' && !Array.isArray(emails) && Array.isArray(emails.value)) {
+      const [op, ...rest] = emails.value as unknown[];
+      (lowered.emails as Record<string, unknown>).value = [op, ...rest.map((v) => (typeof v === 'string' ? v.toLowerCase() : v))];
+    }
+    return lowered;
+  });
+  const matched = new SCIMMY.Types.Filter(groups).match(emailsLowered) as { __index: number }[];
+  return matched.map((m) => resources[m.__index]!);
 }

@@ -11,7 +11,7 @@ import {
   saveUserLink,
   type ScimUserLink,
 } from './repository.js';
-import { ENTERPRISE_SCHEMA, normalizeBooleans, normalizePatch, PORTAL_SCHEMA, SCIMMY, scimError, USER_SCHEMA } from './scimmy.js';
+import { coerce, coerceAsync, ENTERPRISE_SCHEMA, matchFilter, normalizeBooleans, normalizePatch, PORTAL_SCHEMA, SCIMMY, scimError, USER_SCHEMA } from './scimmy.js';
 import { listResponse, type ListQuery, type ScimList } from './list.js';
 
 /**
@@ -57,7 +57,7 @@ function checkValue(field: string, value: string | null, max = 256): void {
 function desiredFrom(body: unknown, direction: 'in' | 'out'): DesiredUser {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw scimError(400, 'invalidSyntax', 'Expected a User object.');
   const input = normalizeBooleans(body) as ScimObject;
-  const user = new SCIMMY.Schemas.User(input, direction) as unknown as ScimObject;
+  const user = coerce(() => new SCIMMY.Schemas.User(input, direction)) as unknown as ScimObject;
   const name = (user.name ?? {}) as ScimObject;
   const emails = (Array.isArray(user.emails) ? user.emails : []) as ScimObject[];
   const work = emails.find((e) => e.type === 'work' && e.primary) ?? emails.find((e) => e.type === 'work') ?? emails.find((e) => e.primary) ?? emails[0];
@@ -147,7 +147,9 @@ async function represent(deps: ScimDeps, users: readonly DirectoryUser[]): Promi
 /** Applies `attributes` / `excludedAttributes` through SCIMMY (which keeps id, schemas and meta). */
 function project(resource: ScimObject, query: Pick<ListQuery, 'attributes'>): ScimObject {
   if (!query.attributes) return resource;
-  return JSON.parse(JSON.stringify(new SCIMMY.Schemas.User(resource, 'out', undefined, query.attributes))) as ScimObject;
+  const projected = JSON.parse(JSON.stringify(new SCIMMY.Schemas.User(resource, 'out', undefined, query.attributes))) as ScimObject;
+  // RFC 7643 section 7: id and schemas are always returned (and meta by default); SCIMMY drops them.
+  return { schemas: resource.schemas, id: resource.id, ...projected, meta: resource.meta };
 }
 
 /** The live (not deprovisioned) person behind a SCIM id, or a 404. */
@@ -240,7 +242,7 @@ export async function listUsers(deps: ScimDeps, query: ListQuery): Promise<ScimL
   }
   const represented = await represent(deps, visible(candidates));
   // SCIMMY decides the match (operators, case rules per attribute, and/or), on the SCIM form.
-  const matched = query.filter.match(represented) as ScimObject[];
+  const matched = matchFilter(query.filter, represented);
   const page = matched.slice(query.startIndex - 1, query.startIndex - 1 + query.count);
   return listResponse(page.map((r) => project(r, query)), matched.length, query.startIndex);
 }
@@ -386,11 +388,15 @@ export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, 
   const { user } = await personOf(deps, id);
   const current = (await represent(deps, [user]))[0]!;
   const message = normalizePatch(body) as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0];
-  const patch = new SCIMMY.Messages.PatchOp(message);
+  // A user's groups are read-only (RFC 7643 4.1.2): membership changes go through /Groups.
+  const operations = Array.isArray(message?.Operations) ? message.Operations : [];
+  if (operations.some((op) => (typeof op?.path === 'string' && /^groups\b/i.test(op.path)) || (op?.path === undefined && op?.value && typeof op.value === 'object' && 'groups' in op.value)))
+    throw scimError(400, 'mutability', 'A user’s groups are read-only; change membership through /Groups.');
+  const patch = coerce(() => new SCIMMY.Messages.PatchOp(message));
   // PatchOp works on the full current state and gives the full new state (with and without path,
   // filters in paths, value objects without a path as Entra sends them); that state is then
   // stored like a PUT.
-  const patched = (await patch.apply(new SCIMMY.Schemas.User(current, 'out'))) as unknown as ScimObject;
+  const patched = (await coerceAsync(() => patch.apply(new SCIMMY.Schemas.User(current, 'out')))) as unknown as ScimObject;
   const desired = desiredFrom({ ...JSON.parse(JSON.stringify(patched)), schemas: current.schemas }, 'out');
   return applyDesired(deps, caller, user, desired, 'scim.user_patched');
 }
