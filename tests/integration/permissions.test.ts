@@ -104,6 +104,10 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'PATCH /api/inventory/assets/:tag': 'inventory.manage',
   'GET /api/inventory/assets/:tag/history': 'inventory.manage',
   'POST /api/inventory/assets/:tag/status': 'inventory.manage',
+  // SCIM's own routes (/scim/v2/*) take bearer tokens, not sessions: tests/integration/scim.test.ts walks them.
+  'GET /api/admin/scim-tokens': 'scim.manage',
+  'POST /api/admin/scim-tokens': 'scim.manage',
+  'DELETE /api/admin/scim-tokens/:id': 'scim.manage',
 };
 
 /**
@@ -136,6 +140,7 @@ const REAUTH_GATED = [
   'POST /api/helpdesk/users/:username/verification-code',
   'PUT /api/admin/settings/password-reset',
   'PUT /api/admin/approval-chains',
+  'POST /api/admin/scim-tokens',
 ];
 const reauthGated = new Set<string>();
 
