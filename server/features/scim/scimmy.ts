@@ -176,11 +176,12 @@ function lowerFilter(node: unknown, key?: string): unknown {
  * case-exact id, externalId and reference values (emails[].value is compared without case: mail is).
  */
 export function matchFilter<T extends Record<string, unknown>>(filter: InstanceType<typeof SCIMMY.Types.Filter>, resources: T[]): T[] {
-  const shadows = resources.map((r, index) => ({ ...(lowerCopy(r) as Record<string, unknown>), __index: index }));
-  const emailsLowered = shadows.map((s, i) => {
+  const shadows: Record<string, unknown>[] = resources.map((r, index) => ({ ...(lowerCopy(r) as Record<string, unknown>), __index: index }));
+  // Mail compares without case although its key is `value`, which is case-exact elsewhere.
+  const emailsLowered = shadows.map((shadow, i) => {
     const emails = (resources[i] as { emails?: { value?: string }[] }).emails;
-    if (Array.isArray(emails)) (s as { emails?: unknown }).emails = (s.emails as { value?: string }[]).map((e, j) => ({ ...e, value: emails[j]?.value?.toLowerCase() }));
-    return s;
+    if (Array.isArray(emails)) shadow.emails = (shadow.emails as { value?: string }[]).map((e, j) => ({ ...e, value: emails[j]?.value?.toLowerCase() }));
+    return shadow;
   });
   const groups = [...filter].map((group) => {
     const lowered = lowerFilter(group) as Record<string, unknown>;
