@@ -148,7 +148,7 @@ export interface PasswordFlowTable {
   subject_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export type OneTimeSecretPurpose = 'email_code' | 'helpdesk_code' | 'reset_link' | 'email_confirm' | 'webauthn_challenge';
+export type OneTimeSecretPurpose = 'email_code' | 'helpdesk_code' | 'reset_link' | 'email_confirm' | 'webauthn_challenge' | 'activation';
 
 export interface OneTimeSecretTable {
   id: Generated<number>;
@@ -498,6 +498,8 @@ export interface Database {
   scim_tokens: ScimTokenTable;
   scim_users: ScimUserTable;
   scim_groups: ScimGroupTable;
+  hires: HireTable;
+  role_bundles: RoleBundleTable;
 }
 
 /** Categories of the built-in inventory (slug is the key approval chains use). */
@@ -597,3 +599,55 @@ export interface ScimGroupTable {
   external_id: string | null;
   created_at: Millis;
 }
+/** A new hire (server/features/onboarding/); the checklist's timestamps live on the row. */
+export interface HireTable {
+  id: Generated<number>;
+  username: string;
+  first_name: string;
+  last_name: string;
+  display_name: string;
+  personal_email: string;
+  start_date: string;
+  time_zone: string;
+  department: string;
+  title: string;
+  manager: string;
+  location: string | null;
+  employment_type: string;
+  role_key: string | null;
+  /** JSON {groups, items, autoApprove}: the bundle when the hire was added. */
+  bundle: ColumnType<string, string | undefined, string>;
+  status: 'scheduled' | 'active' | 'cancelled';
+  activates_at: Millis;
+  activation_version: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Millis;
+  updated_at: Millis;
+  account_created_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  groups_added_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  equipment_requested_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  request_ids: ColumnType<string, string | undefined, string>;
+  activation_sent_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  activated_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  first_sign_in_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  cancelled_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  cancelled_by: ColumnType<string | null, string | null | undefined, string | null>;
+  problem: ColumnType<string | null, string | null | undefined, string | null>;
+}
+export type HireRow = Selectable<HireTable>;
+
+/** Role bundles: the groups and catalog items a role gives a new hire. */
+export interface RoleBundleTable {
+  key: string;
+  name: string;
+  /** JSON arrays. */
+  groups: string;
+  items: string;
+  /** 0 or 1. */
+  auto_approve: number;
+  grants_staff: number;
+  created_at: Millis;
+  updated_at: Millis;
+  updated_by: string;
+}
+export type RoleBundleRow = Selectable<RoleBundleTable>;
