@@ -587,6 +587,8 @@ export interface ScimUserTable {
   id: string;
   username: string;
   external_id: string | null;
+  /** The userName the client asked for, when onboarding gave the hire another (lower-case). */
+  requested_user_name: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Millis;
   updated_at: Millis;
   deprovisioned_at: Millis | null;

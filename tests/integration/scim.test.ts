@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectoryUnavailableError } from '../../server/directory/port.js';
 import { buildTestApp, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 
@@ -550,24 +551,84 @@ describe.each(availableDialects())('SCIM 2.0 on %s', (dialect) => {
   });
 
   describe('hires (portal extension)', () => {
-    it('answers a future hire clearly while onboarding is not connected, and creates nothing', async () => {
-      const userName = unique('hire.');
-      const answer = await scim('POST', '/Users', {
-        schemas: [USER, PORTAL],
-        userName,
-        active: false,
-        name: { givenName: 'Hana', familyName: 'Hire' },
-        [PORTAL]: { startDate: '2027-01-04', timeZone: 'Europe/Berlin', personalEmail: 'hana.hire@example.net' },
-      });
-      expect([201, 501]).toContain(answer.status);
-      if (answer.status === 501) expect(await inDirectory(userName)).toBeNull();
+    /** A day some weeks after the test clock's today, as YYYY-MM-DD. */
+    const dayAhead = (days: number) => new Date(t.clock.now() + days * 86_400_000).toISOString().slice(0, 10);
+    const hireBody = (userName: string, portal: Json = {}) => ({
+      schemas: [USER, ENTERPRISE, PORTAL],
+      userName,
+      active: false,
+      externalId: randomBytes(6).toString('hex'),
+      name: { givenName: 'Hiro', familyName: 'Hire' },
+      title: 'Engineer',
+      [ENTERPRISE]: { department: 'Engineering', manager: { value: markId } },
+      [PORTAL]: { startDate: dayAhead(20), timeZone: 'Asia/Tokyo', personalEmail: `${userName.split('@')[0]}@home.example`, ...portal },
     });
+    let markId: string;
+    beforeAll(async () => {
+      markId = (await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "mark"')}`)).body.Resources[0].id;
+    });
+
+    it('sends an inactive user with a start date through onboarding: a disabled account that wakes on the start date', async () => {
+      const requested = `${unique('hiro.')}@corp.example`;
+      const created = await scim('POST', '/Users', hireBody(requested));
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body).toMatchObject({
+        active: false,
+        name: { givenName: 'Hiro', familyName: 'Hire' },
+        [PORTAL]: { timeZone: 'Asia/Tokyo', personalEmail: `${requested.split('@')[0]}@home.example` },
+        [ENTERPRISE]: { department: 'Engineering', manager: { value: markId } },
+      });
+      const username = created.body.userName as string;
+      // The hire is onboarding's, recorded as made by the token's admin, via SCIM.
+      const hire = await t.deps.db.selectFrom('hires').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
+      expect(hire).toMatchObject({ first_name: 'Hiro', last_name: 'Hire', time_zone: 'Asia/Tokyo', manager: 'mark', created_by: 'adam', status: 'scheduled' });
+      // The provisioning job creates the account, disabled.
+      await t.drainJobs();
+      expect(await inDirectory(username)).toMatchObject({ username, disabled: true, manager: 'mark' });
+      const read = await scim('GET', `/Users/${created.body.id}`);
+      expect(read.body).toMatchObject({ id: created.body.id, userName: username, active: false });
+      // The name the client asked for finds the hire, and sending it again is refused, not a second hire.
+      const found = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${requested}"`)}`);
+      expect(found.body.Resources.map((r: Json) => r.id)).toEqual([created.body.id]);
+      const again = await scim('POST', '/Users', hireBody(requested));
+      expect(again).toMatchObject({ status: 409, body: { scimType: 'uniqueness' } });
+      expect((await t.deps.db.selectFrom('hires').select('id').where('first_name', '=', 'Hiro').execute()).length).toBe(1);
+    });
+
+    it('answers onboarding’s refusals as SCIM errors, and creates nothing', async () => {
+      const before = (await t.deps.db.selectFrom('hires').select('id').execute()).length;
+      for (const [portal, field] of [
+        [{ timeZone: 'Mars/Olympus' }, 'timeZone'],
+        [{ startDate: '2027-02-30' }, 'startDate'],
+        [{ personalEmail: undefined }, 'personalEmail'],
+      ] as const) {
+        const answer = await scim('POST', '/Users', hireBody(unique('bad.'), portal));
+        expect({ field, status: answer.status, scimType: answer.body.scimType }).toEqual({ field, status: 400, scimType: 'invalidValue' });
+        expect(answer.body.detail).toContain(field);
+      }
+      expect((await t.deps.db.selectFrom('hires').select('id').execute()).length).toBe(before);
+    });
+  });
+
+  it('answers 503 with Retry-After while the directory is unreachable', async () => {
+    const directory = t.deps.directory;
+    const original = directory.listUsers.bind(directory);
+    // The directory's own failure signal, as the LDAP port raises it when the server is down.
+    directory.listUsers = () => Promise.reject(new DirectoryUnavailableError('connection refused'));
+    try {
+      const answer = await scim('GET', '/Users');
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ schemas: [ERROR], status: '503' });
+      expect(answer.headers.get('retry-after')).toBe('30');
+    } finally {
+      directory.listUsers = original;
+    }
   });
 
   it('records each request in the audit trail under the token’s name', async () => {
     const events = await t.deps.db.selectFrom('audit_events').select(['action', 'actor']).where('actor', '=', 'scim:Okta production').execute();
     const actions = new Set(events.map((e) => e.action));
-    for (const action of ['scim.read', 'scim.user_created', 'scim.user_replaced', 'scim.user_patched', 'scim.user_deprovisioned', 'scim.group_patched', 'scim.write_refused']) {
+    for (const action of ['scim.read', 'scim.hire_created', 'scim.user_created', 'scim.user_replaced', 'scim.user_patched', 'scim.user_deprovisioned', 'scim.group_patched', 'scim.write_refused']) {
       expect({ action, recorded: actions.has(action) }).toEqual({ action, recorded: true });
     }
     const created = await t.deps.db.selectFrom('audit_events').select(['action', 'actor']).where('action', '=', 'scim.token_created').execute();

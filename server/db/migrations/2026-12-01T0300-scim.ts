@@ -25,12 +25,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('username', 'varchar(256)', (c) => c.notNull().unique())
     // The client's own id for the person (Okta's or Entra's), echoed back and filterable.
     .addColumn('external_id', 'varchar(256)')
+    // The userName a client asked for when onboarding chose another (its username pattern), lower-case:
+    // found by `userName eq`, so the client's next sync does not create the hire twice.
+    .addColumn('requested_user_name', 'varchar(256)')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     // Set by a SCIM DELETE: the account stays in the directory, disabled, and SCIM no longer shows it.
     .addColumn('deprovisioned_at', 'bigint')
     .execute();
   await db.schema.createIndex('scim_users_external_id').on('scim_users').column('external_id').execute();
+  await db.schema.createIndex('scim_users_requested_user_name').on('scim_users').column('requested_user_name').execute();
 
   await db.schema
     .createTable('scim_groups')

@@ -7,7 +7,6 @@ import type { SessionService } from '../../sessions/service.js';
 
 /** A hire SCIM asks for: a user sent with `active: false` and the portal extension's start date. */
 export interface ScimHireRequest {
-  username: string;
   givenName: string;
   familyName: string;
   personalEmail: string;
@@ -21,13 +20,22 @@ export interface ScimHireRequest {
   role: string | null;
 }
 
+/** What onboarding made of a hire: the username its pattern chose, and the names it keeps. */
+export interface ScimHire {
+  username: string;
+  displayName: string;
+}
+
 /**
  * The onboarding path for a future hire (the onboarding service's createHire). Optional so SCIM
  * works without it: a hire request then gets a clear 501 instead of an account that would never wake up.
  */
 export interface ScimOnboarding {
-  /** Creates the hire (disabled account, activation on the start date); returns the username it got. */
-  createHire(request: ScimHireRequest, actor: string): Promise<{ username: string }>;
+  /**
+   * Records the hire; its directory account is created disabled by a queued job moments later and
+   * woken on the start date. `createdBy` is the admin who made the calling token.
+   */
+  createHire(request: ScimHireRequest, caller: ScimCaller): Promise<ScimHire>;
 }
 
 export interface ScimDeps {
@@ -47,6 +55,8 @@ export interface ScimDeps {
 export interface ScimCaller {
   tokenId: string;
   tokenName: string;
+  /** The admin who created the token (onboarding records hires as theirs). */
+  createdBy: string;
 }
 
 export const actorOf = (caller: ScimCaller) => `scim:${caller.tokenName}`;

@@ -87,6 +87,17 @@ export async function saveUserLink(
   return link(row);
 }
 
+/** Links of hires whose client asked for this userName (onboarding chose another). */
+export async function findUserLinksByRequestedName(db: Db, userName: string): Promise<ScimUserLink[]> {
+  const rows = await db.selectFrom('scim_users').select(userColumns).where('requested_user_name', '=', key(userName)).execute();
+  return rows.map(link);
+}
+
+/** Remembers that a client asked for `requested` and got `username` (a hire named by the username pattern). */
+export async function rememberRequestedName(db: Db, username: string, requested: string): Promise<void> {
+  await db.updateTable('scim_users').set({ requested_user_name: key(requested) }).where('username', '=', key(username)).execute();
+}
+
 export async function markDeprovisioned(db: Db, id: string, now: number): Promise<void> {
   await db.updateTable('scim_users').set({ deprovisioned_at: now, updated_at: now }).where('id', '=', id).execute();
 }

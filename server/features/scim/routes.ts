@@ -2,7 +2,12 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { DirectoryUnavailableError } from '../../directory/port.js';
+import { rolesFromGroups } from '../../directory/roles.js';
+import { AppError } from '../../errors.js';
 import type { AppDeps } from '../../http/context.js';
+import { statusOf } from '../../http/errors.js';
+import { createHire } from '../onboarding/service.js';
+import { onboardingDepsOf } from '../onboarding/routes.js';
 import type { ScimCaller, ScimDeps, ScimOnboarding } from './context.js';
 import { actorOf } from './context.js';
 import { getGroup, listGroups, patchGroup, replaceGroup } from './groups.js';
@@ -24,8 +29,13 @@ function send(c: Context, body: unknown, status: number, headers: Record<string,
   return c.body(JSON.stringify(body), status as 200, { 'content-type': `${SCIM_CONTENT_TYPE}; charset=utf-8`, ...headers });
 }
 
+/**
+ * RFC 7644 3.12's error message. Built here rather than by SCIMMY's ErrorResponse, which accepts
+ * only a fixed list of statuses and would throw on a 503 (directory down).
+ */
 function errorMessage(error: InstanceType<typeof SCIMMY.Types.Error>) {
-  return new SCIMMY.Messages.Error(error);
+  const { status, scimType, message } = error as unknown as { status: number; scimType?: string | null; message: string };
+  return { schemas: [SCIMMY.Messages.Error.id], status: String(status), ...(scimType ? { scimType } : {}), detail: message };
 }
 
 /** The JSON body of a write: application/scim+json (or plain application/json, which clients also send). */
@@ -44,7 +54,53 @@ async function readBody(c: Context): Promise<unknown> {
 
 const query = (c: Context) => c.req.query() as Record<string, string | undefined>;
 
-export function scimRoutes(deps: AppDeps, onboarding: ScimOnboarding | null = null) {
+/**
+ * SCIM hires through the onboarding service, as the admin who made the token: their roles are read
+ * from the directory now, so a token whose maker is no longer HR or admin cannot add hires.
+ */
+function scimOnboarding(deps: AppDeps): ScimOnboarding {
+  const onboardingDeps = onboardingDepsOf(deps);
+  return {
+    async createHire(request, caller) {
+      const maker = await deps.directory.findUser(caller.createdBy);
+      const roles = maker && !maker.disabled ? rolesFromGroups(maker, deps.config.roleGroups) : [];
+      const hire = await createHire(
+        onboardingDeps,
+        { username: caller.createdBy, roles: ['employee', ...roles] },
+        {
+          firstName: request.givenName,
+          lastName: request.familyName,
+          personalEmail: request.personalEmail,
+          startDate: request.startDate,
+          timeZone: request.timeZone,
+          department: request.department ?? '',
+          title: request.title ?? '',
+          manager: request.manager ?? '',
+          ...(request.location ? { location: request.location } : {}),
+          ...(request.role ? { role: request.role } : {}),
+        },
+        { via: 'scim' },
+      );
+      return { username: hire.username, displayName: hire.displayName };
+    },
+  };
+}
+
+/** Onboarding's field names, as the SCIM attributes a client sent. */
+const HIRE_FIELDS: Record<string, string> = {
+  firstName: 'name.givenName',
+  lastName: 'name.familyName',
+  department: 'enterprise department',
+  title: 'title',
+  manager: 'enterprise manager',
+  personalEmail: 'portal personalEmail',
+  startDate: 'portal startDate',
+  timeZone: 'portal timeZone',
+  location: 'portal location',
+  role: 'portal role',
+};
+
+export function scimRoutes(deps: AppDeps, onboarding: ScimOnboarding | null = scimOnboarding(deps)) {
   setUpScimmy();
   const origin = deps.config.publicUrl;
   const baseUrl = `${origin.origin}${origin.pathname.replace(/\/+$/, '')}/scim/v2`;
@@ -65,6 +121,13 @@ export function scimRoutes(deps: AppDeps, onboarding: ScimOnboarding | null = nu
   const app = new Hono<ScimEnv>();
   app.onError((error, c) => {
     if (isScimError(error)) return send(c, errorMessage(error), error.status);
+    if (error instanceof AppError) {
+      // The onboarding service's refusals (bad start date or zone, unknown manager or role, …).
+      const status = statusOf(error.code);
+      const fields = error.details.fields ? Object.entries(error.details.fields).map(([k, v]) => `${HIRE_FIELDS[k] ?? k}: ${v}`) : [];
+      const detail = fields.length ? fields.join(' ') : error.message;
+      return send(c, errorMessage(scimError(status, status === 400 || status === 422 ? 'invalidValue' : null, detail)), status);
+    }
     if (error instanceof DirectoryUnavailableError) {
       deps.logger.warn({ err: error.message }, 'scim: directory unavailable');
       // Okta and Entra retry a 503 later by themselves.
@@ -81,7 +144,7 @@ export function scimRoutes(deps: AppDeps, onboarding: ScimOnboarding | null = nu
     if (!token) {
       return send(c, errorMessage(scimError(401, null, 'A valid bearer token is required.')), 401, { 'www-authenticate': 'Bearer realm="scim"' });
     }
-    c.set('scimCaller', { tokenId: token.id, tokenName: token.name });
+    c.set('scimCaller', { tokenId: token.id, tokenName: token.name, createdBy: token.createdBy });
     c.header('cache-control', 'no-store');
     await next();
     // Writes record what they changed in their own transaction; reads and refused writes are

@@ -34,7 +34,7 @@ export function findScimTokenRow(db: Db, id: string) {
 export function findLiveScimTokenByHash(db: Db, tokenHash: string) {
   return db
     .selectFrom('scim_tokens')
-    .select(['id', 'name', 'token_hash', 'last_used_at'])
+    .select(['id', 'name', 'token_hash', 'created_by', 'last_used_at'])
     .where('token_hash', '=', tokenHash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

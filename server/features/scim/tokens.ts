@@ -80,7 +80,7 @@ export async function revokeScimToken(deps: ScimTokenDeps, id: string, admin: st
 }
 
 /** Who a bearer token is, or null for a wrong, malformed or revoked one. */
-export async function authenticateScimToken(deps: ScimTokenDeps, token: string): Promise<{ id: string; name: string } | null> {
+export async function authenticateScimToken(deps: ScimTokenDeps, token: string): Promise<{ id: string; name: string; createdBy: string } | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const wanted = tokenHash(deps.keys, token);
   // The look-up is by keyed hash, so its timing says nothing about the token; the comparison
@@ -89,5 +89,5 @@ export async function authenticateScimToken(deps: ScimTokenDeps, token: string):
   if (!row || !constantTimeEqual(row.token_hash, wanted)) return null;
   const now = deps.clock.now();
   if (row.last_used_at === null || now - Number(row.last_used_at) >= TOUCH_EVERY_MS) await touchScimToken(deps.db, row.id, now);
-  return { id: row.id, name: row.name };
+  return { id: row.id, name: row.name, createdBy: row.created_by };
 }

@@ -1,13 +1,15 @@
 import type { AccountChange, DirectoryUser, DirectoryWriteResult, NewDirectoryAccount } from '../../directory/port.js';
 import { withTransaction } from '../../db/transaction.js';
-import { actorOf, inline, type ScimCaller, type ScimDeps } from './context.js';
+import { actorOf, inline, type ScimCaller, type ScimDeps, type ScimHire } from './context.js';
 import {
   deprovisionedUsernames,
   ensureGroupLinks,
   ensureUserLinks,
   findUserLinkById,
   findUserLinksByExternalId,
+  findUserLinksByRequestedName,
   markDeprovisioned,
+  rememberRequestedName,
   saveUserLink,
   type ScimUserLink,
 } from './repository.js';
@@ -189,15 +191,16 @@ const eqValue = (expr: unknown): string | null =>
  * emails.value (work mail).
  */
 async function candidatesFor(deps: ScimDeps, group: FilterGroup): Promise<DirectoryUser[] | null> {
-  const byName = eqValue(group.userName);
-  if (byName !== null) {
-    const user = await inline(deps, deps.directory.findUser(byName));
-    return user ? [user] : [];
-  }
   const byLinks = async (links: ScimUserLink[]) => {
     const users = await Promise.all(links.map((l) => inline(deps, deps.directory.findUser(l.username))));
     return users.filter((u): u is DirectoryUser => u !== null);
   };
+  const byName = eqValue(group.userName);
+  if (byName !== null) {
+    const user = await inline(deps, deps.directory.findUser(byName));
+    // A hire sent over SCIM is found by the userName the client asked for, too.
+    return [...(user ? [user] : []), ...(await byLinks(await findUserLinksByRequestedName(deps.db, byName)))];
+  }
   const byId = eqValue(group.id);
   if (byId !== null) {
     const link = await findUserLinkById(deps.db, byId);
@@ -241,8 +244,10 @@ export async function listUsers(deps: ScimDeps, query: ListQuery): Promise<ScimL
     candidates = await allPeople(deps);
   }
   const represented = await represent(deps, visible(candidates));
-  // SCIMMY decides the match (operators, case rules per attribute, and/or), on the SCIM form.
-  const matched = matchFilter(query.filter, represented);
+  // `userName eq` alone is answered by the directory (and the names clients asked for hires) and
+  // needs no second look; anything else is matched by SCIMMY (operators, case rules, and/or) on the SCIM form.
+  const byUserNameOnly = groups.every((g) => Object.keys(g).length === 1 && eqValue(g.userName) !== null);
+  const matched = byUserNameOnly ? represented : matchFilter(query.filter, represented);
   const page = matched.slice(query.startIndex - 1, query.startIndex - 1 + query.count);
   return listResponse(page.map((r) => project(r, query)), matched.length, query.startIndex);
 }
@@ -280,57 +285,97 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
     throw scimError(409, 'uniqueness', `userName '${desired.userName}' is already taken.`);
   }
 
-  let username = desired.userName;
-  if (!desired.active && desired.portal.startDate) {
-    // A future hire: the onboarding path creates the account disabled and wakes it on the start date.
-    if (!deps.onboarding) throw scimError(501, null, 'Onboarding hires over SCIM is not available on this portal; create the user active, or add the hire in the portal.');
-    const { portal } = desired;
-    if (!portal.timeZone || !portal.personalEmail)
-      throw scimError(400, 'invalidValue', `A hire with a startDate needs timeZone and personalEmail in ${PORTAL_SCHEMA}.`);
-    const hire = await deps.onboarding.createHire(
-      {
-        username: desired.userName,
-        givenName: desired.givenName ?? '',
-        familyName: desired.familyName ?? desired.displayName ?? desired.userName,
-        personalEmail: portal.personalEmail,
-        startDate: portal.startDate!,
-        timeZone: portal.timeZone,
-        department: desired.department,
-        title: desired.title,
-        manager,
-        location: portal.location,
-        role: portal.role,
-      },
-      actorOf(caller),
-    );
-    username = hire.username;
-  } else {
-    const account: NewDirectoryAccount = {
-      username: desired.userName,
-      givenName: desired.givenName ?? '',
-      familyName: desired.familyName ?? desired.displayName ?? desired.userName,
-      displayName: desired.displayName ?? ([desired.givenName, desired.familyName].filter(Boolean).join(' ') || desired.userName),
-      email: desired.email ?? '',
-      department: desired.department,
-      title: desired.title,
-      manager,
-      employeeNumber: desired.employeeNumber,
-    };
-    refuse(await inline(deps, deps.directory.createUser(account, { enabled: desired.active })), desired.userName);
-  }
+  if (!desired.active && desired.portal.startDate) return createHire(deps, caller, desired, manager);
+
+  const account: NewDirectoryAccount = {
+    username: desired.userName,
+    givenName: desired.givenName ?? '',
+    // LDAP's inetOrgPerson needs a surname: the display name (or login) stands in.
+    familyName: desired.familyName ?? desired.displayName ?? desired.userName,
+    displayName: desired.displayName ?? ([desired.givenName, desired.familyName].filter(Boolean).join(' ') || desired.userName),
+    email: desired.email ?? '',
+    department: desired.department,
+    title: desired.title,
+    manager,
+    employeeNumber: desired.employeeNumber,
+  };
+  refuse(await inline(deps, deps.directory.createUser(account, { enabled: desired.active })), desired.userName);
+  const username = desired.userName;
   const now = deps.clock.now();
-  const link = await withTransaction(deps.db, async (trx) => {
+  await withTransaction(deps.db, async (trx) => {
     const saved = await saveUserLink(trx, { username, externalId: desired.externalId, now });
     await deps.audit.record(
       { action: 'scim.user_created', actor: actorOf(caller), subject: username, result: 'success', details: { tokenId: caller.tokenId, scimId: saved.id, active: desired.active } },
       trx,
     );
-    return saved;
   });
   const user = await inline(deps, deps.directory.findUser(username));
   if (!user) throw scimError(500, null, 'The user was created but cannot be read back from the directory.');
-  void link;
   return (await represent(deps, [user]))[0]!;
+}
+
+/**
+ * A future hire (`active: false` with the portal extension's startDate) goes through onboarding,
+ * like a hire HR adds: the username comes from the portal's pattern, the account is created
+ * disabled by a queued job, and it wakes on the start date. The answer shows the username
+ * onboarding chose; the userName the client asked for still finds the hire, and sending it again
+ * is a 409, never a second hire.
+ */
+async function createHire(deps: ScimDeps, caller: ScimCaller, desired: DesiredUser, manager: string | null): Promise<ScimObject> {
+  if (!deps.onboarding) throw scimError(501, null, 'Onboarding hires over SCIM is not available on this portal; create the user active, or add the hire in the portal.');
+  const { portal } = desired;
+  if (!portal.timeZone || !portal.personalEmail)
+    throw scimError(400, 'invalidValue', `A hire with a startDate needs timeZone and personalEmail in ${PORTAL_SCHEMA}.`);
+  const earlier = (await findUserLinksByRequestedName(deps.db, desired.userName)).filter((l) => l.deprovisionedAt === null);
+  if (earlier.length) throw scimError(409, 'uniqueness', `userName '${desired.userName}' was already sent as a hire (now '${earlier[0]!.username}').`);
+  const hire: ScimHire = await deps.onboarding.createHire(
+    {
+      givenName: desired.givenName ?? '',
+      familyName: desired.familyName ?? '',
+      personalEmail: portal.personalEmail,
+      startDate: portal.startDate!,
+      timeZone: portal.timeZone,
+      department: desired.department,
+      title: desired.title,
+      manager,
+      location: portal.location,
+      role: portal.role,
+    },
+    caller,
+  );
+  const now = deps.clock.now();
+  const link = await withTransaction(deps.db, async (trx) => {
+    const saved = await saveUserLink(trx, { username: hire.username, externalId: desired.externalId, now });
+    if (hire.username.toLowerCase() !== desired.userName.toLowerCase()) await rememberRequestedName(trx, hire.username, desired.userName);
+    await deps.audit.record(
+      {
+        action: 'scim.hire_created',
+        actor: actorOf(caller),
+        subject: hire.username,
+        result: 'success',
+        details: { tokenId: caller.tokenId, scimId: saved.id, requestedUserName: desired.userName, startDate: portal.startDate },
+      },
+      trx,
+    );
+    return saved;
+  });
+  const managerLink = manager ? (await ensureUserLinks(deps.db, [manager], now)).get(manager.toLowerCase()) : undefined;
+  const enterprise: ScimObject = {};
+  if (desired.department) enterprise.department = desired.department;
+  if (managerLink) enterprise.manager = { value: managerLink.id, $ref: `${deps.baseUrl}/Users/${managerLink.id}`, displayName: manager };
+  return {
+    schemas: [USER_SCHEMA, ...(Object.keys(enterprise).length ? [ENTERPRISE_SCHEMA] : []), PORTAL_SCHEMA],
+    id: link.id,
+    ...(link.externalId ? { externalId: link.externalId } : {}),
+    userName: hire.username,
+    name: { formatted: hire.displayName, ...(desired.givenName ? { givenName: desired.givenName } : {}), ...(desired.familyName ? { familyName: desired.familyName } : {}) },
+    displayName: hire.displayName,
+    ...(desired.title ? { title: desired.title } : {}),
+    active: false,
+    ...(Object.keys(enterprise).length ? { [ENTERPRISE_SCHEMA]: enterprise } : {}),
+    [PORTAL_SCHEMA]: Object.fromEntries(Object.entries(portal).filter(([, v]) => v !== null)),
+    meta: { resourceType: 'User', created: new Date(link.createdAt).toISOString(), lastModified: new Date(now).toISOString(), location: `${deps.baseUrl}/Users/${link.id}` },
+  };
 }
 
 /** Makes the directory hold `desired` for an existing person (PUT, PATCH, re-provisioning). */
