@@ -657,6 +657,9 @@ export async function runActivate(deps: OnboardingDeps, hireId: number, version:
 export async function runSummary(deps: OnboardingDeps, hireId: number, version: number): Promise<void> {
   const row = await repo.findHire(deps.db, hireId);
   if (!row || row.status !== 'scheduled' || row.activation_version !== version) return;
+  // Run late (the queue was down past the start): "starts tomorrow" would be wrong, and the
+  // checklist on the hire's page says the rest.
+  if (deps.clock.now() >= Number(row.activates_at)) return;
   const view = await viewOf(deps, row);
   // What must be done before the first day; activation and sign-in happen on it.
   const before = new Set(['account_created', 'groups_added', 'equipment_reserved', 'equipment_shipped']);
