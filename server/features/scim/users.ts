@@ -220,15 +220,18 @@ async function candidatesFor(deps: ScimDeps, group: FilterGroup): Promise<Direct
 export async function listUsers(deps: ScimDeps, query: ListQuery): Promise<ScimList> {
   const hidden = await deprovisionedUsernames(deps.db);
   const visible = (users: DirectoryUser[]) => users.filter((u) => !hidden.has(u.username.toLowerCase()));
-  if (!query.filter) {
+  if (!query.filter && hidden.size === 0) {
     // No filter: one page straight from the directory, which counts everyone.
     const page = await inline(deps, deps.directory.listUsers({ offset: query.startIndex - 1, limit: query.count }));
-    // Deprovisioned people are still in the directory (disabled); they are left out of the page
-    // and the count, so a page may come out a little short, which RFC 7644 allows.
-    const onPage = visible(page.users);
-    const resources = query.count === 0 ? [] : await represent(deps, onPage);
-    const hiddenTotal = hidden.size;
-    return listResponse(resources.map((r) => project(r, query)), Math.max(page.total - hiddenTotal, onPage.length), query.startIndex);
+    const resources = query.count === 0 ? [] : await represent(deps, page.users);
+    return listResponse(resources.map((r) => project(r, query)), page.total, query.startIndex);
+  }
+  if (!query.filter) {
+    // Deprovisioned people are still in the directory (disabled) but not in SCIM: pages are cut
+    // from the whole list without them, so startIndex and totalResults stay consistent.
+    const everyone = visible(await allPeople(deps));
+    const page = everyone.slice(query.startIndex - 1, query.startIndex - 1 + query.count);
+    return listResponse((await represent(deps, page)).map((r) => project(r, query)), everyone.length, query.startIndex);
   }
   const groups = [...query.filter] as FilterGroup[];
   let candidates: DirectoryUser[] = [];
