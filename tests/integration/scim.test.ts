@@ -494,6 +494,36 @@ describe.each(availableDialects())('SCIM 2.0 on %s', (dialect) => {
     });
   });
 
+  describe('privileges stay in the directory', () => {
+    it('refuses to change, disable or deprovision help desk, HR and admin accounts, and leaves them as they were', async () => {
+      for (const name of ['hana', 'ruth', 'adam']) {
+        const person = (await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${name}"`)}`)).body.Resources[0];
+        const before = await inDirectory(name);
+        const attempts = [
+          await scim('PATCH', `/Users/${person.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'attacker@evil.example' }] }),
+          await scim('PATCH', `/Users/${person.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }),
+          await scim('PUT', `/Users/${person.id}`, { ...person, displayName: 'Taken over' }),
+          await scim('DELETE', `/Users/${person.id}`),
+        ];
+        for (const answer of attempts) expect({ name, status: answer.status, schemas: answer.body.schemas }).toEqual({ name, status: 403, schemas: [ERROR] });
+        expect(await inDirectory(name)).toEqual(before);
+        expect((await scim('GET', `/Users/${person.id}`)).status).toBe(200);
+      }
+    });
+
+    it('refuses to change the members of groups that grant portal roles', async () => {
+      const someone = await createUser(oktaUser(unique('climber.')));
+      const admins = (await scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "portal-admins"')}`)).body.Resources[0];
+      const before = admins.members;
+      const answer = await scim('PATCH', `/Groups/${admins.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: someone.id }] }] });
+      expect(answer).toMatchObject({ status: 403, body: { schemas: [ERROR], status: '403' } });
+      expect((await inDirectory(someone.userName))!.groups).toEqual([]);
+      expect((await scim('GET', `/Groups/${admins.id}`)).body.members).toEqual(before);
+      const put = await scim('PUT', `/Groups/${admins.id}`, { schemas: [GROUP], displayName: 'portal-admins', members: [] });
+      expect(put.status).toBe(403);
+    });
+  });
+
   describe('hostile and international values', () => {
     it('round-trips names with , + " \\ < > ; # = and CJK, and trims spaces', async () => {
       const userName = unique('hostile.');

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AuditTrail } from '../../audit/audit.js';
 import type { Database } from '../../db/schema.js';
 import { DirectoryUnavailableError, type Directory } from '../../directory/port.js';
+import type { RoleGroups } from '../../directory/roles.js';
 import type { Clock } from '../../platform/clock.js';
 import type { SessionService } from '../../sessions/service.js';
 
@@ -47,6 +48,8 @@ export interface ScimDeps {
   /** Absolute base of the SCIM endpoints, e.g. https://portal.example.com/scim/v2 (for meta.location). */
   baseUrl: string;
   onboarding: ScimOnboarding | null;
+  /** Which directory groups grant portal roles: SCIM leaves those groups and their members alone. */
+  roleGroups: RoleGroups;
   /** How long one directory call may take inside a SCIM request before the client is told 503. */
   directoryTimeoutMs?: number;
 }

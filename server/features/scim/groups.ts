@@ -83,6 +83,8 @@ export async function getGroup(deps: ScimDeps, id: string, query: Pick<ListQuery
 
 /** Makes the group's members the given SCIM user ids: adds and removes only the difference. */
 async function setMembers(deps: ScimDeps, caller: ScimCaller, link: ScimGroupLink, group: DirectoryGroup, memberIds: string[], action: string) {
+  // Membership of a group that grants a portal role is a privilege: given in the directory only.
+  if (grantsRole(deps, group.name)) throw scimError(403, null, `Members of ${group.name} get a portal role; change them in the directory.`);
   const wanted = new Map<string, string>();
   for (const id of memberIds) {
     const person = await findUserLinkById(deps.db, id);
@@ -111,6 +113,19 @@ async function setMembers(deps: ScimDeps, caller: ScimCaller, link: ScimGroupLin
     );
   }
   void link;
+}
+
+/** Whether a group (by cn, or a DN naming it) is one the portal maps to a role. */
+function grantsRole(deps: ScimDeps, name: string): boolean {
+  const wanted = name.toLowerCase();
+  return (['manager', 'helpdesk', 'hr', 'admin'] as const).some((role) =>
+    deps.roleGroups[role].some((entry) => {
+      const lower = entry.toLowerCase();
+      // Role groups may be given as full DNs (cn=portal-admins,ou=…): compare their cn.
+      const cn = /^cn=((?:\\.|[^,])+)/i.exec(entry)?.[1]?.toLowerCase();
+      return lower === wanted || cn === wanted;
+    }),
+  );
 }
 
 function memberIdsOf(resource: ScimObject): string[] {

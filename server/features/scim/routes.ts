@@ -115,6 +115,7 @@ export function scimRoutes(deps: AppDeps, onboarding: ScimOnboarding | null = sc
     sessions: deps.sessions,
     baseUrl,
     onboarding,
+    roleGroups: deps.config.roleGroups,
   };
   const caller = (c: Context<ScimEnv>) => c.get('scimCaller');
 

@@ -1,5 +1,6 @@
 import type { AccountChange, DirectoryUser, DirectoryWriteResult, NewDirectoryAccount } from '../../directory/port.js';
 import { withTransaction } from '../../db/transaction.js';
+import { rolesFromGroups } from '../../directory/roles.js';
 import { actorOf, inline, type ScimCaller, type ScimDeps, type ScimHire } from './context.js';
 import {
   deprovisionedUsernames,
@@ -152,6 +153,17 @@ function project(resource: ScimObject, query: Pick<ListQuery, 'attributes'>): Sc
   const projected = JSON.parse(JSON.stringify(new SCIMMY.Schemas.User(resource, 'out', undefined, query.attributes))) as ScimObject;
   // RFC 7643 section 7: id and schemas are always returned (and meta by default); SCIMMY drops them.
   return { schemas: resource.schemas, id: resource.id, ...projected, meta: resource.meta };
+}
+
+/**
+ * People who hold a staff role (help desk, HR, admin) are changed in the directory, not over SCIM:
+ * a leaked HR-system token must not be able to point an admin's mail elsewhere (and reset their
+ * password), disable every admin, or re-enable a locked-out one (SECURITY 26). Reads still show them.
+ */
+function refuseStaff(deps: ScimDeps, user: DirectoryUser): void {
+  const roles = rolesFromGroups(user, deps.roleGroups);
+  if (roles.some((role) => role === 'helpdesk' || role === 'hr' || role === 'admin'))
+    throw scimError(403, null, `${user.username} holds a portal staff role; change this account in the directory.`);
 }
 
 /** The live (not deprovisioned) person behind a SCIM id, or a 404. */
@@ -383,6 +395,7 @@ async function createHire(deps: ScimDeps, caller: ScimCaller, desired: DesiredUs
 
 /** Makes the directory hold `desired` for an existing person (PUT, PATCH, re-provisioning). */
 async function applyDesired(deps: ScimDeps, caller: ScimCaller, user: DirectoryUser, desired: DesiredUser, action: string): Promise<ScimObject> {
+  refuseStaff(deps, user);
   if (desired.userName.toLowerCase() !== user.username.toLowerCase())
     throw scimError(400, 'mutability', 'userName cannot be changed here: the directory account keeps its login name.');
   const manager = await managerUsername(deps, desired.managerId);
@@ -451,6 +464,7 @@ export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, 
 
 export async function deprovisionUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<void> {
   const { link, user } = await personOf(deps, id);
+  refuseStaff(deps, user);
   refuse(await inline(deps, deps.directory.setEnabled(user.username, false)), user.username);
   await deps.sessions.endAllFor(user.username);
   await withTransaction(deps.db, async (trx) => {
