@@ -82,7 +82,7 @@ export async function getGroup(deps: ScimDeps, id: string, query: Pick<ListQuery
 }
 
 /** Makes the group's members the given SCIM user ids: adds and removes only the difference. */
-async function setMembers(deps: ScimDeps, caller: ScimCaller, link: ScimGroupLink, group: DirectoryGroup, memberIds: string[], action: string) {
+async function setMembers(deps: ScimDeps, caller: ScimCaller, group: DirectoryGroup, memberIds: string[], action: string) {
   // Membership of a group that grants a portal role is a privilege: given in the directory only.
   if (grantsRole(deps, group.name)) throw scimError(403, null, `Members of ${group.name} get a portal role; change them in the directory.`);
   const wanted = new Map<string, string>();
@@ -98,7 +98,7 @@ async function setMembers(deps: ScimDeps, caller: ScimCaller, link: ScimGroupLin
   const removed = group.members.filter((m) => !wanted.has(m.toLowerCase()) && hidden.get(m.toLowerCase())?.deprovisionedAt === null);
   for (const username of added) {
     const result = await inline(deps, deps.directory.addToGroup(username, group.name));
-    if (!result.ok) throw scimError(result.reason === 'not_found' ? 400 : 400, 'invalidValue', `Cannot add ${username} to ${group.name} (${result.reason}).`);
+    if (!result.ok) throw scimError(400, 'invalidValue', `Cannot add ${username} to ${group.name} (${result.reason}).`);
   }
   for (const username of removed) {
     const result = await inline(deps, deps.directory.removeFromGroup(username, group.name));
@@ -112,7 +112,6 @@ async function setMembers(deps: ScimDeps, caller: ScimCaller, link: ScimGroupLin
       ),
     );
   }
-  void link;
 }
 
 /** Whether a group (by cn, or a DN naming it) is one the portal maps to a role. */
@@ -144,7 +143,7 @@ export async function patchGroup(deps: ScimDeps, caller: ScimCaller, id: string,
   const patch = coerce(() => new SCIMMY.Messages.PatchOp(normalizePatch(body) as ConstructorParameters<typeof SCIMMY.Messages.PatchOp>[0]));
   const patched = JSON.parse(JSON.stringify(await coerceAsync(() => patch.apply(new SCIMMY.Schemas.Group(current, 'out'))))) as ScimObject;
   checkName(link, patched.displayName);
-  await setMembers(deps, caller, link, group, memberIdsOf(patched), 'scim.group_patched');
+  await setMembers(deps, caller, group, memberIdsOf(patched), 'scim.group_patched');
   return getGroup(deps, id, { attributes: undefined }, {});
 }
 
@@ -153,6 +152,6 @@ export async function replaceGroup(deps: ScimDeps, caller: ScimCaller, id: strin
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw scimError(400, 'invalidSyntax', 'Expected a Group object.');
   const incoming = JSON.parse(JSON.stringify(coerce(() => new SCIMMY.Schemas.Group(body, 'in')))) as ScimObject;
   checkName(link, incoming.displayName);
-  await setMembers(deps, caller, link, group, memberIdsOf(incoming), 'scim.group_replaced');
+  await setMembers(deps, caller, group, memberIdsOf(incoming), 'scim.group_replaced');
   return getGroup(deps, id, { attributes: undefined }, {});
 }
