@@ -23,6 +23,7 @@ export const KEY_USES = {
   totpSecrets: 'employee-it-portal/totp-secrets/aes-256-gcm/v1',
   mailJobs: 'employee-it-portal/mail-jobs/aes-256-gcm/v1',
   searchBursts: 'employee-it-portal/kb-search-bursts/hmac-sha256/v1',
+  scimTokens: 'employee-it-portal/scim-tokens/hmac-sha256/v1',
 } as const;
 export type KeyUse = keyof typeof KEY_USES;
 
@@ -50,6 +51,7 @@ export class PortalKeys {
       totpSecrets: derive(KEY_USES.totpSecrets),
       mailJobs: derive(KEY_USES.mailJobs),
       searchBursts: derive(KEY_USES.searchBursts),
+      scimTokens: derive(KEY_USES.scimTokens),
     };
   }
 

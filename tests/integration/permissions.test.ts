@@ -106,6 +106,10 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'PATCH /api/inventory/assets/:tag': 'inventory.manage',
   'GET /api/inventory/assets/:tag/history': 'inventory.manage',
   'POST /api/inventory/assets/:tag/status': 'inventory.manage',
+  // SCIM's own routes (/scim/v2/*) take bearer tokens, not sessions: tests/integration/scim.test.ts walks them.
+  'GET /api/admin/scim-tokens': 'scim.manage',
+  'POST /api/admin/scim-tokens': 'scim.manage',
+  'DELETE /api/admin/scim-tokens/:id': 'scim.manage',
   // Onboarding: HR and admins; which hire or bundle each may change is decided in the service.
   'GET /api/onboarding/hires': 'onboarding.read',
   'POST /api/onboarding/hires': 'onboarding.manage',
@@ -161,6 +165,7 @@ const REAUTH_GATED = [
   'POST /api/offboarding',
   'PATCH /api/offboarding/:id',
   'POST /api/offboarding/:id/cancel',
+  'POST /api/admin/scim-tokens',
 ];
 const reauthGated = new Set<string>();
 
