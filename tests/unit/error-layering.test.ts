@@ -37,11 +37,12 @@ function tsFilesUnder(dir: string): string[] {
 }
 
 /**
- * Code that jobs, the CLI and (later) SCIM call as well as HTTP: services and repositories of
- * every feature (all but routes.ts), the ports, the domain errors and the job queue.
+ * Code that jobs, the CLI and SCIM call as well as HTTP: services and repositories of every
+ * feature (all but its route files: `routes.ts`, or `<name>-routes.ts` when a feature serves two
+ * surfaces, as SCIM does with /scim/v2 and its admin API), the ports, the domain errors and the job queue.
  */
 function transportFreeFiles(): string[] {
-  const features = tsFilesUnder(path.join(ROOT, 'server/features')).filter((f) => path.basename(f) !== 'routes.ts');
+  const features = tsFilesUnder(path.join(ROOT, 'server/features')).filter((f) => !/^(.+-)?routes\.ts$/.test(path.basename(f)));
   const ports = ['directory', 'mail', 'rate-limit', 'sessions', 'audit', 'jobs', 'db', 'platform', 'push', 'inventory', 'demo'].flatMap(
     (d) => tsFilesUnder(path.join(ROOT, 'server', d)),
   );
