@@ -1,13 +1,6 @@
-import type { PasswordRules } from '../../../../shared/password';
+import type { ActivationView } from '../../../../shared/onboarding';
 import { portalFetch } from '../../api/client';
 import { ApiError, errorFrom } from '../../api/errors';
-
-/** What the activation page may know before the password is set: whose link it is (first name only) and the rules. */
-export interface ActivationInfo {
-  firstName: string;
-  username?: string;
-  rules?: PasswordRules | null;
-}
 
 async function call<T>(method: 'GET' | 'POST', token: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -24,5 +17,5 @@ async function call<T>(method: 'GET' | 'POST', token: string, body?: unknown): P
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
-export const openActivation = (token: string) => call<ActivationInfo>('GET', token);
+export const openActivation = (token: string) => call<ActivationView>('GET', token);
 export const activate = (token: string, password: string) => call<unknown>('POST', token, { password });

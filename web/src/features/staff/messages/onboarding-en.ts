@@ -41,7 +41,7 @@ const onboardingEn = {
     'The account is made now, disabled, and opens at the start of the first day in the hire’s time zone. An activation link then goes to their personal email.',
   firstName: 'First name',
   lastName: 'Last name',
-  usernamePreview: 'Username to be made:',
+  usernamePreview: 'Username, if it is free:',
   personalEmail: 'Personal email',
   personalEmailHint: 'The activation link goes here on the first day, so use an address they have now.',
   startDate: 'Start date',

@@ -42,7 +42,7 @@ const onboardingZhCN = {
   newIntro: '账户现在创建，处于停用状态，并在新员工所在时区入职当天零点开通。届时激活链接会发送到其个人邮箱。',
   firstName: '名',
   lastName: '姓',
-  usernamePreview: '将创建的用户名：',
+  usernamePreview: '用户名（如未被占用）：',
   personalEmail: '个人邮箱',
   personalEmailHint: '激活链接会在入职当天发到这里，请填写对方现在就能收信的地址。',
   startDate: '入职日期',

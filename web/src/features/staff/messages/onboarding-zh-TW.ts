@@ -42,7 +42,7 @@ const onboardingZhTW = {
   newIntro: '帳戶現在建立，處於停用狀態，並在新員工所在時區入職當天零點開通。屆時啟用連結會發送到其個人電子郵件。',
   firstName: '名',
   lastName: '姓',
-  usernamePreview: '將建立的使用者名稱：',
+  usernamePreview: '使用者名稱（如未被使用）：',
   personalEmail: '個人電子郵件',
   personalEmailHint: '啟用連結會在入職當天發到這裡，請填寫對方現在就能收信的地址。',
   startDate: '入職日期',
