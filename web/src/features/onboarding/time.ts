@@ -13,16 +13,6 @@ export function browserZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-/** Whether the browser accepts this as a zone: a quick check before the server's own. */
-export function isZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 /** A moment as a reader in `zone` sees it (date and time), in the reader's language. */
 export function formatIn(iso: string | null | undefined, zone: string | undefined, locale: string): string {
   if (!iso) return '';
