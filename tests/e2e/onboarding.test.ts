@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { ManualClock } from '../harness/clock.js';
+import { startTestServer, type TestServer } from '../harness/server.js';
+import { startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
+import { GOOD_PASSWORDS, heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+
+/**
+ * HR's onboarding and offboarding, as the people do it, with the server's clock moved to the days
+ * that matter: ruth adds a hire who starts next Monday in Tokyo; the account waits, disabled; the
+ * help desk ships the laptop of the hire's role; at Monday 00:00 Tokyo time the account opens and
+ * the activation mail arrives (a real SMTP server); the hire sets a password on a phone and signs
+ * in. Then a leaver (a throwaway person with two devices) is offboarded: at the end of their last
+ * day the account is closed and returns are opened.
+ *
+ * The server is this file's own (fresh data directory, built-in directory), so nothing here is seen
+ * by another test file; the leaver is a throwaway person, never a demo one.
+ */
+
+let server: TestServer;
+let smtp: SmtpCapture;
+let browser: Browser;
+const clock = new ManualClock(Date.now());
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+beforeAll(async () => {
+  smtp = await startSmtpCapture();
+  [server, browser] = await Promise.all([startTestServer({ clock, env: { SMTP_URL: smtp.url } }), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await smtp?.close();
+});
+
+/** The calendar day (YYYY-MM-DD) of an instant in a zone. */
+function dayIn(zone: string, at: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/** The instant of local 00:00 on `day` in `zone` (searching the offsets a zone can have). */
+function midnightIn(zone: string, day: string): number {
+  const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+  for (let offset = -14 * HOUR; offset <= 14 * HOUR; offset += 15 * 60_000) {
+    const at = utcMidnight - offset;
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+    if (dayIn(zone, at) === day && parts === '00:00') return at;
+  }
+  throw new Error(`no midnight found for ${day} in ${zone}`);
+}
+
+/** The Monday after today in `zone` (never today). */
+function nextMonday(zone: string, now: number): string {
+  for (let i = 1; i <= 7; i++) {
+    const day = dayIn(zone, now + i * DAY);
+    if (new Date(`${day}T12:00:00Z`).getUTCDay() === 1) return day;
+  }
+  throw new Error('no Monday in a week');
+}
+
+async function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
+  const context = await (kind === 'phone' ? phoneContext(browser) : desktopContext(browser));
+  const page = await context.newPage();
+  await openSignIn(page, server.url);
+  await signIn(page, username, password);
+  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
+  return page;
+}
+
+/** Polls until `check` holds, letting the server's job queue (polling every second) catch up. */
+async function eventually<T>(read: () => Promise<T>, expected: (value: T) => boolean, timeout = 20_000): Promise<T> {
+  let last: T | undefined;
+  await expect
+    .poll(
+      async () => {
+        last = await read();
+        return expected(last);
+      },
+      { timeout, interval: 250 },
+    )
+    .toBe(true);
+  return last!;
+}
+
+describe('a new hire', () => {
+  test('ruth adds a hire starting next Monday in Tokyo; the account waits disabled; the laptop ships; on Monday 00:00 Tokyo the hire activates on a phone and signs in', async () => {
+    const zone = 'Asia/Tokyo';
+    const startDate = nextMonday(zone, clock.now());
+    const lastName = `Tanaka${randomBytes(2).toString('hex')}`;
+    const personalEmail = `aiko.${lastName.toLowerCase()}@mail.example.net`;
+
+    // Ruth opens onboarding from her home page.
+    const ruth = await signedIn('desktop', 'ruth');
+    await ruth.getByRole('link', { name: /Onboarding and offboarding/ }).first().click();
+    await expect.poll(() => heading(ruth)).toBe('Onboarding and offboarding');
+    await ruth.getByRole('link', { name: 'Add a new hire' }).click();
+    await expect.poll(() => heading(ruth)).toBe('Add a new hire');
+
+    // Sent empty, the form says what is missing beside each field (the shared schema, before sending),
+    // and puts focus on the first problem.
+    await ruth.getByRole('button', { name: 'Add the hire' }).click();
+    await expect.poll(() => ruth.getByLabel('First name').getAttribute('aria-invalid')).toBe('true');
+    expect(await ruth.evaluate(() => document.activeElement?.id)).toBe('hire-firstName');
+    expect(await ruth.getByRole('main').textContent()).toContain('Enter the first name.');
+
+    await ruth.getByLabel('First name').fill('Aiko');
+    await ruth.getByLabel('Last name').fill(lastName);
+    const username = `aiko.${lastName.toLowerCase()}`;
+    await expect.poll(() => ruth.getByRole('main').textContent()).toContain(`Username, if it is free: ${username}`);
+    await ruth.getByLabel('Personal email').fill(personalEmail);
+    await ruth.getByLabel('Start date').fill(startDate);
+    await ruth.getByLabel('Time zone').fill(zone);
+    await ruth.getByLabel('Department').fill('Engineering');
+    await ruth.getByLabel('Job title').fill('Software engineer');
+    // The manager, found with the staff screens' people search.
+    const manager = ruth.getByRole('group', { name: 'Manager' });
+    await manager.getByLabel('Find a person').fill('mark');
+    await manager.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => manager.getByLabel('Person').locator('option').count()).toBeGreaterThan(1);
+    await manager.getByLabel('Person').selectOption('mark');
+    await ruth.getByLabel('Role bundle').selectOption('engineer');
+    await ruth.getByRole('button', { name: 'Add the hire' }).click();
+
+    await expect.poll(() => heading(ruth)).toBe(`Aiko ${lastName}`);
+    const main = ruth.getByRole('main');
+    await expect.poll(() => main.textContent()).toContain(`The account ${username} is made disabled`);
+    expect(await main.textContent()).toContain('Scheduled');
+    const hirePath = new URL(ruth.url()).pathname;
+
+    // The directory work runs on the job queue: the account appears, disabled.
+    const account = await eventually(
+      () => server.directory.findUser(username),
+      (user) => user !== null,
+    );
+    expect(account!.disabled).toBe(true);
+    await ruth.reload();
+    const created = ruth.getByRole('listitem').filter({ hasText: 'Account created (disabled)' });
+    await expect.poll(() => created.textContent()).toContain('Done');
+
+    // The role's equipment was asked for on the hire's behalf and the laptop reserved (the engineer bundle is approved at once).
+    const requestLinks = ruth.getByRole('region', { name: 'Equipment requests' }).getByRole('link');
+    await expect.poll(() => requestLinks.count()).toBeGreaterThan(0);
+    const requestIds = (await requestLinks.evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).pathname))).map((p) => p.split('/').pop()!);
+    const reserved = await eventually(
+      async () => (await server.inventory.listAssets({ status: 'reserved', limit: 100 })).items.filter((a) => requestIds.some((id) => a.reservedFor === `request:${id}`)),
+      (assets) => assets.some((a) => a.category === 'laptops'),
+    );
+    const laptop = reserved.find((a) => a.category === 'laptops')!;
+    const laptopRequest = laptop.reservedFor!.split(':')[1]!;
+
+    // The list: upcoming, with the start in the hire's own time.
+    await ruth.getByRole('link', { name: 'Back to onboarding' }).click();
+    const card = ruth.getByRole('listitem').filter({ hasText: username });
+    await expect.poll(() => card.textContent()).toContain('Scheduled');
+    expect(await card.textContent()).toContain('their time (Asia/Tokyo)');
+
+    // The help desk ships the laptop before day one, through the usual hand-over.
+    const hana = await signedIn('desktop', 'hana');
+    await hana.goto(new URL(`/fulfil/${laptopRequest}`, server.url).href);
+    await expect.poll(() => heading(hana)).toBe('Hand over a device');
+    await hana.getByLabel('Asset tag or serial number').first().fill(laptop.tag);
+    await hana.getByRole('radio', { name: 'Shipped' }).check();
+    await hana.getByRole('button', { name: 'Hand over', exact: true }).click();
+    await expect.poll(() => hana.getByRole('main').textContent()).toContain('Marked as shipped.');
+    expect((await server.inventory.findAsset({ tag: laptop.tag }))?.assignedTo).toBe(username);
+    await hana.context().close();
+
+    // Nothing is sent before the day: still disabled, no mail.
+    expect(smtp.to(personalEmail)).toEqual([]);
+
+    // Monday 00:00 in Tokyo (a minute after): the queue enables the account and mails the link.
+    clock.set(midnightIn(zone, startDate) + 60_000);
+    const mail = await smtp.waitFor(personalEmail, 0, 30_000);
+    const link = /https?:\/\/\S+\/activate#token=[A-Za-z0-9_-]{43}/.exec(mail.text)?.[0];
+    expect(link, mail.text).toBeTruthy();
+    expect(mail.subject).not.toMatch(/[A-Za-z0-9_-]{43}/); // no secret in a subject
+    expect((await server.directory.findUser(username))?.disabled).toBe(false);
+
+    // The hire opens the link on a phone: welcomed by first name, the token gone from the address bar.
+    const phone = await (await phoneContext(browser)).newPage();
+    await phone.goto(link!.replace(/^https?:\/\/[^/]+/, server.url));
+    await expect.poll(() => heading(phone)).toBe('Welcome, Aiko');
+    expect(phone.url()).not.toContain('token');
+    expect(await phone.evaluate(() => window.location.hash)).toBe('');
+    // The same live policy feedback as a reset: a weak password is refused before it is sent.
+    await phone.getByLabel('New password').fill('password');
+    await expect.poll(() => phone.locator('#activate-password-feedback').textContent()).toMatch(/\S/);
+    await phone.getByLabel('New password').fill(GOOD_PASSWORDS[0]);
+    await phone.getByRole('button', { name: 'Set my password' }).click();
+    await expect.poll(() => heading(phone)).toBe('Your account is ready');
+    expect(await phone.getByRole('main').textContent()).toContain(username);
+    expect(await overflowsSideways(phone)).toBe(false);
+    // The link is single use.
+    await phone.goto(link!.replace(/^https?:\/\/[^/]+/, server.url));
+    await expect.poll(() => phone.getByRole('alert').textContent()).toContain('expired or was already used');
+
+    await openSignIn(phone, server.url);
+    await signIn(phone, username, GOOD_PASSWORDS[0]);
+    await expect.poll(() => heading(phone)).toMatch(/^Hello, Aiko/);
+    expect(await overflowsSideways(phone)).toBe(false);
+    await phone.context().close();
+
+    // The checklist records it all (ruth signs in again: a week has passed on the server's clock).
+    await ruth.context().close();
+    const later = await signedIn('desktop', 'ruth');
+    await later.goto(new URL(hirePath, server.url).href);
+    await expect.poll(() => heading(later)).toBe(`Aiko ${lastName}`);
+    for (const item of ['Account created (disabled)', 'Equipment reserved', 'Activation link sent', 'Password set', 'First sign-in']) {
+      await expect.poll(() => later.getByRole('listitem').filter({ hasText: item }).first().textContent()).toContain('Done');
+    }
+    expect(await later.getByRole('main').textContent()).toContain('Started');
+    await later.context().close();
+  });
+});
+
+describe('a leaver', () => {
+  test('ruth offboards someone with two devices; at the end of their last day (Berlin) the account is closed, their session ends and returns are opened', async () => {
+    const zone = 'Europe/Berlin';
+    const leaver = await server.addPerson({ prefix: 'leaver' });
+    const model = await server.inventory.createModel({
+      category: 'laptops', manufacturer: 'Acme', name: `Leaver Book ${randomBytes(3).toString('hex')}`, specs: '', imageUrl: null,
+      priceCents: null, requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: null,
+    });
+    const tags = [0, 1].map(() => `LV-${randomBytes(3).toString('hex').toUpperCase()}`);
+    for (const tag of tags) {
+      await server.inventory.createAsset({
+        tag, serial: `SN-${tag}`, modelId: model.id, status: 'in_stock', location: null, purchaseDate: null, warrantyEnd: null, notes: '',
+      });
+      await server.inventory.assign(tag, leaver.username, { actor: 'hana' });
+    }
+
+    // The leaver is signed in on their phone.
+    const theirs = await signedIn('phone', leaver.username, leaver.password);
+
+    const lastDay = dayIn(zone, clock.now());
+    const ruth = await signedIn('desktop', 'ruth');
+    await ruth.goto(new URL('/onboarding', server.url).href);
+    await ruth.getByRole('link', { name: 'Offboard someone' }).click();
+    await expect.poll(() => heading(ruth)).toBe('Offboard someone');
+    const who = ruth.getByRole('group', { name: 'Person who is leaving' });
+    await who.getByLabel('Find a person').fill(leaver.username);
+    await who.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => who.getByLabel('Person').locator('option').count()).toBe(2);
+    await who.getByLabel('Person').selectOption(leaver.username);
+    await ruth.getByLabel('Last day').fill(lastDay);
+    await ruth.getByLabel('Time zone').fill(zone);
+    await ruth.getByRole('button', { name: 'Continue' }).click();
+
+    // A plain statement of what will happen, and when, before anything is sent.
+    await expect.poll(() => heading(ruth)).toBe('Check before you confirm');
+    const statement = (await ruth.getByRole('main').textContent())!;
+    expect(statement).toContain(`(${zone}), for ${leaver.username}`);
+    expect(statement).toContain('their account is disabled');
+    expect(statement).toContain('a return is opened for each device');
+    await ruth.getByRole('button', { name: 'Yes, schedule the offboarding' }).click();
+    await expect.poll(() => heading(ruth)).toMatch(/^Offboarding /);
+    expect(await ruth.getByRole('main').textContent()).toContain('Scheduled');
+    const leaverPath = new URL(ruth.url()).pathname;
+
+    // Before the end of the day nothing changes.
+    expect((await server.directory.findUser(leaver.username))?.disabled).toBe(false);
+
+    // The end of the last day in Berlin: the queue closes the account.
+    const nextDay = dayIn(zone, midnightIn(zone, lastDay) + 36 * HOUR);
+    clock.set(midnightIn(zone, nextDay) + 60_000);
+    await eventually(
+      async () => (await server.directory.findUser(leaver.username))?.disabled,
+      (disabled) => disabled === true,
+      30_000,
+    );
+
+    // Their session is gone: the phone is back at sign-in.
+    await theirs.reload();
+    await expect.poll(() => heading(theirs)).toBe('Sign in');
+    await theirs.context().close();
+
+    // The checklist: account disabled, sessions revoked, returns opened (ruth signs in again after the clock jump).
+    await ruth.context().close();
+    const later = await signedIn('desktop', 'ruth');
+    await later.goto(new URL(leaverPath, server.url).href);
+    await expect.poll(() => heading(later)).toMatch(/^Offboarding /);
+    for (const item of ['Account disabled', 'Sessions and tokens revoked', 'Returns opened']) {
+      await expect.poll(() => later.getByRole('listitem').filter({ hasText: item }).first().textContent(), { timeout: 20_000 }).toContain('Done');
+    }
+    expect(await overflowsSideways(later)).toBe(false);
+    await later.context().close();
+  });
+});
+
+describe('the screens for everyone else', () => {
+  test('an employee cannot open onboarding; the activation page without a link says so, on a phone', async () => {
+    const employee = await signedIn('phone', 'alice');
+    await employee.goto(new URL('/onboarding', server.url).href);
+    await expect.poll(() => heading(employee)).not.toBe('Onboarding and offboarding');
+    await employee.context().close();
+
+    const page = await (await phoneContext(browser)).newPage();
+    await page.goto(new URL('/activate', server.url).href);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('This link is incomplete');
+    expect(await overflowsSideways(page)).toBe(false);
+    await page.context().close();
+  });
+});
