@@ -7,6 +7,7 @@ import { authRoutes, meRoutes } from './features/auth/routes.js';
 import { healthRoutes } from './features/health/routes.js';
 import { inventoryRoutes } from './features/inventory/routes.js';
 import { kbRoutes } from './features/kb/routes.js';
+import { activationRoutes, onboardingRoutes } from './features/onboarding/routes.js';
 import { jobsAdminRoutes } from './features/jobs/routes.js';
 import { helpdeskRoutes } from './features/helpdesk/routes.js';
 import { passwordRoutes } from './features/password/routes.js';
@@ -39,7 +40,9 @@ function apiRoutes(deps: AppDeps) {
     .route('/', requestsRoutes(deps))
     .route('/admin', adminRoutes(deps))
     .route('/push', pushRoutes(deps))
-    .route('/kb', kbRoutes(deps));
+    .route('/kb', kbRoutes(deps))
+    .route('/onboarding', onboardingRoutes(deps))
+    .route('/activation', activationRoutes(deps));
 }
 
 /** Builds the whole HTTP app from its dependencies; tests build it with their own. */

@@ -7,6 +7,7 @@ import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/databas
 import { seedDemoCatalog } from './demo/catalog.js';
 import { seedDemoDirectory } from './demo/seed.js';
 import { seedDemoApprovalChains } from './demo/approval-chains.js';
+import { seedDemoRoleBundles } from './demo/role-bundles.js';
 import { createBuiltinDirectory } from './directory/builtin.js';
 import { createLdapDirectory } from './directory/ldap.js';
 import type { Directory } from './directory/port.js';
@@ -33,6 +34,7 @@ import { directoryRecheck } from './sessions/recheck.js';
 import { SessionService } from './sessions/service.js';
 import { registerNotificationJobs } from './notifications/notify.js';
 import { registerRequestJobs } from './features/requests/jobs.js';
+import { registerOnboardingJobs } from './features/onboarding/jobs.js';
 
 /**
  * The installation's root: the nearest folder above this module holding package.json. This
@@ -122,6 +124,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     // Generated into the data directory on first start unless configured (VAPID_PUBLIC_KEY/PRIVATE_KEY).
     const push = overrides.push ?? createWebPushSender(loadVapidKeys(config.push.vapid, config.push.subject, config.dataDir));
     if (config.demo && (await seedDemoCatalog(db, inventory))) logger.info('demo catalogue seeded');
+    if (config.demo && inventory.kind === 'builtin' && (await seedDemoRoleBundles(db, inventory, clock.now()))) logger.info('demo role bundles seeded');
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
@@ -131,6 +134,19 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     registerNotificationJobs(jobs, { db, directory, keys, clock, logger, publicUrl: config.publicUrl, companyName: config.companyName });
     registerRequestJobs(jobs, { db, directory, roleGroups: config.roleGroups, inventory, audit, clock });
     registerKbJobs(jobs, { db, directory, clock, keys, logger, publicUrl: config.publicUrl });
+    registerOnboardingJobs(jobs, {
+      db,
+      directory,
+      roleGroups: config.roleGroups,
+      inventory,
+      audit,
+      clock,
+      keys,
+      logger,
+      publicUrl: config.publicUrl,
+      companyName: config.companyName,
+      onboarding: config.onboarding,
+    });
 
     return {
       config,

@@ -101,6 +101,18 @@ const envSchema = z.object({
     .default(300),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   JOBS_WORKERS: z.coerce.number().int().min(0).max(32).default(1),
+  ONBOARDING_USERNAME_PATTERN: z
+    .string()
+    .regex(/^(?=.*\{(first|last|f|l)\})[a-z0-9._\-{}]{1,64}$/, 'ONBOARDING_USERNAME_PATTERN must use {first}, {last}, {f} or {l} and only a-z, 0-9, ".", "-", "_" besides')
+    .default('{first}.{last}'),
+  ONBOARDING_CANCELLED_ACCOUNT: z
+    .enum(['delete', 'disable'], { error: 'ONBOARDING_CANCELLED_ACCOUNT must be "delete" or "disable"' })
+    .default('disable'),
+  // The domain of a new hire's work address (username@domain); default: the domain MAIL_FROM sends from.
+  ONBOARDING_MAIL_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'ONBOARDING_MAIL_DOMAIN must be a domain name such as example.com')
+    .optional(),
   INVENTORY: z.enum(['builtin', 'snipeit'], { error: 'INVENTORY must be "builtin" or "snipeit"' }).default('builtin'),
   SNIPEIT_URL: z
     .url({ protocol: /^https?$/, error: 'SNIPEIT_URL must be an absolute http(s) URL such as https://assets.example.com' })
@@ -191,6 +203,8 @@ export interface Config {
   inventory: { kind: 'builtin' } | ({ kind: 'snipeit' } & SnipeItConfig);
   /** Web push: configured VAPID keys (null: generated into the data directory) and the contact sent to push services. */
   push: { vapid: { publicKey: string; privateKey: string } | null; subject: string };
+  /** New hires: how usernames are made, and what happens to the account of a hire cancelled before the start date. */
+  onboarding: { usernamePattern: string; cancelledAccount: 'delete' | 'disable'; mailDomain: string };
 }
 
 export class ConfigError extends Error {
@@ -275,6 +289,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxyHops: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     jobWorkers: env.JOBS_WORKERS,
+    onboarding: {
+      usernamePattern: env.ONBOARDING_USERNAME_PATTERN,
+      cancelledAccount: env.ONBOARDING_CANCELLED_ACCOUNT,
+      mailDomain: (env.ONBOARDING_MAIL_DOMAIN ?? /@([^>\s]+)>?\s*$/.exec(env.MAIL_FROM)?.[1] ?? 'localhost').toLowerCase(),
+    },
     inventory:
       env.INVENTORY === 'snipeit'
         ? {

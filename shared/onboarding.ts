@@ -394,3 +394,9 @@ function asciiEmailLocal(email: string | undefined): string | null {
 export function hireDisplayName(firstName: string, lastName: string): string {
   return `${firstName} ${lastName}`;
 }
+
+/** `GET /api/onboarding/hires?status=&limit=` */
+export const hireListQuerySchema = z.strictObject({
+  status: z.enum(HIRE_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});

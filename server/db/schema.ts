@@ -17,6 +17,10 @@ export interface DirectoryUserTable {
   department: string | null;
   title: string | null;
   manager: string | null;
+  /** First and last name and HR's employee number (null for people added before they were kept). */
+  given_name: ColumnType<string | null, string | null | undefined, string | null>;
+  family_name: ColumnType<string | null, string | null | undefined, string | null>;
+  employee_number: ColumnType<string | null, string | null | undefined, string | null>;
   password_hash: string;
   disabled: ColumnType<number, number | undefined, number>;
   failed_attempts: ColumnType<number, number | undefined, number>;
@@ -144,7 +148,7 @@ export interface PasswordFlowTable {
   subject_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export type OneTimeSecretPurpose = 'email_code' | 'helpdesk_code' | 'reset_link' | 'email_confirm' | 'webauthn_challenge';
+export type OneTimeSecretPurpose = 'email_code' | 'helpdesk_code' | 'reset_link' | 'email_confirm' | 'webauthn_challenge' | 'activation';
 
 export interface OneTimeSecretTable {
   id: Generated<number>;
@@ -491,6 +495,8 @@ export interface Database {
   kb_term_keys: KbTermKeyTable;
   kb_meta: KbMetaTable;
   kb_search: KbSearchTable;
+  hires: HireTable;
+  role_bundles: RoleBundleTable;
 }
 
 /** Categories of the built-in inventory (slug is the key approval chains use). */
@@ -561,3 +567,56 @@ export type SessionRow = Selectable<SessionTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;
 export type JobRow = Selectable<JobTable>;
+
+/** A new hire (server/features/onboarding/); the checklist's timestamps live on the row. */
+export interface HireTable {
+  id: Generated<number>;
+  username: string;
+  first_name: string;
+  last_name: string;
+  display_name: string;
+  personal_email: string;
+  start_date: string;
+  time_zone: string;
+  department: string;
+  title: string;
+  manager: string;
+  location: string | null;
+  employment_type: string;
+  role_key: string | null;
+  /** JSON {groups, items, autoApprove}: the bundle when the hire was added. */
+  bundle: ColumnType<string, string | undefined, string>;
+  status: 'scheduled' | 'active' | 'cancelled';
+  activates_at: Millis;
+  activation_version: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Millis;
+  updated_at: Millis;
+  account_created_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  groups_added_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  equipment_requested_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  request_ids: ColumnType<string, string | undefined, string>;
+  activation_sent_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  activated_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  first_sign_in_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  cancelled_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  cancelled_by: ColumnType<string | null, string | null | undefined, string | null>;
+  problem: ColumnType<string | null, string | null | undefined, string | null>;
+}
+export type HireRow = Selectable<HireTable>;
+
+/** Role bundles: the groups and catalog items a role gives a new hire. */
+export interface RoleBundleTable {
+  key: string;
+  name: string;
+  /** JSON arrays. */
+  groups: string;
+  items: string;
+  /** 0 or 1. */
+  auto_approve: number;
+  grants_staff: number;
+  created_at: Millis;
+  updated_at: Millis;
+  updated_by: string;
+}
+export type RoleBundleRow = Selectable<RoleBundleTable>;

@@ -7,6 +7,10 @@ export const DEMO_PASSWORD = 'portal-demo-2026';
 export interface DemoPerson {
   username: string;
   displayName: string;
+  givenName: string;
+  familyName: string;
+  /** HR's employee number. */
+  employeeNumber: string;
   department: string;
   title: string;
   manager: string | null;
@@ -20,6 +24,9 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   {
     username: 'adam',
     displayName: 'Adam Admin',
+    givenName: 'Adam',
+    familyName: 'Admin',
+    employeeNumber: 'E1001',
     department: 'IT',
     title: 'IT Administrator',
     manager: null,
@@ -29,6 +36,9 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   {
     username: 'mark',
     displayName: 'Mark Manager',
+    givenName: 'Mark',
+    familyName: 'Manager',
+    employeeNumber: 'E1002',
     department: 'Engineering',
     title: 'Engineering Manager',
     manager: 'adam',
@@ -38,6 +48,9 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   {
     username: 'alice',
     displayName: 'Alice Anderson',
+    givenName: 'Alice',
+    familyName: 'Anderson',
+    employeeNumber: 'E1003',
     department: 'Engineering',
     title: 'Software Engineer',
     manager: 'mark',
@@ -47,6 +60,9 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   {
     username: 'bob',
     displayName: 'Bob Brown',
+    givenName: 'Bob',
+    familyName: 'Brown',
+    employeeNumber: 'E1004',
     department: 'Engineering',
     title: 'QA Engineer',
     manager: 'mark',
@@ -56,6 +72,9 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   {
     username: 'hana',
     displayName: 'Hana Helpdesk',
+    givenName: 'Hana',
+    familyName: 'Helpdesk',
+    employeeNumber: 'E1005',
     department: 'IT',
     title: 'Service Desk Analyst',
     manager: 'adam',
@@ -65,6 +84,9 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
   {
     username: 'ruth',
     displayName: 'Ruth Rivera',
+    givenName: 'Ruth',
+    familyName: 'Rivera',
+    employeeNumber: 'E1006',
     department: 'People',
     title: 'HR Partner',
     manager: 'adam',

@@ -19,6 +19,9 @@ export async function seedDemoDirectory(db: Kysely<Database>, now = Date.now()):
         {
           username: person.username,
           display_name: person.displayName,
+          given_name: person.givenName,
+          family_name: person.familyName,
+          employee_number: person.employeeNumber,
           email,
           email_lower: email.toLowerCase(),
           department: person.department,

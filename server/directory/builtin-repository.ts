@@ -81,7 +81,7 @@ export async function countDirectoryUsers(db: Db): Promise<number> {
   return Number(row.n);
 }
 
-/** Adds a person; the username is stored lower-case because look-ups ignore case, as LDAP's do. */
+/** Adds a person (and their groups, as spelled); the username is stored lower-case because look-ups ignore case, as LDAP's do. */
 export async function insertDirectoryUser(db: Db, user: NewDirectoryUser, groups: readonly string[]): Promise<void> {
   user = { ...user, username: user.username.toLowerCase(), email_lower: user.email.toLowerCase() };
   await db.insertInto('directory_users').values(user).execute();
@@ -156,4 +156,112 @@ export async function replacePassword(db: Db, change: PasswordReplacement): Prom
     await trx.deleteFrom('directory_password_history').where('username', '=', change.username).where('id', 'not in', keep).execute();
     return true;
   });
+}
+
+/** Whether a person with this (lower-case) username exists. */
+async function exists(db: Db, username: string): Promise<boolean> {
+  return (await db.selectFrom('directory_users').select('username').where('username', '=', username).executeTakeFirst()) !== undefined;
+}
+
+export type BuiltinWriteOutcome = 'ok' | 'username_taken' | 'not_found' | 'no_such_manager';
+
+/**
+ * Adds a new account in one transaction: refused when the username is taken or the manager does
+ * not exist. Two creations racing for one name: the primary key lets one in, the other is told
+ * the name is taken.
+ */
+export async function createDirectoryAccount(db: Db, user: NewDirectoryUser): Promise<BuiltinWriteOutcome> {
+  const username = user.username.toLowerCase();
+  try {
+    return await withTransaction(db, async (trx) => {
+      if (await exists(trx, username)) return 'username_taken';
+      if (user.manager !== null && user.manager !== undefined && !(await exists(trx, user.manager))) return 'no_such_manager';
+      await insertDirectoryUser(trx, user, []);
+      return 'ok';
+    });
+  } catch (error) {
+    if (await exists(db, username)) return 'username_taken';
+    throw error;
+  }
+}
+
+/**
+ * Changes a person's profile or disabled flag; a new manager must exist (checked in the same
+ * transaction). Returns what happened, writing nothing unless 'ok'.
+ */
+export async function changeDirectoryAccount(db: Db, username: string, changes: DirectoryUserUpdate): Promise<BuiltinWriteOutcome> {
+  return withTransaction(db, async (trx) => {
+    if (!(await exists(trx, username))) return 'not_found';
+    if (typeof changes.manager === 'string' && !(await exists(trx, changes.manager))) return 'no_such_manager';
+    await trx.updateTable('directory_users').set(changes).where('username', '=', username).execute();
+    return 'ok';
+  });
+}
+
+/**
+ * Removes a person with their group memberships and password history. People who reported to
+ * them keep no manager (on LDAP their manager DN dangles, which reads as no manager too).
+ */
+export async function deleteDirectoryAccount(db: Db, username: string, now: number): Promise<BuiltinWriteOutcome> {
+  return withTransaction(db, async (trx) => {
+    if (!(await exists(trx, username))) return 'not_found';
+    await trx.deleteFrom('directory_group_members').where('username', '=', username).execute();
+    await trx.deleteFrom('directory_password_history').where('username', '=', username).execute();
+    await trx.updateTable('directory_users').set({ manager: null, updated_at: now }).where('manager', '=', username).execute();
+    await trx.deleteFrom('directory_users').where('username', '=', username).execute();
+    return 'ok';
+  });
+}
+
+/** Adds a membership; already a member is fine. */
+export async function addDirectoryGroupMember(db: Db, username: string, group: string): Promise<BuiltinWriteOutcome> {
+  return withTransaction(db, async (trx) => {
+    if (!(await exists(trx, username))) return 'not_found';
+    // Group names compare without case (as roles and LDAP do): join the group as it is spelled already.
+    const spelled = await trx
+      .selectFrom('directory_group_members')
+      .select('group_name')
+      .where(sql<boolean>`lower(group_name) = ${group.toLowerCase()}`)
+      .orderBy('group_name')
+      .limit(1)
+      .executeTakeFirst();
+    await trx
+      .insertInto('directory_group_members')
+      .values({ group_name: spelled?.group_name ?? group, username })
+      .onConflict((oc) => oc.columns(['group_name', 'username']).doNothing())
+      .execute();
+    return 'ok';
+  });
+}
+
+/** Removes a membership; not a member is fine. */
+export async function removeDirectoryGroupMember(db: Db, username: string, group: string): Promise<BuiltinWriteOutcome> {
+  if (!(await exists(db, username))) return 'not_found';
+  await db
+    .deleteFrom('directory_group_members')
+    .where('username', '=', username)
+    .where(sql<boolean>`lower(group_name) = ${group.toLowerCase()}`)
+    .execute();
+  return 'ok';
+}
+
+/** Every membership, by group then member. */
+export function listAllGroupMembers(db: Db): Promise<{ group_name: string; username: string }[]> {
+  return db.selectFrom('directory_group_members').select(['group_name', 'username']).orderBy('group_name').orderBy('username').execute();
+}
+
+/** The memberships of several people at once. */
+export function listGroupsOfMany(db: Db, usernames: readonly string[]): Promise<{ group_name: string; username: string }[]> {
+  if (usernames.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('directory_group_members')
+    .select(['group_name', 'username'])
+    .where('username', 'in', usernames)
+    .orderBy('group_name')
+    .execute();
+}
+
+/** One page of people by username (stored lower-case, so the order ignores case). */
+export function listDirectoryUsersPage(db: Db, offset: number, limit: number): Promise<DirectoryUserRow[]> {
+  return db.selectFrom('directory_users').selectAll().orderBy('username').offset(offset).limit(limit).execute();
 }

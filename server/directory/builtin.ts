@@ -1,14 +1,25 @@
 import type { Kysely } from 'kysely';
-import type { Database, DirectoryUserRow } from '../db/schema.js';
+import type { Database, DirectoryUserRow, DirectoryUserUpdate } from '../db/schema.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { hashPassword, verifyPassword } from '../platform/secrets.js';
+import { randomBytes } from 'node:crypto';
+import { checkChange, checkGroupName, checkNewAccount, checkPage, checkUsername } from './lifecycle.js';
 import {
+  addDirectoryGroupMember,
+  changeDirectoryAccount,
+  countDirectoryUsers,
+  createDirectoryAccount,
+  deleteDirectoryAccount,
   findDirectoryUser,
   findDirectoryUsersByEmail,
   listDirectoryGroups,
   listDirectoryReports,
+  listAllGroupMembers,
+  listDirectoryUsersPage,
+  listGroupsOfMany,
   listPasswordHistory,
   recordFailedSignIn,
+  removeDirectoryGroupMember,
   replacePassword,
   searchDirectoryUsers,
   updateDirectoryUser,
@@ -16,6 +27,7 @@ import {
 import type {
   AuthenticateResult,
   Directory,
+  DirectoryWriteResult,
   DirectoryPasswordPolicy,
   DirectoryUser,
   LockStatus,
@@ -50,6 +62,18 @@ function refuse(reason: PasswordRefusal): SetPasswordResult {
   return { ok: false, reason };
 }
 
+const WRITE_OK: DirectoryWriteResult = Object.freeze({ ok: true });
+
+/** The repository's outcome as the port's result. */
+function result(outcome: 'ok' | 'username_taken' | 'not_found' | 'no_such_manager'): DirectoryWriteResult {
+  return outcome === 'ok' ? WRITE_OK : { ok: false, reason: outcome };
+}
+
+/** A username as stored: the built-in directory keys on the lower-case name. */
+function storedName(username: unknown): string {
+  return checkUsername(username).toLowerCase();
+}
+
 function wholeNumber(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be a whole number of at least ${min}`);
   return value;
@@ -68,15 +92,18 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
   let dummyHash: Promise<string> | undefined;
   const timingDecoy = () => (dummyHash ??= hashPassword('timing-decoy-not-a-password'));
 
-  async function toUser(row: DirectoryUserRow, brief = false): Promise<DirectoryUser> {
+  async function toUser(row: DirectoryUserRow, brief = false, groups?: string[]): Promise<DirectoryUser> {
     return {
       username: row.username,
       displayName: row.display_name,
+      givenName: row.given_name,
+      familyName: row.family_name,
       email: row.email,
       department: row.department,
       title: row.title,
       manager: brief ? null : row.manager,
-      groups: brief ? [] : await listDirectoryGroups(db, row.username),
+      employeeNumber: row.employee_number,
+      groups: brief ? [] : (groups ?? (await listDirectoryGroups(db, row.username))),
       groupDns: [],
       disabled: row.disabled !== 0,
       locked: row.locked_at !== null,
@@ -203,6 +230,88 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
     async unlock(username) {
       const key = lookupKey(username);
       if (key) await updateDirectoryUser(db, key, { locked_at: null, failed_attempts: 0, updated_at: clock.now() });
+    },
+
+    async createUser(account, options) {
+      const checked = checkNewAccount(account);
+      const now = clock.now();
+      return result(
+        await createDirectoryAccount(db, {
+          username: checked.username.toLowerCase(),
+          display_name: checked.displayName,
+          given_name: checked.givenName,
+          family_name: checked.familyName,
+          email: checked.email ?? '',
+          email_lower: (checked.email ?? '').toLowerCase(),
+          department: checked.department,
+          title: checked.title,
+          manager: checked.manager?.toLowerCase() ?? null,
+          employee_number: checked.employeeNumber,
+          // No one knows this password: the person sets their own through activation or a reset.
+          password_hash: await hashPassword(randomBytes(32).toString('base64url')),
+          disabled: options?.enabled === true ? 0 : 1,
+          created_at: now,
+          updated_at: now,
+        }),
+      );
+    },
+
+    async setEnabled(username, enabled) {
+      if (typeof enabled !== 'boolean') throw new TypeError('enabled must be a boolean');
+      return result(await changeDirectoryAccount(db, storedName(username), { disabled: enabled ? 0 : 1, updated_at: clock.now() }));
+    },
+
+    async updateUser(username, change) {
+      const checked = checkChange(change);
+      const row: DirectoryUserUpdate = { updated_at: clock.now() };
+      if (checked.givenName !== undefined) row.given_name = checked.givenName;
+      if (checked.familyName !== undefined) row.family_name = checked.familyName;
+      if (checked.displayName !== undefined) row.display_name = checked.displayName;
+      if (checked.email !== undefined) {
+        row.email = checked.email ?? '';
+        row.email_lower = row.email.toLowerCase();
+      }
+      if (checked.department !== undefined) row.department = checked.department;
+      if (checked.title !== undefined) row.title = checked.title;
+      if (checked.employeeNumber !== undefined) row.employee_number = checked.employeeNumber;
+      if (checked.manager !== undefined) row.manager = checked.manager?.toLowerCase() ?? null;
+      const key = storedName(username);
+      // Nobody is their own manager (it would make a loop of approvals).
+      if (row.manager === key) return { ok: false, reason: 'no_such_manager' };
+      return result(await changeDirectoryAccount(db, key, row));
+    },
+
+    async deleteUser(username) {
+      return result(await deleteDirectoryAccount(db, storedName(username), clock.now()));
+    },
+
+    async addToGroup(username, group) {
+      return result(await addDirectoryGroupMember(db, storedName(username), checkGroupName(group)));
+    },
+
+    async removeFromGroup(username, group) {
+      return result(await removeDirectoryGroupMember(db, storedName(username), checkGroupName(group)));
+    },
+
+    async listGroups() {
+      const groups = new Map<string, string[]>();
+      for (const { group_name, username } of await listAllGroupMembers(db)) {
+        const members = groups.get(group_name) ?? [];
+        members.push(username);
+        groups.set(group_name, members);
+      }
+      return [...groups].map(([name, members]) => ({ name, members })).sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    async listUsers(page) {
+      const { offset, limit } = checkPage(page);
+      const total = await countDirectoryUsers(db);
+      const rows = limit === 0 ? [] : await listDirectoryUsersPage(db, offset, limit);
+      const memberships = await listGroupsOfMany(db, rows.map((r) => r.username));
+      const users = await Promise.all(
+        rows.map((row) => toUser(row, false, memberships.filter((m) => m.username === row.username).map((m) => m.group_name))),
+      );
+      return { total, users };
     },
 
     async ping() {

@@ -50,13 +50,39 @@ const FLAVORS: Record<LdapConfig['flavor'], Flavor> = {
     usernameAttribute: 'uid',
     personFilter: '(objectClass=inetOrgPerson)',
     // pwdAccountLockedTime is operational: it only comes back when asked for by name.
-    userAttributes: ['uid', 'cn', 'displayName', 'mail', 'ou', 'departmentNumber', 'title', 'manager', 'pwdAccountLockedTime'],
+    userAttributes: [
+      'uid',
+      'cn',
+      'displayName',
+      'givenName',
+      'sn',
+      'mail',
+      'ou',
+      'departmentNumber',
+      'title',
+      'manager',
+      'employeeNumber',
+      'pwdAccountLockedTime',
+    ],
     departmentAttributes: ['ou', 'departmentNumber'],
   },
   ad: {
     usernameAttribute: 'sAMAccountName',
     personFilter: '(objectCategory=person)(objectClass=user)',
-    userAttributes: ['sAMAccountName', 'cn', 'displayName', 'mail', 'department', 'title', 'manager', 'memberOf', 'userAccountControl'],
+    userAttributes: [
+      'sAMAccountName',
+      'cn',
+      'displayName',
+      'givenName',
+      'sn',
+      'mail',
+      'department',
+      'title',
+      'manager',
+      'employeeNumber',
+      'memberOf',
+      'userAccountControl',
+    ],
     departmentAttributes: ['department'],
   },
 };
@@ -67,6 +93,10 @@ const FLAVORS: Record<LdapConfig['flavor'], Flavor> = {
  */
 function isUnmatchable(value: unknown): boolean {
   return typeof value !== 'string' || value === '' || value.includes('\0');
+}
+
+function notYet(): never {
+  throw new Error('Account lifecycle writes are not available on LDAP yet');
 }
 
 const INVALID: AuthenticateResult = Object.freeze({ ok: false, reason: 'invalid_credentials' });
@@ -166,10 +196,13 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     return {
       username: first(entry, flavor.usernameAttribute) ?? '',
       displayName: first(entry, 'displayName', 'cn') ?? first(entry, flavor.usernameAttribute) ?? '',
+      givenName: first(entry, 'givenName'),
+      familyName: first(entry, 'sn'),
       email: first(entry, 'mail') ?? '',
       department: first(entry, ...flavor.departmentAttributes),
       title: first(entry, 'title'),
       manager: managerDn ? await usernameAt(client, managerDn, managers) : null,
+      employeeNumber: first(entry, 'employeeNumber'),
       groups: groups.names,
       groupDns: groups.dns,
       disabled: isDisabled(entry),
@@ -349,6 +382,16 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     },
 
     ...passwords,
+
+    // Lifecycle writes: implemented in the next step; until then an LDAP directory refuses them loudly.
+    createUser: notYet,
+    setEnabled: notYet,
+    updateUser: notYet,
+    deleteUser: notYet,
+    addToGroup: notYet,
+    removeFromGroup: notYet,
+    listGroups: notYet,
+    listUsers: notYet,
 
     async ping() {
       await asService('be reached', async () => undefined);

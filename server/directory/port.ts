@@ -8,12 +8,18 @@ export interface DirectoryUser {
   /** Login name: uid on OpenLDAP, sAMAccountName on Active Directory. */
   username: string;
   displayName: string;
+  /** First name (LDAP givenName); null when the directory has none. */
+  givenName: string | null;
+  /** Last name (LDAP sn); null when the directory has none. */
+  familyName: string | null;
   /** Work mail address; empty string when the directory has none. */
   email: string;
   department: string | null;
   title: string | null;
   /** Username of the manager, resolved from the manager DN on LDAP. */
   manager: string | null;
+  /** HR's number for the person (LDAP/AD employeeNumber); null when none. */
+  employeeNumber: string | null;
   groups: string[];
   /**
    * Full DNs of the groups (LDAP), which say where each group sits, so a same-named group in
@@ -82,6 +88,41 @@ export interface FindOptions {
   brief?: boolean;
 }
 
+/** A new account as HR or SCIM describes it. `manager` is a username. */
+export interface NewDirectoryAccount {
+  /** Login name (uid / sAMAccountName); stored as given on LDAP, lower-case on the built-in directory. */
+  username: string;
+  givenName: string;
+  familyName: string;
+  displayName: string;
+  /** Work mail. */
+  email: string;
+  department: string | null;
+  title: string | null;
+  /** Username of the manager; must exist (`no_such_manager` otherwise). */
+  manager: string | null;
+  employeeNumber: string | null;
+}
+
+/** Fields to change; absent fields stay, `null` clears an optional one. */
+export type AccountChange = Partial<Omit<NewDirectoryAccount, 'username'>>;
+
+/**
+ * The outcome of a lifecycle write. Expected refusals come back as values; an unreachable
+ * directory throws DirectoryUnavailableError (callers on the job queue retry on it), and a value
+ * no directory could store (empty username, NUL) throws a TypeError (a programming error).
+ */
+export type DirectoryWriteResult =
+  | { ok: true }
+  | { ok: false; reason: 'username_taken' | 'not_found' | 'no_such_group' | 'no_such_manager' };
+
+export interface DirectoryGroup {
+  /** The group's name (cn). */
+  name: string;
+  /** Usernames of the members that are people in the directory, sorted. */
+  members: string[];
+}
+
 export class DirectoryUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -116,6 +157,34 @@ export interface Directory {
   lockStatus(username: string): Promise<LockStatus>;
   /** Clears a lockout. */
   unlock(username: string): Promise<void>;
+  /**
+   * Creates an account with no usable password (the person sets one through activation or a
+   * reset). `enabled: false` creates it disabled: it cannot sign in and findUser says `disabled`.
+   * `username_taken` when the username exists (any case), `no_such_manager` when the manager does not.
+   */
+  createUser(account: NewDirectoryAccount, options: { enabled: boolean }): Promise<DirectoryWriteResult>;
+  /**
+   * Enables or disables an account (OpenLDAP: ppolicy's permanent lock `pwdAccountLockedTime:
+   * 000001010000Z`; AD: userAccountControl 512 / 514; built-in: its flag). Idempotent. Only
+   * writes: ending the person's portal sessions is the caller's job (SessionService.endAllFor).
+   */
+  setEnabled(username: string, enabled: boolean): Promise<DirectoryWriteResult>;
+  /** Changes the given fields; `no_such_manager` (nothing written) when a new manager does not exist. */
+  updateUser(username: string, change: AccountChange): Promise<DirectoryWriteResult>;
+  /** Removes the account and its group memberships. */
+  deleteUser(username: string): Promise<DirectoryWriteResult>;
+  /**
+   * Adds a member to a group named by its cn. Idempotent. On LDAP the group must exist under the
+   * group base (`no_such_group`); the built-in directory's groups are flat names that exist while
+   * they have members, so any name is accepted there.
+   */
+  addToGroup(username: string, group: string): Promise<DirectoryWriteResult>;
+  /** Removes a member from a group. Idempotent (not a member, or no such group on the built-in directory: ok). */
+  removeFromGroup(username: string, group: string): Promise<DirectoryWriteResult>;
+  /** Every group with its members' usernames, by name. */
+  listGroups(): Promise<DirectoryGroup[]>;
+  /** One page of all people, ordered by username (case-insensitive), with the total count. */
+  listUsers(page: { offset: number; limit: number }): Promise<{ total: number; users: DirectoryUser[] }>;
   /** Throws DirectoryUnavailableError when the directory cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -138,3 +138,57 @@ export function kbReviewDueMail(to: string, title: string, reviewBy: string, url
     ],
   );
 }
+
+/**
+ * To a new hire's personal address on their start date: the one-time link that sets their first
+ * password. The subject names the company, never the link; the body names the username they will
+ * sign in with (it is not a secret, and they need it).
+ */
+export function activationMail(to: string, firstName: string, username: string, link: string, days: number, company: string): OutgoingMail {
+  return bilingual(
+    'activation',
+    to,
+    [`Welcome to ${company}: set up your account`, `欢迎加入 ${company}：设置您的账户`],
+    [
+      `Hello ${firstName},\n\nYour ${company} account is ready. Your username is:\n\n    ${username}\n\nChoose your password here (the link works once, for ${days} days):\n\n    ${link}\n\nThen add a way to recover your account, so you can reset your password yourself later. Nobody from IT will ever ask you for your password.\nIf you are not starting at ${company}, ignore this mail.`,
+      `${firstName}，您好：\n\n您的 ${company} 账户已准备就绪。您的用户名是：\n\n    ${username}\n\n请通过以下链接设置密码（仅可使用一次，${days} 天内有效）：\n\n    ${link}\n\n然后请添加账户恢复方式，以便日后自行重置密码。IT 人员绝不会向您索要密码。\n如果您并未入职 ${company}，请忽略此邮件。`,
+    ],
+  );
+}
+
+/** One line of the day-before summary: a checklist item still open. */
+export interface SummaryItem {
+  key: string;
+  state: string;
+}
+
+const ITEM_TEXT: Record<string, [string, string]> = {
+  account_created: ['Account created', '账户已创建'],
+  groups_added: ['Groups added', '已加入群组'],
+  equipment_reserved: ['Equipment reserved', '设备已预留'],
+  equipment_shipped: ['Equipment shipped or ready for pickup', '设备已发出或可领取'],
+  equipment_received: ['Equipment received', '设备已签收'],
+  activation_sent: ['Activation link sent', '激活链接已发送'],
+  activated: ['Password set', '密码已设置'],
+  first_sign_in: ['First sign-in', '首次登录'],
+};
+
+/**
+ * To the manager and HR the day before a start date: "ready" or "not ready", with what is still
+ * open. Activation and sign-in are not expected before the day, so they are not listed as missing.
+ */
+export function dayBeforeSummaryMail(to: string, hire: { displayName: string; username: string; startDate: string; timeZone: string }, open: SummaryItem[], url: string): OutgoingMail {
+  const ready = open.length === 0;
+  const list = (lang: 0 | 1) => open.map((i) => `    - ${(ITEM_TEXT[i.key] ?? [i.key, i.key])[lang]}${i.state === 'overdue' ? (lang ? '（已逾期）' : ' (overdue)') : ''}`).join('\n');
+  return bilingual(
+    'onboarding_day_before',
+    to,
+    ready
+      ? [`Ready: ${hire.displayName} starts tomorrow`, `已就绪：${hire.displayName} 明天入职`]
+      : [`Not ready: ${hire.displayName} starts tomorrow`, `未就绪：${hire.displayName} 明天入职`],
+    [
+      `${hire.displayName} (${hire.username}) starts on ${hire.startDate} (${hire.timeZone}).\n\n${ready ? 'Everything that should be done before the first day is done.' : `Still open:\n${list(0)}`}\n\nChecklist: ${url}`,
+      `${hire.displayName}（${hire.username}）将于 ${hire.startDate}（${hire.timeZone}）入职。\n\n${ready ? '入职前应完成的事项均已完成。' : `尚未完成：\n${list(1)}`}\n\n清单：${url}`,
+    ],
+  );
+}

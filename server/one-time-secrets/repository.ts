@@ -47,7 +47,7 @@ export function findLiveSecrets(db: Db, username: string, purpose: OneTimeSecret
 export function findLiveSecretByHash(db: Db, secretHash: string, purpose: OneTimeSecretPurpose, now: number) {
   return db
     .selectFrom('one_time_secrets')
-    .select(['id', 'username', 'created_by'])
+    .select(['id', 'username', 'created_by', 'expires_at'])
     .where('secret_hash', '=', secretHash)
     .where('purpose', '=', purpose)
     .where('consumed_at', 'is', null)
@@ -65,6 +65,11 @@ export async function consumeSecret(db: Db, id: number, now: number): Promise<bo
     .where('expires_at', '>', now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Undoes consumeSecret for a secret whose use failed downstream (see restoreLinkToken). */
+export async function unconsumeSecret(db: Db, id: number): Promise<void> {
+  await db.updateTable('one_time_secrets').set({ consumed_at: null }).where('id', '=', id).execute();
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Database, OneTimeSecretPurpose } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { PortalKeys } from '../platform/keys.js';
 import { constantTimeEqual, randomToken } from '../platform/secrets.js';
-import { chargeSecretAttempt, consumeSecret, consumeSecretsOf, findLiveSecretByHash, findLiveSecrets, insertSecret } from './repository.js';
+import { chargeSecretAttempt, consumeSecret, consumeSecretsOf, findLiveSecretByHash, findLiveSecrets, insertSecret, unconsumeSecret } from './repository.js';
 
 /**
  * One-time secrets: codes a person types, link tokens, WebAuthn challenges. Each is bound to one
@@ -37,7 +37,15 @@ export const TTL: Readonly<Record<OneTimeSecretPurpose, number>> = {
   reset_link: 30 * 60_000,
   email_confirm: 30 * 60_000,
   webauthn_challenge: 5 * 60_000,
+  // A new hire's first password link. Days, not minutes, on purpose: it goes to a personal mailbox
+  // at local midnight of the start date, and the hire may open it on the first morning or after a
+  // weekend; the account is already enabled, so nothing is exposed that a reset link would not
+  // expose, and the link works once, names no one and is void as soon as the password is set.
+  activation: 7 * 24 * 60 * 60_000,
 };
+
+/** Purposes of link tokens (mailed as a link, looked up by the token alone). */
+export type LinkPurpose = 'reset_link' | 'activation';
 
 /** Wrong guesses one code survives. */
 export const CODE_MAX_ATTEMPTS = 5;
@@ -89,14 +97,18 @@ export async function issueCode(
 }
 
 /** Issues a 256-bit link token for a person (a reset link). */
-export async function issueLinkToken(deps: OneTimeSecretDeps, input: { username: string; createdBy?: string | null }): Promise<Issued> {
+export async function issueLinkToken(
+  deps: OneTimeSecretDeps,
+  input: { username: string; createdBy?: string | null; purpose?: LinkPurpose },
+): Promise<Issued> {
+  const purpose = input.purpose ?? 'reset_link';
   const token = randomToken(32);
   const now = deps.clock.now();
-  const expiresAt = now + TTL.reset_link;
+  const expiresAt = now + TTL[purpose];
   await insertSecret(deps.db, {
-    secretHash: tokenHash(deps, 'reset_link', token),
+    secretHash: tokenHash(deps, purpose, token),
     username: input.username,
-    purpose: 'reset_link',
+    purpose,
     flowIdHash: null,
     now,
     expiresAt,
@@ -168,11 +180,30 @@ export async function takeChallenge(
 export async function consumeLinkToken(
   deps: OneTimeSecretDeps,
   token: string,
-): Promise<{ username: string; createdBy: string | null } | null> {
+  purpose: LinkPurpose = 'reset_link',
+): Promise<{ id: number; username: string; createdBy: string | null } | null> {
   const now = deps.clock.now();
-  const secret = await findLiveSecretByHash(deps.db, tokenHash(deps, 'reset_link', token), 'reset_link', now);
+  const secret = await findLiveSecretByHash(deps.db, tokenHash(deps, purpose, token), purpose, now);
   if (!secret || !(await consumeSecret(deps.db, secret.id, now))) return null;
-  return { username: secret.username, createdBy: secret.created_by };
+  return { id: secret.id, username: secret.username, createdBy: secret.created_by };
+}
+
+/**
+ * Gives a consumed link token back (the work it was consumed for failed: the directory refused the
+ * password or was down), so the person can try again with the same link. Expiry is unchanged.
+ */
+export async function restoreLinkToken(deps: OneTimeSecretDeps, id: number): Promise<void> {
+  await unconsumeSecret(deps.db, id);
+}
+
+/** Whose a live link token is, without consuming it (the activation page greets the hire first). */
+export async function peekLinkToken(
+  deps: OneTimeSecretDeps,
+  token: string,
+  purpose: LinkPurpose,
+): Promise<{ username: string; expiresAt: number } | null> {
+  const secret = await findLiveSecretByHash(deps.db, tokenHash(deps, purpose, token), purpose, deps.clock.now());
+  return secret ? { username: secret.username, expiresAt: Number(secret.expires_at) } : null;
 }
 
 /** Voids every outstanding secret of a person, or only those of some purposes. */

@@ -116,10 +116,13 @@ describe.skipIf(!slapd)('a second slapd with TLS and an Active Directory-shaped 
           user: {
             username: person.username,
             displayName: person.displayName,
+            givenName: person.givenName,
+            familyName: person.familyName,
             email: demoEmail(person.username),
             department: person.department,
             title: person.title,
             manager: person.manager,
+            employeeNumber: person.employeeNumber,
             groups: [...person.groups].sort(),
             groupDns: person.groups.map((group) => groupDn(group, tlsServer.activeDirectory!.groupBase)).sort((a, b) => a.localeCompare(b)),
             disabled: false,

@@ -54,7 +54,7 @@ attributetype ( 1.2.840.113556.1.4.79 NAME 'minPwdLength' EQUALITY integerMatch 
 attributetype ( 1.2.840.113556.1.4.95 NAME 'pwdHistoryLength' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
 attributetype ( 1.2.840.113556.1.4.73 NAME 'lockoutThreshold' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
 objectclass ( 1.2.840.113556.1.5.9 NAME 'user' SUP organizationalPerson STRUCTURAL
-  MAY ( sAMAccountName $ userAccountControl $ lockoutTime $ msDS-User-Account-Control-Computed $ memberOf $ department $ objectCategory $ displayName $ mail $ manager $ unicodePwd ) )
+  MAY ( sAMAccountName $ userAccountControl $ lockoutTime $ msDS-User-Account-Control-Computed $ memberOf $ department $ objectCategory $ displayName $ givenName $ employeeNumber $ mail $ manager $ unicodePwd ) )
 objectclass ( 1.2.840.113556.1.5.8 NAME 'group' SUP top STRUCTURAL MUST cn MAY ( member $ sAMAccountName $ description ) )
 objectclass ( 1.2.840.113556.1.5.67 NAME 'domainDNS' SUP top AUXILIARY MAY ( minPwdLength $ pwdHistoryLength $ lockoutThreshold ) )
 `;
@@ -144,9 +144,11 @@ export function demoCompanyLdif(options: { activeDirectory?: boolean } = {}): st
       ['objectClass', 'inetOrgPerson'],
       ['uid', person.username],
       ['cn', person.displayName],
-      ['sn', lastName(person.displayName)],
+      ['givenName', person.givenName],
+      ['sn', person.familyName],
       ['displayName', person.displayName],
       ['mail', demoEmail(person.username)],
+      ['employeeNumber', person.employeeNumber],
       // `ou` on a person is the usual OpenLDAP home for the department name.
       ['ou', person.department],
       ['title', person.title],
@@ -189,7 +191,9 @@ export function activeDirectoryLdif(): string {
       ['objectClass', 'user'],
       ['objectCategory', 'person'],
       ['cn', person.displayName],
-      ['sn', lastName(person.displayName)],
+      ['givenName', person.givenName],
+      ['sn', person.familyName],
+      ['employeeNumber', person.employeeNumber],
       ['sAMAccountName', person.username],
       ['displayName', person.displayName],
       ['mail', demoEmail(person.username)],

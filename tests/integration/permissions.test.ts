@@ -104,6 +104,19 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'PATCH /api/inventory/assets/:tag': 'inventory.manage',
   'GET /api/inventory/assets/:tag/history': 'inventory.manage',
   'POST /api/inventory/assets/:tag/status': 'inventory.manage',
+  // Onboarding: HR and admins; which hire or bundle each may change is decided in the service.
+  'GET /api/onboarding/hires': 'onboarding.manage',
+  'POST /api/onboarding/hires': 'onboarding.manage',
+  'GET /api/onboarding/hires/:id': 'onboarding.manage',
+  'PATCH /api/onboarding/hires/:id': 'onboarding.manage',
+  'POST /api/onboarding/hires/:id/cancel': 'onboarding.manage',
+  'GET /api/onboarding/bundles': 'onboarding.manage',
+  'POST /api/onboarding/bundles': 'onboarding.manage',
+  'PUT /api/onboarding/bundles/:key': 'onboarding.manage',
+  'DELETE /api/onboarding/bundles/:key': 'onboarding.manage',
+  // The new hire's activation link: the 256-bit token is the credential.
+  'GET /api/activation/:token': 'public',
+  'POST /api/activation/:token': 'public',
 };
 
 /**

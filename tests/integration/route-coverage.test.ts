@@ -22,6 +22,8 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'GET /api/password/policy': 'the rules shown before choosing a password',
   'POST /api/password/policy-check': 'live feedback while choosing; rate-limited per address, writes nothing',
   'GET /api/push/key': 'the VAPID public key: public by design (browsers subscribe with it)',
+  'GET /api/activation/:token': 'a new hire is not signed in yet; needs the 256-bit token from the mail; rate-limited per address',
+  'POST /api/activation/:token': 'a new hire sets their first password; needs the token; rate-limited per address',
 };
 
 describe('route coverage', () => {
@@ -75,6 +77,8 @@ describe('route coverage', () => {
       return t.request('POST', `/api/password/flows/${verifyFlow}/verify`, { json: { method: 'helpdesk_code', code: '00000000' }, ip: '10.9.4.1' });
     },
     'POST /api/password/policy-check': () => t.request('POST', '/api/password/policy-check', { json: { password: 'correct horse' }, ip: '10.9.5.1' }),
+    'GET /api/activation/:token': () => t.request('GET', `/api/activation/${'A'.repeat(43)}`, { ip: '10.9.10.1' }),
+    'POST /api/activation/:token': () => t.request('POST', `/api/activation/${'A'.repeat(43)}`, { json: { password: 'correct horse battery' }, ip: '10.9.11.1' }),
   };
   /** Anonymous routes with no limit of their own, and why none is needed. */
   const UNLIMITED: Record<string, string> = {

@@ -14,6 +14,8 @@ import * as idempotency from './2026-11-30T0200-idempotency.js';
 import * as push from './2026-11-30T0300-push.js';
 import * as deviceRequests from './2026-11-30T0400-device-requests.js';
 import * as knowledgeBase from './2026-11-30T0500-knowledge-base.js';
+import * as directoryLifecycle from './2026-12-01T0050-directory-lifecycle.js';
+import * as onboarding from './2026-12-01T0100-onboarding.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -35,4 +37,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0300-push': push,
   '2026-11-30T0400-device-requests': deviceRequests,
   '2026-11-30T0500-knowledge-base': knowledgeBase,
+  '2026-12-01T0050-directory-lifecycle': directoryLifecycle,
+  '2026-12-01T0100-onboarding': onboarding,
 };

@@ -1,5 +1,6 @@
 import type { Me, SessionInfo } from '../../../shared/auth.js';
 import type { AuditTrail } from '../../audit/audit.js';
+import { recordFirstSignIn } from '../onboarding/service.js';
 import type { RoleGroups } from '../../directory/roles.js';
 import { rolesFromGroups } from '../../directory/roles.js';
 import type { Directory, DirectoryUser } from '../../directory/port.js';
@@ -147,6 +148,8 @@ export async function signIn(
     await insertTrustedDevice(deps.db, { tokenHash: sha256Hex(newDeviceToken), username: profile.username.toLowerCase(), now, ttlMs: TRUSTED_DEVICE_TTL_MS });
   }
   await audit.record({ ...attempt, actor: profile.username, result: 'success' });
+  // A new hire's first sign-in ticks their onboarding checklist (a no-op for everyone else).
+  await recordFirstSignIn(deps, profile.username, now);
   return { sessionId, profile, newDeviceToken };
 }
 

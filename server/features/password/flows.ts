@@ -182,10 +182,13 @@ async function codeAddresses(deps: PasswordDeps, flow: LoadedFlow): Promise<stri
   const person: DirectoryUser = (flow.user ?? (await lookUpPerson(deps, flow.row, flow.idHash))) ?? {
     username: subjectOf(flow),
     displayName: '',
+    givenName: null,
+    familyName: null,
     email: '',
     department: null,
     title: null,
     manager: null,
+    employeeNumber: null,
     groups: [],
     groupDns: [],
     disabled: false,

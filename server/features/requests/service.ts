@@ -225,14 +225,36 @@ function recipientsOf(
 // ---------------------------------------------------------------------------------------------
 // Creating a request
 
-export async function createRequest(deps: RequestsDeps, actor: Actor, input: CreateRequestBody): Promise<DeviceRequest> {
+/** A person the directory does not offer yet: a new hire whose account is still disabled. */
+export interface HirePerson {
+  username: string;
+  displayName: string;
+  department: string | null;
+  manager: string | null;
+}
+
+/**
+ * Server-only options no route can set. `forHire`: onboarding asks for a new hire's equipment on
+ * behalf of HR. The directory cannot vouch for the person (their account stays disabled until the
+ * start date, and `onBehalfOf` refuses disabled accounts), so onboarding hands in the person from
+ * its own record, which it made under `onboarding.manage`; the hire holds no role but employee.
+ * `autoApprove` (the role bundle's policy) skips the approval chain: approved and reserved at once,
+ * or backordered.
+ */
+export interface CreateRequestOptions {
+  forHire?: { person: HirePerson; autoApprove: boolean };
+}
+
+export async function createRequest(deps: RequestsDeps, actor: Actor, input: CreateRequestBody, options: CreateRequestOptions = {}): Promise<DeviceRequest> {
   const body = createRequestSchema.parse(input);
   const now = deps.clock.now();
   const today = dayOf(now);
 
   // Whom it is for: oneself, or (managers) a direct report, or (HR) anyone.
   let person: { username: string; displayName: string; department: string | null; manager: string | null; roles: readonly Role[] };
-  if (body.onBehalfOf && !same(body.onBehalfOf, actor.username)) {
+  if (options.forHire) {
+    person = { ...options.forHire.person, roles: ['employee'] };
+  } else if (body.onBehalfOf && !same(body.onBehalfOf, actor.username)) {
     const other = await deps.directory.findUser(body.onBehalfOf);
     const allowed = other && (same(other.manager, actor.username) || actor.roles.includes('hr'));
     if (!other || other.disabled || !allowed) {
@@ -266,7 +288,7 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   }
   if (Object.keys(fields).length) throw errors.validationFailed(fields);
 
-  const steps = chainFor(await readChains(deps.db), model.category, model.priceCents);
+  const steps = options.forHire?.autoApprove ? [] : chainFor(await readChains(deps.db), model.category, model.priceCents);
   const manager = steps.some((s) => s.kind === 'manager') ? await managerChoice(deps.directory, subject, actor.username, person.manager) : null;
 
   const id = await withTransaction(deps.db, async (trx) => {
@@ -542,9 +564,18 @@ async function releaseHeld(deps: RequestsDeps, trx: Trx, request: RequestRow, ac
   }
 }
 
-export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number, reason: string | undefined): Promise<DeviceRequest> {
-  const request = await visibleRequest(deps, actor, id);
-  if (!same(actor.username, request.requester) && !same(actor.username, request.created_by)) throw errors.forbidden('Only the requester can cancel a request.');
+/**
+ * `forHire`: onboarding withdraws the equipment of a cancelled hire. Any holder of
+ * `onboarding.manage` may cancel a hire, not only the one who added it, so the requester check
+ * (the hire, or the HR member who submitted it) does not apply; onboarding checked the permission
+ * and that the request is one it made for that hire. Returns null then (no one to show it to).
+ */
+export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number, reason: string | undefined): Promise<DeviceRequest>;
+export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number, reason: string | undefined, options: { forHire: true }): Promise<DeviceRequest | null>;
+export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number, reason: string | undefined, options: { forHire?: true } = {}): Promise<DeviceRequest | null> {
+  const request = options.forHire ? await repo.findRequest(deps.db, id) : await visibleRequest(deps, actor, id);
+  if (!request) throw errors.notFound('This request');
+  if (!options.forHire && !same(actor.username, request.requester) && !same(actor.username, request.created_by)) throw errors.forbidden('Only the requester can cancel a request.');
   if (!canTransition(request.status as RequestStatus, 'cancel')) throw errors.invalidTransition();
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
@@ -563,7 +594,7 @@ export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number
     }
   });
   stockChanged(deps.inventory);
-  return requestView(deps, actor, id);
+  return options.forHire ? null : requestView(deps, actor, id);
 }
 
 /**
