@@ -15,6 +15,7 @@ import { recoveryRoutes } from './features/recovery/routes.js';
 import { peopleRoutes } from './features/people/routes.js';
 import { requestsRoutes } from './features/requests/routes.js';
 import { pushRoutes } from './features/push/routes.js';
+import { offboardingRoutes } from './features/offboarding/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
@@ -42,7 +43,8 @@ function apiRoutes(deps: AppDeps) {
     .route('/push', pushRoutes(deps))
     .route('/kb', kbRoutes(deps))
     .route('/onboarding', onboardingRoutes(deps))
-    .route('/activation', activationRoutes(deps));
+    .route('/activation', activationRoutes(deps))
+    .route('/offboarding', offboardingRoutes(deps));
 }
 
 /** Builds the whole HTTP app from its dependencies; tests build it with their own. */

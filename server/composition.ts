@@ -35,6 +35,7 @@ import { SessionService } from './sessions/service.js';
 import { registerNotificationJobs } from './notifications/notify.js';
 import { registerRequestJobs } from './features/requests/jobs.js';
 import { registerOnboardingJobs } from './features/onboarding/jobs.js';
+import { registerOffboardingJobs } from './features/offboarding/close.js';
 
 /**
  * The installation's root: the nearest folder above this module holding package.json. This
@@ -147,6 +148,23 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       companyName: config.companyName,
       onboarding: config.onboarding,
     });
+    const sessions = new SessionService(
+      db,
+      clock,
+      config.session,
+      directoryRecheck(directory, config.roleGroups, config.session.recheckMs, logger),
+    );
+    registerOffboardingJobs(jobs, {
+      db,
+      directory,
+      roleGroups: config.roleGroups,
+      inventory,
+      audit,
+      clock,
+      keys,
+      sessions,
+      publicUrl: config.publicUrl,
+    });
 
     return {
       config,
@@ -160,12 +178,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       keys,
       logger,
       audit,
-      sessions: new SessionService(
-        db,
-        clock,
-        config.session,
-        directoryRecheck(directory, config.roleGroups, config.session.recheckMs, logger),
-      ),
+      sessions,
       rateLimiter: new RateLimiter(db, clock),
       jobs,
       push,

@@ -121,5 +121,9 @@ export const errors = {
     new AppError('kb_slug_taken', 'Another article already uses this address.', { fields: { slug: 'Another article already uses this address.' } }),
   kbVersionConflict: (current: number) =>
     new AppError('kb_version_conflict', `Someone saved this article since you opened it (now version ${current}). Reload it and make your change again.`),
+  offboardingScheduled: () =>
+    new AppError('offboarding_scheduled', 'This person already has an offboarding scheduled. Change its last day instead.', {
+      fields: { username: 'This person already has an offboarding scheduled.' },
+    }),
   internal: () => new AppError('internal', 'Something went wrong on our side. Try again; if it keeps happening, tell the help desk.'),
 } satisfies Record<string, (...args: never[]) => AppError>;

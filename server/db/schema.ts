@@ -497,6 +497,8 @@ export interface Database {
   kb_search: KbSearchTable;
   hires: HireTable;
   role_bundles: RoleBundleTable;
+  offboardings: OffboardingTable;
+  offboarding_returns: OffboardingReturnTable;
 }
 
 /** Categories of the built-in inventory (slug is the key approval chains use). */
@@ -620,3 +622,35 @@ export interface RoleBundleTable {
   updated_by: string;
 }
 export type RoleBundleRow = Selectable<RoleBundleTable>;
+/** A leaver's offboarding (server/features/offboarding/); the *_at columns are its checklist. */
+export interface OffboardingTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  manager: string | null;
+  /** YYYY-MM-DD in time_zone. */
+  last_day: string;
+  time_zone: string;
+  /** End of last_day in time_zone (epoch ms): when offboarding.close runs. */
+  closes_at: Millis;
+  status: 'scheduled' | 'done' | 'cancelled';
+  created_by: string;
+  created_at: Millis;
+  updated_at: Millis;
+  cancelled_by: string | null;
+  cancelled_at: Millis | null;
+  account_disabled_at: Millis | null;
+  sessions_revoked_at: Millis | null;
+  returns_opened_at: Millis | null;
+  summary_sent_at: Millis | null;
+  done_at: Millis | null;
+}
+
+/** A return opened for one of a leaver's assets (a device report of kind 'return'). */
+export interface OffboardingReturnTable {
+  offboarding_id: number;
+  asset_tag: string;
+  model_name: string;
+  report_id: number;
+  created_at: Millis;
+}

@@ -15,6 +15,7 @@ import {
   insertJob,
   recordJobFailure,
   releaseJob,
+  rescheduleQueuedJob,
 } from './repository.js';
 
 /**
@@ -68,6 +69,14 @@ export function enqueue<K extends JobKind>(db: Kysely<Database> | Transaction<Da
     uniqueKey: job.uniqueKey ?? null,
     now: job.now,
   });
+}
+
+/**
+ * Moves a waiting job (enqueued with `uniqueKey`) to `runAt`, in the transaction of the change
+ * that moves it (a start date or a last day). False when the job is no longer waiting.
+ */
+export function reschedule(db: Kysely<Database> | Transaction<Database>, uniqueKey: string, runAt: number, now: number): Promise<boolean> {
+  return rescheduleQueuedJob(db, uniqueKey, runAt, now);
 }
 
 /** The next slot of a cron pattern after `after`, in an IANA zone (default: the server's). */

@@ -120,6 +120,21 @@ export async function completeJob(db: Db, id: number, owner: string, now: number
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Moves a job that is still waiting (state queued) to run at `runAt`, found by its unique key, in
+ * the caller's transaction. False when it is running, done, failed or not there: the caller
+ * decides whether that is too late.
+ */
+export async function rescheduleQueuedJob(db: Db, uniqueKey: string, runAt: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ run_at: runAt, updated_at: now })
+    .where('unique_key', '=', uniqueKey)
+    .where('state', '=', 'queued')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Records a failed attempt: queued again at `retryAt`, or failed for good when null. */
 export async function recordJobFailure(db: Db, id: number, owner: string, now: number, error: string, retryAt: number | null): Promise<void> {
   await db

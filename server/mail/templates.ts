@@ -192,3 +192,36 @@ export function dayBeforeSummaryMail(to: string, hire: { displayName: string; us
     ],
   );
 }
+
+/** What an offboarding summary says: who left, what the portal closed, which devices are to come back. */
+export interface OffboardingSummary {
+  displayName: string;
+  username: string;
+  lastDay: string;
+  timeZone: string;
+  /** False when the directory had no such account any more (nothing to disable). */
+  accountDisabled: boolean;
+  devices: { assetTag: string; modelName: string }[];
+  /** The offboarding's page in the portal. */
+  url: string;
+}
+
+/** To the leaver's manager and the HR member who started it, once the last day has ended. */
+export function offboardingSummaryMail(to: string, s: OffboardingSummary): OutgoingMail {
+  const list = s.devices.map((d) => `  - ${d.modelName} (${d.assetTag})`).join('\n');
+  const devicesEn = s.devices.length
+    ? `A return was opened for each device assigned to them; please make sure these come back to the IT help desk:\n${list}`
+    : 'No devices were assigned to them: nothing to return.';
+  const devicesZh = s.devices.length ? `已为其名下的每台设备发起归还，请确保以下设备交还 IT 服务台：\n${list}` : '其名下没有设备，无需归还。';
+  const accountEn = s.accountDisabled ? 'Their account is disabled' : 'Their account was already gone from the directory';
+  const accountZh = s.accountDisabled ? '其账户已停用' : '其账户已不在目录中';
+  return bilingual(
+    'offboarding_summary',
+    to,
+    [`Offboarding done: ${s.displayName}`, `离职手续已完成：${s.displayName}`],
+    [
+      `${s.displayName} (${s.username}) had their last day on ${s.lastDay} (${s.timeZone}).\n\n${accountEn}, and every portal session, push subscription, delegation and pending reset of theirs has ended.\n\n${devicesEn}\n\nThe checklist: ${s.url}`,
+      `${s.displayName}（${s.username}）的最后工作日为 ${s.lastDay}（${s.timeZone}）。\n\n${accountZh}，其所有门户会话、推送订阅、审批委托和未完成的重置均已终止。\n\n${devicesZh}\n\n清单：${s.url}`,
+    ],
+  );
+}

@@ -49,3 +49,9 @@ export async function trimPushSubscriptions(db: Db, username: string, keep: numb
   const result = await db.deleteFrom('push_subscriptions').where('username', '=', username).where('endpoint', 'in', stale).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Removes every push subscription of a person (offboarding: nothing more reaches their phone). */
+export async function deletePushSubscriptionsOf(db: Db, username: string): Promise<number> {
+  const result = await db.deleteFrom('push_subscriptions').where('username', '=', username).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

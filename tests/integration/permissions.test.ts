@@ -117,6 +117,12 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   // The new hire's activation link: the 256-bit token is the credential.
   'GET /api/activation/:token': 'public',
   'POST /api/activation/:token': 'public',
+  // Who may offboard whom (never oneself; HR never an admin or HR colleague) is per person: see offboarding.test.ts.
+  'POST /api/offboarding': 'onboarding.manage',
+  'GET /api/offboarding': 'onboarding.manage',
+  'GET /api/offboarding/:id': 'onboarding.manage',
+  'PATCH /api/offboarding/:id': 'onboarding.manage',
+  'POST /api/offboarding/:id/cancel': 'onboarding.manage',
 };
 
 /**
@@ -149,6 +155,9 @@ const REAUTH_GATED = [
   'POST /api/helpdesk/users/:username/verification-code',
   'PUT /api/admin/settings/password-reset',
   'PUT /api/admin/approval-chains',
+  'POST /api/offboarding',
+  'PATCH /api/offboarding/:id',
+  'POST /api/offboarding/:id/cancel',
 ];
 const reauthGated = new Set<string>();
 

@@ -16,6 +16,7 @@ import * as deviceRequests from './2026-11-30T0400-device-requests.js';
 import * as knowledgeBase from './2026-11-30T0500-knowledge-base.js';
 import * as directoryLifecycle from './2026-12-01T0050-directory-lifecycle.js';
 import * as onboarding from './2026-12-01T0100-onboarding.js';
+import * as offboarding from './2026-12-01T0200-offboarding.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0500-knowledge-base': knowledgeBase,
   '2026-12-01T0050-directory-lifecycle': directoryLifecycle,
   '2026-12-01T0100-onboarding': onboarding,
+  '2026-12-01T0200-offboarding': offboarding,
 };

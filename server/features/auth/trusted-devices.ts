@@ -31,3 +31,9 @@ export async function deleteExpiredTrustedDevices(db: Db, now: number): Promise<
   const result = await db.deleteFrom('trusted_devices').where('expires_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Forgets every browser a person signed in from (offboarding). */
+export async function deleteTrustedDevicesOf(db: Db, username: string): Promise<number> {
+  const result = await db.deleteFrom('trusted_devices').where('username', '=', username.toLowerCase()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -116,3 +116,9 @@ export async function deletePasskey(db: Db, username: string, credentialId: stri
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Removes every passkey of a person (offboarding: a leaver keeps no way back in). */
+export async function deletePasskeysOf(db: Db, username: string): Promise<number> {
+  const result = await db.deleteFrom('passkeys').where('username', '=', username).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

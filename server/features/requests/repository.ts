@@ -355,6 +355,15 @@ export async function deleteDelegation(db: Db, delegator: string): Promise<boole
   return Number(result.numDeletedRows) > 0;
 }
 
+/** Ends every delegation a person gave or holds (offboarding); how many there were. */
+export async function deleteDelegationsInvolving(db: Db, username: string): Promise<number> {
+  const result = await db
+    .deleteFrom('approval_delegations')
+    .where((eb) => eb.or([eb('delegator', '=', username), eb('delegate', '=', username)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loaner bookings
 

@@ -92,6 +92,7 @@ const en = {
     mail_not_configured: 'This portal cannot send mail yet (no mail server is set up). Use another way, or ask IT to set up mail.',
     kb_slug_taken: 'Another article already uses this address. Choose another.',
     kb_version_conflict: 'Someone saved this article since you opened it. Reload it and make your change again.',
+    offboarding_scheduled: 'This person already has an offboarding scheduled. Open it to change the last day.',
     job_not_failed: 'That job is no longer failed: it may have been retried or discarded already. Refresh the list.',
     not_ready: 'The portal is starting up or under maintenance. Try again in a few minutes.',
     internal: 'Something went wrong on our side. Try again; if it keeps happening, contact the help desk.',

@@ -86,6 +86,7 @@ const zhCN = {
     mail_not_configured: '本门户尚不能发送邮件（未配置邮件服务器）。请使用其他方式，或请 IT 配置邮件。',
     kb_slug_taken: '已有其他文章使用此地址，请换一个。',
     kb_version_conflict: '在你打开后，有人保存了这篇文章。请重新加载后再修改。',
+    offboarding_scheduled: '此人已有一项离职安排。请打开该安排修改最后工作日。',
     job_not_failed: '该任务已不再处于失败状态：可能已被重试或丢弃。请刷新列表。',
     not_ready: '门户正在启动或维护中。请几分钟后重试。',
     internal: '我们这边出了问题。请重试；如果问题持续，请联系服务台。',

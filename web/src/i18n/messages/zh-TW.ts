@@ -86,6 +86,7 @@ const zhTW = {
     mail_not_configured: '本入口網站尚無法寄送郵件（未設定郵件伺服器）。請使用其他方式，或請 IT 設定郵件。',
     kb_slug_taken: '已有其他文章使用此網址，請換一個。',
     kb_version_conflict: '在你開啟後，有人儲存了這篇文章。請重新載入後再修改。',
+    offboarding_scheduled: '此人已有一項離職安排。請開啟該安排修改最後工作日。',
     job_not_failed: '該工作已不再處於失敗狀態：可能已被重試或捨棄。請重新整理清單。',
     not_ready: '入口網站正在啟動或維護中。請數分鐘後重試。',
     internal: '我們這邊發生問題。請重試；若問題持續，請聯絡服務台。',
