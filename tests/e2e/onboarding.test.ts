@@ -5,7 +5,7 @@ import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.
 import { ManualClock } from '../harness/clock.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
-import { GOOD_PASSWORDS, heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+import { GOOD_PASSWORDS, confirmPassword, heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
 
 /**
  * HR's onboarding and offboarding, as the people do it, with the server's clock moved to the days
@@ -257,6 +257,10 @@ describe('a leaver', () => {
     expect(statement).toContain('their account is disabled');
     expect(statement).toContain('a return is opened for each device');
     await ruth.getByRole('button', { name: 'Yes, schedule the offboarding' }).click();
+    // Acting on someone else's account asks for the password again unless ruth gave it in the last minutes.
+    const prompt = ruth.getByRole('dialog', { name: 'Enter your password again' });
+    await expect.poll(async () => (await prompt.isVisible()) || /^Offboarding /.test(await heading(ruth))).toBe(true);
+    if (await prompt.isVisible()) await confirmPassword(ruth);
     await expect.poll(() => heading(ruth)).toMatch(/^Offboarding /);
     expect(await ruth.getByRole('main').textContent()).toContain('Scheduled');
     const leaverPath = new URL(ruth.url()).pathname;

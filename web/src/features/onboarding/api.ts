@@ -1,46 +1,24 @@
-import { portalFetch } from '../../api/client';
-import { ApiError, errorFrom } from '../../api/errors';
-import type { HireView, OffboardingView, RoleBundleView } from './types';
+import type { HireChangeBody, NewHireBody, OffboardingBody } from '../../../../shared/onboarding';
+import { api } from '../../api/client';
+import { ApiError, okJson } from '../../api/errors';
 
-// HR's onboarding and offboarding calls. Plain portalFetch with the shared view types: the same
-// session, CSRF and re-authentication handling as the typed client.
+// HR's onboarding and offboarding calls, typed from the server's routes.
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let response: Response;
-  try {
-    response = await portalFetch(path, {
-      method,
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (cause) {
-    throw new ApiError(0, 'network', cause instanceof Error ? cause.message : 'Network request failed');
-  }
-  if (!response.ok) throw await errorFrom(response);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
+export const listHires = async () => (await okJson(api.onboarding.hires.$get({ query: {} }))).items;
+export const getHire = (id: string) => okJson(api.onboarding.hires[':id'].$get({ param: { id } }));
+export const createHire = (json: NewHireBody) => okJson(api.onboarding.hires.$post({ json }));
+export const changeHire = (id: string, json: HireChangeBody) => okJson(api.onboarding.hires[':id'].$patch({ param: { id }, json }));
+export const cancelHire = (id: string) => okJson(api.onboarding.hires[':id'].cancel.$post({ param: { id }, json: {} }));
+export const listBundles = async () => (await okJson(api.onboarding.bundles.$get())).items;
 
-const id = (value: string | number) => encodeURIComponent(String(value));
-/** List answers may come bare or wrapped (`{hires: […]}`); take the array either way. */
-const listOf = <T>(answer: unknown, key: string): T[] =>
-  Array.isArray(answer) ? (answer as T[]) : (((answer as Record<string, unknown>)[key] ?? (answer as Record<string, unknown>).items ?? []) as T[]);
-
-export const listHires = async () => listOf<HireView>(await call('GET', '/api/onboarding/hires'), 'hires');
-export const getHire = (hireId: string) => call<HireView>('GET', `/api/onboarding/hires/${id(hireId)}`);
-export const createHire = (body: Record<string, unknown>) => call<HireView>('POST', '/api/onboarding/hires', body);
-export const changeHire = (hireId: string, body: Record<string, unknown>) => call<HireView>('PATCH', `/api/onboarding/hires/${id(hireId)}`, body);
-export const cancelHire = (hireId: string) => call<HireView>('POST', `/api/onboarding/hires/${id(hireId)}/cancel`, {});
-export const listBundles = async () => listOf<RoleBundleView>(await call('GET', '/api/onboarding/bundles'), 'bundles');
-
-export const listLeavers = async () => listOf<OffboardingView>(await call('GET', '/api/offboarding'), 'offboardings');
-export const getLeaver = (leaverId: string) => call<OffboardingView>('GET', `/api/offboarding/${id(leaverId)}`);
-export const createLeaver = (body: Record<string, unknown>) => call<OffboardingView>('POST', '/api/offboarding', body);
-export const changeLeaver = (leaverId: string, body: Record<string, unknown>) => call<OffboardingView>('PATCH', `/api/offboarding/${id(leaverId)}`, body);
-export const cancelLeaver = (leaverId: string) => call<OffboardingView>('POST', `/api/offboarding/${id(leaverId)}/cancel`, {});
+export const listLeavers = async () => (await okJson(api.offboarding.$get({ query: {} }))).items;
+export const getLeaver = (id: string) => okJson(api.offboarding[':id'].$get({ param: { id } }));
+export const createLeaver = (json: OffboardingBody) => okJson(api.offboarding.$post({ json }));
+export const changeLeaver = (id: string, json: { lastDay: string }) => okJson(api.offboarding[':id'].$patch({ param: { id }, json }));
+export const cancelLeaver = (id: string) => okJson(api.offboarding[':id'].cancel.$post({ param: { id }, json: {} }));
 
 /** The catalog, to name a bundle's items by their model. */
-export const listCatalog = async () =>
-  listOf<{ modelId: string; manufacturer: string; name: string; category: string }>(await call('GET', '/api/catalog'), 'items');
+export const listCatalog = async () => (await okJson(api.catalog.$get({ query: {} }))).items;
 
 /** Field errors of a refused save, by field name. */
 export function fieldErrors(error: unknown): Record<string, string> {
