@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { Database, DirectoryUserRow, DirectoryUserUpdate, NewDirectoryUser } from '../db/schema.js';
 import { withTransaction } from '../db/transaction.js';
 
@@ -261,7 +261,12 @@ export function listGroupsOfMany(db: Db, usernames: readonly string[]): Promise<
     .execute();
 }
 
-/** One page of people by username (stored lower-case, so the order ignores case). */
+/**
+ * One page of people by username (stored lower-case, so the order ignores case). In code point
+ * order on both dialects (PostgreSQL's locale collation would skip hyphens), as LDAP lists them,
+ * so a page boundary means the same everywhere.
+ */
 export function listDirectoryUsersPage(db: Db, offset: number, limit: number): Promise<DirectoryUserRow[]> {
-  return db.selectFrom('directory_users').selectAll().orderBy('username').offset(offset).limit(limit).execute();
+  const order = db.getExecutor().adapter instanceof PostgresAdapter ? sql`username collate "C"` : sql`username`;
+  return db.selectFrom('directory_users').selectAll().orderBy(order).offset(offset).limit(limit).execute();
 }

@@ -307,9 +307,18 @@ export function createBuiltinDirectory(db: Kysely<Database>, options: BuiltinDir
       const { offset, limit } = checkPage(page);
       const total = await countDirectoryUsers(db);
       const rows = limit === 0 ? [] : await listDirectoryUsersPage(db, offset, limit);
-      const memberships = await listGroupsOfMany(db, rows.map((r) => r.username));
+      const memberships = await listGroupsOfMany(
+        db,
+        rows.map((r) => r.username),
+      );
       const users = await Promise.all(
-        rows.map((row) => toUser(row, false, memberships.filter((m) => m.username === row.username).map((m) => m.group_name))),
+        rows.map((row) =>
+          toUser(
+            row,
+            false,
+            memberships.filter((m) => m.username === row.username).map((m) => m.group_name),
+          ),
+        ),
       );
       return { total, users };
     },

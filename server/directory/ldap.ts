@@ -20,6 +20,7 @@ import {
   type LdapDirectoryLogger,
 } from './ldap-client.js';
 import { escapeFilterValue, firstRdnValue } from './ldap-escape.js';
+import { OPENLDAP_PERMANENT_LOCK, createLifecycleOperations } from './ldap-lifecycle.js';
 import { createPasswordOperations } from './ldap-passwords.js';
 import type { AuthenticateResult, Directory, DirectoryUser, LockStatus } from './port.js';
 
@@ -29,8 +30,6 @@ export interface LdapDirectoryOptions {
   logger?: LdapDirectoryLogger;
 }
 
-/** ppolicy's value for "locked by an administrator until further notice": we treat it as disabled. */
-const OPENLDAP_PERMANENT_LOCK = '000001010000Z';
 /** userAccountControl ACCOUNTDISABLE. */
 const AD_ACCOUNT_DISABLE = 0x2;
 /** userAccountControl / msDS-User-Account-Control-Computed LOCKOUT. */
@@ -93,10 +92,6 @@ const FLAVORS: Record<LdapConfig['flavor'], Flavor> = {
  */
 function isUnmatchable(value: unknown): boolean {
   return typeof value !== 'string' || value === '' || value.includes('\0');
-}
-
-function notYet(): never {
-  throw new Error('Account lifecycle writes are not available on LDAP yet');
 }
 
 const INVALID: AuthenticateResult = Object.freeze({ ok: false, reason: 'invalid_credentials' });
@@ -284,6 +279,14 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
   }
 
   const passwords = createPasswordOperations({ config, connector, logger, findEntry, isDisabled, clearLockout });
+  const lifecycle = createLifecycleOperations({
+    config,
+    connector,
+    usernameAttribute: flavor.usernameAttribute,
+    personFilter: flavor.personFilter,
+    findEntry,
+    toUser: (client, entry, managers) => toUserWithLock(client, entry, managers),
+  });
 
   return {
     kind: 'ldap',
@@ -383,15 +386,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
 
     ...passwords,
 
-    // Lifecycle writes: implemented in the next step; until then an LDAP directory refuses them loudly.
-    createUser: notYet,
-    setEnabled: notYet,
-    updateUser: notYet,
-    deleteUser: notYet,
-    addToGroup: notYet,
-    removeFromGroup: notYet,
-    listGroups: notYet,
-    listUsers: notYet,
+    ...lifecycle,
 
     async ping() {
       await asService('be reached', async () => undefined);

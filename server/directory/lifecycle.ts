@@ -61,7 +61,10 @@ export function checkNewAccount(account: NewDirectoryAccount): CheckedAccount {
     email: text('email', account.email, false),
     department: text('department', account.department, false),
     title: text('title', account.title, false),
-    manager: account.manager === null || account.manager === undefined || account.manager === '' ? null : checkUsername(account.manager, 'manager'),
+    manager:
+      account.manager === null || account.manager === undefined || account.manager === ''
+        ? null
+        : checkUsername(account.manager, 'manager'),
     employeeNumber: text('employeeNumber', account.employeeNumber, false),
   };
 }

@@ -113,8 +113,7 @@ export type AccountChange = Partial<Omit<NewDirectoryAccount, 'username'>>;
  * no directory could store (empty username, NUL) throws a TypeError (a programming error).
  */
 export type DirectoryWriteResult =
-  | { ok: true }
-  | { ok: false; reason: 'username_taken' | 'not_found' | 'no_such_group' | 'no_such_manager' };
+  { ok: true } | { ok: false; reason: 'username_taken' | 'not_found' | 'no_such_group' | 'no_such_manager' };
 
 export interface DirectoryGroup {
   /** The group's name (cn). */

@@ -11,7 +11,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_PEOPLE, demoEmail } from '../../server/demo/company.js';
 import type { Directory } from '../../server/directory/port.js';
 import { availableDialects } from '../harness/db.js';
-import { REFUSED, builtinFixture, openLdapFixture, throwawayPerson, uniqueName, type DirectoryFixture } from './fixtures.js';
+import {
+  REFUSED,
+  builtinFixture,
+  builtinLifecycleFixture,
+  openLdapFixture,
+  openLdapLifecycleFixture,
+  throwawayPerson,
+  uniqueName,
+  type DirectoryFixture,
+} from './fixtures.js';
+import { lifecycleContract } from './lifecycle-contract.js';
 
 function directoryContract(name: string, makeDirectory: () => Promise<DirectoryFixture>): void {
   describe(`directory contract: ${name}`, () => {
@@ -245,3 +255,7 @@ for (const dialect of availableDialects()) directoryContract(`built-in (${dialec
 
 const slapd = inject('slapd');
 if (slapd) directoryContract('LDAP (OpenLDAP with ppolicy)', () => openLdapFixture(slapd));
+
+// Account lifecycle (onboarding, offboarding, SCIM): the same contract on every directory.
+for (const dialect of availableDialects()) lifecycleContract(`built-in (${dialect})`, () => builtinLifecycleFixture(dialect));
+if (slapd) lifecycleContract('LDAP (OpenLDAP with ppolicy)', () => openLdapLifecycleFixture(slapd));

@@ -17,6 +17,7 @@ import { hashPassword } from '../../server/platform/secrets.js';
 import { openTestDatabase, type DialectName } from '../harness/db.js';
 import { addLdapUser, withLdapAdmin, type SlapdConnection } from '../harness/slapd.js';
 import { TEST_POLICY, groupDn, userDn } from '../harness/slapd-seed.js';
+import type { LifecycleFixture } from './lifecycle-contract.js';
 
 export const REFUSED = { ok: false, reason: 'invalid_credentials' } as const;
 
@@ -154,4 +155,42 @@ export function recordingLogger(): LdapDirectoryLogger & { lines: string[] } {
     lines.push(`${message} ${JSON.stringify(details)}`);
   };
   return { lines, warn: record, debug: record };
+}
+
+/**
+ * Adds an empty group as the administrator (the portal's service account cannot create groups).
+ * groupOfNames needs a member: the group's own DN stands in, as the port leaves it when the last
+ * person goes. AD groups (objectClass group) may be empty.
+ */
+export async function addLdapGroup(
+  server: SlapdConnection,
+  name: string,
+  options: { groupBase?: string; objectClass?: 'groupOfNames' | 'groupOfUniqueNames' | 'group' } = {},
+): Promise<string> {
+  const objectClass = options.objectClass ?? 'groupOfNames';
+  const dn = groupDn(name, options.groupBase ?? server.groupBase);
+  const attributes: Record<string, string> = { objectClass, cn: name };
+  if (objectClass === 'groupOfNames') attributes.member = dn;
+  if (objectClass === 'groupOfUniqueNames') attributes.uniqueMember = dn;
+  await withLdapAdmin(server, (client) => client.add(dn, attributes));
+  return dn;
+}
+
+/** The lifecycle contract's fixture for the built-in directory on a fresh database. */
+export async function builtinLifecycleFixture(dialect: DialectName): Promise<LifecycleFixture> {
+  const fixture = await builtinFixture(dialect);
+  return { directory: fixture.directory, addGroup: async () => undefined, groupsMustExist: false, close: fixture.close };
+}
+
+/** The lifecycle contract's fixture for OpenLDAP on the shared slapd, as the service account. */
+export async function openLdapLifecycleFixture(server: SlapdConnection): Promise<LifecycleFixture> {
+  const fixture = await openLdapFixture(server);
+  return {
+    directory: fixture.directory,
+    addGroup: async (name) => {
+      await addLdapGroup(server, name);
+    },
+    groupsMustExist: true,
+    close: fixture.close,
+  };
 }

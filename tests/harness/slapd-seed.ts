@@ -231,19 +231,31 @@ export function adSchemaText(): string {
 
 /**
  * The service account's ACLs, as a production OpenLDAP needs them (least privilege, checked
- * against this slapd): `=w` on userPassword writes (resets) without reading any hash; `=zrscd` on
- * pwdAccountLockedTime reads and deletes a lockout (unlock) but cannot add one; read on the rest.
- * People may change their own password (self write); nobody reads password values. In AD mode
- * it may also write unicodePwd and lockoutTime, like AD's delegated "Reset password" right.
+ * against this slapd): `=w` on userPassword writes (resets) without reading any hash;
+ * pwdAccountLockedTime may be read and written (unlock deletes a lockout; disable sets the
+ * permanent lock and enable removes it); under the user base it may add, change and delete
+ * people (onboarding, offboarding, SCIM); under the group base it may change `member` and
+ * `uniqueMember` only: it cannot create, rename or delete groups. People may change their own
+ * password (self write); nobody reads password values. In AD mode the same holds for the
+ * AD-shaped subtree, and it may also write unicodePwd and lockoutTime, like AD's delegated
+ * "Reset password" right.
  */
 function accessRules(activeDirectory: boolean): string[] {
   const service = `dn.exact="${SERVICE_DN}"`;
+  const manage = (userBase: string, groupBase: string) => [
+    // Adding or deleting an entry needs write on its parent's `children` and on the entry itself.
+    `access to dn.base="${userBase}" attrs=children by ${service} write by * read`,
+    `access to dn.children="${userBase}" by ${service} write by * read`,
+    `access to dn.children="${groupBase}" attrs=member,uniqueMember by ${service} write by * read`,
+  ];
   return [
     `access to attrs=userPassword by ${service} =w by self write by anonymous auth by * none`,
-    `access to attrs=pwdAccountLockedTime by ${service} =zrscd by * read`,
+    `access to attrs=pwdAccountLockedTime by ${service} write by * read`,
     ...(activeDirectory
       ? [`access to attrs=unicodePwd by ${service} =w by * none`, `access to attrs=lockoutTime by ${service} write by * read`]
       : []),
+    ...manage(USER_BASE, GROUP_BASE),
+    ...(activeDirectory ? manage(AD_USER_BASE, AD_GROUP_BASE) : []),
     'access to * by * read',
   ];
 }
@@ -264,6 +276,9 @@ export function slapdConf(dir: string, tls: { ca: string; cert: string; key: str
     `rootdn "${ADMIN_DN}"`,
     `rootpw ${ADMIN_PASSWORD}`,
     `directory ${path.join(dir, 'data')}`,
+    // Paged searches by the service account may return everyone (listing people for SCIM);
+    // others keep slapd's default of 500 entries a search.
+    `limits dn.exact="${SERVICE_DN}" size.prtotal=unlimited`,
     'overlay ppolicy',
     `ppolicy_default "${POLICY_DN}"`,
     // Passwords written later over LDAP get hashed; the seeded clear-text ones stay as loaded.
