@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { ManualClock } from '../harness/clock.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
+import { slapdPortalEnv, startSlapd, type SlapdHandle } from '../harness/slapd.js';
 import { startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
 import { GOOD_PASSWORDS, confirmPassword, heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
 
@@ -12,13 +14,16 @@ import { GOOD_PASSWORDS, confirmPassword, heading, openSignIn, overflowsSideways
  * that matter: ruth adds a hire who starts next Monday in Tokyo; the account waits, disabled; the
  * help desk ships the laptop of the hire's role; at Monday 00:00 Tokyo time the account opens and
  * the activation mail arrives (a real SMTP server); the hire sets a password on a phone and signs
- * in. Then a leaver (a throwaway person with two devices) is offboarded: at the end of their last
- * day the account is closed and returns are opened.
+ * in. Then bob (given two devices) is offboarded: at the end of his last day his account is closed
+ * and returns are opened.
  *
- * The server is this file's own (fresh data directory, built-in directory), so nothing here is seen
- * by another test file; the leaver is a throwaway person, never a demo one.
+ * The directory is a real OpenLDAP (slapd with ppolicy, seeded with the demo company) private to this
+ * file, as is the server (fresh data directory): closing bob's account there is seen by no other test.
+ * The shared test slapd is never touched. Demo mode needs the built-in directory, so the catalog and
+ * the role bundle are this file's own (a laptop model with one unit; HR makes the bundle).
  */
 
+let slapd: SlapdHandle;
 let server: TestServer;
 let smtp: SmtpCapture;
 let browser: Browser;
@@ -27,15 +32,31 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
-  smtp = await startSmtpCapture();
-  [server, browser] = await Promise.all([startTestServer({ clock, env: { SMTP_URL: smtp.url } }), launchBrowser()]);
-});
+  [smtp, slapd] = await Promise.all([startSmtpCapture(), startSlapd()]);
+  [server, browser] = await Promise.all([startTestServer({ clock, env: { ...slapdPortalEnv(slapd), PORTAL_DEMO: '0', SMTP_URL: smtp.url } }), launchBrowser()]);
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
   await smtp?.close();
+  await slapd?.stop();
 });
+
+/** The account's entry as slapd itself stores it (read as the rootdn), with its operational lock attribute. */
+async function ldapEntry(username: string): Promise<{ dn: string; locked: string | null } | null> {
+  const client = new Client({ url: slapd.url });
+  try {
+    await client.bind(slapd.adminDn, slapd.adminPassword);
+    const { searchEntries } = await client.search(slapd.userBase, { filter: `(uid=${username})`, attributes: ['uid', 'pwdAccountLockedTime'] });
+    const entry = searchEntries[0];
+    if (!entry) return null;
+    const locked = [entry.pwdAccountLockedTime ?? []].flat()[0];
+    return { dn: entry.dn, locked: locked === undefined ? null : String(locked) };
+  } finally {
+    await client.unbind();
+  }
+}
 
 /** The calendar day (YYYY-MM-DD) of an instant in a zone. */
 function dayIn(zone: string, at: number): string {
@@ -60,6 +81,21 @@ function nextMonday(zone: string, now: number): string {
     if (new Date(`${day}T12:00:00Z`).getUTCDay() === 1) return day;
   }
   throw new Error('no Monday in a week');
+}
+
+/** A laptop model of this file's own, with the given tags in stock. */
+async function stockLaptop(tags: string[]): Promise<{ id: string; name: string }> {
+  const name = `Test Book ${randomBytes(3).toString('hex')}`;
+  const model = await server.inventory.createModel({
+    category: 'laptops', manufacturer: 'Acme', name, specs: '16 GB RAM', imageUrl: null, priceCents: null,
+    requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: 10,
+  });
+  for (const tag of tags) {
+    await server.inventory.createAsset({
+      tag, serial: `SN-${tag}`, modelId: model.id, status: 'in_stock', location: null, purchaseDate: null, warrantyEnd: null, notes: '',
+    });
+  }
+  return { id: model.id, name };
 }
 
 async function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
@@ -93,8 +129,24 @@ describe('a new hire', () => {
     const lastName = `Tanaka${randomBytes(2).toString('hex')}`;
     const personalEmail = `aiko.${lastName.toLowerCase()}@mail.example.net`;
 
-    // Ruth opens onboarding from her home page.
+    // HR's engineer bundle: the engineering group and this file's laptop, approved at once.
+    const model = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
     const ruth = await signedIn('desktop', 'ruth');
+    const bundle = await ruth.evaluate(async (modelId) => {
+      const response = await fetch('/api/onboarding/bundles', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ key: 'engineer', name: 'Engineer', groups: ['engineering'], items: [{ modelId, quantity: 1 }], autoApprove: true }),
+      });
+      return { status: response.status, body: await response.text() };
+    }, model.id);
+    expect(bundle.status, bundle.body).toBe(201);
+    await ruth.goto(new URL('/onboarding/bundles', server.url).href);
+    await expect.poll(() => ruth.getByRole('main').textContent()).toContain(`Acme ${model.name} × 1`);
+
+    // Ruth opens onboarding from her home page.
+    await ruth.goto(new URL('/', server.url).href);
+    await expect.poll(() => heading(ruth)).toMatch(/^Hello, /);
     await ruth.getByRole('link', { name: /Onboarding and offboarding/ }).first().click();
     await expect.poll(() => heading(ruth)).toBe('Onboarding and offboarding');
     await ruth.getByRole('link', { name: 'Add a new hire' }).click();
@@ -137,6 +189,8 @@ describe('a new hire', () => {
       (user) => user !== null,
     );
     expect(account!.disabled).toBe(true);
+    // In slapd: an inetOrgPerson entry under the people base, locked by ppolicy's permanent lock.
+    expect(await ldapEntry(username)).toEqual({ dn: `uid=${username},${slapd.userBase}`, locked: '000001010000Z' });
     await ruth.reload();
     const created = ruth.getByRole('listitem').filter({ hasText: 'Account created (disabled)' });
     await expect.poll(() => created.textContent()).toContain('Done');
@@ -182,6 +236,7 @@ describe('a new hire', () => {
     expect(link, mail.text).toBeTruthy();
     expect(mail.subject).not.toMatch(/[A-Za-z0-9_-]{43}/); // no secret in a subject
     expect((await server.directory.findUser(username))?.disabled).toBe(false);
+    expect((await ldapEntry(username))?.locked).toBeNull();
 
     // The hire opens the link on a phone: welcomed by first name, the token gone from the address bar.
     const phone = await (await phoneContext(browser)).newPage();
@@ -228,9 +283,10 @@ describe('a new hire', () => {
 });
 
 describe('a leaver', () => {
-  test('ruth offboards someone with two devices; at the end of their last day (Berlin) the account is closed, their session ends and returns are opened', async () => {
+  test('ruth offboards bob, who has two devices; at the end of his last day (Berlin) the account is closed, his session ends and returns are opened', async () => {
     const zone = 'Europe/Berlin';
-    const leaver = await server.addPerson({ prefix: 'leaver' });
+    // bob of this file's own slapd (see the top): the only directory his closing is seen in.
+    const leaver = { username: 'bob', password: undefined };
     const model = await server.inventory.createModel({
       category: 'laptops', manufacturer: 'Acme', name: `Leaver Book ${randomBytes(3).toString('hex')}`, specs: '', imageUrl: null,
       priceCents: null, requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: null,
@@ -254,7 +310,7 @@ describe('a leaver', () => {
     const who = ruth.getByRole('group', { name: 'Person who is leaving' });
     await who.getByLabel('Find a person').fill(leaver.username);
     await who.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => who.getByLabel('Person', { exact: true }).locator('option').count()).toBe(2);
+    await expect.poll(() => who.getByLabel('Person', { exact: true }).locator('option').count()).toBeGreaterThan(1);
     await who.getByLabel('Person', { exact: true }).selectOption(leaver.username);
     await ruth.getByLabel('Last day').fill(lastDay);
     await ruth.getByLabel('Time zone').fill(zone);
@@ -263,7 +319,7 @@ describe('a leaver', () => {
     // A plain statement of what will happen, and when, before anything is sent.
     await expect.poll(() => heading(ruth)).toBe('Check before you confirm');
     const statement = (await ruth.getByRole('main').textContent())!;
-    expect(statement).toContain(`(${zone}), for ${leaver.username}`);
+    expect(statement).toContain(`(${zone}), for ${leaver.username}:`);
     expect(statement).toContain('their account is disabled');
     expect(statement).toContain('a return is opened for each device');
     await ruth.getByRole('button', { name: 'Yes, schedule the offboarding' }).click();
@@ -286,6 +342,7 @@ describe('a leaver', () => {
       (disabled) => disabled === true,
       30_000,
     );
+    expect((await ldapEntry(leaver.username))?.locked).toBe('000001010000Z');
 
     // Their session is gone: the phone is back at sign-in.
     await theirs.reload();
