@@ -252,11 +252,14 @@ describe('a new hire', () => {
     await expect.poll(() => heading(phone)).toBe('Your account is ready');
     expect(await phone.getByRole('main').textContent()).toContain(username);
     expect(await overflowsSideways(phone)).toBe(false);
-    // The link is single use (opened again from the mail, in a new tab).
+    // The link is single use: opened again from the mail, in a new tab or in this one (only the fragment changes).
     const again = await phone.context().newPage();
     await again.goto(link!.replace(/^https?:\/\/[^/]+/, server.url));
     await expect.poll(() => again.getByRole('alert').textContent()).toContain('expired or was already used');
     await again.close();
+    await phone.goto(link!.replace(/^https?:\/\/[^/]+/, server.url));
+    await expect.poll(() => phone.getByRole('alert').textContent()).toContain('expired or was already used');
+    expect(phone.url()).not.toContain('token');
 
     await openSignIn(phone, server.url);
     await signIn(phone, username, GOOD_PASSWORDS[0]);
@@ -359,6 +362,38 @@ describe('a leaver', () => {
     }
     expect(await overflowsSideways(later)).toBe(false);
     await later.context().close();
+  });
+});
+
+describe('on HR’s phone, and in Chinese', () => {
+  test('the lists and the new-hire form fit a 390 px phone, read by their labels, and switch to zh-CN and zh-TW', async () => {
+    const ruth = await signedIn('phone', 'ruth');
+    await ruth.goto(new URL('/onboarding', server.url).href);
+    await expect.poll(() => heading(ruth)).toBe('Onboarding and offboarding');
+    expect(await ruth.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['New hires', 'Leavers']);
+    expect(await overflowsSideways(ruth)).toBe(false);
+
+    await ruth.getByRole('link', { name: 'Add a new hire' }).click();
+    await expect.poll(() => heading(ruth)).toBe('Add a new hire');
+    for (const label of ['First name', 'Last name', 'Personal email', 'Start date', 'Time zone', 'Department', 'Job title', 'Role bundle']) {
+      expect(await ruth.getByLabel(label, { exact: true }).count(), label).toBe(1);
+    }
+    // The zone starts as the browser's own and is checked by the shared rule before sending.
+    await ruth.getByLabel('Time zone').fill('Mars/Olympus');
+    await ruth.getByLabel('First name').fill('Ana');
+    await ruth.getByRole('button', { name: 'Add the hire' }).click();
+    await expect.poll(() => ruth.getByLabel('Time zone').getAttribute('aria-invalid')).toBe('true');
+    expect(await ruth.getByRole('main').textContent()).toContain('Choose a time zone from the list, like Asia/Tokyo.');
+    expect(await overflowsSideways(ruth)).toBe(false);
+
+    await ruth.getByLabel('Language').selectOption('zh-CN');
+    await expect.poll(() => heading(ruth)).toBe('添加新员工');
+    await ruth.goto(new URL('/onboarding', server.url).href);
+    await expect.poll(() => heading(ruth)).toBe('入职与离职');
+    await ruth.getByLabel('语言').selectOption('zh-TW');
+    await expect.poll(() => heading(ruth)).toBe('入職與離職');
+    expect(await overflowsSideways(ruth)).toBe(false);
+    await ruth.context().close();
   });
 });
 
