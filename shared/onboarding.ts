@@ -182,7 +182,8 @@ export interface HireView {
   displayName: string;
   firstName: string;
   lastName: string;
-  personalEmail: string;
+  /** Null for readers without `onboarding.manage` (the help desk, managers): it is HR's to know. */
+  personalEmail: string | null;
   startDate: string;
   timeZone: string;
   department: string;
@@ -202,6 +203,11 @@ export interface HireView {
   checklist: ChecklistItem[];
   /** True when any checklist item is overdue (for the list's flag). */
   overdue: boolean;
+  /**
+   * The last thing provisioning could not do, for HR to act on (e.g. `sales: no_such_group`, an item
+   * no longer in the catalog, a manager who left); null when all went well.
+   */
+  problem: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

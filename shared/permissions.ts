@@ -46,6 +46,11 @@ export const PERMISSIONS = {
   'kb.edit': ['helpdesk', 'admin'],
   /** Start and follow onboarding and offboarding. */
   'onboarding.manage': ['hr', 'admin'],
+  /**
+   * Follow new hires' checklists: the help desk prepares their equipment (all hires), a manager
+   * sees the hires who will report to them (checked per hire). Personal addresses stay with HR.
+   */
+  'onboarding.read': ['manager', 'helpdesk', 'hr', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -21,7 +21,7 @@
  * (via the connector), so the job queue retries them.
  */
 import { randomBytes } from 'node:crypto';
-import { Attribute, Change, type Client, type Entry } from 'ldapts';
+import { Attribute, Change, Control, type Client, type Entry } from 'ldapts';
 import type { LdapConfig } from '../config.js';
 import { encodeUnicodePwd } from './ad-password.js';
 import { RESULT, first, hasCode, values, type LdapConnector } from './ldap-client.js';
@@ -42,6 +42,13 @@ const LIFECYCLE_RESULT = {
   objectClassViolation: 65,
   entryAlreadyExists: 68,
 } as const;
+
+/**
+ * AD's Tree Delete control: a user object can hold child objects (Exchange's ActiveSync device
+ * container, say), and without it AD refuses to delete it (notAllowedOnNonLeaf). Not critical,
+ * so a server that does not know it deletes a leaf as usual.
+ */
+const AD_TREE_DELETE = '1.2.840.113556.1.4.805';
 
 const OK: DirectoryWriteResult = Object.freeze({ ok: true });
 const refuse = (reason: Exclude<DirectoryWriteResult, { ok: true }>['reason']): DirectoryWriteResult => ({ ok: false, reason });
@@ -287,7 +294,7 @@ export function createLifecycleOperations(context: LifecycleContext): LifecycleO
         const { searchEntries } = await client.search(config.groupBase, { scope: 'sub', filter, attributes: ['objectClass'] });
         for (const group of searchEntries) await removeMember(client, group.dn, memberAttributeOf(group), entry.dn);
         try {
-          await client.del(entry.dn);
+          await client.del(entry.dn, ad ? [new Control(AD_TREE_DELETE, { critical: false })] : undefined);
         } catch (error) {
           if (hasCode(error, RESULT.noSuchObject)) return refuse('not_found');
           throw error;

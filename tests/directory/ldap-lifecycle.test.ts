@@ -5,6 +5,7 @@
  * and outages.
  */
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { Client } from 'ldapts';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createLdapDirectory } from '../../server/directory/ldap.js';
@@ -76,6 +77,53 @@ describe.skipIf(!slapd)('OpenLDAP account lifecycle beyond the contract', () => 
     expect(entry!.userPassword).toBeUndefined();
     expect(await directory.deleteUser(account.username)).toStrictEqual({ ok: true });
     expect(await read(dn)).toBeNull();
+  });
+
+  it('property: any storable username becomes an escaped DN naming exactly that person, through create, group, find and delete', async () => {
+    const team = uniqueName('prop');
+    await addLdapGroup(server, team);
+    // Usernames from DN specials, spaces, CJK and emoji; a random tail keeps runs apart.
+    const piece = fc.constantFrom(
+      ',',
+      '+',
+      '"',
+      '\\',
+      '<',
+      '>',
+      ';',
+      '#',
+      '=',
+      ' ',
+      '*',
+      '(',
+      ')',
+      'a',
+      'Z',
+      '9',
+      '-',
+      '李',
+      '張',
+      '😀',
+      'é',
+    );
+    const usernames = fc
+      .array(piece, { minLength: 1, maxLength: 12 })
+      .map((parts) => `${parts.join('')}${randomBytes(3).toString('hex')}`)
+      .filter((name) => name === name.trim());
+    await fc.assert(
+      fc.asyncProperty(usernames, async (username) => {
+        expect(await directory.createUser(hire({ username, manager: null }), { enabled: false })).toStrictEqual({ ok: true });
+        const entry = await read(userDn(username, server.userBase), ['uid']);
+        expect(entry?.uid).toBe(username);
+        expect(await directory.addToGroup(username, team)).toStrictEqual({ ok: true });
+        expect(await directory.findUser(username)).toMatchObject({ username, groups: [team], disabled: true });
+        expect(await directory.deleteUser(username)).toStrictEqual({ ok: true });
+        expect(await directory.findUser(username)).toBeNull();
+      }),
+      { numRuns: 40 },
+    );
+    expect((await directory.listGroups()).find((g) => g.name === team)).toStrictEqual({ name: team, members: [] });
+    expect(await directory.findUser('alice')).toMatchObject({ disabled: false, groups: ['staff'] });
   });
 
   it('enabling removes only the permanent lock; a lockout by failed sign-ins stays for unlock, and disabling outranks it', async () => {

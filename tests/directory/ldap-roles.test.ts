@@ -98,10 +98,6 @@ describe.skipIf(!slapd)('roles from LDAP groups (slapd)', () => {
     expect(lines.some((line) => line.includes('LDAP without TLS'))).toBe(true);
     const ready = await app.request('GET', '/api/ready');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({
-      status: 'ready',
-      checks: { database: 'ok', directory: 'ok' },
-      warnings: ['ldap_plaintext'],
-    });
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', directory: 'ok' }, warnings: ['ldap_plaintext'] });
   });
 });

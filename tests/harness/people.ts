@@ -88,6 +88,9 @@ export async function demoPeopleChanges(db: Kysely<Database>): Promise<string[]>
       if (row.email !== demoEmail(person.username)) say(`email changed to ${row.email}`);
       if (row.display_name !== person.displayName) say(`name changed to ${row.display_name}`);
       if (row.manager !== person.manager) say(`manager changed to ${row.manager}`);
+      if (row.given_name !== person.givenName || row.family_name !== person.familyName) say('first or last name changed');
+      if (row.employee_number !== person.employeeNumber) say(`employee number changed to ${row.employee_number}`);
+      if (row.department !== person.department || row.title !== person.title) say('department or title changed');
       const groups = members.filter((m) => m.username === person.username).map((m) => m.group_name);
       if (groups.sort().join() !== [...person.groups].sort().join()) say(`groups changed to [${groups.join(', ')}]`);
       for (const { table, owners } of factors) {

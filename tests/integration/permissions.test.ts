@@ -105,9 +105,9 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/inventory/assets/:tag/history': 'inventory.manage',
   'POST /api/inventory/assets/:tag/status': 'inventory.manage',
   // Onboarding: HR and admins; which hire or bundle each may change is decided in the service.
-  'GET /api/onboarding/hires': 'onboarding.manage',
+  'GET /api/onboarding/hires': 'onboarding.read',
   'POST /api/onboarding/hires': 'onboarding.manage',
-  'GET /api/onboarding/hires/:id': 'onboarding.manage',
+  'GET /api/onboarding/hires/:id': 'onboarding.read',
   'PATCH /api/onboarding/hires/:id': 'onboarding.manage',
   'POST /api/onboarding/hires/:id/cancel': 'onboarding.manage',
   'GET /api/onboarding/bundles': 'onboarding.manage',

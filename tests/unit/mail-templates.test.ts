@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AccountEvent,
   accountEventMail,
+  activationMail,
   type RecoveryChange,
   recoveryChangeMail,
   recoveryEmailConfirmationMail,
@@ -34,6 +35,7 @@ describe('mail subjects', () => {
     resetLinkMail('a@example.com', link, 30, 'Example Corp'),
     ...events.map((event) => accountEventMail('a@example.com', event, 'alice', at, help)),
     ...changes.map((change) => recoveryChangeMail('a@example.com', change, 'alice', at, help)),
+    activationMail('a@example.net', 'Jane', 'jane.doe', link.replace('/reset', '/activate'), 7, 'Example Corp'),
   ];
 
   it.each(mails.map((mail) => [mail.template, mail]))('%s: a subject without a digit of any code, and a template name', (_name, mail) => {
@@ -46,5 +48,7 @@ describe('mail subjects', () => {
     expect(mails[0]!.text).toContain(code);
     expect(mails[1]!.text).toContain(code);
     expect(mails[2]!.text).toContain(link);
+    expect(mails.at(-1)!.text).toContain(link.replace('/reset', '/activate'));
+    expect(mails.at(-1)!.text).toContain('jane.doe');
   });
 });

@@ -49,6 +49,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // The list HR reads (newest start dates first), the day-before summary (hires starting on a day),
   // and first sign-in (by username, on every sign-in).
   await db.schema.createIndex('hires_status_start').on('hires').columns(['status', 'start_date']).execute();
+  // A manager's own incoming hires.
+  await db.schema.createIndex('hires_manager').on('hires').columns(['manager', 'start_date']).execute();
 
   await db.schema
     .createTable('role_bundles')

@@ -28,9 +28,10 @@ export async function takenUsernames(db: Db, usernames: string[]): Promise<Set<s
   return new Set(rows.map((r) => r.username));
 }
 
-export function listHires(db: Db, filter: { status?: HireRow['status']; limit: number }): Promise<HireRow[]> {
+export function listHires(db: Db, filter: { status?: HireRow['status']; limit: number; manager?: string | null }): Promise<HireRow[]> {
   let query = db.selectFrom('hires').selectAll();
   if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.manager) query = query.where('manager', '=', filter.manager);
   return query.orderBy('start_date', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 

@@ -59,10 +59,11 @@ function actorOf(c: Context<AppEnv>): OnboardingActor {
 export function onboardingRoutes(appDeps: AppDeps) {
   const deps = onboardingDepsOf(appDeps);
   const manage = requirePermission('onboarding.manage');
+  const read = requirePermission('onboarding.read');
   return new Hono<AppEnv>()
-    .get('/hires', manage, validate('query', hireListQuerySchema), async (c) => c.json({ items: await listHires(deps, actorOf(c), c.req.valid('query')) }, 200))
+    .get('/hires', read, validate('query', hireListQuerySchema), async (c) => c.json({ items: await listHires(deps, actorOf(c), c.req.valid('query')) }, 200))
     .post('/hires', manage, validate('json', newHireSchema), async (c) => c.json(await createHire(deps, actorOf(c), c.req.valid('json')), 201))
-    .get('/hires/:id', manage, validate('param', hireIdParamSchema), async (c) => c.json(await getHire(deps, actorOf(c), c.req.valid('param').id), 200))
+    .get('/hires/:id', read, validate('param', hireIdParamSchema), async (c) => c.json(await getHire(deps, actorOf(c), c.req.valid('param').id), 200))
     .patch('/hires/:id', manage, validate('param', hireIdParamSchema), validate('json', hireChangeSchema), async (c) =>
       c.json(await changeHire(deps, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
     )

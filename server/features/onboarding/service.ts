@@ -230,7 +230,7 @@ export function checklistOf(row: HireRow, statuses: Map<number, string>, now: nu
   ];
 }
 
-export function hireView(row: HireRow, statuses: Map<number, string>, now: number): HireView {
+export function hireView(row: HireRow, statuses: Map<number, string>, now: number, options: { personal?: boolean } = {}): HireView {
   const checklist = checklistOf(row, statuses, now);
   return {
     id: row.id,
@@ -238,7 +238,7 @@ export function hireView(row: HireRow, statuses: Map<number, string>, now: numbe
     displayName: row.display_name,
     firstName: row.first_name,
     lastName: row.last_name,
-    personalEmail: row.personal_email,
+    personalEmail: options.personal === false ? null : row.personal_email,
     startDate: row.start_date,
     timeZone: row.time_zone,
     department: row.department,
@@ -254,6 +254,7 @@ export function hireView(row: HireRow, statuses: Map<number, string>, now: numbe
     requestIds: JSON.parse(row.request_ids) as number[],
     checklist,
     overdue: checklist.some((i) => i.state === 'overdue'),
+    problem: row.problem,
   };
 }
 
@@ -295,7 +296,8 @@ export async function createHire(deps: OnboardingDeps, actor: OnboardingActor, i
   const activatesAt = startOfDayIn(hire.startDate, hire.timeZone);
   const pattern = deps.onboarding.usernamePattern;
 
-  const id = await withTransaction(deps.db, async (trx) => {
+  // Two hires of the same name added at the same moment: the loser of the unique username picks again.
+  const id = await retryOnUniqueViolation(() => withTransaction(deps.db, async (trx) => {
     // The first username of the pattern no other hire holds; the directory's own collisions are
     // found by the provisioning job, which moves on to the next number.
     const candidates = Array.from({ length: 20 }, (_, i) => usernameFromPattern(pattern, hire, i + 1));
@@ -340,8 +342,23 @@ export async function createHire(deps: OnboardingDeps, actor: OnboardingActor, i
       trx,
     );
     return hireId;
-  });
+  }));
   return viewOf(deps, (await repo.findHire(deps.db, id))!);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  return !!e && (e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? ''));
+}
+
+async function retryOnUniqueViolation<T>(work: () => Promise<T>, tries = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= tries || !isUniqueViolation(error)) throw error;
+    }
+  }
 }
 
 /** The activation at local midnight and the summary the day before, each unique per hire and version. */
@@ -354,19 +371,30 @@ async function scheduleStart(trx: Kysely<Database>, hireId: number, version: num
   }
 }
 
+/**
+ * Whose checklists a reader sees: HR and the help desk every hire, a manager only the hires who will
+ * report to them (null: everyone's). Personal addresses only with `onboarding.manage`.
+ */
+function readScope(actor: OnboardingActor): { manager: string | null; personal: boolean } {
+  if (!can(actor.roles, 'onboarding.read')) throw errors.forbidden();
+  const all = can(actor.roles, 'onboarding.manage') || actor.roles.includes('helpdesk');
+  return { manager: all ? null : actor.username, personal: can(actor.roles, 'onboarding.manage') };
+}
+
 export async function listHires(deps: OnboardingDeps, actor: OnboardingActor, filter: { status?: HireRow['status']; limit?: number } = {}): Promise<HireView[]> {
-  requireManage(actor);
-  const rows = await repo.listHires(deps.db, { status: filter.status, limit: filter.limit ?? 500 });
+  const scope = readScope(actor);
+  const rows = await repo.listHires(deps.db, { status: filter.status, limit: filter.limit ?? 500, manager: scope.manager });
   const statuses = await repo.requestStatusMap(deps.db, rows.flatMap((r) => JSON.parse(r.request_ids) as number[]));
   const now = deps.clock.now();
-  return rows.map((r) => hireView(r, statuses, now));
+  return rows.map((r) => hireView(r, statuses, now, scope));
 }
 
 export async function getHire(deps: OnboardingDeps, actor: OnboardingActor, id: number): Promise<HireView> {
-  requireManage(actor);
+  const scope = readScope(actor);
   const row = await repo.findHire(deps.db, id);
-  if (!row) throw errors.notFound('This hire');
-  return viewOf(deps, row);
+  // Another manager's hire reads as absent, like any other.
+  if (!row || (scope.manager !== null && !same(row.manager, scope.manager))) throw errors.notFound('This hire');
+  return hireView(row, await repo.requestStatusMap(deps.db, JSON.parse(row.request_ids) as number[]), deps.clock.now(), scope);
 }
 
 /**
@@ -483,9 +511,6 @@ export async function cancelHire(deps: OnboardingDeps, actor: OnboardingActor, i
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-/** The directory's answer to a write, as this feature reads it. */
-type WriteResult = { ok: true } | { ok: false; reason: string };
-
 function isCancelled(row: HireRow | undefined): boolean {
   return !row || row.status === 'cancelled';
 }
@@ -507,7 +532,7 @@ export async function runProvision(deps: OnboardingDeps, hireId: number): Promis
   if (hire.groups_added_at === null) {
     const problems: string[] = [];
     for (const group of bundle.groups) {
-      const result = (await deps.directory.addToGroup(hire.username, group)) as WriteResult;
+      const result = await deps.directory.addToGroup(hire.username, group);
       if (!result.ok) problems.push(`${group}: ${result.reason}`);
     }
     const now = deps.clock.now();
@@ -523,13 +548,23 @@ export async function runProvision(deps: OnboardingDeps, hireId: number): Promis
   if (isCancelled(await repo.findHire(deps.db, hireId))) await requeueClose(deps, hireId);
 }
 
-/** Creates the account disabled, moving to the next username of the pattern while the directory says it is taken. */
+/** HR's number on the account: says "this account is that hire's" when a re-run finds it already there. */
+const employeeNumberOf = (hireId: number) => `H${hireId}`;
+
+/**
+ * Creates the account disabled. A username the directory already has (someone not onboarded here,
+ * or a former employee's disabled account, which must never be handed to a new person) moves the
+ * hire to the next number of the pattern: reserved on the hire first (the unique key decides
+ * between hires), then created. An account found with this hire's employee number is this job's
+ * own from an earlier run that died before recording it.
+ */
 async function createAccount(deps: OnboardingDeps, row: HireRow): Promise<void> {
   let username = row.username;
   let attempt = 1;
   let managerProblem: string | null = null;
+  const names = { firstName: row.first_name, lastName: row.last_name, personalEmail: row.personal_email };
   for (;;) {
-    const result = (await deps.directory.createUser(
+    const result = await deps.directory.createUser(
       {
         username,
         givenName: row.first_name,
@@ -539,10 +574,10 @@ async function createAccount(deps: OnboardingDeps, row: HireRow): Promise<void> 
         department: row.department,
         title: row.title,
         manager: managerProblem ? null : row.manager,
-        employeeNumber: `H${row.id}`,
+        employeeNumber: employeeNumberOf(row.id),
       },
       { enabled: false },
-    )) as WriteResult;
+    );
     if (result.ok) break;
     if (result.reason === 'no_such_manager' && !managerProblem) {
       // The manager left between the form and now: create the account without one and say so.
@@ -550,20 +585,27 @@ async function createAccount(deps: OnboardingDeps, row: HireRow): Promise<void> 
       continue;
     }
     if (result.reason !== 'username_taken') throw new Error(`directory refused the account: ${result.reason}`);
-    // Taken in the directory (someone not onboarded here): the next number no other hire holds.
+    const existing = await deps.directory.findUser(username);
+    if (existing?.employeeNumber === employeeNumberOf(row.id)) break;
+    // Taken in the directory: move this hire to the next number no other hire holds.
     for (;;) {
       attempt++;
       if (attempt > 99) throw new Error('no free username for this hire');
-      const next = usernameFromPattern(deps.onboarding.usernamePattern, { firstName: row.first_name, lastName: row.last_name, personalEmail: row.personal_email }, attempt);
-      if (!(await repo.takenUsernames(deps.db, [next])).size) {
-        username = next;
-        break;
+      const next = usernameFromPattern(deps.onboarding.usernamePattern, names, attempt);
+      if ((await repo.takenUsernames(deps.db, [next])).size) continue;
+      try {
+        await repo.updateHire(deps.db, row.id, { username: next, updated_at: deps.clock.now() });
+      } catch (error) {
+        if (isUniqueViolation(error)) continue; // another hire took it just now
+        throw error;
       }
+      username = next;
+      break;
     }
   }
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
-    const changes = { username, account_created_at: now, updated_at: now, ...(managerProblem ? { problem: managerProblem } : {}) };
+    const changes = { account_created_at: now, updated_at: now, ...(managerProblem ? { problem: managerProblem } : {}) };
     if (!(await repo.updateHire(trx, row.id, changes, { whereNull: 'account_created_at' }))) return;
     await deps.audit.record(
       {
@@ -641,7 +683,7 @@ export async function runActivate(deps: OnboardingDeps, hireId: number, version:
   if (!row || row.status !== 'scheduled' || row.activation_version !== version) return;
   // Provisioning has not created the account yet (the directory was down): try again later.
   if (row.account_created_at === null) throw new Error('the account is not created yet; activation waits for provisioning');
-  const result = (await deps.directory.setEnabled(row.username, true)) as WriteResult;
+  const result = await deps.directory.setEnabled(row.username, true);
   if (!result.ok) throw new Error(`directory refused to enable the account: ${result.reason}`);
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
@@ -657,6 +699,9 @@ export async function runActivate(deps: OnboardingDeps, hireId: number, version:
 export async function runSummary(deps: OnboardingDeps, hireId: number, version: number): Promise<void> {
   const row = await repo.findHire(deps.db, hireId);
   if (!row || row.status !== 'scheduled' || row.activation_version !== version) return;
+  // Run late (the queue was down past the start): "starts tomorrow" would be wrong, and the
+  // checklist on the hire's page says the rest.
+  if (deps.clock.now() >= Number(row.activates_at)) return;
   const view = await viewOf(deps, row);
   // What must be done before the first day; activation and sign-in happen on it.
   const before = new Set(['account_created', 'groups_added', 'equipment_reserved', 'equipment_shipped']);
@@ -683,7 +728,7 @@ export async function runSummary(deps: OnboardingDeps, hireId: number, version: 
 export async function runUpdate(deps: OnboardingDeps, hireId: number): Promise<void> {
   const row = await repo.findHire(deps.db, hireId);
   if (!row || row.status === 'cancelled' || row.account_created_at === null) return;
-  const result = (await deps.directory.updateUser(row.username, { manager: row.manager, title: row.title, department: row.department })) as WriteResult;
+  const result = await deps.directory.updateUser(row.username, { manager: row.manager, title: row.title, department: row.department });
   if (!result.ok) throw new Error(`directory refused the update: ${result.reason}`);
   await deps.audit.record({ action: 'onboarding.account_updated', result: 'success', actor: null, subject: row.username, details: { hireId, manager: row.manager } });
 }
@@ -706,7 +751,7 @@ export async function runClose(deps: OnboardingDeps, hireId: number): Promise<vo
   }
   if (row.account_created_at !== null) {
     const policy = deps.onboarding.cancelledAccount;
-    const result = (policy === 'delete' ? await deps.directory.deleteUser(row.username) : await deps.directory.setEnabled(row.username, false)) as WriteResult;
+    const result = policy === 'delete' ? await deps.directory.deleteUser(row.username) : await deps.directory.setEnabled(row.username, false);
     if (!result.ok && result.reason !== 'not_found') throw new Error(`directory refused to ${policy} the account: ${result.reason}`);
     await deps.audit.record({ action: policy === 'delete' ? 'onboarding.account_deleted' : 'onboarding.account_disabled', result: 'success', actor: null, subject: row.username, details: { hireId } });
   }
