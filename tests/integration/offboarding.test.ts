@@ -6,16 +6,24 @@
  * nothing; only HR and admins may offboard, never themselves, and HR never an admin or HR colleague.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assetInputSchema, modelInputSchema } from '../../shared/inventory.js';
 import type { OffboardingDetail } from '../../shared/offboarding.js';
-import { closeOffboarding } from '../../server/features/offboarding/close.js';
+import { closeOffboarding, registerOffboardingJobs } from '../../server/features/offboarding/close.js';
+import { JobQueue } from '../../server/jobs/queue.js';
+import { createLogger } from '../../server/platform/logger.js';
 import { offboardingDepsOf } from '../../server/features/offboarding/routes.js';
-import { uniqueName } from '../directory/fixtures.js';
-import { buildTestAppWithMail, signInAs, signInFresh, type TestApp } from '../harness/app.js';
+import { createLdapDirectory } from '../../server/directory/ldap.js';
+import type { Directory } from '../../server/directory/port.js';
+import { ldapConfig, uniqueName } from '../directory/fixtures.js';
+import { buildTestApp, buildTestAppWithMail, signInAs, signInFresh, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
 import type { ThrowawayOptions } from '../harness/people.js';
+import { freePort } from '../harness/ports.js';
+import { addLdapUser, slapdPortalEnv } from '../harness/slapd.js';
 import type { SmtpCapture } from '../harness/smtp.js';
+
+const slapd = inject('slapd');
 
 describe.each(availableDialects())('offboarding on %s', (dialect) => {
   let t: TestApp & { smtp: SmtpCapture };
@@ -146,6 +154,18 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     expect(items.every((i) => i.status === 'scheduled')).toBe(true);
   });
 
+  it('lets one of two HR members racing to offboard the same person win; the other gets 409', async () => {
+    const [first, second] = await Promise.all([staff('hr'), staff('admin')]);
+    const leaver = await t.addPerson();
+    const body = { username: leaver.username, lastDay: '2026-12-18', timeZone: 'Europe/Berlin' };
+    const statuses = (await Promise.all([offboard(first.cookie, body), offboard(second.cookie, body), offboard(first.cookie, body)])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([201, 409, 409]);
+    expect((await stored(leaver.username)).length).toBe(1);
+    const keys = (await closeJobs()).map((j) => j.unique_key);
+    const [row] = await stored(leaver.username);
+    expect(keys.filter((k) => k === `offboarding.close:${row!.id}`).length).toBe(1);
+  });
+
   it('moves the close-out with the last day in one transaction, and a cancelled one does nothing', async () => {
     const hr = await staff('hr');
     const leaver = await person();
@@ -185,6 +205,49 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     expect(row).toMatchObject({ status: 'cancelled', account_disabled_at: null, sessions_revoked_at: null });
   });
 
+  it('closes out a person removed from the directory before the end, with no devices to return', async () => {
+    const hr = await staff('hr');
+    const leaver = await t.addPerson();
+    const created = await offboard(hr.cookie, { username: leaver.username, lastDay: '2026-12-10', timeZone: 'UTC' });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as OffboardingDetail;
+    await t.deps.db.deleteFrom('directory_group_members').where('username', '=', leaver.username).execute();
+    await t.deps.db.deleteFrom('directory_users').where('username', '=', leaver.username).execute();
+    t.clock.set(Date.parse('2026-12-11T00:00:00Z'));
+    await t.drainJobs();
+    const hrLater = await signInAs(t, hr.username, hr.password);
+    const detail = (await (await t.request('GET', `/api/offboarding/${id}`, { cookie: hrLater })).json()) as OffboardingDetail;
+    expect(detail.status).toBe('done');
+    expect(stateOf(detail)).toEqual({ account_disabled: 'done', sessions_revoked: 'done', returns_opened: 'done', returns_received: 'not_needed' });
+    const mail = await t.smtp.waitFor(hr.email);
+    expect(mail.text).toContain('already gone from the directory');
+    expect(mail.text).toContain('nothing to return');
+  });
+
+  it('closes out once when the workers of several processes reach the due job at the same moment', async () => {
+    const hr = await staff('hr');
+    const leaver = await t.addPerson();
+    const tags = await assignDevices(leaver.username, 2);
+    const created = await offboard(hr.cookie, { username: leaver.username, lastDay: '2026-12-20', timeZone: 'America/Los_Angeles' });
+    expect(created.status).toBe(201);
+    const { id, closesAt } = (await created.json()) as OffboardingDetail;
+    // Two more "processes": queues of their own on the same database, with the same handlers.
+    const others = [0, 1].map((i) => {
+      const queue = new JobQueue(t.deps.db, t.clock, createLogger('silent'), { owner: `other-${i}`, recurring: false });
+      registerOffboardingJobs(queue, offboardingDepsOf(t.deps));
+      return queue;
+    });
+    t.clock.set(Date.parse(closesAt));
+    await Promise.all([t.deps.jobs.runDueJobs(), ...others.map((q) => q.runDueJobs({ limit: 1 }))]);
+    await t.drainJobs();
+    expect((await returnsOf(tags)).length).toBe(2);
+    const audits = await t.deps.db.selectFrom('audit_events').select('action').where('subject', '=', leaver.username).execute();
+    expect(audits.filter((a) => a.action === 'offboarding.account_disabled').length).toBe(1);
+    expect(audits.filter((a) => a.action === 'offboarding.closed').length).toBe(1);
+    const [job] = await t.deps.db.selectFrom('jobs').selectAll().where('unique_key', '=', `offboarding.close:${id}`).execute();
+    expect(job).toMatchObject({ state: 'done', attempts: 1 });
+  });
+
   it('closes a leaver out at the end of their last day in Berlin across the DST change, exactly once', async () => {
     t.clock.set(Date.parse('2027-03-20T09:00:00Z'));
     const hr = await staff('hr');
@@ -213,10 +276,14 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     // One second before the end: nothing has happened, and the leaver still works.
     t.clock.set(Date.parse('2027-03-28T21:59:59Z'));
     const lastSession = await signInAs(t, leaver.username, leaver.password);
+    // A reset flow started on the last evening must not outlive the account.
+    expect((await t.request('POST', '/api/password/forgot', { json: { login: leaver.username } })).status).toBe(202);
     await t.drainJobs();
     expect((await t.deps.directory.findUser(leaver.username))?.disabled).toBe(false);
     expect((await t.request('GET', '/api/me', { cookie: lastSession })).status).toBe(200);
     expect(await returnsOf(tags)).toEqual([]);
+    // Signing in remembered this browser (fewer lockout checks from it next time): that ends too.
+    expect((await t.deps.db.selectFrom('trusted_devices').select('username').where('username', '=', leaver.username).execute()).length).toBeGreaterThan(0);
 
     // At the end of the day.
     t.clock.set(Date.parse('2027-03-28T22:00:00Z'));
@@ -231,6 +298,13 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
     expect(await t.deps.db.selectFrom('approval_delegations').selectAll().where('delegate', '=', leaver.username).execute()).toEqual([]);
     expect(await t.deps.db.selectFrom('push_subscriptions').selectAll().where('username', '=', leaver.username).execute()).toEqual([]);
     expect(await t.deps.db.selectFrom('sessions').selectAll().where('username', '=', leaver.username).execute()).toEqual([]);
+    expect(await t.deps.db.selectFrom('trusted_devices').selectAll().where('username', '=', leaver.username).execute()).toEqual([]);
+    const flows = await t.deps.db.selectFrom('password_flows').select('cancelled_at').where('username', '=', leaver.username).execute();
+    expect(flows.length).toBeGreaterThan(0);
+    expect(flows.every((f) => f.cancelled_at !== null)).toBe(true);
+    expect(
+      await t.deps.db.selectFrom('one_time_secrets').select('id').where('username', '=', leaver.username).where('consumed_at', 'is', null).execute(),
+    ).toEqual([]);
 
     const hrAgain = await signInAs(t, hr.username, hr.password);
     const after = (await (await t.request('GET', `/api/offboarding/${detail.id}`, { cookie: hrAgain })).json()) as OffboardingDetail;
@@ -244,6 +318,8 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
       expect(mail.subject).toContain('Offboarding done');
       expect(mail.subject).toContain('离职手续已完成');
       for (const tag of tags) expect(mail.text).toContain(tag);
+      // The link goes to the leaver's page in the web app, on the configured address.
+      expect(mail.text).toContain(`http://portal.test/onboarding/leavers/${detail.id}`);
     }
 
     // A retry after a crash that lost the checklist ticks (the returns were already opened): no second return.
@@ -272,5 +348,69 @@ describe.each(availableDialects())('offboarding on %s', (dialect) => {
       expect(item).toMatchObject(i === 0 ? { state: 'pending', detail: '1 of 2' } : { state: 'done', detail: '2 of 2' });
     }
     expect(await t.deps.inventory.assignedTo(leaver.username)).toEqual([]);
+  });
+});
+
+describe.skipIf(!slapd)('offboarding against OpenLDAP (ppolicy)', () => {
+  let t: TestApp;
+  let live: Directory;
+  let unreachable: Directory;
+  let down = false;
+
+  beforeAll(async () => {
+    live = createLdapDirectory(ldapConfig(slapd!));
+    unreachable = createLdapDirectory(ldapConfig(slapd!, { url: `ldap://127.0.0.1:${await freePort()}`, timeoutMs: 500 }));
+    // The real slapd, or (while `down`) a real LDAP client pointed at a port nobody listens on.
+    const directory = new Proxy(live, { get: (target, key) => Reflect.get(down ? unreachable : target, key) as unknown });
+    // No background worker: the test runs the queue itself, to see the failed attempt and its retry.
+    t = await buildTestApp({ env: { PORTAL_DEMO: '0', ...slapdPortalEnv(slapd!), JOBS_WORKERS: '0' }, overrides: { directory } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await unreachable?.close();
+  });
+
+  async function ldapPerson(groups: string[] = []) {
+    const username = uniqueName('ldapoff');
+    const password = `Throwaway-${randomUUID().slice(0, 12)}`;
+    await addLdapUser(slapd!, { username, password, groups, email: `${username}@example.com` });
+    return { username, password };
+  }
+
+  it('disables the account in slapd at the end of the last day, retrying while the directory is down', async () => {
+    const hr = await ldapPerson(['portal-hr']);
+    const leaver = await ldapPerson();
+    const hrCookie = await signInFresh(t, hr.username, hr.password);
+    const created = await t.request('POST', '/api/offboarding', {
+      cookie: hrCookie,
+      json: { username: leaver.username, lastDay: '2026-11-27', timeZone: 'Europe/Berlin' },
+    });
+    expect(created.status).toBe(201);
+    const { id, closesAt } = (await created.json()) as OffboardingDetail;
+    expect(closesAt).toBe('2026-11-27T23:00:00.000Z');
+
+    t.clock.set(Date.parse(closesAt));
+    const leaverCookie = await signInAs(t, leaver.username, leaver.password);
+    down = true;
+    try {
+      await t.deps.jobs.runDueJobs();
+    } finally {
+      down = false;
+    }
+    // The attempt failed and waits for its retry; the portal session ended anyway.
+    const [job] = await t.deps.db.selectFrom('jobs').selectAll().where('unique_key', '=', `offboarding.close:${id}`).execute();
+    expect(job).toMatchObject({ state: 'queued', attempts: 1 });
+    expect(Number(job!.run_at)).toBeGreaterThan(t.clock.now());
+    expect((await t.request('GET', '/api/me', { cookie: leaverCookie })).status).toBe(401);
+    expect((await live.findUser(leaver.username))?.disabled).toBe(false);
+
+    t.clock.set(Number(job!.run_at));
+    await t.drainJobs();
+    const user = await live.findUser(leaver.username);
+    expect(user?.disabled).toBe(true);
+    expect(await live.authenticate(leaver.username, leaver.password)).toEqual({ ok: false, reason: 'invalid_credentials' });
+    const [row] = await t.deps.db.selectFrom('offboardings').selectAll().where('id', '=', id).execute();
+    expect(row).toMatchObject({ status: 'done' });
+    expect(row!.account_disabled_at).not.toBeNull();
   });
 });

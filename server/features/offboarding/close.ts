@@ -22,7 +22,9 @@ export async function closeOffboarding(deps: OffboardingDeps, offboardingId: num
   const row = await repo.findOffboarding(deps.db, offboardingId);
   // Cancelled (or already done): nothing to do. A moved last day moved this job with it.
   if (!row || row.status !== 'scheduled') return;
-  if (Number(row.closes_at) > deps.clock.now()) return;
+  // The job and closes_at move together, so this cannot happen short of a bug; failing (and being
+  // retried, then shown to an admin) beats completing the job without closing anything.
+  if (Number(row.closes_at) > deps.clock.now()) throw new Error(`offboarding ${offboardingId} ran before the end of the last day`);
   const { username } = row;
 
   if (row.account_disabled_at === null) {
@@ -113,6 +115,8 @@ async function finish(deps: OffboardingDeps, offboardingId: number): Promise<voi
   const row = (await repo.findOffboarding(deps.db, offboardingId))!;
   const returns = await repo.listReturnsWithState(deps.db, [offboardingId]);
   // Addresses are read before the transaction, so it never waits on the directory.
+  // Gone from the directory (removed before the last day ended): the summary says so instead of "disabled".
+  const stillThere = (await deps.directory.findUser(row.username)) !== null;
   const recipients = new Set<string>();
   for (const name of [row.manager, row.created_by]) {
     if (!name) continue;
@@ -131,14 +135,20 @@ async function finish(deps: OffboardingDeps, offboardingId: number): Promise<voi
       username: row.username,
       lastDay: row.last_day,
       timeZone: row.time_zone,
-      accountDisabled: row.account_disabled_at !== null,
+      accountDisabled: stillThere,
       devices: returns.map((r) => ({ assetTag: r.asset_tag, modelName: r.model_name })),
-      url: new URL(`/offboarding/${offboardingId}`, deps.publicUrl).toString(),
+      url: new URL(`/onboarding/leavers/${offboardingId}`, deps.publicUrl).toString(),
     };
     for (const to of recipients) await sendMailLater(trx, deps.keys, now, offboardingSummaryMail(to, summary));
     await repo.markDone(trx, offboardingId, now);
     await deps.audit.record(
-      { action: 'offboarding.closed', actor: null, subject: row.username, result: 'success', details: { offboardingId, returns: returns.length, mailed: recipients.size } },
+      {
+        action: 'offboarding.closed',
+        actor: null,
+        subject: row.username,
+        result: 'success',
+        details: { offboardingId, startedBy: row.created_by, returns: returns.length, mailed: recipients.size },
+      },
       trx,
     );
   });
