@@ -37,3 +37,19 @@ describe('times in the person’s zone', () => {
     expect(formatDay('2026-12-07', 'en-GB')).toMatch(/^Monday,? 7 December 2026$/);
   });
 });
+
+describe('the activation page’s own messages', () => {
+  it('say the same things in every language, with the same placeholders, and none left in English', async () => {
+    const { activationMessages } = await import('../../web/src/features/activation/messages.js');
+    const placeholders = (m: string) => [...m.matchAll(/\{(\w+)\}/g)].map((x) => x[1]).sort();
+    const en = activationMessages.en as Record<string, string>;
+    for (const locale of ['zh-CN', 'zh-TW'] as const) {
+      const other = activationMessages[locale] as Record<string, string>;
+      expect(Object.keys(other).sort()).toEqual(Object.keys(en).sort());
+      for (const key of Object.keys(en)) {
+        expect(placeholders(other[key]!), `${locale} ${key}`).toEqual(placeholders(en[key]!));
+        expect(other[key], `${locale} ${key}`).not.toBe(en[key]);
+      }
+    }
+  });
+});
