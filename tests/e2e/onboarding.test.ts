@@ -285,6 +285,53 @@ describe('a new hire', () => {
   }, 120_000);
 });
 
+describe('changing plans', () => {
+  test('ruth moves a hire’s start date on the hire’s page, then cancels the hire after a confirmation; the account does not stay usable', async () => {
+    const ruth = await signedIn('desktop', 'ruth');
+    const start = dayIn('Europe/Lisbon', clock.now() + 14 * DAY);
+    const moved = dayIn('Europe/Lisbon', clock.now() + 21 * DAY);
+    const lastName = `Silva${randomBytes(2).toString('hex')}`;
+    // Added through the API (the form has its own test above).
+    const added = await ruth.evaluate(
+      async (body) => {
+        const response = await fetch('/api/onboarding/hires', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: response.status, body: (await response.json()) as { id: number; username: string } };
+      },
+      { firstName: 'Rui', lastName, personalEmail: `rui.${lastName.toLowerCase()}@mail.example.net`, startDate: start, timeZone: 'Europe/Lisbon', department: 'Sales', title: 'Account manager', manager: 'mark' },
+    );
+    expect(added.status).toBe(201);
+    const { id, username } = added.body;
+    await eventually(() => server.directory.findUser(username), (user) => user !== null);
+
+    await ruth.goto(new URL(`/onboarding/${id}`, server.url).href);
+    await expect.poll(() => heading(ruth)).toBe(`Rui ${lastName}`);
+    const longDay = (day: string) => new Intl.DateTimeFormat('en', { dateStyle: 'full', timeZone: 'UTC' }).format(Date.parse(`${day}T00:00:00Z`));
+    expect(await ruth.getByRole('main').textContent()).toContain(longDay(start));
+
+    // Move the start a week on: the page shows the new day (and the activation moves with it on the server).
+    await ruth.getByLabel('Start date', { exact: true }).fill(moved);
+    await ruth.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => ruth.getByRole('status').filter({ hasText: 'Changes saved.' }).count()).toBe(1);
+    expect(await ruth.getByRole('main').textContent()).toContain(longDay(moved));
+    await ruth.reload();
+    await expect.poll(() => ruth.getByRole('main').textContent()).toContain(longDay(moved));
+
+    // Cancel: the question says what happens before anything does; focus is on "Yes".
+    await ruth.getByRole('button', { name: 'Cancel the hire' }).click();
+    const question = ruth.getByRole('group', { name: /Cancel the hire of Rui/ });
+    await expect.poll(() => question.count()).toBe(1);
+    await expect.poll(() => ruth.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, cancel the hire');
+    expect(await ruth.getByRole('main').textContent()).toContain('reserved equipment goes back to stock');
+    await ruth.keyboard.press('Enter');
+    await expect.poll(() => ruth.getByRole('main').textContent()).toContain('Cancelled');
+    expect(await ruth.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
+    // Removed or left disabled, as the portal is set up: either way nobody can sign in with it.
+    const account = await eventually(() => server.directory.findUser(username), (user) => user === null || user.disabled);
+    expect(account === null || account.disabled).toBe(true);
+    await ruth.context().close();
+  }, 60_000);
+});
+
 describe('a leaver', () => {
   test('ruth offboards bob, who has two devices; at the end of his last day (Berlin) the account is closed, his session ends and returns are opened', async () => {
     const zone = 'Europe/Berlin';
