@@ -212,6 +212,18 @@ describe('a new hire', () => {
     await expect.poll(() => card.textContent()).toContain('Scheduled');
     expect(await card.textContent()).toContain('their time (Asia/Tokyo)');
 
+    // The manager follows his future report's checklist, read-only: no HR actions, no leavers.
+    const mark = await signedIn('desktop', 'mark');
+    await mark.goto(new URL('/onboarding', server.url).href);
+    await expect.poll(() => heading(mark)).toBe('Onboarding and offboarding');
+    await expect.poll(() => mark.getByRole('listitem').filter({ hasText: username }).count()).toBe(1);
+    expect(await mark.getByRole('link', { name: 'Add a new hire' }).count()).toBe(0);
+    expect(await mark.getByRole('heading', { name: 'Leavers' }).count()).toBe(0);
+    await mark.getByRole('link', { name: `Aiko ${lastName}` }).click();
+    await expect.poll(() => mark.getByRole('heading', { name: 'Checklist' }).count()).toBe(1);
+    expect(await mark.getByRole('button', { name: /Save changes|Cancel the hire/ }).count()).toBe(0);
+    await mark.context().close();
+
     // The help desk ships the laptop before day one, through the usual hand-over.
     const hana = await signedIn('desktop', 'hana');
     await hana.goto(new URL(`/fulfil/${laptopRequest}`, server.url).href);

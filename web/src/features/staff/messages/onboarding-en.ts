@@ -3,6 +3,7 @@ const onboardingEn = {
   title: 'Onboarding and offboarding',
   tile: 'Bring new hires in and close out leavers, with a checklist for each.',
   summary: '{hires} new hires · {leavers} leavers',
+  hiresCount: 'No new hires. | One new hire. | {n} new hires.',
   addHire: 'Add a new hire',
   offboardSomeone: 'Offboard someone',
   hiresHeading: 'New hires',

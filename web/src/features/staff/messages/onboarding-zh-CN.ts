@@ -5,6 +5,7 @@ const onboardingZhCN = {
   title: '入职与离职',
   tile: '为新员工开通、为离职人员收尾，每人一份清单。',
   summary: '{hires} 名新员工 · {leavers} 名离职人员',
+  hiresCount: '共 {n} 名新员工。',
   addHire: '添加新员工',
   offboardSomeone: '办理离职',
   hiresHeading: '新员工',

@@ -5,6 +5,7 @@ const onboardingZhTW = {
   title: '入職與離職',
   tile: '為新員工開通、為離職人員收尾，每人一份清單。',
   summary: '{hires} 名新員工 · {leavers} 名離職人員',
+  hiresCount: '共 {n} 名新員工。',
   addHire: '新增新員工',
   offboardSomeone: '辦理離職',
   hiresHeading: '新員工',
