@@ -1,7 +1,7 @@
 /** English messages of HR's onboarding and offboarding screens (merged into the staff catalogue). */
 const onboardingEn = {
   title: 'Onboarding and offboarding',
-  tile: 'Bring new hires in and close out leavers, with a checklist for each.',
+  tile: 'New hires and leavers, each with a checklist.',
   summary: '{hires} new hires · {leavers} leavers',
   hiresCount: 'No new hires. | One new hire. | {n} new hires.',
   addHire: 'Add a new hire',

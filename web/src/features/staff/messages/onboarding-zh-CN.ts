@@ -3,7 +3,7 @@ import type onboardingEn from './onboarding-en';
 /** 入职与离职页面的简体中文文本（见 ./onboarding-en.ts）。 */
 const onboardingZhCN = {
   title: '入职与离职',
-  tile: '为新员工开通、为离职人员收尾，每人一份清单。',
+  tile: '新员工和离职人员，每人一份清单。',
   summary: '{hires} 名新员工 · {leavers} 名离职人员',
   hiresCount: '共 {n} 名新员工。',
   addHire: '添加新员工',

@@ -3,7 +3,7 @@ import type onboardingEn from './onboarding-en';
 /** 入職與離職頁面的繁體中文文字（見 ./onboarding-en.ts）。 */
 const onboardingZhTW = {
   title: '入職與離職',
-  tile: '為新員工開通、為離職人員收尾，每人一份清單。',
+  tile: '新員工和離職人員，每人一份清單。',
   summary: '{hires} 名新員工 · {leavers} 名離職人員',
   hiresCount: '共 {n} 名新員工。',
   addHire: '新增新員工',
