@@ -146,7 +146,13 @@ export const activationTokenParamSchema = z.strictObject({
   token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'This link is not valid.'),
 });
 
-export const hireIdParamSchema = z.strictObject({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
+export const hireIdParamSchema = z.strictObject({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
 
 export const HIRE_STATUSES = ['scheduled', 'active', 'cancelled'] as const;
 export type HireStatus = (typeof HIRE_STATUSES)[number];
@@ -311,7 +317,10 @@ export const usernamePatternSchema = z
   .min(1)
   .max(64)
   .refine((p) => /\{first\}|\{last\}|\{f\}|\{l\}/.test(p), 'The pattern needs {first}, {last}, {f} or {l}.')
-  .refine((p) => /^[a-z0-9._\-]*$/.test(p.replace(/\{first\}|\{last\}|\{f\}|\{l\}/g, '')), 'Between placeholders use only a-z, 0-9, dot, dash, underscore.');
+  .refine(
+    (p) => /^[a-z0-9._\-]*$/.test(p.replace(/\{first\}|\{last\}|\{f\}|\{l\}/g, '')),
+    'Between placeholders use only a-z, 0-9, dot, dash, underscore.',
+  );
 
 /** Longest username the pattern produces (before the collision number), short enough for sAMAccountName (20). */
 export const MAX_USERNAME_STEM = 17;
@@ -392,7 +401,10 @@ export function usernameFromPattern(
 function asciiEmailLocal(email: string | undefined): string | null {
   if (!email) return null;
   const local = email.split('@')[0] ?? '';
-  const ascii = local.toLowerCase().replace(/\+.*$/, '').replace(/[^a-z0-9._-]/g, '');
+  const ascii = local
+    .toLowerCase()
+    .replace(/\+.*$/, '')
+    .replace(/[^a-z0-9._-]/g, '');
   return /[a-z]/.test(ascii) && ascii.length >= 2 ? ascii : null;
 }
 

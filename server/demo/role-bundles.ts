@@ -7,7 +7,13 @@ import type { Inventory } from '../inventory/port.js';
  * at once; a sales hire gets a laptop and a phone, through the usual approval chain.
  */
 export const DEMO_BUNDLES = [
-  { key: 'engineer', name: 'Engineer', groups: ['engineering'], models: ['ThinkPad T14 Gen 5', 'UltraSharp U2724D 27"'], autoApprove: true },
+  {
+    key: 'engineer',
+    name: 'Engineer',
+    groups: ['engineering'],
+    models: ['ThinkPad T14 Gen 5', 'UltraSharp U2724D 27"'],
+    autoApprove: true,
+  },
   { key: 'sales', name: 'Sales', groups: ['sales'], models: ['ThinkPad T14 Gen 5', 'iPhone 16 128 GB'], autoApprove: false },
 ] as const;
 

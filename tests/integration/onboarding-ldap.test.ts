@@ -41,7 +41,12 @@ describe.skipIf(!slapd)('onboarding against OpenLDAP', () => {
       },
     });
     t = await buildTestAppWithMail({ env: { PORTAL_DEMO: '0', ...env }, overrides: { directory } });
-    await addLdapUser(slapd!, { username: manager, password: `Throwaway-${suffix}-manager`, email: `${manager}@example.com`, groups: [group] });
+    await addLdapUser(slapd!, {
+      username: manager,
+      password: `Throwaway-${suffix}-manager`,
+      email: `${manager}@example.com`,
+      groups: [group],
+    });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -74,7 +79,11 @@ describe.skipIf(!slapd)('onboarding against OpenLDAP', () => {
     expect((await getHire(deps, admin, hire.id)).problem).toBe(`missing-${suffix}: no_such_group`);
     // The entry's own attributes: names stored as given, under an escaped RDN.
     const entry = await withLdapAdmin(slapd!, async (client) => {
-      const { searchEntries } = await client.search(slapd!.userBase, { scope: 'one', filter: `(uid=${hire.username})`, attributes: ['givenName', 'sn', 'pwdAccountLockedTime'] });
+      const { searchEntries } = await client.search(slapd!.userBase, {
+        scope: 'one',
+        filter: `(uid=${hire.username})`,
+        attributes: ['givenName', 'sn', 'pwdAccountLockedTime'],
+      });
       return searchEntries[0]!;
     });
     expect(entry.givenName).toBe(',+"\\<>;#= Eve');
@@ -84,7 +93,11 @@ describe.skipIf(!slapd)('onboarding against OpenLDAP', () => {
     down = true;
     t.clock.set(Date.parse('2026-12-07T08:00:00Z'));
     await t.drainJobs();
-    const job = await t.deps.db.selectFrom('jobs').selectAll().where('unique_key', '=', `onboarding.activate:${hire.id}:1`).executeTakeFirstOrThrow();
+    const job = await t.deps.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('unique_key', '=', `onboarding.activate:${hire.id}:1`)
+      .executeTakeFirstOrThrow();
     expect(job).toMatchObject({ state: 'queued', attempts: 1 });
     expect(job.last_error).toBeTruthy();
     expect(Number(job.run_at)).toBeGreaterThan(t.clock.now());

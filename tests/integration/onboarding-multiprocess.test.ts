@@ -24,7 +24,10 @@ const PROCESSES = 3;
 const WORKER = path.resolve('tests/harness/onboarding-worker.ts');
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve(child);
@@ -107,25 +110,50 @@ describe.runIf(availableDialects().includes('postgres'))('onboarding across serv
     await deps.jobs.drain(120_000);
     const created = await deps.db.selectFrom('hires').select('id').where('account_created_at', 'is not', null).execute();
     expect(created).toHaveLength(HIRES);
-    const due = await deps.db.selectFrom('jobs').select('id').where('kind', '=', 'onboarding.activate').where('state', '=', 'queued').execute();
+    const due = await deps.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('kind', '=', 'onboarding.activate')
+      .where('state', '=', 'queued')
+      .execute();
     expect(due).toHaveLength(HIRES);
 
     const setupMs = Date.now() - setupStarted;
     const started = Date.now();
-    for (let i = 0; i < PROCESSES; i++) workers.push(await startWorker({ DATABASE_URL: handle.config.kind === 'postgres' ? handle.config.url : '', SMTP_URL: smtp.url, PORTAL_SECRET: secret, JOBS_WORKERS: '2' }));
+    for (let i = 0; i < PROCESSES; i++)
+      workers.push(
+        await startWorker({
+          DATABASE_URL: handle.config.kind === 'postgres' ? handle.config.url : '',
+          SMTP_URL: smtp.url,
+          PORTAL_SECRET: secret,
+          JOBS_WORKERS: '2',
+        }),
+      );
     const enabledAudit = () =>
-      deps.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('action', '=', 'onboarding.account_enabled').executeTakeFirstOrThrow();
+      deps.db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('action', '=', 'onboarding.account_enabled')
+        .executeTakeFirstOrThrow();
     await until(async () => Number((await enabledAudit()).n) >= HIRES && smtp.messages.length >= HIRES, 240_000);
     const elapsed = Date.now() - started;
     // Let any straggler (a duplicate, if there were one) finish before counting.
     await until(async () => {
-      const open = await deps.db.selectFrom('jobs').select('id').where('state', 'in', ['queued', 'running']).where('kind', 'in', ['onboarding.activate', 'mail.send']).execute();
+      const open = await deps.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('state', 'in', ['queued', 'running'])
+        .where('kind', 'in', ['onboarding.activate', 'mail.send'])
+        .execute();
       return open.length === 0;
     }, 60_000);
     await new Promise((r) => setTimeout(r, 500));
 
     expect(Number((await enabledAudit()).n)).toBe(HIRES);
-    const enables = await sql<{ username: string; n: string }>`select username, count(*) as n from directory_enables group by username`.execute(handle.db);
+    const enables = await sql<{
+      username: string;
+      n: string;
+    }>`select username, count(*) as n from directory_enables group by username`.execute(handle.db);
     expect(enables.rows).toHaveLength(HIRES);
     expect(enables.rows.filter((r) => Number(r.n) !== 1)).toEqual([]);
     const recipients = smtp.messages.flatMap((m) => m.to);
@@ -138,6 +166,8 @@ describe.runIf(availableDialects().includes('postgres'))('onboarding across serv
     expect(failed).toEqual([]);
     const active = await deps.db.selectFrom('hires').select('id').where('status', '=', 'active').execute();
     expect(active).toHaveLength(HIRES);
-    console.log(`${HIRES} activations by ${owners.rows.length} of ${PROCESSES} processes in ${(elapsed / 1000).toFixed(1)} s (enable + link + mail delivered); adding and provisioning them took ${(setupMs / 1000).toFixed(1)} s`);
+    console.log(
+      `${HIRES} activations by ${owners.rows.length} of ${PROCESSES} processes in ${(elapsed / 1000).toFixed(1)} s (enable + link + mail delivered); adding and provisioning them took ${(setupMs / 1000).toFixed(1)} s`,
+    );
   }, 600_000);
 });

@@ -52,7 +52,14 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
   }
   const item = (h: HireView, key: string) => h.checklist.find((i) => i.key === key)!;
   const count = async (table: 'hires' | 'jobs' | 'device_requests') =>
-    Number((await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.deps.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const tokenIn = (text: string) => /\/activate#token=([A-Za-z0-9_-]{43})/.exec(text)?.[1] ?? null;
   const inStock = async (modelId: string) => (await t.deps.inventory.getModel(modelId))!.inStock;
 
@@ -83,10 +90,16 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     expect(view.requestIds).toHaveLength(2);
     expect(item(view, 'equipment_reserved')).toMatchObject({ state: 'done', detail: '2 of 2' });
     expect(await inStock(laptop)).toBe(laptopsBefore - 1);
-    const request = await t.deps.db.selectFrom('device_requests').selectAll().where('id', '=', view.requestIds[0]!).executeTakeFirstOrThrow();
+    const request = await t.deps.db
+      .selectFrom('device_requests')
+      .selectAll()
+      .where('id', '=', view.requestIds[0]!)
+      .executeTakeFirstOrThrow();
     expect(request).toMatchObject({ requester: 'umit.yilmaz', created_by: 'ruth', status: 'approved' });
     // A disabled account cannot sign in.
-    expect((await t.request('POST', '/api/auth/login', { json: { username: 'umit.yilmaz', password: 'whatever-at-all' } })).status).toBe(401);
+    expect((await t.request('POST', '/api/auth/login', { json: { username: 'umit.yilmaz', password: 'whatever-at-all' } })).status).toBe(
+      401,
+    );
 
     // The day before at 09:00 Tokyo: the manager and HR hear "not ready" (nothing handed over yet).
     await at('2026-12-05T23:59:00Z');
@@ -140,14 +153,29 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     expect(item(view, 'activated').state).toBe('done');
     expect(item(view, 'first_sign_in').state).toBe('done');
 
-    const actions = (await t.deps.db.selectFrom('audit_events').select('action').where('subject', '=', 'umit.yilmaz').execute()).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['onboarding.hire_created', 'onboarding.account_created', 'onboarding.groups_added', 'onboarding.account_enabled']));
+    const actions = (await t.deps.db.selectFrom('audit_events').select('action').where('subject', '=', 'umit.yilmaz').execute()).map(
+      (r) => r.action,
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'onboarding.hire_created',
+        'onboarding.account_created',
+        'onboarding.groups_added',
+        'onboarding.account_enabled',
+      ]),
+    );
   }, 60_000);
 
   it('Los Angeles across DST: the activation follows the zone, and a moved start date moves it', async () => {
     await at('2026-11-24T09:00:00Z');
     // 15 March 2027 is after the switch to daylight time (PDT, UTC−7).
-    const created = await addHire({ ...base(), firstName: 'Lee', lastName: 'Park', timeZone: 'America/Los_Angeles', startDate: '2027-03-15' });
+    const created = await addHire({
+      ...base(),
+      firstName: 'Lee',
+      lastName: 'Park',
+      timeZone: 'America/Los_Angeles',
+      startDate: '2027-03-15',
+    });
     expect(created.activatesAt).toBe('2027-03-15T07:00:00.000Z');
     await t.drainJobs();
 
@@ -155,8 +183,14 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     const moved = await t.request('PATCH', `/api/onboarding/hires/${created.id}`, { json: { startDate: '2026-12-01' }, cookie: hr });
     expect(moved.status).toBe(200);
     expect(((await moved.json()) as HireView).activatesAt).toBe('2026-12-01T08:00:00.000Z');
-    const jobs = await t.deps.db.selectFrom('jobs').select(['unique_key', 'run_at', 'state']).where('unique_key', 'like', `onboarding.activate:${created.id}:%`).execute();
-    expect(jobs).toEqual([{ unique_key: `onboarding.activate:${created.id}:2`, run_at: Date.parse('2026-12-01T08:00:00Z'), state: 'queued' }]);
+    const jobs = await t.deps.db
+      .selectFrom('jobs')
+      .select(['unique_key', 'run_at', 'state'])
+      .where('unique_key', 'like', `onboarding.activate:${created.id}:%`)
+      .execute();
+    expect(jobs).toEqual([
+      { unique_key: `onboarding.activate:${created.id}:2`, run_at: Date.parse('2026-12-01T08:00:00Z'), state: 'queued' },
+    ]);
 
     await at('2026-12-01T07:59:00Z');
     await t.drainJobs();
@@ -164,13 +198,24 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     await at('2026-12-01T08:00:00Z');
     await t.drainJobs();
     expect(tokenIn((await t.smtp.waitFor(created.personalEmail!)).text)).toBeTruthy();
+    // The link is lost: HR sends a new one, and the first stops working.
+    const first = tokenIn(t.smtp.to(created.personalEmail!)[0]!.text)!;
+    const resent = await t.request('POST', `/api/onboarding/hires/${created.id}/resend-activation`, { json: {}, cookie: hr });
+    expect(resent.status).toBe(200);
+    await t.drainJobs();
+    const second = tokenIn((await t.smtp.waitFor(created.personalEmail!, 1)).text)!;
+    expect(second).not.toBe(first);
+    expect((await (await t.request('GET', `/api/activation/${first}`)).json()).valid).toBe(false);
+    expect((await (await t.request('GET', `/api/activation/${second}`)).json()).valid).toBe(true);
     // The old date passes: nothing happens twice.
     await at('2027-03-16T00:00:00Z');
     await t.drainJobs();
-    expect(t.smtp.to(created.personalEmail!)).toHaveLength(1);
+    expect(t.smtp.to(created.personalEmail!)).toHaveLength(2);
     expect((await hire(created.id)).status).toBe('active');
     // Started: changes and cancellation are for offboarding now.
-    expect((await t.request('PATCH', `/api/onboarding/hires/${created.id}`, { json: { startDate: '2027-04-01' }, cookie: hr })).status).toBe(409);
+    expect(
+      (await t.request('PATCH', `/api/onboarding/hires/${created.id}`, { json: { startDate: '2027-04-01' }, cookie: hr })).status,
+    ).toBe(409);
     expect((await t.request('POST', `/api/onboarding/hires/${created.id}/cancel`, { json: {}, cookie: hr })).status).toBe(409);
   }, 60_000);
 
@@ -179,11 +224,17 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     const other = await t.addPerson({ role: 'manager', prefix: 'mgr2' });
     const created = await addHire({ ...base(), firstName: 'Mina', lastName: 'Sato' });
     await t.drainJobs();
-    const changed = await t.request('PATCH', `/api/onboarding/hires/${created.id}`, { json: { manager: other.username, title: 'Senior Engineer' }, cookie: hr });
+    const changed = await t.request('PATCH', `/api/onboarding/hires/${created.id}`, {
+      json: { manager: other.username, title: 'Senior Engineer' },
+      cookie: hr,
+    });
     expect(changed.status).toBe(200);
     await t.drainJobs();
     expect(await t.deps.directory.findUser(created.username)).toMatchObject({ manager: other.username, title: 'Senior Engineer' });
-    const unknown = await t.request('PATCH', `/api/onboarding/hires/${created.id}`, { json: { manager: 'nobody-here-at-all' }, cookie: hr });
+    const unknown = await t.request('PATCH', `/api/onboarding/hires/${created.id}`, {
+      json: { manager: 'nobody-here-at-all' },
+      cookie: hr,
+    });
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error.fields.manager).toBeTruthy();
   }, 60_000);
@@ -193,15 +244,29 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     const created = await addHire({ ...base(), firstName: 'Omar', lastName: 'Haddad', role: 'engineer' });
     await t.drainJobs();
     const before = await hire(created.id);
-    const models = await t.deps.db.selectFrom('device_requests').select(['id', 'model_id', 'status']).where('id', 'in', before.requestIds).execute();
+    const models = await t.deps.db
+      .selectFrom('device_requests')
+      .select(['id', 'model_id', 'status'])
+      .where('id', 'in', before.requestIds)
+      .execute();
     expect(models.every((m) => m.status === 'approved')).toBe(true);
     const stockBefore = await Promise.all(models.map((m) => inStock(m.model_id)));
 
-    const cancelled = await t.request('POST', `/api/onboarding/hires/${created.id}/cancel`, { json: { reason: 'Offer declined' }, cookie: hr });
+    const cancelled = await t.request('POST', `/api/onboarding/hires/${created.id}/cancel`, {
+      json: { reason: 'Offer declined' },
+      cookie: hr,
+    });
     expect(cancelled.status).toBe(200);
     const view = (await cancelled.json()) as HireView;
     expect(view.status).toBe('cancelled');
-    expect(await t.deps.db.selectFrom('jobs').select('id').where('unique_key', 'like', `onboarding.activate:${created.id}:%`).where('state', '=', 'queued').execute()).toHaveLength(0);
+    expect(
+      await t.deps.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('unique_key', 'like', `onboarding.activate:${created.id}:%`)
+        .where('state', '=', 'queued')
+        .execute(),
+    ).toHaveLength(0);
     await t.drainJobs();
     const after = await t.deps.db.selectFrom('device_requests').select(['id', 'status']).where('id', 'in', before.requestIds).execute();
     expect(after.every((r) => r.status === 'cancelled')).toBe(true);
@@ -214,7 +279,14 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
 
   it('a role without auto-approval routes the equipment through the chain to the hire’s manager', async () => {
     await at('2026-11-24T09:00:00Z');
-    const created = await addHire({ ...base(), firstName: 'Sam', lastName: 'Reyes', role: 'sales', department: 'Sales', title: 'Account Executive' });
+    const created = await addHire({
+      ...base(),
+      firstName: 'Sam',
+      lastName: 'Reyes',
+      role: 'sales',
+      department: 'Sales',
+      title: 'Account Executive',
+    });
     await t.drainJobs();
     const view = await hire(created.id);
     expect(view.requestIds).toHaveLength(2);
@@ -242,7 +314,17 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     // A provisioning run that created the account and died before recording it: the next run knows it as its own.
     const lee = await addHire({ ...base(), firstName: 'Lee', lastName: 'Chen' });
     await t.deps.directory.createUser(
-      { username: 'lee.chen', givenName: 'Lee', familyName: 'Chen', displayName: 'Lee Chen', email: 'lee.chen@example.com', department: null, title: null, manager: null, employeeNumber: `H${lee.id}` },
+      {
+        username: 'lee.chen',
+        givenName: 'Lee',
+        familyName: 'Chen',
+        displayName: 'Lee Chen',
+        email: 'lee.chen@example.com',
+        department: null,
+        title: null,
+        manager: null,
+        employeeNumber: `H${lee.id}`,
+      },
       { enabled: false },
     );
     await t.drainJobs();
@@ -256,7 +338,9 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
 
     // Five of the same name at the same moment: five hires, five usernames.
     const same = await Promise.all(
-      Array.from({ length: 5 }, () => t.request('POST', '/api/onboarding/hires', { json: { ...base(), firstName: 'Ana', lastName: 'Silva' }, cookie: hr })),
+      Array.from({ length: 5 }, () =>
+        t.request('POST', '/api/onboarding/hires', { json: { ...base(), firstName: 'Ana', lastName: 'Silva' }, cookie: hr }),
+      ),
     );
     expect(same.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     const names = await Promise.all(same.map(async (r) => ((await r.json()) as HireView).username));
@@ -305,10 +389,15 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     }
     // Reading: an employee nothing; the help desk every hire, without personal addresses; a manager only their own hires.
     expect((await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'alice') })).status).toBe(403);
-    const desk = (await (await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'hana') })).json()) as { items: HireView[] };
+    const desk = (await (await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'hana') })).json()) as {
+      items: HireView[];
+    };
     expect(desk.items.length).toBe(hires);
     expect(desk.items.every((h) => h.personalEmail === null)).toBe(true);
-    expect(((await (await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'mark') })).json()) as { items: HireView[] }).items).toEqual([]);
+    expect(
+      ((await (await t.request('GET', '/api/onboarding/hires', { cookie: await signInAs(t, 'mark') })).json()) as { items: HireView[] })
+        .items,
+    ).toEqual([]);
     const theirs = await t.addPerson({ role: 'manager', prefix: 'mgr3' });
     const mine = await addHire({ ...base(), firstName: 'Noor', lastName: 'Ali', manager: theirs.username });
     const managerCookie = await signInAs(t, theirs.username, theirs.password);
@@ -316,13 +405,18 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     expect(seen.items.map((h) => h.id)).toEqual([mine.id]);
     expect(seen.items[0]!.checklist.length).toBeGreaterThan(0);
     expect((await t.request('GET', `/api/onboarding/hires/${mine.id - 1}`, { cookie: managerCookie })).status).toBe(404);
-    expect((await t.request('PATCH', `/api/onboarding/hires/${mine.id}`, { json: { title: 'Boss' }, cookie: managerCookie })).status).toBe(403);
+    expect((await t.request('PATCH', `/api/onboarding/hires/${mine.id}`, { json: { title: 'Boss' }, cookie: managerCookie })).status).toBe(
+      403,
+    );
     // Ruth under her own work address, or her own name: refused.
     const ruth = (await t.deps.directory.findUser('ruth'))!;
     const self = await t.request('POST', '/api/onboarding/hires', { json: { ...base(), personalEmail: ruth.email }, cookie: hr });
     expect(self.status).toBe(403);
     const [first, ...rest] = ruth.displayName.split(' ');
-    const sameName = await t.request('POST', '/api/onboarding/hires', { json: { ...base(), firstName: first, lastName: rest.join(' ') }, cookie: hr });
+    const sameName = await t.request('POST', '/api/onboarding/hires', {
+      json: { ...base(), firstName: first, lastName: rest.join(' ') },
+      cookie: hr,
+    });
     expect(sameName.status).toBe(403);
     expect(await count('hires')).toBe(hires + 1);
 
@@ -336,11 +430,17 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     expect((await t.request('PUT', '/api/onboarding/bundles/it-admin', { json: { name: 'IT', groups: [] }, cookie: hr })).status).toBe(403);
     expect((await t.request('DELETE', '/api/onboarding/bundles/it-admin', { cookie: hr })).status).toBe(403);
     // A plain bundle HR may keep; a key twice is a field error; an unknown catalog item too.
-    const plain = await t.request('POST', '/api/onboarding/bundles', { json: { key: 'support', name: 'Support', groups: ['support'] }, cookie: hr });
+    const plain = await t.request('POST', '/api/onboarding/bundles', {
+      json: { key: 'support', name: 'Support', groups: ['support'] },
+      cookie: hr,
+    });
     expect(plain.status).toBe(201);
     const twice = await t.request('POST', '/api/onboarding/bundles', { json: { key: 'support', name: 'Support' }, cookie: hr });
     expect((await twice.json()).error.fields.key).toBeTruthy();
-    const ghost = await t.request('POST', '/api/onboarding/bundles', { json: { key: 'ghost', name: 'Ghost', items: [{ modelId: '999999' }] }, cookie: hr });
+    const ghost = await t.request('POST', '/api/onboarding/bundles', {
+      json: { key: 'ghost', name: 'Ghost', items: [{ modelId: '999999' }] },
+      cookie: hr,
+    });
     expect(ghost.status).toBe(400);
     expect((await t.request('DELETE', '/api/onboarding/bundles/support', { cookie: hr })).status).toBe(200);
   }, 60_000);

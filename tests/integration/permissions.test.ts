@@ -110,6 +110,7 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/onboarding/hires/:id': 'onboarding.read',
   'PATCH /api/onboarding/hires/:id': 'onboarding.manage',
   'POST /api/onboarding/hires/:id/cancel': 'onboarding.manage',
+  'POST /api/onboarding/hires/:id/resend-activation': 'onboarding.manage',
   'GET /api/onboarding/bundles': 'onboarding.manage',
   'POST /api/onboarding/bundles': 'onboarding.manage',
   'PUT /api/onboarding/bundles/:key': 'onboarding.manage',

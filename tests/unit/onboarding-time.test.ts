@@ -56,17 +56,44 @@ describe('the checklist', () => {
       updated_at: start - 10 * 86_400_000,
       ...changes,
     }) as HireRow;
-  const states = (r: HireRow, statuses: Map<number, string>, now: number) => Object.fromEntries(checklistOf(r, statuses, now).map((i) => [i.key, i.state]));
+  const states = (r: HireRow, statuses: Map<number, string>, now: number) =>
+    Object.fromEntries(checklistOf(r, statuses, now).map((i) => [i.key, i.state]));
 
   it('is pending ahead of time, overdue once an item’s time has passed, done with its time', () => {
-    expect(states(row(), new Map(), start - 5 * 86_400_000)).toMatchObject({ account_created: 'pending', equipment_reserved: 'pending', activated: 'pending' });
-    const late = states(row({ account_created_at: start - 3 * 86_400_000, groups_added_at: start - 3 * 86_400_000, equipment_requested_at: start - 3 * 86_400_000, request_ids: '[7]' }), new Map([[7, 'approved']]), start + 2 * 86_400_000);
-    expect(late).toMatchObject({ account_created: 'done', equipment_reserved: 'done', equipment_shipped: 'overdue', equipment_received: 'overdue', activation_sent: 'overdue', activated: 'pending' });
+    expect(states(row(), new Map(), start - 5 * 86_400_000)).toMatchObject({
+      account_created: 'pending',
+      equipment_reserved: 'pending',
+      activated: 'pending',
+    });
+    const late = states(
+      row({
+        account_created_at: start - 3 * 86_400_000,
+        groups_added_at: start - 3 * 86_400_000,
+        equipment_requested_at: start - 3 * 86_400_000,
+        request_ids: '[7]',
+      }),
+      new Map([[7, 'approved']]),
+      start + 2 * 86_400_000,
+    );
+    expect(late).toMatchObject({
+      account_created: 'done',
+      equipment_reserved: 'done',
+      equipment_shipped: 'overdue',
+      equipment_received: 'overdue',
+      activation_sent: 'overdue',
+      activated: 'pending',
+    });
   });
 
   it('needs no groups or equipment a bundle does not give, and nothing more once cancelled', () => {
     const none = row({ bundle: JSON.stringify({ groups: [], items: [], autoApprove: false }) });
-    expect(states(none, new Map(), start)).toMatchObject({ groups_added: 'not_needed', equipment_reserved: 'not_needed', equipment_received: 'not_needed' });
-    expect(Object.values(states(row({ status: 'cancelled' }), new Map(), start + 10 * 86_400_000)).every((s) => s === 'not_needed')).toBe(true);
+    expect(states(none, new Map(), start)).toMatchObject({
+      groups_added: 'not_needed',
+      equipment_reserved: 'not_needed',
+      equipment_received: 'not_needed',
+    });
+    expect(Object.values(states(row({ status: 'cancelled' }), new Map(), start + 10 * 86_400_000)).every((s) => s === 'not_needed')).toBe(
+      true,
+    );
   });
 });

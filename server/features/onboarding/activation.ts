@@ -59,7 +59,10 @@ export async function activate(deps: PasswordDeps, token: string, password: stri
     await repo.updateHire(trx, hire.id, { activated_at: now, updated_at: now }, { whereNull: 'activated_at' });
     // Any other activation link of theirs (a resend) dies with this one.
     await voidSecretsOf({ ...deps, db: trx }, user.username, ['activation']);
-    await deps.audit.record({ action: 'onboarding.activated', actor: user.username, result: 'success', ip, details: { hireId: hire.id } }, trx);
+    await deps.audit.record(
+      { action: 'onboarding.activated', actor: user.username, result: 'success', ip, details: { hireId: hire.id } },
+      trx,
+    );
   });
   return { username: user.username };
 }

@@ -43,7 +43,11 @@ export async function updateHire(
   db: Db,
   id: number,
   changes: Updateable<HireTable>,
-  guard: { from?: HireRow['status'][]; version?: number; whereNull?: 'account_created_at' | 'groups_added_at' | 'equipment_requested_at' | 'activated_at' | 'first_sign_in_at' } = {},
+  guard: {
+    from?: HireRow['status'][];
+    version?: number;
+    whereNull?: 'account_created_at' | 'groups_added_at' | 'equipment_requested_at' | 'activated_at' | 'first_sign_in_at';
+  } = {},
 ): Promise<boolean> {
   let query = db.updateTable('hires').set(changes).where('id', '=', id);
   if (guard.from) query = query.where('status', 'in', guard.from);
@@ -86,7 +90,11 @@ export function requestStatuses(db: Db, ids: number[]): Promise<{ id: number; st
 export async function requestStatusMap(db: Db, ids: number[]): Promise<Map<number, string>> {
   const map = new Map<number, string>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('device_requests').select(['id', 'status']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('device_requests')
+      .select(['id', 'status'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
     for (const r of rows) map.set(r.id, r.status);
   }
   return map;
@@ -109,7 +117,13 @@ export async function findHireRequest(db: Db, requester: string, modelId: string
 
 /** Scheduled hires whose start is within [from, to) (epoch ms), for the job that checks nothing was missed. */
 export function hiresActivatingBetween(db: Db, from: number, to: number): Promise<HireRow[]> {
-  return db.selectFrom('hires').selectAll().where('status', '=', 'scheduled').where('activates_at', '>=', from).where('activates_at', '<', to).execute();
+  return db
+    .selectFrom('hires')
+    .selectAll()
+    .where('status', '=', 'scheduled')
+    .where('activates_at', '>=', from)
+    .where('activates_at', '<', to)
+    .execute();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +138,12 @@ export function findBundle(db: Db, key: string): Promise<RoleBundleRow | undefin
 }
 
 export async function insertBundle(db: Db, row: RoleBundleRow): Promise<boolean> {
-  const inserted = await db.insertInto('role_bundles').values(row).onConflict((oc) => oc.column('key').doNothing()).returning('key').executeTakeFirst();
+  const inserted = await db
+    .insertInto('role_bundles')
+    .values(row)
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returning('key')
+    .executeTakeFirst();
   return inserted !== undefined;
 }
 
@@ -140,7 +159,10 @@ export async function deleteBundle(db: Db, key: string): Promise<boolean> {
 
 /** Counts for tests and the admin: how many hires are in each status. */
 export async function countHires(db: Db): Promise<number> {
-  const row = await db.selectFrom('hires').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('hires')
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -28,6 +28,7 @@ import {
   listHires,
   type OnboardingActor,
   type OnboardingDeps,
+  resendActivation,
   updateBundle,
 } from './service.js';
 
@@ -61,17 +62,28 @@ export function onboardingRoutes(appDeps: AppDeps) {
   const manage = requirePermission('onboarding.manage');
   const read = requirePermission('onboarding.read');
   return new Hono<AppEnv>()
-    .get('/hires', read, validate('query', hireListQuerySchema), async (c) => c.json({ items: await listHires(deps, actorOf(c), c.req.valid('query')) }, 200))
-    .post('/hires', manage, validate('json', newHireSchema), async (c) => c.json(await createHire(deps, actorOf(c), c.req.valid('json')), 201))
-    .get('/hires/:id', read, validate('param', hireIdParamSchema), async (c) => c.json(await getHire(deps, actorOf(c), c.req.valid('param').id), 200))
+    .get('/hires', read, validate('query', hireListQuerySchema), async (c) =>
+      c.json({ items: await listHires(deps, actorOf(c), c.req.valid('query')) }, 200),
+    )
+    .post('/hires', manage, validate('json', newHireSchema), async (c) =>
+      c.json(await createHire(deps, actorOf(c), c.req.valid('json')), 201),
+    )
+    .get('/hires/:id', read, validate('param', hireIdParamSchema), async (c) =>
+      c.json(await getHire(deps, actorOf(c), c.req.valid('param').id), 200),
+    )
     .patch('/hires/:id', manage, validate('param', hireIdParamSchema), validate('json', hireChangeSchema), async (c) =>
       c.json(await changeHire(deps, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
     )
     .post('/hires/:id/cancel', manage, validate('param', hireIdParamSchema), validate('json', cancelHireSchema), async (c) =>
       c.json(await cancelHire(deps, actorOf(c), c.req.valid('param').id, c.req.valid('json').reason), 200),
     )
+    .post('/hires/:id/resend-activation', manage, validate('param', hireIdParamSchema), async (c) =>
+      c.json(await resendActivation(deps, actorOf(c), c.req.valid('param').id), 200),
+    )
     .get('/bundles', manage, async (c) => c.json({ items: await listBundles(deps, actorOf(c)) }, 200))
-    .post('/bundles', manage, validate('json', roleBundleSchema), async (c) => c.json(await createBundle(deps, actorOf(c), c.req.valid('json')), 201))
+    .post('/bundles', manage, validate('json', roleBundleSchema), async (c) =>
+      c.json(await createBundle(deps, actorOf(c), c.req.valid('json')), 201),
+    )
     .put('/bundles/:key', manage, validate('param', bundleKeyParamSchema), validate('json', roleBundleUpdateSchema), async (c) =>
       c.json(await updateBundle(deps, actorOf(c), c.req.valid('param').key, c.req.valid('json')), 200),
     )
@@ -89,6 +101,9 @@ export function activationRoutes(appDeps: AppDeps) {
       c.json(await viewActivation(deps, c.req.valid('param').token, requestContext(c).ip), 200),
     )
     .post('/:token', validate('param', activationTokenParamSchema), validate('json', activationSchema), async (c) =>
-      c.json({ done: true as const, ...(await activate(deps, c.req.valid('param').token, c.req.valid('json').password, requestContext(c).ip)) }, 200),
+      c.json(
+        { done: true as const, ...(await activate(deps, c.req.valid('param').token, c.req.valid('json').password, requestContext(c).ip)) },
+        200,
+      ),
     );
 }

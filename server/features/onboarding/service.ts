@@ -31,7 +31,7 @@ import type { Inventory } from '../../inventory/port.js';
 import { enqueue } from '../../jobs/queue.js';
 import { sendMailLater } from '../../mail/outbox.js';
 import { activationMail, dayBeforeSummaryMail } from '../../mail/templates.js';
-import { issueLinkToken, TTL } from '../../one-time-secrets/service.js';
+import { issueLinkToken, TTL, voidSecretsOf } from '../../one-time-secrets/service.js';
 import type { Clock } from '../../platform/clock.js';
 import type { PortalKeys } from '../../platform/keys.js';
 import type { Logger } from '../../platform/logger.js';
@@ -171,7 +171,11 @@ async function checkManager(deps: OnboardingDeps, manager: string): Promise<{ us
  * HR may not onboard themselves (a second account in their own name, e.g. with a bundle's groups):
  * a hire whose personal address is one of the actor's addresses, or who has the actor's name, is refused.
  */
-async function assertNotSelf(deps: OnboardingDeps, actor: OnboardingActor, hire: { firstName: string; lastName: string; personalEmail: string }): Promise<void> {
+async function assertNotSelf(
+  deps: OnboardingDeps,
+  actor: OnboardingActor,
+  hire: { firstName: string; lastName: string; personalEmail: string },
+): Promise<void> {
   const me = await deps.directory.findUser(actor.username, { brief: true });
   const addresses = new Set<string>();
   if (me?.email) addresses.add(me.email.toLowerCase());
@@ -270,7 +274,12 @@ async function viewOf(deps: OnboardingDeps, row: HireRow): Promise<HireView> {
  * groups, equipment) and its start-date jobs are queued, and the change is audited. Nothing is
  * written to the directory and no mail is sent here. SCIM calls this too (with its token's admin).
  */
-export async function createHire(deps: OnboardingDeps, actor: OnboardingActor, input: NewHireBody, options: { via?: 'scim' } = {}): Promise<HireView> {
+export async function createHire(
+  deps: OnboardingDeps,
+  actor: OnboardingActor,
+  input: NewHireBody,
+  options: { via?: 'scim' } = {},
+): Promise<HireView> {
   requireManage(actor);
   const parsed = newHireSchema.safeParse(input);
   if (!parsed.success) throw errors.validationFailed(fieldErrors(parsed.error.issues));
@@ -291,58 +300,70 @@ export async function createHire(deps: OnboardingDeps, actor: OnboardingActor, i
   await assertNotSelf(deps, actor, hire);
 
   const bundle: Bundle = bundleRow
-    ? { groups: JSON.parse(bundleRow.groups) as string[], items: JSON.parse(bundleRow.items) as Bundle['items'], autoApprove: bundleRow.auto_approve === 1 }
+    ? {
+        groups: JSON.parse(bundleRow.groups) as string[],
+        items: JSON.parse(bundleRow.items) as Bundle['items'],
+        autoApprove: bundleRow.auto_approve === 1,
+      }
     : { groups: [], items: [], autoApprove: false };
   const activatesAt = startOfDayIn(hire.startDate, hire.timeZone);
   const pattern = deps.onboarding.usernamePattern;
 
   // Two hires of the same name added at the same moment: the loser of the unique username picks again.
-  const id = await retryOnUniqueViolation(() => withTransaction(deps.db, async (trx) => {
-    // The first username of the pattern no other hire holds; the directory's own collisions are
-    // found by the provisioning job, which moves on to the next number.
-    const candidates = Array.from({ length: 20 }, (_, i) => usernameFromPattern(pattern, hire, i + 1));
-    const taken = await repo.takenUsernames(trx, candidates);
-    let username = candidates.find((c) => !taken.has(c));
-    for (let attempt = 21; !username; attempt++) {
-      const next = usernameFromPattern(pattern, hire, attempt);
-      if (!(await repo.takenUsernames(trx, [next])).size) username = next;
-    }
-    const hireId = await repo.insertHire(trx, {
-      username,
-      first_name: hire.firstName,
-      last_name: hire.lastName,
-      display_name: hireDisplayName(hire.firstName, hire.lastName),
-      personal_email: hire.personalEmail,
-      start_date: hire.startDate,
-      time_zone: hire.timeZone,
-      department: hire.department,
-      title: hire.title,
-      manager: (manager as { username: string }).username,
-      location: hire.location ?? null,
-      employment_type: hire.employmentType,
-      role_key: hire.role ?? null,
-      bundle: JSON.stringify(bundle),
-      status: 'scheduled',
-      activates_at: activatesAt,
-      activation_version: 1,
-      created_by: actor.username,
-      created_at: now,
-      updated_at: now,
-    });
-    await enqueue(trx, { kind: 'onboarding.provision', payload: { hireId }, now, uniqueKey: provisionKey(hireId) });
-    await scheduleStart(trx, hireId, 1, hire.startDate, hire.timeZone, activatesAt, now);
-    await deps.audit.record(
-      {
-        action: 'onboarding.hire_created',
-        result: 'success',
-        actor: actor.username,
-        subject: username,
-        details: { hireId, startDate: hire.startDate, timeZone: hire.timeZone, role: hire.role ?? null, ...(options.via ? { via: options.via } : {}) },
-      },
-      trx,
-    );
-    return hireId;
-  }));
+  const id = await retryOnUniqueViolation(() =>
+    withTransaction(deps.db, async (trx) => {
+      // The first username of the pattern no other hire holds; the directory's own collisions are
+      // found by the provisioning job, which moves on to the next number.
+      const candidates = Array.from({ length: 20 }, (_, i) => usernameFromPattern(pattern, hire, i + 1));
+      const taken = await repo.takenUsernames(trx, candidates);
+      let username = candidates.find((c) => !taken.has(c));
+      for (let attempt = 21; !username; attempt++) {
+        const next = usernameFromPattern(pattern, hire, attempt);
+        if (!(await repo.takenUsernames(trx, [next])).size) username = next;
+      }
+      const hireId = await repo.insertHire(trx, {
+        username,
+        first_name: hire.firstName,
+        last_name: hire.lastName,
+        display_name: hireDisplayName(hire.firstName, hire.lastName),
+        personal_email: hire.personalEmail,
+        start_date: hire.startDate,
+        time_zone: hire.timeZone,
+        department: hire.department,
+        title: hire.title,
+        manager: (manager as { username: string }).username,
+        location: hire.location ?? null,
+        employment_type: hire.employmentType,
+        role_key: hire.role ?? null,
+        bundle: JSON.stringify(bundle),
+        status: 'scheduled',
+        activates_at: activatesAt,
+        activation_version: 1,
+        created_by: actor.username,
+        created_at: now,
+        updated_at: now,
+      });
+      await enqueue(trx, { kind: 'onboarding.provision', payload: { hireId }, now, uniqueKey: provisionKey(hireId) });
+      await scheduleStart(trx, hireId, 1, hire.startDate, hire.timeZone, activatesAt, now);
+      await deps.audit.record(
+        {
+          action: 'onboarding.hire_created',
+          result: 'success',
+          actor: actor.username,
+          subject: username,
+          details: {
+            hireId,
+            startDate: hire.startDate,
+            timeZone: hire.timeZone,
+            role: hire.role ?? null,
+            ...(options.via ? { via: options.via } : {}),
+          },
+        },
+        trx,
+      );
+      return hireId;
+    }),
+  );
   return viewOf(deps, (await repo.findHire(deps.db, id))!);
 }
 
@@ -362,12 +383,32 @@ async function retryOnUniqueViolation<T>(work: () => Promise<T>, tries = 8): Pro
 }
 
 /** The activation at local midnight and the summary the day before, each unique per hire and version. */
-async function scheduleStart(trx: Kysely<Database>, hireId: number, version: number, startDate: string, zone: string, activatesAt: number, now: number): Promise<void> {
-  await enqueue(trx, { kind: 'onboarding.activate', payload: { hireId, version }, now, runAt: activatesAt, uniqueKey: activateKey(hireId, version) });
+async function scheduleStart(
+  trx: Kysely<Database>,
+  hireId: number,
+  version: number,
+  startDate: string,
+  zone: string,
+  activatesAt: number,
+  now: number,
+): Promise<void> {
+  await enqueue(trx, {
+    kind: 'onboarding.activate',
+    payload: { hireId, version },
+    now,
+    runAt: activatesAt,
+    uniqueKey: activateKey(hireId, version),
+  });
   const summaryAt = summaryTime(startDate, zone);
   // Added on the day before or later: nobody needs a summary of what they just typed.
   if (summaryAt > now) {
-    await enqueue(trx, { kind: 'onboarding.summary', payload: { hireId, version }, now, runAt: summaryAt, uniqueKey: summaryKey(hireId, version) });
+    await enqueue(trx, {
+      kind: 'onboarding.summary',
+      payload: { hireId, version },
+      now,
+      runAt: summaryAt,
+      uniqueKey: summaryKey(hireId, version),
+    });
   }
 }
 
@@ -381,10 +422,17 @@ function readScope(actor: OnboardingActor): { manager: string | null; personal: 
   return { manager: all ? null : actor.username, personal: can(actor.roles, 'onboarding.manage') };
 }
 
-export async function listHires(deps: OnboardingDeps, actor: OnboardingActor, filter: { status?: HireRow['status']; limit?: number } = {}): Promise<HireView[]> {
+export async function listHires(
+  deps: OnboardingDeps,
+  actor: OnboardingActor,
+  filter: { status?: HireRow['status']; limit?: number } = {},
+): Promise<HireView[]> {
   const scope = readScope(actor);
   const rows = await repo.listHires(deps.db, { status: filter.status, limit: filter.limit ?? 500, manager: scope.manager });
-  const statuses = await repo.requestStatusMap(deps.db, rows.flatMap((r) => JSON.parse(r.request_ids) as number[]));
+  const statuses = await repo.requestStatusMap(
+    deps.db,
+    rows.flatMap((r) => JSON.parse(r.request_ids) as number[]),
+  );
   const now = deps.clock.now();
   return rows.map((r) => hireView(r, statuses, now, scope));
 }
@@ -450,7 +498,14 @@ export async function changeHire(deps: OnboardingDeps, actor: OnboardingActor, i
     const ok = await repo.updateHire(
       trx,
       id,
-      { ...directoryFields, start_date: startDate, time_zone: zone, activates_at: activatesAt, activation_version: version, updated_at: now },
+      {
+        ...directoryFields,
+        start_date: startDate,
+        time_zone: zone,
+        activates_at: activatesAt,
+        activation_version: version,
+        updated_at: now,
+      },
       { from: ['scheduled'], version: row.activation_version },
     );
     // Activated (or changed by someone else) since it was read: nothing is half-applied.
@@ -488,20 +543,33 @@ export async function cancelHire(deps: OnboardingDeps, actor: OnboardingActor, i
   const row = await repo.findHire(deps.db, id);
   if (!row) throw errors.notFound('This hire');
   if (same(row.username, actor.username)) throw errors.forbidden('You cannot cancel your own onboarding.');
-  if (row.status !== 'scheduled') throw errors.invalidTransition('Only a hire who has not started yet can be cancelled. Use offboarding for someone who has started.');
+  if (row.status !== 'scheduled')
+    throw errors.invalidTransition('Only a hire who has not started yet can be cancelled. Use offboarding for someone who has started.');
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
     const ok = await repo.updateHire(
       trx,
       id,
-      { status: 'cancelled', cancelled_at: now, cancelled_by: actor.username, activation_version: row.activation_version + 1, updated_at: now },
+      {
+        status: 'cancelled',
+        cancelled_at: now,
+        cancelled_by: actor.username,
+        activation_version: row.activation_version + 1,
+        updated_at: now,
+      },
       { from: ['scheduled'] },
     );
     if (!ok) throw errors.invalidTransition('This hire has started meanwhile. Use offboarding instead.');
     await repo.dropQueuedJobs(trx, [activateKey(id, row.activation_version), summaryKey(id, row.activation_version)]);
     await enqueue(trx, { kind: 'onboarding.close', payload: { hireId: id }, now });
     await deps.audit.record(
-      { action: 'onboarding.hire_cancelled', result: 'success', actor: actor.username, subject: row.username, details: { hireId: id, ...(reason ? { reason } : {}) } },
+      {
+        action: 'onboarding.hire_cancelled',
+        result: 'success',
+        actor: actor.username,
+        subject: row.username,
+        details: { hireId: id, ...(reason ? { reason } : {}) },
+      },
       trx,
     );
   });
@@ -537,9 +605,23 @@ export async function runProvision(deps: OnboardingDeps, hireId: number): Promis
     }
     const now = deps.clock.now();
     await withTransaction(deps.db, async (trx) => {
-      if (!(await repo.updateHire(trx, hireId, { groups_added_at: now, updated_at: now, ...(problems.length ? { problem: problems.join('; ').slice(0, 256) } : {}) }, { whereNull: 'groups_added_at' }))) return;
+      if (
+        !(await repo.updateHire(
+          trx,
+          hireId,
+          { groups_added_at: now, updated_at: now, ...(problems.length ? { problem: problems.join('; ').slice(0, 256) } : {}) },
+          { whereNull: 'groups_added_at' },
+        ))
+      )
+        return;
       await deps.audit.record(
-        { action: 'onboarding.groups_added', result: problems.length ? 'failure' : 'success', actor: null, subject: hire.username, details: { hireId, groups: bundle.groups, problems } },
+        {
+          action: 'onboarding.groups_added',
+          result: problems.length ? 'failure' : 'success',
+          actor: null,
+          subject: hire.username,
+          details: { hireId, groups: bundle.groups, problems },
+        },
         trx,
       );
     });
@@ -613,7 +695,12 @@ async function createAccount(deps: OnboardingDeps, row: HireRow): Promise<void> 
         result: 'success',
         actor: null,
         subject: username,
-        details: { hireId: row.id, enabled: false, ...(username !== row.username ? { instead: row.username } : {}), ...(managerProblem ? { problem: managerProblem } : {}) },
+        details: {
+          hireId: row.id,
+          enabled: false,
+          ...(username !== row.username ? { instead: row.username } : {}),
+          ...(managerProblem ? { problem: managerProblem } : {}),
+        },
       },
       trx,
     );
@@ -629,8 +716,17 @@ async function requestEquipment(deps: OnboardingDeps, hire: HireRow, bundle: Bun
   const marker = `Onboarding #${hire.id}:`;
   const ids: number[] = [];
   const problems: string[] = [];
-  const actor = { username: hire.created_by, roles: ['employee', 'hr'] as Role[], department: null };
-  const requestsDeps = { db: deps.db, directory: deps.directory, roleGroups: deps.roleGroups, inventory: deps.inventory, audit: deps.audit, clock: deps.clock };
+  // Attributed to the HR member who added the hire. No role is claimed for them here: the forHire
+  // path reads none (who may onboard was checked when the hire was added).
+  const actor = { username: hire.created_by, roles: ['employee'] as Role[], department: null };
+  const requestsDeps = {
+    db: deps.db,
+    directory: deps.directory,
+    roleGroups: deps.roleGroups,
+    inventory: deps.inventory,
+    audit: deps.audit,
+    clock: deps.clock,
+  };
   for (const item of bundle.items) {
     if (isCancelled(await repo.findHire(deps.db, hire.id))) return;
     const existing = await repo.findHireRequest(deps.db, hire.username, item.modelId, marker);
@@ -648,7 +744,12 @@ async function requestEquipment(deps: OnboardingDeps, hire: HireRow, bundle: Bun
           justification: `${marker} ${hire.title}, starting ${hire.start_date}.`,
           neededBy: hire.start_date,
         },
-        { forHire: { person: { username: hire.username, displayName: hire.display_name, department: hire.department, manager: hire.manager }, autoApprove: bundle.autoApprove } },
+        {
+          forHire: {
+            person: { username: hire.username, displayName: hire.display_name, department: hire.department, manager: hire.manager },
+            autoApprove: bundle.autoApprove,
+          },
+        },
       );
       ids.push(request.id);
     } catch (error) {
@@ -659,10 +760,21 @@ async function requestEquipment(deps: OnboardingDeps, hire: HireRow, bundle: Bun
   }
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
-    const changes = { request_ids: JSON.stringify(ids), equipment_requested_at: now, updated_at: now, ...(problems.length ? { problem: problems.join('; ').slice(0, 256) } : {}) };
+    const changes = {
+      request_ids: JSON.stringify(ids),
+      equipment_requested_at: now,
+      updated_at: now,
+      ...(problems.length ? { problem: problems.join('; ').slice(0, 256) } : {}),
+    };
     if (!(await repo.updateHire(trx, hire.id, changes, { whereNull: 'equipment_requested_at' }))) return;
     await deps.audit.record(
-      { action: 'onboarding.equipment_requested', result: problems.length ? 'failure' : 'success', actor: hire.created_by, subject: hire.username, details: { hireId: hire.id, requests: ids, problems } },
+      {
+        action: 'onboarding.equipment_requested',
+        result: problems.length ? 'failure' : 'success',
+        actor: hire.created_by,
+        subject: hire.username,
+        details: { hireId: hire.id, requests: ids, problems },
+      },
       trx,
     );
   });
@@ -687,12 +799,70 @@ export async function runActivate(deps: OnboardingDeps, hireId: number, version:
   if (!result.ok) throw new Error(`directory refused to enable the account: ${result.reason}`);
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
-    if (!(await repo.updateHire(trx, hireId, { status: 'active', activation_sent_at: now, updated_at: now }, { from: ['scheduled'], version }))) return;
-    const { secret } = await issueLinkToken({ db: trx, clock: deps.clock, keys: deps.keys }, { username: row.username, createdBy: row.created_by, purpose: 'activation' });
+    if (
+      !(await repo.updateHire(
+        trx,
+        hireId,
+        { status: 'active', activation_sent_at: now, updated_at: now },
+        { from: ['scheduled'], version },
+      ))
+    )
+      return;
+    const { secret } = await issueLinkToken(
+      { db: trx, clock: deps.clock, keys: deps.keys },
+      { username: row.username, createdBy: row.created_by, purpose: 'activation' },
+    );
     const link = new URL(`/activate#token=${secret}`, deps.publicUrl).href;
-    await sendMailLater(trx, deps.keys, now, activationMail(row.personal_email, row.first_name, row.username, link, TTL.activation / DAY_MS, deps.companyName));
-    await deps.audit.record({ action: 'onboarding.account_enabled', result: 'success', actor: null, subject: row.username, details: { hireId, activationSent: true } }, trx);
+    await sendMailLater(
+      trx,
+      deps.keys,
+      now,
+      activationMail(row.personal_email, row.first_name, row.username, link, TTL.activation / DAY_MS, deps.companyName),
+    );
+    await deps.audit.record(
+      {
+        action: 'onboarding.account_enabled',
+        result: 'success',
+        actor: null,
+        subject: row.username,
+        details: { hireId, activationSent: true },
+      },
+      trx,
+    );
   });
+}
+
+/**
+ * A new activation link for a hire who has started but not set a password yet (the first one
+ * expired or was lost), to the same personal address. Older links of theirs stop working.
+ */
+export async function resendActivation(deps: OnboardingDeps, actor: OnboardingActor, id: number): Promise<HireView> {
+  requireManage(actor);
+  const row = await repo.findHire(deps.db, id);
+  if (!row) throw errors.notFound('This hire');
+  if (same(row.username, actor.username)) throw errors.forbidden('You cannot do this for your own account.');
+  if (row.status !== 'active' || row.activated_at !== null) {
+    throw errors.invalidTransition('Only a hire who has started and not set a password yet can get a new link.');
+  }
+  const now = deps.clock.now();
+  await withTransaction(deps.db, async (trx) => {
+    const secrets = { db: trx, clock: deps.clock, keys: deps.keys };
+    await voidSecretsOf(secrets, row.username, ['activation']);
+    const { secret } = await issueLinkToken(secrets, { username: row.username, createdBy: actor.username, purpose: 'activation' });
+    const link = new URL(`/activate#token=${secret}`, deps.publicUrl).href;
+    await sendMailLater(
+      trx,
+      deps.keys,
+      now,
+      activationMail(row.personal_email, row.first_name, row.username, link, TTL.activation / DAY_MS, deps.companyName),
+    );
+    await repo.updateHire(trx, id, { activation_sent_at: now, updated_at: now });
+    await deps.audit.record(
+      { action: 'onboarding.activation_resent', result: 'success', actor: actor.username, subject: row.username, details: { hireId: id } },
+      trx,
+    );
+  });
+  return viewOf(deps, (await repo.findHire(deps.db, id))!);
 }
 
 /** The day before: "ready / not ready" to the manager and to the HR member who added the hire. */
@@ -715,10 +885,26 @@ export async function runSummary(deps: OnboardingDeps, hireId: number, version: 
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
     for (const to of recipients.values()) {
-      await sendMailLater(trx, deps.keys, now, dayBeforeSummaryMail(to, { displayName: row.display_name, username: row.username, startDate: row.start_date, timeZone: row.time_zone }, open, url));
+      await sendMailLater(
+        trx,
+        deps.keys,
+        now,
+        dayBeforeSummaryMail(
+          to,
+          { displayName: row.display_name, username: row.username, startDate: row.start_date, timeZone: row.time_zone },
+          open,
+          url,
+        ),
+      );
     }
     await deps.audit.record(
-      { action: 'onboarding.summary_sent', result: 'success', actor: null, subject: row.username, details: { hireId, ready: open.length === 0, open: open.map((i) => i.key), recipients: recipients.size } },
+      {
+        action: 'onboarding.summary_sent',
+        result: 'success',
+        actor: null,
+        subject: row.username,
+        details: { hireId, ready: open.length === 0, open: open.map((i) => i.key), recipients: recipients.size },
+      },
       trx,
     );
   });
@@ -730,15 +916,29 @@ export async function runUpdate(deps: OnboardingDeps, hireId: number): Promise<v
   if (!row || row.status === 'cancelled' || row.account_created_at === null) return;
   const result = await deps.directory.updateUser(row.username, { manager: row.manager, title: row.title, department: row.department });
   if (!result.ok) throw new Error(`directory refused the update: ${result.reason}`);
-  await deps.audit.record({ action: 'onboarding.account_updated', result: 'success', actor: null, subject: row.username, details: { hireId, manager: row.manager } });
+  await deps.audit.record({
+    action: 'onboarding.account_updated',
+    result: 'success',
+    actor: null,
+    subject: row.username,
+    details: { hireId, manager: row.manager },
+  });
 }
 
 /** A cancelled hire: the account goes (or stays disabled), the equipment requests are withdrawn. */
 export async function runClose(deps: OnboardingDeps, hireId: number): Promise<void> {
   const row = await repo.findHire(deps.db, hireId);
   if (!row || row.status !== 'cancelled') return;
-  const requestsDeps = { db: deps.db, directory: deps.directory, roleGroups: deps.roleGroups, inventory: deps.inventory, audit: deps.audit, clock: deps.clock };
-  const actor = { username: row.cancelled_by ?? row.created_by, roles: ['employee', 'hr'] as Role[], department: null };
+  const requestsDeps = {
+    db: deps.db,
+    directory: deps.directory,
+    roleGroups: deps.roleGroups,
+    inventory: deps.inventory,
+    audit: deps.audit,
+    clock: deps.clock,
+  };
+  // Whoever cancelled the hire (checked for onboarding.manage then); the forHire path reads no role.
+  const actor = { username: row.cancelled_by ?? row.created_by, roles: ['employee'] as Role[], department: null };
   const statuses = await repo.requestStatusMap(deps.db, JSON.parse(row.request_ids) as number[]);
   for (const [id, status] of statuses) {
     if (!['pending_approval', 'approved', 'backordered'].includes(status)) continue;
@@ -751,9 +951,16 @@ export async function runClose(deps: OnboardingDeps, hireId: number): Promise<vo
   }
   if (row.account_created_at !== null) {
     const policy = deps.onboarding.cancelledAccount;
-    const result = policy === 'delete' ? await deps.directory.deleteUser(row.username) : await deps.directory.setEnabled(row.username, false);
+    const result =
+      policy === 'delete' ? await deps.directory.deleteUser(row.username) : await deps.directory.setEnabled(row.username, false);
     if (!result.ok && result.reason !== 'not_found') throw new Error(`directory refused to ${policy} the account: ${result.reason}`);
-    await deps.audit.record({ action: policy === 'delete' ? 'onboarding.account_deleted' : 'onboarding.account_disabled', result: 'success', actor: null, subject: row.username, details: { hireId } });
+    await deps.audit.record({
+      action: policy === 'delete' ? 'onboarding.account_deleted' : 'onboarding.account_disabled',
+      result: 'success',
+      actor: null,
+      subject: row.username,
+      details: { hireId },
+    });
   }
 }
 
@@ -827,12 +1034,25 @@ export async function createBundle(deps: OnboardingDeps, actor: OnboardingActor,
       updated_by: actor.username,
     });
     if (!inserted) throw errors.validationFailed({ key: 'A role with this key exists already.' });
-    await deps.audit.record({ action: 'onboarding.bundle_created', result: 'success', actor: actor.username, details: { key: body.key, groups: body.groups, items: body.items, autoApprove: body.autoApprove } }, trx);
+    await deps.audit.record(
+      {
+        action: 'onboarding.bundle_created',
+        result: 'success',
+        actor: actor.username,
+        details: { key: body.key, groups: body.groups, items: body.items, autoApprove: body.autoApprove },
+      },
+      trx,
+    );
   });
   return bundleView((await repo.findBundle(deps.db, body.key))!);
 }
 
-export async function updateBundle(deps: OnboardingDeps, actor: OnboardingActor, key: string, input: Omit<RoleBundleBody, 'key'>): Promise<RoleBundleView> {
+export async function updateBundle(
+  deps: OnboardingDeps,
+  actor: OnboardingActor,
+  key: string,
+  input: Omit<RoleBundleBody, 'key'>,
+): Promise<RoleBundleView> {
   requireManage(actor);
   const parsed = roleBundleUpdateSchema.safeParse(input);
   if (!parsed.success) throw errors.validationFailed(fieldErrors(parsed.error.issues));
@@ -852,7 +1072,15 @@ export async function updateBundle(deps: OnboardingDeps, actor: OnboardingActor,
       updated_at: now,
       updated_by: actor.username,
     });
-    await deps.audit.record({ action: 'onboarding.bundle_changed', result: 'success', actor: actor.username, details: { key, groups: body.groups, items: body.items, autoApprove: body.autoApprove } }, trx);
+    await deps.audit.record(
+      {
+        action: 'onboarding.bundle_changed',
+        result: 'success',
+        actor: actor.username,
+        details: { key, groups: body.groups, items: body.items, autoApprove: body.autoApprove },
+      },
+      trx,
+    );
   });
   return bundleView((await repo.findBundle(deps.db, key))!);
 }
