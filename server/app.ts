@@ -16,6 +16,8 @@ import { peopleRoutes } from './features/people/routes.js';
 import { requestsRoutes } from './features/requests/routes.js';
 import { pushRoutes } from './features/push/routes.js';
 import { offboardingRoutes } from './features/offboarding/routes.js';
+import { scimTokenRoutes } from './features/scim/admin-routes.js';
+import { scimRoutes } from './features/scim/routes.js';
 import { clientIp } from './http/client-ip.js';
 import type { AppDeps, AppEnv } from './http/context.js';
 import { csrfProtection } from './http/csrf.js';
@@ -40,6 +42,7 @@ function apiRoutes(deps: AppDeps) {
     .route('/admin/jobs', jobsAdminRoutes(deps))
     .route('/', requestsRoutes(deps))
     .route('/admin', adminRoutes(deps))
+    .route('/admin', scimTokenRoutes(deps))
     .route('/push', pushRoutes(deps))
     .route('/kb', kbRoutes(deps))
     .route('/onboarding', onboardingRoutes(deps))
@@ -103,6 +106,9 @@ export function createApp(deps: AppDeps) {
 
   const routed = app.route('/api', apiRoutes(deps));
   routed.all('/api/*', (c) => c.json(errorBody(errors.notFound('This API endpoint')), 404));
+  // SCIM for identity providers and HR systems: bearer tokens, its own error format, outside
+  // /api (no session, no CSRF check, not part of the web client's typed API).
+  app.route('/scim/v2', scimRoutes(deps));
   if (deps.webRoot) serveWebApp(app, deps.webRoot);
   return routed;
 }

@@ -121,6 +121,8 @@ export const errors = {
     new AppError('kb_slug_taken', 'Another article already uses this address.', { fields: { slug: 'Another article already uses this address.' } }),
   kbVersionConflict: (current: number) =>
     new AppError('kb_version_conflict', `Someone saved this article since you opened it (now version ${current}). Reload it and make your change again.`),
+  kbSearchTooBroad: () =>
+    new AppError('kb_search_too_broad', 'That search took too long to answer. Try more specific words, or again in a moment.'),
   offboardingScheduled: () =>
     new AppError('offboarding_scheduled', 'This person already has an offboarding scheduled. Change its last day instead.', {
       fields: { username: 'This person already has an offboarding scheduled.' },

@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'idempotency_in_progress',
   'kb_slug_taken',
   'kb_version_conflict',
+  'kb_search_too_broad',
   'offboarding_scheduled',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -270,10 +270,36 @@ export const assetImportSchema = z.strictObject({
   csv: z.string().min(1, 'The file is empty.').max(1_000_000, 'The file is too large (1 MB at most).'),
 });
 
-/** One problem in an imported row: row number as a person counts it (1 = first data row), column, message. */
+/**
+ * What is wrong with an imported row (or, row 0, with the file), for the web app to say in the
+ * reader's language with `params`; `message` says it in English for other API clients.
+ */
+export const IMPORT_ERROR_CODES = [
+  'csv_invalid', // params: detail (the parser's words, English)
+  'unknown_column', // column, columns
+  'no_rows',
+  'too_many_rows', // max, rows
+  'field_required', // (column)
+  'field_too_long', // max
+  'field_invalid_choice', // options
+  'field_invalid', // (column; the message has the rule)
+  'model_missing',
+  'model_id_unknown', // id
+  'model_unknown', // name
+  'model_ambiguous', // name
+  'tag_repeated', // tag, otherRow
+  'tag_exists', // tag
+  'serial_repeated', // serial, otherRow
+  'serial_exists', // serial, tag
+] as const;
+export type ImportErrorCode = (typeof IMPORT_ERROR_CODES)[number];
+
+/** One problem in an imported row: row number as a person counts it (1 = first data row), column, what is wrong. */
 export interface ImportRowError {
   row: number;
   column: string | null;
+  code: ImportErrorCode;
+  params: Record<string, string | number>;
   message: string;
 }
 

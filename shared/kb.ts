@@ -48,6 +48,19 @@ export const kbTagSchema = z
   .max(40)
   .regex(/^[^,<>]+$/, 'A tag has no commas or angle brackets.');
 
+/**
+ * The knowledge base is internal (articles name internal systems and addresses), but someone
+ * locked out of their account is exactly who needs "how to reset my password": a published
+ * article tagged `public` is readable without signing in (GET /api/kb/public lists them for the
+ * sign-in page). Everything else, drafts, search, analytics and authoring stay behind a session.
+ */
+export const KB_PUBLIC_TAG = 'public';
+
+/** The articles a signed-out person may read, for the sign-in page's help links. */
+export interface KbPublicAnswer {
+  articles: KbArticleLink[];
+}
+
 export const KB_TITLE_MAX = 200;
 /** Long enough for any real how-to; a pasted log or image blob is refused, not truncated. */
 export const KB_BODY_MAX = 100_000;

@@ -51,6 +51,11 @@ export const PERMISSIONS = {
    * sees the hires who will report to them (checked per hire). Personal addresses stay with HR.
    */
   'onboarding.read': ['manager', 'helpdesk', 'hr', 'admin'],
+  /**
+   * Create, name and revoke SCIM bearer tokens. A token provisions and disables any account, so
+   * only admins hold it (HR runs onboarding in the portal, not the tokens of the HR system).
+   */
+  'scim.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -426,6 +426,8 @@ export interface KbSearchLogTable {
   locale: string | null;
   result_count: number;
   created_at: Millis;
+  /** Opaque key of the typing burst this row settles (see logSettledSearch); null once it is over. */
+  burst: string | null;
 }
 
 /** The search vocabulary: term → number of published articles containing it. */
@@ -495,6 +497,9 @@ export interface Database {
   kb_term_keys: KbTermKeyTable;
   kb_meta: KbMetaTable;
   kb_search: KbSearchTable;
+  scim_tokens: ScimTokenTable;
+  scim_users: ScimUserTable;
+  scim_groups: ScimGroupTable;
   hires: HireTable;
   role_bundles: RoleBundleTable;
   offboardings: OffboardingTable;
@@ -526,6 +531,8 @@ export interface InventoryModelTable {
   lead_time_days: number | null;
   created_at: Millis;
   updated_at: Millis;
+  /** Assets of this model with status `in_stock`, kept by every asset move (builtin-repository.ts). */
+  in_stock_count: Generated<number>;
 }
 
 /** Assets (tagged devices) of the built-in inventory. */
@@ -570,6 +577,36 @@ export type AuditEventRow = Selectable<AuditEventTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;
 export type JobRow = Selectable<JobTable>;
 
+/** Bearer tokens for SCIM clients; only the keyed hash of a token is stored. */
+export interface ScimTokenTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_by: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+/** The stable SCIM id of a directory person, made the first time SCIM sees them. */
+export interface ScimUserTable {
+  id: string;
+  username: string;
+  external_id: string | null;
+  /** The userName the client asked for, when onboarding gave the hire another (lower-case). */
+  requested_user_name: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Millis;
+  updated_at: Millis;
+  deprovisioned_at: Millis | null;
+}
+
+/** The stable SCIM id of a directory group. */
+export interface ScimGroupTable {
+  id: string;
+  name: string;
+  external_id: string | null;
+  created_at: Millis;
+}
 /** A new hire (server/features/onboarding/); the checklist's timestamps live on the row. */
 export interface HireTable {
   id: Generated<number>;

@@ -63,6 +63,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   kb_slug_taken: 409,
   // The article was saved by someone else since the editor opened it.
   kb_version_conflict: 409,
+  kb_search_too_broad: 503,
   // The person already has an offboarding scheduled: change that one instead.
   offboarding_scheduled: 409,
 };

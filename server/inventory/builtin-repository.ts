@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type {
   Database,
   InventoryAssetEventTable,
@@ -58,13 +58,8 @@ function modelsWhere(db: Db, where: ModelWhere) {
   return q;
 }
 
-const inStock = (eb: ExpressionBuilder<Database & { m: InventoryModelTable }, 'm'>) =>
-  eb
-    .selectFrom('inventory_assets as s')
-    .select((e) => e.fn.countAll<number>().as('n'))
-    .whereRef('s.model_id', '=', 'm.id')
-    .where('s.status', '=', 'in_stock')
-    .as('in_stock');
+/** The in-stock count kept on the model row (see adjustStock), as the row's `in_stock`. */
+const inStock = sql<number>`${sql.ref('m.in_stock_count')}`.as('in_stock');
 
 export async function findModels(db: Db, where: ModelWhere, limit: number, offset: number) {
   const [rows, count] = await Promise.all([
@@ -89,7 +84,7 @@ export async function findModel(db: Db, id: number): Promise<ModelRow | null> {
   return row ? ({ ...row, in_stock: Number(row.in_stock) } as ModelRow) : null;
 }
 
-export type ModelValues = Omit<InventoryModelTable, 'id' | 'created_at'>;
+export type ModelValues = Omit<InventoryModelTable, 'id' | 'created_at' | 'in_stock_count'>;
 
 export async function insertModel(db: Db, values: ModelValues & { created_at: number }): Promise<number> {
   const row = await db.insertInto('inventory_models').values(values).returning('id').executeTakeFirstOrThrow();
@@ -196,7 +191,29 @@ export type AssetValues = Omit<InventoryAssetTable, 'id' | 'created_at'>;
 
 export async function insertAsset(db: Db, values: AssetValues & { created_at: number }): Promise<number> {
   const row = await db.insertInto('inventory_assets').values(values).returning('id').executeTakeFirstOrThrow();
+  if (values.status === 'in_stock') await adjustStock(db, values.model_id, 1);
   return row.id;
+}
+
+/**
+ * Moves a model's kept in-stock count. Called right after the asset statement that changed the
+ * stock, in the same transaction, so the count commits or rolls back with the move. On PostgreSQL
+ * the model row stays locked until commit: stock changes of one model queue up briefly (they are
+ * short transactions); the asset row is always changed first, so every writer locks in that order.
+ */
+async function adjustStock(db: Db, modelId: number, delta: number): Promise<void> {
+  await db
+    .updateTable('inventory_models')
+    .set({ in_stock_count: sql`in_stock_count + ${delta}` })
+    .where('id', '=', modelId)
+    .execute();
+}
+
+/** Counts every model's in-stock assets again (after rows were written around this module, e.g. a bulk load). */
+export async function recountStock(db: Kysely<any>): Promise<void> {
+  await sql`update inventory_models set in_stock_count = (
+    select count(*) from inventory_assets a where a.model_id = inventory_models.id and a.status = 'in_stock'
+  )`.execute(db);
 }
 
 /**
@@ -207,13 +224,21 @@ export async function insertAsset(db: Db, values: AssetValues & { created_at: nu
 export async function updateAssetIf(
   db: Db,
   id: number,
-  expect: { status: string; reserved_for: string | null },
+  expect: { status: string; reserved_for: string | null; model_id: number },
   values: Partial<AssetValues>,
 ): Promise<boolean> {
   let q = db.updateTable('inventory_assets').set(values).where('id', '=', id).where('status', '=', expect.status);
+  // The model is compared too: the stock count to move below is the one of the model it had.
+  q = q.where('model_id', '=', expect.model_id);
   q = expect.reserved_for === null ? q.where('reserved_for', 'is', null) : q.where('reserved_for', '=', expect.reserved_for);
   const result = await q.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  const wasInStock = expect.status === 'in_stock';
+  const isInStock = (values.status ?? expect.status) === 'in_stock';
+  const model = values.model_id ?? expect.model_id;
+  if (wasInStock && (!isInStock || model !== expect.model_id)) await adjustStock(db, expect.model_id, -1);
+  if (isInStock && (!wasInStock || model !== expect.model_id)) await adjustStock(db, model, 1);
+  return true;
 }
 
 /**
@@ -237,6 +262,7 @@ export async function reserveUnit(db: Db, modelId: number, holder: string, now: 
     .where('status', '=', 'in_stock')
     .returning('id')
     .executeTakeFirst();
+  if (row) await adjustStock(db, modelId, -1);
   return row?.id;
 }
 

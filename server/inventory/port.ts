@@ -114,8 +114,10 @@ export interface Inventory {
    * conditional UPDATE … RETURNING (FOR UPDATE SKIP LOCKED on PostgreSQL), inside `trx` when
    * given, so a rolled-back request also undoes its reservation. Snipe-IT: serialised per model
    * within this process (not across processes), the unit is marked with the reserved status label.
+   * With `tag`: that unit and no other (the help desk hands over the one in their hand), null when
+   * it is not an in-stock unit of the model; the same atomicity holds.
    */
-  reserve(modelId: string, holder: string, options?: InventoryWriteOptions): Promise<Asset | null>;
+  reserve(modelId: string, holder: string, options?: InventoryWriteOptions & { tag?: string }): Promise<Asset | null>;
 
   /**
    * Puts a reserved asset back in stock (history: `released`). When `holder` is given the asset

@@ -317,10 +317,17 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
       return toAsset(await assetOrThrow(tag));
     },
 
-    reserve(modelId, holder) {
+    reserve(modelId, holder, options) {
       return serialised(`model:${modelId}`, async () => {
-        const page = await client.get<SnipeItPage<Row>>('/hardware', { model_id: modelId, status: 'RTD', sort: 'id', order: 'asc', limit: 1 });
-        const row = page.rows[0];
+        let row: Row | undefined;
+        if (options?.tag !== undefined) {
+          // That unit only: read inside the model's queue, so a rival reservation is seen.
+          row = (await assetByTag(options.tag.trim())) ?? undefined;
+          if (row && (String(row.model?.id) !== modelId || statusOf(row) !== 'in_stock')) row = undefined;
+        } else {
+          const page = await client.get<SnipeItPage<Row>>('/hardware', { model_id: modelId, status: 'RTD', sort: 'id', order: 'asc', limit: 1 });
+          row = page.rows[0];
+        }
         if (!row) return null;
         await write('PATCH', `/hardware/${row.id}`, {
           status_id: ids.reserved,

@@ -22,6 +22,8 @@ export const KEY_USES = {
   oneTimeSecrets: 'employee-it-portal/one-time-secrets/hmac-sha256/v1',
   totpSecrets: 'employee-it-portal/totp-secrets/aes-256-gcm/v1',
   mailJobs: 'employee-it-portal/mail-jobs/aes-256-gcm/v1',
+  searchBursts: 'employee-it-portal/kb-search-bursts/hmac-sha256/v1',
+  scimTokens: 'employee-it-portal/scim-tokens/hmac-sha256/v1',
 } as const;
 export type KeyUse = keyof typeof KEY_USES;
 
@@ -48,6 +50,8 @@ export class PortalKeys {
       oneTimeSecrets: derive(KEY_USES.oneTimeSecrets),
       totpSecrets: derive(KEY_USES.totpSecrets),
       mailJobs: derive(KEY_USES.mailJobs),
+      searchBursts: derive(KEY_USES.searchBursts),
+      scimTokens: derive(KEY_USES.scimTokens),
     };
   }
 

@@ -7,7 +7,8 @@
  *   throughput with BENCH_CONNECTIONS (10) connections.
  * The corpus comes from the module KB_CORPUS_GENERATOR names (exporting `article(i)` and
  * `queryLog(n)`), else from tests/bench/kb-corpus.ts. `tsx tests/bench/kb.ts` runs it alone;
- * BENCH_KB_DIALECTS=sqlite limits it to one dialect; BENCH_KB_HTTP=0 skips the HTTP part.
+ * BENCH_KB_DIALECTS=sqlite limits it to one dialect; BENCH_KB_HTTP=0 skips the HTTP part;
+ * BENCH_KB_SQLITE_DIR keeps the SQLite base between runs; BENCH_KB_CPU_PROF=DIR profiles the server.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -53,15 +54,19 @@ function* corpusLines(corpus: Corpus, n: number): Generator<string> {
   }
 }
 
-async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[], label: string) {
+async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[], label: string, reuse = false) {
   const handle = openDatabase(config, { poolSize: 4 });
   try {
     await migrateToLatest(handle.db);
     const kb = { db: handle.db, engine: searchEngineFor(handle.kind), audit: new AuditTrail(handle.db, systemClock), clock: systemClock };
-    const started = performance.now();
-    const result = await importArticles(kb, corpusLines(corpus, ARTICLES), { actor: 'bench' });
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`[kb ${label}] import ${result.created} articles in ${seconds.toFixed(1)} s (${Math.round(result.created / seconds)}/s), errors ${result.errors.length}`);
+    if (reuse) {
+      console.log(`[kb ${label}] reusing the base already imported in ${process.env.BENCH_KB_SQLITE_DIR}`);
+    } else {
+      const started = performance.now();
+      const result = await importArticles(kb, corpusLines(corpus, ARTICLES), { actor: 'bench' });
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`[kb ${label}] import ${result.created} articles in ${seconds.toFixed(1)} s (${Math.round(result.created / seconds)}/s), errors ${result.errors.length}`);
+    }
     // Every distinct query once, in-process: what a single request costs without HTTP, and the worst one.
     const distinct = [...new Set(queries)];
     const times: number[] = [];
@@ -86,11 +91,15 @@ async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[]
 }
 
 async function startPinnedServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const tsx = path.resolve('node_modules/.bin/tsx');
+  // BENCH_KB_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (node refuses
+  // --cpu-prof in NODE_OPTIONS, so the server is started with node and tsx's loader instead).
+  const profile = process.env.BENCH_KB_CPU_PROF;
+  // node itself (not the tsx CLI, which runs the server in a child): the pid is the server's, whose
+  // CPU time serverCpuMs reads.
+  const command = [process.execPath, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : []), '--import', 'tsx', 'tests/bench/kb-server.ts'];
   const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-  const child = pin
-    ? spawn('taskset', ['-c', '0', tsx, 'tests/bench/kb-server.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' })
-    : spawn(tsx, ['tests/bench/kb-server.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const [file, ...args] = pin ? ['taskset', '-c', '0', ...command] : command;
+  const child = spawn(file!, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false)) return child;
@@ -100,7 +109,23 @@ async function startPinnedServer(env: Record<string, string>, port: number): Pro
   throw new Error('the bench server did not start');
 }
 
-async function loadTest(port: number, cookie: string, queries: string[], rate?: number) {
+/**
+ * CPU time the server process has used so far (Linux /proc; null elsewhere). Per request, it is
+ * the figure a machine shared with other work distorts least: whether 500 requests a second fit
+ * in one core does not depend on who else is running.
+ */
+function serverCpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime (fields 14 and 15 of the whole line) in clock ticks, 100 a second on Linux.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function loadTest(port: number, cookie: string, queries: string[], rate?: number, pid?: number) {
+  const cpuBefore = serverCpuMs(pid);
   let next = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -115,7 +140,9 @@ async function loadTest(port: number, cookie: string, queries: string[], rate?: 
       },
     ],
   });
+  const cpuAfter = serverCpuMs(pid);
   return {
+    ...(cpuBefore !== null && cpuAfter !== null ? { server_cpu_ms_per_req: Number(((cpuAfter - cpuBefore) / Math.max(1, result.requests.total)).toFixed(2)) } : {}),
     rps: Math.round(result.requests.average),
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
@@ -136,8 +163,8 @@ async function benchHttp(env: Record<string, string>, queries: string[], label: 
     });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     await loadTest(port, cookie, queries, 50); // warm-up: statement caches, page cache
-    for (const rate of [100, 500]) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, rate));
-    console.log(`[kb ${label}] HTTP search closed loop, ${CONNECTIONS} connections:`, await loadTest(port, cookie, queries));
+    for (const rate of [100, 500]) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, rate, server.pid));
+    console.log(`[kb ${label}] HTTP search closed loop, ${CONNECTIONS} connections:`, await loadTest(port, cookie, queries, undefined, server.pid));
   } finally {
     server.kill('SIGTERM');
   }
@@ -149,13 +176,17 @@ export async function benchKb(): Promise<void> {
   console.log(`[kb] corpus: ${ARTICLES} articles from ${source}; ${queries.length} logged queries (${new Set(queries).size} distinct)`);
   const dialects = (process.env.BENCH_KB_DIALECTS ?? 'sqlite,postgres').split(',');
   if (dialects.includes('sqlite')) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-kb-bench-'));
+    // BENCH_KB_SQLITE_DIR=DIR keeps the SQLite base there between runs (imported once, when the
+    // directory is empty): before/after comparisons in the same minute without a 100k import each.
+    const kept = process.env.BENCH_KB_SQLITE_DIR;
+    const dataDir = kept ? path.resolve(kept) : fs.mkdtempSync(path.join(os.tmpdir(), 'portal-kb-bench-'));
+    const reuse = kept !== undefined && fs.existsSync(path.join(dataDir, 'portal.sqlite'));
     try {
       const config = loadConfig({ PORTAL_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-      await prepare(config.database, corpus, queries, 'sqlite');
+      await prepare(config.database, corpus, queries, 'sqlite', reuse);
       if (process.env.BENCH_KB_HTTP !== '0') await benchHttp({ PORTAL_DATA_DIR: dataDir }, queries, 'sqlite');
     } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }
   if (dialects.includes('postgres')) {

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
-import { heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+import { DEMO_PASSWORD, heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
@@ -72,6 +72,26 @@ describe('the help desk inventory', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toBe('3 assets');
     expect(await page.getByRole('link', { name: second }).count()).toBe(1);
+    await context.close();
+  });
+
+  test('the import says each row\'s problem in the help desk\'s language (Traditional Chinese), by its code', async () => {
+    const suffix = randomBytes(3).toString('hex').toUpperCase();
+    const context = await phoneContext(browser, { locale: 'zh-TW' });
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await page.getByLabel('使用者名稱').fill('hana');
+    await page.getByLabel('密碼', { exact: true }).fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: '登入', exact: true }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+    await page.goto(`${server.url}/inventory/import`);
+    const csv = ['tag,model,status', `E2E-${suffix}-1,ThinkPad Imaginary,in_stock`, `E2E-${suffix}-2,XPS 13,broken`].join('\n');
+    await page.getByLabel('或在此貼上 CSV').fill(csv);
+    await page.getByRole('button', { name: '檢查檔案' }).click();
+    const rows = page.getByRole('table').getByRole('row');
+    await expect.poll(() => rows.nth(1).textContent()).toContain('沒有名為「ThinkPad Imaginary」的型號。');
+    await expect.poll(() => rows.nth(2).textContent()).toContain('請使用以下其中之一：');
+    expect(await rows.nth(1).textContent()).not.toContain('There is no model');
     await context.close();
   });
 });

@@ -174,6 +174,33 @@ describe('the knowledge base offline', () => {
     await context.close();
   });
 
+  test('switching language offline keeps the copy until the new languages have arrived whole', async () => {
+    const word = uniqueWord('vex');
+    await publish({ title: `${word} 打印机连不上怎么办`, body: `先检查${word}打印机的网络。`, locale: 'zh-CN' });
+    const context = await phoneContext(browser, { serviceWorkers: true });
+    const page = await aliceInChinese(context);
+    await expect.poll(() => syncedKept(page, 'zh-CN'), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    const kept = (await copyState(page))!.kept;
+
+    // Offline, the person switches to Traditional Chinese: the new languages cannot be fetched now.
+    await context.setOffline(true);
+    await page.evaluate(() => localStorage.setItem('portal.locale', 'zh-TW'));
+    await page.reload();
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('zh-TW');
+    // The old copy is still on the device and still answers (a reset would have emptied it).
+    await search(page, word);
+    await expect.poll(() => resultLinks(page).allTextContents(), { timeout: 20_000 }).toEqual([`${word} 打印机连不上怎么办`]);
+    const during = (await copyState(page))!;
+    expect(during.locales).toEqual(['zh-CN', 'en']);
+    expect(during.kept).toBe(kept);
+
+    // Back online, the copy in the new languages replaces it in one step.
+    await context.setOffline(false);
+    await expect.poll(async () => (await copyState(page))?.locales, { timeout: 30_000 }).toEqual(['zh-TW', 'en']);
+    expect((await copyState(page))!.syncedAt).not.toBeNull();
+    await context.close();
+  });
+
   test('the copy belongs to the person: signing out deletes it, and another person never reads it', async () => {
     const context = await phoneContext(browser, { serviceWorkers: true });
     const page = await context.newPage();

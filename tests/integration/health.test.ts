@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLdapDirectory } from '../../server/directory/ldap.js';
+import { createSnipeItInventory } from '../../server/inventory/snipeit.js';
+import { createLogger } from '../../server/platform/logger.js';
 import { buildTestApp, type TestApp } from '../harness/app.js';
+import { startSnipeItFake } from '../harness/snipeit-fake.js';
 
 /** An LDAP directory on a port nothing listens on (connections are refused at once). */
 function unreachableLdap(url: string) {
@@ -102,6 +105,28 @@ describe('health, readiness and portal info', () => {
       expect(info).toMatchObject({ demo: false, demoAccounts: [], demoPassword: null, directory: 'ldap' });
     } finally {
       await down.close();
+    }
+  });
+
+  it('checks Snipe-IT when it keeps the inventory: ready while it answers, 503 naming it when it does not', async () => {
+    const fake = await startSnipeItFake();
+    const snipeIt = (url: string) =>
+      createSnipeItInventory({ url, token: fake.token, statusIds: fake.statusIds, timeoutMs: 500 }, { logger: createLogger('silent') });
+    const up = await buildTestApp({ env: { PORTAL_DEMO: '0' }, overrides: { inventory: snipeIt(fake.url) } });
+    const down = await buildTestApp({ env: { PORTAL_DEMO: '0' }, overrides: { inventory: snipeIt('http://127.0.0.1:1') } });
+    try {
+      const ready = await up.request('GET', '/api/ready');
+      expect(ready.status).toBe(200);
+      expect((await ready.json()).checks).toEqual({ database: 'ok', directory: 'ok', inventory: 'ok' });
+      const notReady = await down.request('GET', '/api/ready');
+      expect(notReady.status).toBe(503);
+      const body = await notReady.json();
+      expect(body.checks).toEqual({ database: 'ok', directory: 'ok', inventory: 'unavailable' });
+      expect(JSON.stringify(body)).not.toContain('127.0.0.1');
+    } finally {
+      await up.close();
+      await down.close();
+      await fake.close();
     }
   });
 });

@@ -139,6 +139,12 @@ describe.each(availableDialects())('the help desk inventory API on %s', (dialect
       [3, 'status'],
       [3, 'purchase_date'],
     ]);
+    // Each problem as a code with its values, for the web app to say in the reader's language.
+    expect(preview.body.errors.map((e: { code: string; params: unknown }) => [e.code, e.params])).toEqual([
+      ['model_unknown', { name: 'No Such Model' }],
+      ['field_invalid_choice', { options: expect.stringContaining('in_repair') }],
+      ['field_invalid', {}],
+    ]);
     const refused = await call('POST', '/api/inventory/assets/import', { csv: bad });
     expect(refused.status).toBe(422);
     expect(refused.body.imported).toBe(0);
@@ -174,10 +180,10 @@ describe.each(availableDialects())('the help desk inventory API on %s', (dialect
     const model = await newModel();
     const tag = unique('IT');
     const unknown = await call('POST', '/api/inventory/assets/import?dryRun=1', { csv: `tag,model_id,owner\n${tag},${model.id},x` });
-    expect(unknown.body.errors[0]).toMatchObject({ row: 0, column: 'owner' });
+    expect(unknown.body.errors[0]).toMatchObject({ row: 0, column: 'owner', code: 'unknown_column', params: { column: 'owner' } });
     const dup = await call('POST', '/api/inventory/assets/import', { csv: `tag,model_id\n${tag},${model.id}\n${tag.toLowerCase()},${model.id}` });
-    expect(dup.body.errors).toEqual([expect.objectContaining({ row: 2, column: 'tag' })]);
-    expect((await call('POST', '/api/inventory/assets/import', { csv: 'tag,model_id\n' })).body.errors[0].row).toBe(0);
+    expect(dup.body.errors).toEqual([expect.objectContaining({ row: 2, column: 'tag', code: 'tag_repeated', params: { tag: tag.toLowerCase(), otherRow: 1 } })]);
+    expect((await call('POST', '/api/inventory/assets/import', { csv: 'tag,model_id\n' })).body.errors[0]).toMatchObject({ row: 0, code: 'no_rows' });
     expect((await call('POST', '/api/inventory/assets/import', { csv: '' })).status).toBe(400);
     expect((await call('POST', '/api/inventory/assets/import', { csv: ['a'] })).status).toBe(400);
     expect((await call('GET', `/api/inventory/assets/${tag}`)).status).toBe(404);

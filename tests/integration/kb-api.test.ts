@@ -186,6 +186,33 @@ describe('knowledge-base API', () => {
     expect((await t.request('GET', '/api/kb/analytics', { cookie: alice })).status).toBe(403);
   });
 
+  it('logs a typing burst once, as the query it settles on, per session', async () => {
+    const typist = await t.addPerson();
+    const other = await t.addPerson();
+    const typistCookie = await signInAs(t, typist.username, typist.password);
+    const otherCookie = await signInAs(t, other.username, other.password);
+    const counts = async () => {
+      const data = (await (await t.request('GET', '/api/kb/analytics?limit=100', { cookie: hana })).json()) as { topSearches: { query: string; count: number }[] };
+      return new Map(data.topSearches.filter((s) => /^x(y(l.*)?)?$/.test(s.query)).map((s) => [s.query, s.count]));
+    };
+    // Search-as-you-type: each keystroke pause asks, a backspace trims, a second person types at the same time.
+    for (const q of ['x', 'xy', 'xyl', 'xylophone', 'xylophone sta', 'xylophone stan', 'xylophone sta', 'xylophone stand']) {
+      await searchAs(typistCookie, q);
+      if (q === 'xyl') await searchAs(otherCookie, 'xylo');
+      t.clock.advance(700);
+    }
+    expect(await counts()).toEqual(new Map([['xylophone stand', 1], ['xylo', 1]]));
+    // The same words later (a new burst) count again; an unrelated query right after starts its own row.
+    t.clock.advance(11_000);
+    await searchAs(typistCookie, 'xylophone stand');
+    await searchAs(typistCookie, 'xylophone case');
+    expect(await counts()).toEqual(new Map([['xylophone stand', 2], ['xylophone case', 1], ['xylo', 1]]));
+    // Only a session's latest row carries its (opaque) burst key, and it is not the session id.
+    const keyed = await t.deps.db.selectFrom('kb_search_log').select(['query', 'burst']).where('burst', 'is not', null).execute();
+    expect(keyed.filter((r) => r.query.startsWith('xylo')).map((r) => r.query).sort()).toEqual(['xylo', 'xylophone case']);
+    expect(keyed.every((r) => !typistCookie.includes(r.burst!) && !otherCookie.includes(r.burst!))).toBe(true);
+  });
+
   it('suggests articles for a description, and lists categories', async () => {
     const res = await t.request('GET', `/api/kb/suggest?text=${encodeURIComponent('I cannot install the VPN client on my new laptop')}`, { cookie: alice });
     expect(((await res.json()) as KbSearchAnswer).results[0]!.slug).toBe('set-up-the-vpn-client');

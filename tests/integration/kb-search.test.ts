@@ -3,10 +3,12 @@
  * typos, prefixes, Chinese without spaces and in both scripts, mixed text, title above body,
  * helpful above unhelpful, filters, drafts invisible, index kept in step with every save.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import { RANK_CAP } from '../../server/kb/search/search.js';
+import { SearchCache } from '../../server/kb/search/cache.js';
 import { type ArticleInput, type KbDeps, createArticle, giveFeedback, search, suggest, updateArticle } from '../../server/features/kb/service.js';
 import { availableDialects } from '../harness/db.js';
 import { type TestApp, buildTestApp } from '../harness/app.js';
@@ -146,4 +148,42 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(results).toHaveLength(5);
     expect(ms).toBeLessThan(1000);
   }, 120_000);
+
+  it('answers the same analysed query from the cache, whatever its case, spacing or stop words', async () => {
+    let matches = 0;
+    const counting: KbDeps = {
+      ...kb,
+      cache: new SearchCache(),
+      engine: { ...kb.engine, match: (db, plan) => ((matches += 1), kb.engine.match(db, plan)) },
+    };
+    const first = await search(counting, { q: 'VPN', limit: 5 });
+    const afterFirst = matches;
+    expect(afterFirst).toBeGreaterThan(0);
+    for (const q of ['vpn', '  Vpn', 'the VPN']) expect(await search(counting, { q, limit: 5 })).toEqual(first);
+    expect(matches).toBe(afterFirst);
+    // A finished word ("vpn ", no completions) is another query; so is another limit.
+    await search(counting, { q: 'vpn ', limit: 5 });
+    expect(matches).toBeGreaterThan(afterFirst);
+  });
+
+  it.runIf(dialect === 'postgres')('cancels a search statement that runs past the timeout, and the pool stays free', async () => {
+    // A stand-in for a plan PostgreSQL cannot finish in time (a real one depends on data and load):
+    // the engine's match first sleeps for seconds, inside the search's own transaction.
+    const slowEngine = {
+      ...kb.engine,
+      match: async (db: Parameters<typeof kb.engine.match>[0], plan: Parameters<typeof kb.engine.match>[1]) => {
+        await sql`SELECT pg_sleep(3)`.execute(db);
+        return kb.engine.match(db, plan);
+      },
+    };
+    const slow: KbDeps = { ...kb, engine: slowEngine, searchTimeoutMs: 200 };
+    const started = performance.now();
+    await expect(search(slow, { q: 'printer', limit: 5 })).rejects.toMatchObject({ code: 'kb_search_too_broad' });
+    await expect(suggest(slow, { text: 'my printer will not print', limit: 5 })).rejects.toMatchObject({ code: 'kb_search_too_broad' });
+    expect(performance.now() - started).toBeLessThan(2500);
+    // The timeout was local to those transactions: the pool's connections keep the server default.
+    const shown = await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(t.deps.db);
+    expect(shown.rows[0]!.statement_timeout).toBe('0');
+    expect(titles(await search(kb, { q: 'printer', limit: 3 }))[0]).toBe('Add a network printer');
+  });
 });

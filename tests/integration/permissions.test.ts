@@ -59,7 +59,9 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'GET /api/kb/analytics': 'kb.edit',
   'GET /api/kb/articles': 'kb.edit',
   'POST /api/kb/articles': 'kb.edit',
+  // Signed in, except published articles tagged public (kb-public.test.ts): anonymous 'x' is 401.
   'GET /api/kb/articles/:slug': 'signed-in',
+  'GET /api/kb/public': 'public',
   'PUT /api/kb/articles/:id': 'kb.edit',
   'GET /api/kb/articles/:id/versions': 'kb.edit',
   'POST /api/kb/articles/:id/versions/:n/restore': 'kb.edit',
@@ -104,6 +106,10 @@ const ROUTE_GUARDS: Record<string, Guard> = {
   'PATCH /api/inventory/assets/:tag': 'inventory.manage',
   'GET /api/inventory/assets/:tag/history': 'inventory.manage',
   'POST /api/inventory/assets/:tag/status': 'inventory.manage',
+  // SCIM's own routes (/scim/v2/*) take bearer tokens, not sessions: tests/integration/scim.test.ts walks them.
+  'GET /api/admin/scim-tokens': 'scim.manage',
+  'POST /api/admin/scim-tokens': 'scim.manage',
+  'DELETE /api/admin/scim-tokens/:id': 'scim.manage',
   // Onboarding: HR and admins; which hire or bundle each may change is decided in the service.
   'GET /api/onboarding/hires': 'onboarding.read',
   'POST /api/onboarding/hires': 'onboarding.manage',
@@ -159,6 +165,7 @@ const REAUTH_GATED = [
   'POST /api/offboarding',
   'PATCH /api/offboarding/:id',
   'POST /api/offboarding/:id/cancel',
+  'POST /api/admin/scim-tokens',
 ];
 const reauthGated = new Set<string>();
 

@@ -22,6 +22,7 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'GET /api/password/policy': 'the rules shown before choosing a password',
   'POST /api/password/policy-check': 'live feedback while choosing; rate-limited per address, writes nothing',
   'GET /api/push/key': 'the VAPID public key: public by design (browsers subscribe with it)',
+  'GET /api/kb/public': 'the help articles a locked-out person may read (tagged public); rate-limited per address',
   'GET /api/activation/:token': 'a new hire is not signed in yet; needs the 256-bit token from the mail; rate-limited per address',
   'POST /api/activation/:token': 'a new hire sets their first password; needs the token; rate-limited per address',
 };
@@ -77,8 +78,11 @@ describe('route coverage', () => {
       return t.request('POST', `/api/password/flows/${verifyFlow}/verify`, { json: { method: 'helpdesk_code', code: '00000000' }, ip: '10.9.4.1' });
     },
     'POST /api/password/policy-check': () => t.request('POST', '/api/password/policy-check', { json: { password: 'correct horse' }, ip: '10.9.5.1' }),
-    'GET /api/activation/:token': () => t.request('GET', `/api/activation/${'A'.repeat(43)}`, { ip: '10.9.10.1' }),
-    'POST /api/activation/:token': () => t.request('POST', `/api/activation/${'A'.repeat(43)}`, { json: { password: 'correct horse battery' }, ip: '10.9.11.1' }),
+    'GET /api/kb/public': () => t.request('GET', '/api/kb/public', { ip: '10.9.10.1' }),
+    // Signed out, an article is read (public) or refused (401) under the same per-address limit.
+    'GET /api/kb/articles/:slug (signed out)': (i) => t.request('GET', `/api/kb/articles/guess-${i}`, { ip: '10.9.11.1' }),
+    'GET /api/activation/:token': () => t.request('GET', `/api/activation/${'A'.repeat(43)}`, { ip: '10.9.12.1' }),
+    'POST /api/activation/:token': () => t.request('POST', `/api/activation/${'A'.repeat(43)}`, { json: { password: 'correct horse battery' }, ip: '10.9.13.1' }),
   };
   /** Anonymous routes with no limit of their own, and why none is needed. */
   const UNLIMITED: Record<string, string> = {

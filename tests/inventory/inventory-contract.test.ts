@@ -173,6 +173,27 @@ function inventoryContract(name: string, makeFixture: () => Promise<InventoryFix
       expect((await inventory.getModel(model.id))?.inStock).toBe(0);
     });
 
+    it('reserves a given unit only while it is an in-stock unit of the model, once when two ask at once', async () => {
+      const { model, tags } = await stocked(inventory, 2);
+      const other = await stocked(inventory, 1);
+      // The second unit, not the first the model would hand out.
+      const results = await Promise.all([
+        inventory.reserve(model.id, 'request:21', { tag: tags[1]! }),
+        inventory.reserve(model.id, 'request:22', { tag: tags[1]!.toLowerCase() }),
+      ]);
+      const won = results.filter((r) => r !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ tag: tags[1], status: 'reserved', reservedFor: expect.stringMatching(/^request:2[12]$/) });
+      expect(await inventory.findAsset({ tag: tags[0]! })).toMatchObject({ status: 'in_stock' });
+      // Taken, of another model, unknown: no unit, nothing changes.
+      expect(await inventory.reserve(model.id, 'request:23', { tag: tags[1]! })).toBeNull();
+      expect(await inventory.reserve(model.id, 'request:23', { tag: other.tags[0]! })).toBeNull();
+      expect(await inventory.reserve(model.id, 'request:23', { tag: 'NO-SUCH-TAG-9' })).toBeNull();
+      expect(await inventory.findAsset({ tag: other.tags[0]! })).toMatchObject({ status: 'in_stock' });
+      expect((await inventory.getModel(model.id))?.inStock).toBe(1);
+      expect((await inventory.getModel(other.model.id))?.inStock).toBe(1);
+    });
+
     it('releases a reservation back to stock, once, and only for its holder', async () => {
       const { model, tags } = await stocked(inventory, 1);
       await inventory.reserve(model.id, 'request:10');

@@ -17,6 +17,9 @@ import * as knowledgeBase from './2026-11-30T0500-knowledge-base.js';
 import * as directoryLifecycle from './2026-12-01T0050-directory-lifecycle.js';
 import * as onboarding from './2026-12-01T0100-onboarding.js';
 import * as offboarding from './2026-12-01T0200-offboarding.js';
+import * as scim from './2026-12-01T0300-scim.js';
+import * as kbSearchSpeed from './2026-12-01T0500-kb-search-speed.js';
+import * as requestsSpeed from './2026-12-01T0600-requests-speed.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -41,4 +44,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0050-directory-lifecycle': directoryLifecycle,
   '2026-12-01T0100-onboarding': onboarding,
   '2026-12-01T0200-offboarding': offboarding,
+  '2026-12-01T0300-scim': scim,
+  '2026-12-01T0500-kb-search-speed': kbSearchSpeed,
+  '2026-12-01T0600-requests-speed': requestsSpeed,
 };

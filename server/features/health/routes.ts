@@ -16,7 +16,7 @@ export function healthRoutes(deps: AppDeps) {
   return new Hono<AppEnv>()
     .get('/health', (c) => c.json({ status: 'ok' as const }, 200))
     .get('/ready', async (c) => {
-      const [database, directory, jobs] = await Promise.all([
+      const [database, directory, inventory, jobs] = await Promise.all([
         sql`select 1`.execute(deps.db).then(
           () => 'ok' as const,
           () => 'unavailable' as const,
@@ -25,12 +25,20 @@ export function healthRoutes(deps: AppDeps) {
           () => 'ok' as const,
           () => 'unavailable' as const,
         ),
+        // An external inventory (Snipe-IT) is a dependency of its own: no catalog, request or
+        // hand-over works without it. The built-in one is the database, checked above.
+        deps.inventory.kind === 'builtin'
+          ? null
+          : deps.inventory.ping().then(
+              () => 'ok' as const,
+              () => 'unavailable' as const,
+            ),
         // Detail for operators (a growing failed count means mail or another job is stuck); not a check.
         jobCounts(deps.db).catch(() => null),
       ]);
-      const checks = { database, directory };
+      const checks = { database, directory, ...(inventory ? { inventory } : {}) };
       const warnings = readinessWarnings(deps);
-      if (database === 'ok' && directory === 'ok') {
+      if (database === 'ok' && directory === 'ok' && (inventory ?? 'ok') === 'ok') {
         return c.json({ status: 'ready' as const, checks, jobs, ...(warnings.length ? { warnings } : {}) }, 200);
       }
       deps.logger.warn({ checks }, 'readiness check failed');

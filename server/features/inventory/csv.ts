@@ -7,9 +7,11 @@ import {
   type AssetInput,
   assetCsvRowSchema,
   csvSafeCell,
+  type ImportErrorCode,
   type ImportResult,
   type ImportRowError,
 } from '../../../shared/inventory.js';
+import type { z } from 'zod';
 import { withTransaction } from '../../db/transaction.js';
 import { errors } from '../../errors.js';
 import type { InventoryDeps } from './service.js';
@@ -20,6 +22,20 @@ const KNOWN_COLUMNS = new Set<string>(ASSET_CSV_COLUMNS);
 const PREVIEW_ROWS = 200;
 
 type ModelRef = { id: string; name: string };
+
+function problem(row: number, column: string | null, code: ImportErrorCode, params: Record<string, string | number>, message: string): ImportRowError {
+  return { row, column, code, params, message };
+}
+
+/** A field the row schema refused, as a code the web app translates (zod's English message kept for API clients). */
+function fieldProblem(row: number, issue: z.core.$ZodIssue): ImportRowError {
+  const column = issue.path.length ? String(issue.path[0]) : null;
+  if (column === 'model' && issue.code === 'custom') return problem(row, column, 'model_missing', {}, issue.message);
+  if (issue.code === 'too_big') return problem(row, column, 'field_too_long', { max: Number(issue.maximum) }, issue.message);
+  if (issue.code === 'too_small' || (issue.code === 'invalid_type' && issue.input === undefined)) return problem(row, column, 'field_required', {}, issue.message);
+  if (issue.code === 'invalid_value') return problem(row, column, 'field_invalid_choice', { options: issue.values.map(String).join(', ') }, issue.message);
+  return problem(row, column, 'field_invalid', {}, issue.message);
+}
 
 /**
  * Every model by its name and by "manufacturer name" (as the screens show it), lower-cased; a
@@ -54,16 +70,19 @@ export async function importAssets(deps: InventoryDeps, csv: string, dryRun: boo
     records = parse(csv, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : 'The file is not valid CSV.';
-    return { dryRun, rows: 0, imported: 0, errors: [{ row: 0, column: null, message: `Not a valid CSV file: ${message}` }], preview: [] };
+    return { dryRun, rows: 0, imported: 0, errors: [problem(0, null, 'csv_invalid', { detail: message }, `Not a valid CSV file: ${message}`)], preview: [] };
   }
   const problems: ImportRowError[] = [];
   const header = records.length ? Object.keys(records[0]!) : [];
   for (const column of header) {
-    if (!KNOWN_COLUMNS.has(column)) problems.push({ row: 0, column, message: `Unknown column "${column}". Use: ${ASSET_CSV_COLUMNS.join(', ')}.` });
+    if (!KNOWN_COLUMNS.has(column)) {
+      const columns = ASSET_CSV_COLUMNS.join(', ');
+      problems.push(problem(0, column, 'unknown_column', { column, columns }, `Unknown column "${column}". Use: ${columns}.`));
+    }
   }
-  if (records.length === 0) problems.push({ row: 0, column: null, message: 'The file has no rows under its header.' });
+  if (records.length === 0) problems.push(problem(0, null, 'no_rows', {}, 'The file has no rows under its header.'));
   if (records.length > ASSET_IMPORT_MAX_ROWS) {
-    problems.push({ row: 0, column: null, message: `At most ${ASSET_IMPORT_MAX_ROWS} rows at once; this file has ${records.length}.` });
+    problems.push(problem(0, null, 'too_many_rows', { max: ASSET_IMPORT_MAX_ROWS, rows: records.length }, `At most ${ASSET_IMPORT_MAX_ROWS} rows at once; this file has ${records.length}.`));
   }
   if (problems.length) return { dryRun, rows: records.length, imported: 0, errors: problems, preview: [] };
 
@@ -77,7 +96,7 @@ export async function importAssets(deps: InventoryDeps, csv: string, dryRun: boo
     const row = index + 1;
     const parsed = assetCsvRowSchema.safeParse(record);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ row, column: issue.path.length ? String(issue.path[0]) : null, message: issue.message });
+      for (const issue of parsed.error.issues) problems.push(fieldProblem(row, issue));
       continue;
     }
     const data = parsed.data;
@@ -88,25 +107,27 @@ export async function importAssets(deps: InventoryDeps, csv: string, dryRun: boo
         modelById.set(data.model_id, found ? { id: found.id, name: found.name } : null);
       }
       model = modelById.get(data.model_id) ?? null;
-      if (!model) problems.push({ row, column: 'model_id', message: `There is no model with id ${data.model_id}.` });
+      if (!model) problems.push(problem(row, 'model_id', 'model_id_unknown', { id: data.model_id }, `There is no model with id ${data.model_id}.`));
     } else {
       const key = data.model!.toLowerCase();
       modelByName ??= await modelNames(deps);
       const found = modelByName.get(key);
-      if (!found) problems.push({ row, column: 'model', message: `There is no model named "${data.model}".` });
-      else if (found === 'ambiguous') problems.push({ row, column: 'model', message: `Several models are named "${data.model}": use model_id.` });
+      if (!found) problems.push(problem(row, 'model', 'model_unknown', { name: data.model! }, `There is no model named "${data.model}".`));
+      else if (found === 'ambiguous') problems.push(problem(row, 'model', 'model_ambiguous', { name: data.model! }, `Several models are named "${data.model}": use model_id.`));
       else model = found;
     }
     const tagKey = data.tag.toLowerCase();
-    if (seenTags.has(tagKey)) problems.push({ row, column: 'tag', message: `Tag ${data.tag} is also in row ${seenTags.get(tagKey)}.` });
+    if (seenTags.has(tagKey)) problems.push(problem(row, 'tag', 'tag_repeated', { tag: data.tag, otherRow: seenTags.get(tagKey)! }, `Tag ${data.tag} is also in row ${seenTags.get(tagKey)}.`));
     else seenTags.set(tagKey, row);
-    if (await deps.inventory.findAsset({ tag: data.tag })) problems.push({ row, column: 'tag', message: `Tag ${data.tag} is already in the inventory.` });
+    if (await deps.inventory.findAsset({ tag: data.tag })) problems.push(problem(row, 'tag', 'tag_exists', { tag: data.tag }, `Tag ${data.tag} is already in the inventory.`));
     if (data.serial) {
       const serialKey = data.serial.toLowerCase();
-      if (seenSerials.has(serialKey)) problems.push({ row, column: 'serial', message: `Serial ${data.serial} is also in row ${seenSerials.get(serialKey)}.` });
+      if (seenSerials.has(serialKey)) {
+        problems.push(problem(row, 'serial', 'serial_repeated', { serial: data.serial, otherRow: seenSerials.get(serialKey)! }, `Serial ${data.serial} is also in row ${seenSerials.get(serialKey)}.`));
+      }
       else seenSerials.set(serialKey, row);
       const holder = await deps.inventory.findAsset({ serial: data.serial });
-      if (holder) problems.push({ row, column: 'serial', message: `Serial ${data.serial} is already recorded (asset ${holder.tag}).` });
+      if (holder) problems.push(problem(row, 'serial', 'serial_exists', { serial: data.serial, tag: holder.tag }, `Serial ${data.serial} is already recorded (asset ${holder.tag}).`));
     }
     if (model) {
       inputs.push({
@@ -132,6 +153,8 @@ export async function importAssets(deps: InventoryDeps, csv: string, dryRun: boo
   await withTransaction(deps.db, async (trx) => {
     for (const { modelName: _, ...input } of inputs) await deps.inventory.createAsset(input, { trx, actor, note: 'CSV import' });
     await deps.audit.record({ action: 'inventory.assets_imported', actor, result: 'success', details: { rows: inputs.length } }, trx);
+    // New stock goes to waiting requests of its models, in the import's transaction.
+    for (const modelId of new Set(inputs.filter((i) => i.status === 'in_stock').map((i) => i.modelId))) await deps.stockArrived?.(trx, modelId, actor);
   });
   return { dryRun, rows: records.length, imported: inputs.length, errors: [], preview };
 }

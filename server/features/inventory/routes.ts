@@ -14,6 +14,10 @@ import {
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { currentSession, requirePermission } from '../../http/session.js';
 import { validate } from '../../http/validate.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { requestsDepsOf } from '../requests/routes.js';
+import { serveBackorders } from '../requests/service.js';
 import { exportAssetsCsv, importAssets } from './csv.js';
 import * as service from './service.js';
 
@@ -24,7 +28,16 @@ const exportQuery = assetFilterSchema.omit({ limit: true, offset: true });
 
 /** The help desk's inventory, `/api/inventory/…`: every route needs `inventory.manage`. */
 export function inventoryRoutes(appDeps: AppDeps) {
-  const deps: service.InventoryDeps = { db: appDeps.db, inventory: appDeps.inventory, audit: appDeps.audit };
+  const requestsDeps = requestsDepsOf(appDeps);
+  const deps: service.InventoryDeps = {
+    db: appDeps.db,
+    inventory: appDeps.inventory,
+    audit: appDeps.audit,
+    // Backordered device requests take new stock of their model in the same transaction.
+    stockArrived: async (trx, modelId, actor) => {
+      await serveBackorders(requestsDeps, trx as Transaction<Database>, modelId, actor);
+    },
+  };
   const actor = (c: Parameters<typeof currentSession>[0]) => currentSession(c).username;
   return new Hono<AppEnv>()
     .use('*', requirePermission('inventory.manage'))

@@ -24,6 +24,11 @@ export interface InventoryDeps {
   db: Executor;
   inventory: Inventory;
   audit: AuditTrail;
+  /**
+   * Units of a model came into stock in `trx` (added, or set back in stock): waiting requests may
+   * take them in the same transaction (device requests' backorders). Absent: nothing waits.
+   */
+  stockArrived?: (trx: Executor, modelId: string, actor: string) => Promise<void>;
 }
 
 export function listModels(deps: InventoryDeps, filter: ModelFilter): Promise<InventoryPage<Model>> {
@@ -77,17 +82,25 @@ export function createAsset(deps: InventoryDeps, input: AssetInput, actor: strin
       { action: 'inventory.asset_created', actor, result: 'success', details: { tag: asset.tag, modelId: asset.modelId, status: asset.status } },
       trx,
     );
-    return asset;
+    if (asset.status === 'in_stock') await deps.stockArrived?.(trx, asset.modelId, actor);
+    // Read again: a waiting request may have reserved it just now.
+    return asset.status === 'in_stock' ? ((await deps.inventory.findAsset({ tag: asset.tag }, { trx })) ?? asset) : asset;
   });
 }
 
 export function updateAsset(deps: InventoryDeps, tag: string, update: AssetUpdate, actor: string): Promise<Asset> {
   return withTransaction(deps.db, async (trx) => {
+    const before = await deps.inventory.findAsset({ tag }, { trx });
     const asset = await deps.inventory.updateAsset(tag, update, { trx, actor });
     await deps.audit.record(
       { action: 'inventory.asset_updated', actor, result: 'success', details: { tag: asset.tag, fields: Object.keys(update) } },
       trx,
     );
+    // An in-stock unit moved to another model is new stock of that model.
+    if (asset.status === 'in_stock' && before && before.modelId !== asset.modelId && deps.stockArrived) {
+      await deps.stockArrived(trx, asset.modelId, actor);
+      return (await deps.inventory.findAsset({ tag: asset.tag }, { trx })) ?? asset;
+    }
     return asset;
   });
 }
@@ -106,6 +119,10 @@ export function changeAssetStatus(deps: InventoryDeps, tag: string, change: Asse
       },
       trx,
     );
+    if (asset.status === 'in_stock' && before.status !== 'in_stock' && deps.stockArrived) {
+      await deps.stockArrived(trx, asset.modelId, actor);
+      return (await deps.inventory.findAsset({ tag: asset.tag }, { trx })) ?? asset;
+    }
     return asset;
   });
 }

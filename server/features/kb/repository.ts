@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { KB_PUBLIC_TAG } from '../../../shared/kb.js';
 import type { Executor } from '../../db/transaction.js';
 import type { KbArticleRow } from '../../db/schema.js';
 
@@ -96,11 +97,29 @@ export async function slugTaken(db: Executor, slug: string, exceptId?: number): 
 export function translationsOf(db: Executor, group: number, exceptId: number, publishedOnly: boolean) {
   let q = db
     .selectFrom('kb_articles')
-    .select(['id', 'slug', 'title', 'locale', 'category', 'status'])
+    .select(['id', 'slug', 'title', 'locale', 'category', 'status', 'tags'])
     .where('translation_group', '=', group)
     .where('id', '!=', exceptId);
   if (publishedOnly) q = q.where('status', '=', 'published');
   return q.orderBy('locale').execute();
+}
+
+/** Tags are stored as a JSON array of strings: this matches an exact tag inside it. */
+function hasTag(tag: string) {
+  return sql<boolean>`tags LIKE ${`%${JSON.stringify(tag)}%`}`;
+}
+
+/** Published articles tagged public (KB_PUBLIC_TAG), by language then title. */
+export function publicArticles(db: Executor, limit: number) {
+  return db
+    .selectFrom('kb_articles')
+    .select(['id', 'slug', 'title', 'locale', 'category', 'tags'])
+    .where('status', '=', 'published')
+    .where(hasTag(KB_PUBLIC_TAG))
+    .orderBy('locale')
+    .orderBy('title')
+    .limit(limit)
+    .execute();
 }
 
 /** Published articles of the same category and language, most viewed first (a cheap "related"). */
@@ -192,8 +211,26 @@ export async function adjustFeedbackCounts(trx: Executor, id: number, helpful: n
     .executeTakeFirstOrThrow();
 }
 
-export async function logSearch(db: Executor, row: { query: string; locale: string | null; result_count: number; created_at: number }) {
-  await db.insertInto('kb_search_log').values(row).execute();
+export async function logSearch(db: Executor, row: { query: string; locale: string | null; result_count: number; created_at: number; burst?: string | null }) {
+  await db
+    .insertInto('kb_search_log')
+    .values({ ...row, burst: row.burst ?? null })
+    .execute();
+}
+
+/** The latest row of a typing burst, if any. */
+export function lastOfBurst(db: Executor, burst: string) {
+  return db.selectFrom('kb_search_log').select(['id', 'query', 'created_at']).where('burst', '=', burst).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/** Rewrites a burst's row with the query it has grown (or shrunk) into. */
+export async function settleSearch(db: Executor, id: number, row: { query: string; locale: string | null; result_count: number; created_at: number }) {
+  await db.updateTable('kb_search_log').set(row).where('id', '=', id).execute();
+}
+
+/** A burst is over: its row no longer carries the key. */
+export async function endBurst(db: Executor, id: number) {
+  await db.updateTable('kb_search_log').set({ burst: null }).where('id', '=', id).execute();
 }
 
 /** Articles changed after a cursor, in change order (the offline export). */

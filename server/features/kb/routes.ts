@@ -12,6 +12,7 @@ import {
   kbSlugParamSchema,
   kbSuggestQuerySchema,
   kbVersionParamSchema,
+  type KbPublicAnswer,
 } from '../../../shared/kb.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
@@ -28,13 +29,20 @@ import * as kb from './service.js';
  * hammering the search (or the suggestion box) from one account is stopped.
  */
 export const KB_SEARCH_RULE: RateLimitRule = { name: 'kb-search:user', limit: 240, windowMs: 60_000 };
+/**
+ * Public articles read without a session, per address: a locked-out person reads a handful; a
+ * script walking slugs (or inflating view counts) is stopped.
+ */
+export const KB_PUBLIC_RULE: RateLimitRule = { name: 'kb-public:ip', limit: 60, windowMs: 60_000 };
 /** "Did this help?": more than a person clicks, fewer than a script would need to skew the counts. */
 export const KB_FEEDBACK_RULE: RateLimitRule = { name: 'kb-feedback:user', limit: 30, windowMs: 60_000 };
 
 /**
  * The knowledge base. Reading needs a session (it is the company's internal base: articles name
- * internal systems and addresses); writing needs `kb.edit` (help desk, admins). Readers only ever
- * see published articles; the rest answers 404 to them, as if it did not exist.
+ * internal systems and addresses), except published articles tagged `public` (KB_PUBLIC_TAG: how
+ * to get back into a locked account), which anyone may read, rate-limited per address; writing
+ * needs `kb.edit` (help desk, admins). Readers only ever see published articles; the rest answers
+ * 404 to them, as if it did not exist.
  */
 export function kbRoutes(deps: AppDeps) {
   const kbDeps: kb.KbDeps = {
@@ -52,7 +60,9 @@ export function kbRoutes(deps: AppDeps) {
     .get('/search', requireSignIn(), validate('query', kbSearchQuerySchema), async (c) => {
       const actor = actorOf(c);
       await deps.rateLimiter.consume(KB_SEARCH_RULE, actor.username);
-      const results = await kb.search(kbDeps, c.req.valid('query'));
+      // One opaque key per session ties a typing burst's searches together for analytics (see kb.search).
+      const burst = deps.keys.mac('searchBursts', currentSession(c).idHash).slice(0, 32);
+      const results = await kb.search(kbDeps, c.req.valid('query'), { burst });
       return c.json({ results }, 200);
     })
     .get('/suggest', requireSignIn(), validate('query', kbSuggestQuerySchema), async (c) => {
@@ -60,6 +70,10 @@ export function kbRoutes(deps: AppDeps) {
       await deps.rateLimiter.consume(KB_SEARCH_RULE, actor.username);
       const results = await kb.suggest(kbDeps, c.req.valid('query'));
       return c.json({ results }, 200);
+    })
+    .get('/public', async (c) => {
+      await deps.rateLimiter.consume(KB_PUBLIC_RULE, requestContext(c).ip ?? 'unknown');
+      return c.json({ articles: await kb.publicArticles(kbDeps) } satisfies KbPublicAnswer, 200);
     })
     .get('/categories', requireSignIn(), async (c) => {
       return c.json({ categories: await kb.categories(kbDeps) }, 200);
@@ -84,8 +98,12 @@ export function kbRoutes(deps: AppDeps) {
       const article = await kb.createArticle(kbDeps, actorOf(c), c.req.valid('json'));
       return c.json(article, 201);
     })
-    .get('/articles/:slug', requireSignIn(), validate('param', kbSlugParamSchema), async (c) => {
-      return c.json(await kb.readArticle(kbDeps, actorOf(c), c.req.valid('param').slug), 200);
+    .get('/articles/:slug', validate('param', kbSlugParamSchema), async (c) => {
+      const { slug } = c.req.valid('param');
+      if (c.get('session')) return c.json(await kb.readArticle(kbDeps, actorOf(c), slug), 200);
+      // Signed out: public articles only (anything else answers 401, as before).
+      await deps.rateLimiter.consume(KB_PUBLIC_RULE, requestContext(c).ip ?? 'unknown');
+      return c.json(await kb.readPublicArticle(kbDeps, slug), 200);
     })
     .put('/articles/:id', requirePermission('kb.edit'), validate('param', kbIdParamSchema), validate('json', kbArticleInputSchema), async (c) => {
       const { article } = await kb.updateArticle(kbDeps, actorOf(c), c.req.valid('param').id, c.req.valid('json'));

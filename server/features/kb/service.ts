@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { normalizeText } from '../../../shared/kb-text.js';
+import { sql } from 'kysely';
+import { normalizeText, queryTerms } from '../../../shared/kb-text.js';
 import {
+  KB_PUBLIC_TAG,
   type KbAnalytics,
   type KbArticle,
   type KbArticleLink,
@@ -17,7 +19,7 @@ import {
 } from '../../../shared/kb.js';
 import type { AuditTrail } from '../../audit/audit.js';
 import { type Executor, withTransaction } from '../../db/transaction.js';
-import { errors } from '../../errors.js';
+import { AppError, errors } from '../../errors.js';
 import { type IndexableArticle, type SearchEngine, reindex, searchArticles, suggestArticles } from '../../kb/search/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { SearchCache } from '../../kb/search/cache.js';
@@ -32,6 +34,8 @@ export interface KbDeps {
   clock: Clock;
   /** Recent search and suggestion answers (the HTTP app keeps one; absent: every query runs). */
   cache?: SearchCache<KbSearchResult[]>;
+  /** PostgreSQL: longest any one statement of a search may run (default SEARCH_TIMEOUT_MS). */
+  searchTimeoutMs?: number;
 }
 
 /** Who is acting: their username and whether they may edit (see draft articles, all translations). */
@@ -96,10 +100,13 @@ async function articleView(deps: KbDeps, row: repo.ArticleRow, actor: KbActor, w
 
 /** Related articles: the best search matches for this article's title and tags in its language, then its category. */
 async function relatedArticles(deps: KbDeps, row: repo.ArticleRow): Promise<KbArticleLink[]> {
-  const found = await suggestArticles(deps.engine, deps.db, [row.title, ...tagsOf(row)].join(' '), {
-    locale: row.locale as KbLocale,
-    limit: 8,
-  });
+  // Bounded like a search; past the timeout the article still opens, with fewer related links.
+  const found = await bounded(deps, (db) => suggestArticles(deps.engine, db, [row.title, ...tagsOf(row)].join(' '), { locale: row.locale as KbLocale, limit: 8 })).catch(
+    (error: unknown) => {
+      if (error instanceof AppError && error.code === 'kb_search_too_broad') return [];
+      throw error;
+    },
+  );
   const group = await repo.translationsOf(deps.db, row.translation_group, row.id, false);
   const skip = new Set([row.id, ...group.map((g) => g.id)]);
   const out: KbArticleLink[] = found.filter((r) => !skip.has(r.id)).map((r) => ({ id: r.id, slug: r.slug, title: r.title, locale: r.locale, category: r.category }));
@@ -301,6 +308,36 @@ export async function readArticle(deps: KbDeps, actor: KbActor, slug: string): P
   return articleView(deps, { ...row, view_count: Number(row.view_count) + (row.status === 'published' ? 1 : 0) }, actor);
 }
 
+/**
+ * `GET /api/kb/articles/{slug}` without a session: a published article tagged public (see
+ * KB_PUBLIC_TAG), else 401 as for any signed-out request (whether a private one exists is not
+ * told). Only public translations are linked, no related articles (they would be a search over
+ * the internal base), and not who owns it.
+ */
+export async function readPublicArticle(deps: KbDeps, slug: string): Promise<KbArticle> {
+  const row = await repo.findArticleBySlug(deps.db, slug);
+  if (!row || row.status !== 'published' || !tagsOf(row).includes(KB_PUBLIC_TAG)) throw errors.unauthenticated();
+  await repo.countView(deps.db, row.id);
+  const translations = (await repo.translationsOf(deps.db, row.translation_group, row.id, true)).filter((t) => tagsOf(t).includes(KB_PUBLIC_TAG));
+  return {
+    ...summaryOf({ ...row, view_count: Number(row.view_count) + 1 }),
+    owner: null,
+    body: row.body,
+    tags: tagsOf(row),
+    translationGroup: row.translation_group,
+    lastReviewedAt: iso(row.last_reviewed_at),
+    publishedAt: iso(row.published_at),
+    createdAt: iso(row.created_at)!,
+    translations: translations.map(linkOf),
+    related: [],
+  };
+}
+
+/** `GET /api/kb/public`: the articles anyone may read, for the sign-in page. */
+export async function publicArticles(deps: KbDeps): Promise<KbArticleLink[]> {
+  return (await repo.publicArticles(deps.db, 100)).filter((r) => tagsOf(r).includes(KB_PUBLIC_TAG)).map(linkOf);
+}
+
 export async function articleVersions(deps: KbDeps, id: number): Promise<KbVersion[]> {
   if (!(await repo.findArticleById(deps.db, id))) throw errors.notFound('That article');
   return (await repo.listVersions(deps.db, id)).map((v) => ({
@@ -355,28 +392,94 @@ export function normalisedQuery(q: string): string {
   return normalizeText(q).replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-/** `GET /api/kb/search`: published articles for a query; every search is logged (query, count) for analytics. */
+/**
+ * Searches of one burst of typing that follow each other within this long (from the last one)
+ * and grow or shrink the same query are one search for analytics: the one it settles on.
+ */
+export const SEARCH_BURST_MS = 10_000;
+
+/**
+ * `GET /api/kb/search`: published articles for a query. Each search is logged (query, count) for
+ * analytics once it settles: search-as-you-type asks for "v", "vp", "vpn"; with a `burst` key (an
+ * opaque per-session value from the route) a query that extends or trims the burst's previous one
+ * within SEARCH_BURST_MS rewrites that row, so top searches show "vpn", not its prefixes.
+ */
 export async function search(
   deps: KbDeps,
   query: { q: string; locale?: KbLocale | undefined; category?: string | undefined; limit: number },
-  options: { log?: boolean } = {},
+  options: { log?: boolean; burst?: string | undefined } = {},
 ): Promise<KbSearchResult[]> {
-  const results = await cached(deps, `s\u0000${query.q}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`, () =>
-    searchArticles(deps.engine, deps.db, query.q, query),
+  // Keyed by the analysed query, which is all the answer depends on: "VPN", "vpn " and "the vpn"
+  // are one entry (case, spacing and stop words fall away; a finished last word stays distinct
+  // from one being typed).
+  const analysed = queryTerms(query.q)
+    .map((t) => `${t.kind}:${t.prefix ? '>' : ''}${t.term}`)
+    .join(' ');
+  const results = await cached(deps, `s\u0000${analysed}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`, () =>
+    bounded(deps, (db) => searchArticles(deps.engine, db, query.q, query)),
   );
   if (options.log !== false) {
-    await repo.logSearch(deps.db, {
+    await logSettledSearch(deps, {
       query: normalisedQuery(query.q),
       locale: query.locale ?? null,
       result_count: results.length,
       created_at: deps.clock.now(),
+      burst: options.burst,
     });
   }
   return results;
 }
 
+async function logSettledSearch(
+  deps: KbDeps,
+  row: { query: string; locale: string | null; result_count: number; created_at: number; burst: string | undefined },
+): Promise<void> {
+  const { burst, ...entry } = row;
+  if (!burst) return repo.logSearch(deps.db, entry);
+  await withTransaction(deps.db, async (trx) => {
+    const last = await repo.lastOfBurst(trx, burst);
+    const sameBurst =
+      last !== undefined &&
+      entry.created_at - Number(last.created_at) <= SEARCH_BURST_MS &&
+      entry.created_at >= Number(last.created_at) &&
+      (entry.query.startsWith(last.query) || last.query.startsWith(entry.query));
+    if (sameBurst) return repo.settleSearch(trx, last.id, entry);
+    // A new search: the previous one has settled and stops carrying the key.
+    if (last) await repo.endBurst(trx, last.id);
+    await repo.logSearch(trx, { ...entry, burst });
+  });
+}
+
 export function suggest(deps: KbDeps, query: { text: string; locale?: KbLocale | undefined; limit: number }): Promise<KbSearchResult[]> {
-  return cached(deps, `g\u0000${query.text}\u0000${query.locale ?? ''}\u0000${query.limit}`, () => suggestArticles(deps.engine, deps.db, query.text, query));
+  return cached(deps, `g\u0000${query.text}\u0000${query.locale ?? ''}\u0000${query.limit}`, () =>
+    bounded(deps, (db) => suggestArticles(deps.engine, db, query.text, query)),
+  );
+}
+
+/**
+ * PostgreSQL: no statement of one search may run longer than this. The work per query is bounded
+ * by design (capped ranking, bounded expansions), but a plan gone wrong, a cold cache or a lock
+ * must not hold a pooled connection for seconds while everyone's searches queue behind it.
+ */
+export const SEARCH_TIMEOUT_MS = 500;
+
+/** Runs a search in a transaction whose statements PostgreSQL cancels after the timeout. */
+async function bounded<T>(deps: KbDeps, run: (db: Executor) => Promise<T>): Promise<T> {
+  // SQLite runs in-process with no statement timeout to set; its work is bounded by the caps alone.
+  // Inside a caller's transaction a SET LOCAL would outlive the search: the caller bounds its own work.
+  if (deps.engine.kind !== 'postgres' || deps.db.isTransaction) return run(deps.db);
+  const ms = Math.max(1, Math.floor(deps.searchTimeoutMs ?? SEARCH_TIMEOUT_MS));
+  try {
+    return await withTransaction(deps.db, async (trx) => {
+      // SET takes no bound parameters; `ms` is an integer made above.
+      await sql.raw(`SET LOCAL statement_timeout = ${ms}`).execute(trx);
+      return run(trx);
+    });
+  } catch (error) {
+    // 57014 query_canceled: the statement ran past the timeout.
+    if ((error as { code?: unknown } | null)?.code === '57014') throw errors.kbSearchTooBroad();
+    throw error;
+  }
 }
 
 async function cached(deps: KbDeps, key: string, run: () => Promise<KbSearchResult[]>): Promise<KbSearchResult[]> {

@@ -3,7 +3,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { errors } from '../../errors.js';
 import { notify } from '../../notifications/notify.js';
 import * as repo from './repository.js';
-import type { Actor, RequestsDeps } from './service.js';
+import { type Actor, type RequestsDeps, serveBackorders } from './service.js';
 
 // My devices and the reports people file about them (a problem, a return, a replacement).
 
@@ -82,7 +82,11 @@ export async function closeReport(deps: RequestsDeps, actor: Actor, id: number, 
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
     if (!(await repo.closeDeviceReport(trx, id, body.checkIn ? 'checked_in' : 'closed', actor.username, now))) throw errors.invalidTransition('This report is already closed.');
-    if (body.checkIn) await deps.inventory.checkIn(report.asset_tag, { trx, actor: actor.username, to: 'in_stock', note: `return, report #${id}` });
+    if (body.checkIn) {
+      const asset = await deps.inventory.checkIn(report.asset_tag, { trx, actor: actor.username, to: 'in_stock', note: `return, report #${id}` });
+      // A returned unit is stock again: the oldest backorder of its model gets it.
+      await serveBackorders(deps, trx, asset.modelId, actor.username);
+    }
     await deps.audit.record(
       { action: 'devices.report_closed', result: 'success', actor: actor.username, subject: report.reporter, details: { reportId: id, checkIn: body.checkIn } },
       trx,

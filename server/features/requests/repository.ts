@@ -31,16 +31,18 @@ export type NewRequest = Pick<
   | 'loan_from'
   | 'loan_until'
   | 'step_count'
+  | 'current_step'
 > & { now: number };
 
-export async function insertRequest(db: Db, r: NewRequest): Promise<number> {
+/** Inserts a request (pending approval) and returns its row as findRequest would read it. */
+export async function insertRequest(db: Db, r: NewRequest) {
   const { now, ...values } = r;
   const row = await db
     .insertInto('device_requests')
-    .values({ ...values, status: 'pending_approval', current_step: null, created_at: now, updated_at: now })
-    .returning('id')
+    .values({ ...values, status: 'pending_approval', created_at: now, updated_at: now })
+    .returningAll()
     .executeTakeFirstOrThrow();
-  return n(row.id);
+  return { ...row, id: n(row.id) };
 }
 
 export async function findRequest(db: Db, id: number) {
@@ -75,6 +77,19 @@ export async function listRequestsInStatus(db: Db, statuses: string[], limit: nu
     .limit(limit)
     .execute();
   return rows.map((row) => ({ ...row, id: n(row.id) }));
+}
+
+/** The oldest backordered requests for units of a model (loaners wait for their dates, not for stock), skipping `except`. */
+export async function oldestBackorder(db: Db, modelId: string, except: number[]) {
+  let q = db
+    .selectFrom('device_requests')
+    .selectAll()
+    .where('status', '=', 'backordered')
+    .where('model_id', '=', modelId)
+    .where('loan_from', 'is', null);
+  if (except.length) q = q.where('id', 'not in', except);
+  const row = await q.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(1).executeTakeFirst();
+  return row ? { ...row, id: n(row.id) } : undefined;
 }
 
 /**
@@ -119,16 +134,28 @@ export interface NewStep {
   mode: string;
   members: string;
   sla_ms: number;
+  /** A step opened as it is inserted (the first one of a new request): pending, with its times. */
+  opened?: { at: number; dueAt: number };
 }
 
-export async function insertSteps(db: Db, steps: NewStep[]): Promise<number[]> {
+/** Inserts steps (waiting, unless opened) and returns their rows as listSteps would read them. */
+export async function insertSteps(db: Db, steps: NewStep[]) {
   if (!steps.length) return [];
   const rows = await db
     .insertInto('request_steps')
-    .values(steps.map((s) => ({ ...s, state: 'waiting' })))
-    .returning(['id', 'position'])
+    .values(
+      steps.map(({ opened, ...s }) => ({
+        ...s,
+        state: opened ? 'pending' : 'waiting',
+        opened_at: opened?.at ?? null,
+        due_at: opened?.dueAt ?? null,
+      })),
+    )
+    .returningAll()
     .execute();
-  return rows.sort((a, b) => n(a.position) - n(b.position)).map((r) => n(r.id));
+  return rows
+    .map((r) => ({ ...r, id: n(r.id), request_id: n(r.request_id), position: n(r.position), sla_ms: n(r.sla_ms) }))
+    .sort((a, b) => a.position - b.position);
 }
 
 export async function listSteps(db: Db, requestId: number) {
@@ -236,18 +263,22 @@ export async function countPendingApprovers(db: Db, stepId: number, source?: str
  * step, oldest first: the approval queue. Driven by the (approver, state, created_at) index.
  */
 export async function listPendingApprovals(db: Db, principals: string[], limit: number) {
-  // One query per principal, each an index range scan in (approver, state, created_at) order that
-  // stops at `limit`; an IN over several principals would make the database sort every pending
-  // row of a busy role queue first.
-  const lists = await Promise.all(principals.map((p) => pendingApprovalsOf(db, p, limit)));
-  return lists
-    .flat()
+  if (!principals.length) return [];
+  // One statement (one round trip on PostgreSQL) of one branch per principal, each an index range
+  // scan in (approver, state, created_at) order that stops at `limit`; an IN over several
+  // principals would make the database sort every pending row of a busy role queue first.
+  const branch = (principal: string, i: number) => db.selectFrom(pendingApprovalsOf(db, principal, limit).as(`p${i}`)).selectAll();
+  let query = branch(principals[0]!, 0);
+  for (const [i, principal] of principals.slice(1).entries()) query = query.unionAll(branch(principal, i + 1));
+  const rows = await query.execute();
+  return rows
+    .map((r) => ({ ...r, id: n(r.id), request_id: n(r.request_id), position: n(r.position), step_count: n(r.step_count) }))
     .sort((a, b) => Number(a.approver_created_at) - Number(b.approver_created_at) || a.id - b.id)
     .slice(0, limit);
 }
 
-async function pendingApprovalsOf(db: Db, principal: string, limit: number) {
-  const rows = await db
+function pendingApprovalsOf(db: Db, principal: string, limit: number) {
+  return db
     .selectFrom('request_approvers as a')
     .innerJoin('request_steps as s', 's.id', 'a.step_id')
     .innerJoin('device_requests as r', 'r.id', 'a.request_id')
@@ -279,9 +310,7 @@ async function pendingApprovalsOf(db: Db, principal: string, limit: number) {
     .where('a.state', '=', 'pending')
     .orderBy('a.created_at', 'asc')
     .orderBy('a.id', 'asc')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ ...r, id: n(r.id), request_id: n(r.request_id), position: n(r.position), step_count: n(r.step_count) }));
+    .limit(limit);
 }
 
 // ---------------------------------------------------------------------------------------------

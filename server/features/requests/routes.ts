@@ -16,7 +16,7 @@ import {
 } from '../../../shared/requests.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { currentSession, requirePermission, requireReauth, requireSignIn } from '../../http/session.js';
-import { idempotent } from '../../http/idempotency.js';
+import { idempotent, recordIdempotentAnswer } from '../../http/idempotency.js';
 import { validate } from '../../http/validate.js';
 import { myNotifications, readNotifications } from '../../notifications/service.js';
 import { closeReport, myDevices, openDeviceReports, reportDevice } from './devices.js';
@@ -69,7 +69,13 @@ export function requestsRoutes(appDeps: AppDeps) {
     )
     // Offline clients resend a request they never saw answered: the key makes it one request.
     .post('/requests', requirePermission('catalog.request'), idempotent(appDeps), validate('json', createRequestSchema), async (c) =>
-      c.json(await createRequest(deps, actorOf(c), c.req.valid('json')), 201),
+      c.json(
+        await createRequest(deps, actorOf(c), c.req.valid('json'), {
+          // The key's answer commits with the request: no window where one exists without the other.
+          beforeCommit: (trx, view) => recordIdempotentAnswer(trx, c, 201, view, deps.clock.now()),
+        }),
+        201,
+      ),
     )
     .get('/requests', requireSignIn(), validate('query', listRequestsQuerySchema), async (c) => {
       const { status, limit } = c.req.valid('query');

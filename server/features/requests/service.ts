@@ -86,7 +86,25 @@ export async function readChains(db: Kysely<Database>): Promise<ChainRule[]> {
   }));
 }
 
+/**
+ * The chains are configuration read by every catalog view and every new request, and changed by an
+ * admin now and then: kept per database for a few seconds, dropped at once when this process writes
+ * them. Another process sees an admin's change within CHAINS_TTL_MS.
+ */
+const CHAINS_TTL_MS = 5000;
+const chainsCache = new WeakMap<Kysely<Database>, { at: number; rules: Promise<ChainRule[]> }>();
+
+function cachedChains(db: Kysely<Database>): Promise<ChainRule[]> {
+  const hit = chainsCache.get(db);
+  if (hit && performance.now() - hit.at < CHAINS_TTL_MS) return hit.rules;
+  const rules = readChains(db);
+  chainsCache.set(db, { at: performance.now(), rules });
+  rules.catch(() => chainsCache.delete(db));
+  return rules;
+}
+
 export async function writeChains(deps: Pick<RequestsDeps, 'db' | 'audit' | 'clock'>, chains: ApprovalChains, admin: string): Promise<ChainRule[]> {
+  chainsCache.delete(deps.db);
   await withTransaction(deps.db, async (trx) => {
     await repo.replaceChainRows(
       trx,
@@ -96,6 +114,8 @@ export async function writeChains(deps: Pick<RequestsDeps, 'db' | 'audit' | 'clo
     );
     await deps.audit.record({ action: 'requests.chains_changed', result: 'success', actor: admin, details: { rules: chains.rules.length } }, trx);
   });
+  // Also after the commit: a read that started meanwhile may have cached the old rules.
+  chainsCache.delete(deps.db);
   return readChains(deps.db);
 }
 
@@ -130,9 +150,10 @@ function catalogItem(model: Model, actor: Actor, rules: ChainRule[]): CatalogIte
 const CATALOG_LIMIT = 200;
 
 /**
- * Counting stock for every model is the catalog's whole cost, and everyone opens the catalog: the
- * models are kept for one second per inventory and query, and dropped at once when this process
- * reserves or releases a unit. A second's staleness only shows a count; approval re-checks stock.
+ * Everyone opens the catalog, and reading a page of models is its whole cost (the built-in
+ * inventory keeps stock counts on the model rows; Snipe-IT is a remote call): the models are kept
+ * for one second per inventory and query, and dropped at once when this process reserves or
+ * releases a unit. A second's staleness only shows a count; approval re-checks stock.
  */
 const CATALOG_TTL_MS = 1000;
 const catalogCache = new WeakMap<Inventory, Map<string, { at: number; models: Promise<Model[]> }>>();
@@ -158,7 +179,7 @@ function stockChanged(inventory: Inventory): void {
 }
 
 export async function catalog(deps: RequestsDeps, actor: Actor, query: CatalogQuery): Promise<CatalogItem[]> {
-  const [models, rules] = await Promise.all([cachedModels(deps.inventory, query), readChains(deps.db)]);
+  const [models, rules] = await Promise.all([cachedModels(deps.inventory, query), cachedChains(deps.db)]);
   return models.filter((m) => m.requestable).map((m) => catalogItem(m, actor, rules));
 }
 
@@ -234,14 +255,19 @@ export interface HirePerson {
 }
 
 /**
- * Server-only options no route can set. `forHire`: onboarding asks for a new hire's equipment on
- * behalf of HR. The directory cannot vouch for the person (their account stays disabled until the
- * start date, and `onBehalfOf` refuses disabled accounts), so onboarding hands in the person from
- * its own record, which it made under `onboarding.manage`; the hire holds no role but employee.
- * `autoApprove` (the role bundle's policy) skips the approval chain: approved and reserved at once,
- * or backordered.
+ * Server-only options no route can set.
+ *
+ * `beforeCommit` runs in the request's transaction with the answer, before it commits (the route
+ * stores the Idempotency-Key's answer there, so the request and its answer commit together).
+ *
+ * `forHire`: onboarding asks for a new hire's equipment on behalf of HR. The directory cannot vouch
+ * for the person (their account stays disabled until the start date, and `onBehalfOf` refuses
+ * disabled accounts), so onboarding hands in the person from its own record, which it made under
+ * `onboarding.manage`; the hire holds no role but employee. `autoApprove` (the role bundle's
+ * policy) skips the approval chain: approved and reserved at once, or backordered.
  */
 export interface CreateRequestOptions {
+  beforeCommit?: (trx: Trx, view: DeviceRequest) => Promise<void>;
   forHire?: { person: HirePerson; autoApprove: boolean };
 }
 
@@ -288,11 +314,13 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
   }
   if (Object.keys(fields).length) throw errors.validationFailed(fields);
 
-  const steps = options.forHire?.autoApprove ? [] : chainFor(await readChains(deps.db), model.category, model.priceCents);
+  const steps = options.forHire?.autoApprove ? [] : chainFor(await cachedChains(deps.db), model.category, model.priceCents);
   const manager = steps.some((s) => s.kind === 'manager') ? await managerChoice(deps.directory, subject, actor.username, person.manager) : null;
 
-  const id = await withTransaction(deps.db, async (trx) => {
-    const requestId = await repo.insertRequest(trx, {
+  // Everything the answer shows is known from what this transaction writes: the answer is built
+  // from those rows, not read back (a new request is the busiest write; statements are its cost).
+  const opened = await withTransaction(deps.db, async (trx) => {
+    const request = await repo.insertRequest(trx, {
       requester: subject,
       requester_name: person.displayName,
       created_by: actor.username,
@@ -306,9 +334,12 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
       loan_from: body.loanFrom ?? null,
       loan_until: body.loanUntil ?? null,
       step_count: steps.length,
+      // The first step opens with the request (advance() would open it the same way).
+      current_step: steps.length ? 1 : null,
       now,
     });
-    await repo.insertSteps(
+    const requestId = request.id;
+    const stepRows = await repo.insertSteps(
       trx,
       steps.map((s, i) => ({
         request_id: requestId,
@@ -318,6 +349,7 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
         mode: s.kind === 'group' ? s.mode : 'any',
         members: JSON.stringify(s.kind === 'group' ? s.members : []),
         sla_ms: s.slaHours * 3_600_000,
+        ...(i === 0 ? { opened: { at: now, dueAt: now + s.slaHours * 3_600_000 } } : {}),
       })),
     );
     await repo.insertEvent(trx, { request_id: requestId, at: now, event: 'submitted', actor: actor.username });
@@ -331,7 +363,6 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
       },
       trx,
     );
-    const request = (await repo.findRequest(trx, requestId))!;
     if (subject !== actor.username) {
       await notify(trx, now, {
         recipient: subject,
@@ -340,12 +371,20 @@ export async function createRequest(deps: RequestsDeps, actor: Actor, input: Cre
         link: `/requests/${requestId}`,
       });
     }
-    await advance(deps, trx, request, 0, manager, actor.username, now);
-    return requestId;
+    const first = stepRows[0];
+    if (!first) {
+      // A chain with no steps approves (and reserves) at once; the answer is read after commit.
+      await approve(deps, trx, request, actor.username, now);
+      return { id: requestId, view: null };
+    }
+    const approvers = await openApprovers(trx, request, first, manager, now);
+    const view = viewOf(request, stepRows, approvers, [{ at: now, event: 'submitted', actor: actor.username, on_behalf_of: null, comment: null }], actor);
+    await options.beforeCommit?.(trx, view);
+    return { id: requestId, view };
   });
-  // A chain with no steps approves (and reserves) at once.
-  if (!steps.length) stockChanged(deps.inventory);
-  return requestView(deps, actor, id);
+  if (opened.view) return opened.view;
+  stockChanged(deps.inventory);
+  return requestView(deps, actor, opened.id);
 }
 
 /**
@@ -363,22 +402,48 @@ async function advance(
 ): Promise<void> {
   const steps = await repo.listSteps(trx, request.id);
   const next = steps.find((s) => s.position === position + 1);
-  const params = { requestId: request.id, model: request.model_name, requester: request.requester_name };
   if (next) {
-    const step = chainStepOf(next);
-    const rows = approversOf(step, request, manager);
     await repo.transitionRequest(trx, request.id, ['pending_approval'], { current_step: next.position }, now);
     await repo.openStepRow(trx, next.id, now, now + next.sla_ms);
-    const ids = await repo.insertApprovers(trx, rows.map((r) => ({ request_id: request.id, step_id: next.id, ...r })), now);
-    // The SLA: unique per step and phase, so opening twice never doubles them; handlers re-check the step.
-    await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'remind' }, now, runAt: now + next.sla_ms / 2, uniqueKey: `requests.sla:${next.id}:remind` });
-    await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'escalate' }, now, runAt: now + next.sla_ms, uniqueKey: `requests.sla:${next.id}:escalate` });
-    for (const { username, approvalId } of recipientsOf(step, rows.map((r, i) => ({ ...r, id: ids[i]! })), request)) {
-      await notify(trx, now, { recipient: username, kind: 'approval_needed', params, link: `/approvals/${approvalId}` });
-    }
+    await openApprovers(trx, request, next, manager, now);
     return;
   }
   await approve(deps, trx, request, actor, now);
+}
+
+/**
+ * The approvers of a step just opened: their rows, the step's SLA jobs, and a notification to each
+ * person who may decide. Returns the rows as listApproversOfRequest would read them.
+ */
+async function openApprovers(
+  trx: Trx,
+  request: RequestRow,
+  next: repo.StepRow,
+  manager: ManagerChoice | null,
+  now: number,
+): Promise<repo.ApproverRow[]> {
+  const params = { requestId: request.id, model: request.model_name, requester: request.requester_name };
+  const step = chainStepOf(next);
+  const rows = approversOf(step, request, manager);
+  const ids = await repo.insertApprovers(trx, rows.map((r) => ({ request_id: request.id, step_id: next.id, ...r })), now);
+  // The SLA: unique per step and phase, so opening twice never doubles them; handlers re-check the step.
+  await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'remind' }, now, runAt: now + next.sla_ms / 2, uniqueKey: `requests.sla:${next.id}:remind` });
+  await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'escalate' }, now, runAt: now + next.sla_ms, uniqueKey: `requests.sla:${next.id}:escalate` });
+  for (const { username, approvalId } of recipientsOf(step, rows.map((r, i) => ({ ...r, id: ids[i]! })), request)) {
+    await notify(trx, now, { recipient: username, kind: 'approval_needed', params, link: `/approvals/${approvalId}` });
+  }
+  return rows.map((r, i) => ({
+    id: ids[i]!,
+    request_id: request.id,
+    step_id: next.id,
+    approver: r.approver,
+    source: r.source,
+    state: 'pending',
+    decided_by: null,
+    comment: null,
+    created_at: now,
+    decided_at: null,
+  }));
 }
 
 /** All steps approved: hold the units now, or backorder with the model's lead time. */
@@ -428,6 +493,61 @@ async function approve(deps: RequestsDeps, trx: Trx, request: RequestRow, actor:
     params: { requestId: request.id, model: request.model_name, days: leadTimeDays },
     link: `/requests/${request.id}`,
   });
+}
+
+/**
+ * Stock of a model arrived (an asset added, returned, released, or set back in stock): the oldest
+ * backordered requests of that model get it, oldest first, while units last, in the caller's
+ * transaction (so the stock change and the reservation commit together). A request that needs more
+ * units than are on the shelf keeps its place: later ones do not overtake it. Returns how many
+ * requests were served.
+ */
+export async function serveBackorders(
+  deps: Pick<RequestsDeps, 'inventory' | 'audit' | 'clock'>,
+  trx: Trx,
+  modelId: string,
+  actor: string | null,
+): Promise<number> {
+  const now = deps.clock.now();
+  const tried: number[] = [];
+  let served = 0;
+  for (;;) {
+    const request = await repo.oldestBackorder(trx, modelId, tried);
+    if (!request) break;
+    tried.push(request.id);
+    const held: string[] = [];
+    for (let i = 0; i < request.quantity; i++) {
+      const asset = await deps.inventory.reserve(modelId, holderOf(request.id), { trx, actor, note: `backorder of request #${request.id}` });
+      if (!asset) break;
+      held.push(asset.tag);
+    }
+    const release = async () => {
+      for (const tag of held) await deps.inventory.release(tag, { trx, holder: holderOf(request.id), actor });
+    };
+    if (held.length < request.quantity) {
+      await release();
+      break;
+    }
+    // Conditional on still being backordered: a cancellation that won meanwhile keeps the units on the shelf.
+    if (!(await repo.transitionRequest(trx, request.id, ['backordered'], { status: 'approved', reserved_assets: JSON.stringify(held), lead_time_days: null }, now))) {
+      await release();
+      continue;
+    }
+    await repo.insertEvent(trx, { request_id: request.id, at: now, event: 'approved', actor: null });
+    await deps.audit.record(
+      { action: 'requests.backorder_served', result: 'success', actor, subject: request.requester, details: { requestId: request.id, assets: held } },
+      trx,
+    );
+    await notify(trx, now, {
+      recipient: request.requester,
+      kind: 'request_approved',
+      params: { requestId: request.id, model: request.model_name, days: null },
+      link: `/requests/${request.id}`,
+    });
+    served++;
+  }
+  if (served) stockChanged(deps.inventory);
+  return served;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -584,6 +704,8 @@ export async function cancelRequest(deps: RequestsDeps, actor: Actor, id: number
     }
     // Read again inside the transaction: what it held is what the winning state says.
     await releaseHeld(deps, trx, request, actor.username);
+    // Units it gave back go to whoever waits for that model.
+    if (!request.loan_from && JSON.parse(request.reserved_assets).length) await serveBackorders(deps, trx, request.model_id, actor.username);
     await repo.voidPendingApprovers(trx, { requestId: id }, now);
     await repo.skipOpenSteps(trx, id, now);
     await repo.insertEvent(trx, { request_id: id, at: now, event: 'cancelled', actor: actor.username, comment: reason ?? null });
@@ -622,16 +744,19 @@ export async function fulfilRequest(deps: RequestsDeps, actor: Actor, id: number
       if (request.loan_from) {
         if (!held.includes(asset.tag)) throw errors.assetUnavailable(`${key}: not the loaner booked for these dates.`);
       } else if (!held.includes(asset.tag)) {
-        // Another unit of the model than the one set aside: it must be on the shelf. The unit it
-        // replaces goes back to stock below; the picked one is taken at receipt (assign accepts
-        // an in-stock unit of the model).
-        const holdsIt = await holdAsset(deps, trx, request, asset.tag, actor.username);
+        // Another unit of the model than the one set aside: the reservation moves to it in this
+        // transaction (it must be on the shelf; the unit it replaces goes back to stock below), so
+        // nobody else can take it between hand-over and receipt. Two hand-overs of one unit at
+        // once: one reserves it, the other is refused and keeps its own reservation.
+        const holdsIt = await deps.inventory.reserve(request.model_id, holderOf(id), { trx, tag: asset.tag, actor: actor.username, note: `request #${id}` });
         if (!holdsIt) throw errors.assetUnavailable(`${key}: not in stock.`);
       }
       picked.push(asset.tag);
     }
     if (!request.loan_from) {
-      for (const tag of held) if (!picked.includes(tag)) await deps.inventory.release(tag, { trx, holder: holderOf(id), actor: actor.username });
+      const unused = held.filter((tag) => !picked.includes(tag));
+      for (const tag of unused) await deps.inventory.release(tag, { trx, holder: holderOf(id), actor: actor.username });
+      if (unused.length) await serveBackorders(deps, trx, request.model_id, actor.username);
     }
     await repo.transitionRequest(
       trx,
@@ -732,6 +857,13 @@ export async function requestView(deps: RequestsDeps, actor: Actor, id: number):
     repo.listApproversOfRequest(deps.db, id),
     repo.listEvents(deps.db, id),
   ]);
+  return viewOf(request, steps, approvers, events, actor);
+}
+
+type EventRow = Pick<Awaited<ReturnType<typeof repo.listEvents>>[number], 'at' | 'event' | 'actor' | 'on_behalf_of' | 'comment'>;
+
+/** A request as its reader sees it, from its rows. */
+function viewOf(request: RequestRow, steps: repo.StepRow[], approvers: repo.ApproverRow[], events: EventRow[], actor: Actor): DeviceRequest {
   return {
     ...summaryOf(request, actor),
     steps: steps.map(
@@ -765,16 +897,6 @@ export async function requestView(deps: RequestsDeps, actor: Actor, id: number):
 export async function myRequests(deps: RequestsDeps, actor: Actor, status: RequestStatus | undefined, limit: number): Promise<DeviceRequestSummary[]> {
   const rows = await repo.listRequestsOf(deps.db, actor.username, status, limit);
   return rows.map((r) => summaryOf(r, actor));
-}
-
-/**
- * Sets a specific in-stock unit aside for a request at hand-over. The inventory port reserves "a
- * unit of a model", not a given one, so this checks the unit is on the shelf; it is taken out of
- * stock at receipt (assign refuses it then if someone else took it meanwhile).
- */
-async function holdAsset(deps: RequestsDeps, trx: Trx, request: RequestRow, tag: string, _actor: string): Promise<boolean> {
-  const asset = await deps.inventory.findAsset({ tag }, { trx });
-  return !!asset && asset.status === 'in_stock' && asset.modelId === request.model_id;
 }
 
 /** The help desk's queue: approved and backordered requests to hand over, and those handed over but not yet received. */

@@ -1,3 +1,4 @@
+import { KB_PUBLIC_TAG } from '../../../shared/kb.js';
 import { indexTokens, markdownToText } from '../../../shared/kb-text.js';
 import type { Executor } from '../../db/transaction.js';
 import type { IndexedDoc, SearchEngine } from './engine.js';
@@ -19,7 +20,8 @@ export function toIndexedDoc(article: IndexableArticle): IndexedDoc {
     id: article.id,
     locale: article.locale,
     category: article.category,
-    titleTokens: indexTokens([article.title, ...article.tags].join(' \n ')),
+    // The `public` marker says who may read an article, not what it is about: not a search word.
+    titleTokens: indexTokens([article.title, ...article.tags.filter((t) => t !== KB_PUBLIC_TAG)].join(' \n ')),
     bodyTokens: indexTokens(markdownToText(article.body)),
   };
 }

@@ -8,4 +8,10 @@ export const adminRoutes: RouteRecordRaw[] = [
     component: () => import('./views/AdminView.vue'),
     meta: { permission: 'settings.read', title: 'admin.title', tile: 'admin.tile' },
   },
+  {
+    path: '/admin/scim-tokens',
+    name: 'admin-scim-tokens',
+    component: () => import('./views/ScimTokensView.vue'),
+    meta: { permission: 'scim.manage', title: 'admin.scim.title', tile: 'admin.scim.tile' },
+  },
 ];

@@ -20,6 +20,8 @@ export const kbRoutes: RouteRecordRaw[] = [
     name: 'kb-article',
     component: () => import('./views/KbArticleView.vue'),
     props: true,
-    meta: { title: 'kb.articleTitle' },
+    // Public: an article tagged public opens signed out (how to get back into a locked account);
+    // any other answers 401, and the page sends the person to sign in (see KbArticleView).
+    meta: { public: true, title: 'kb.articleTitle' },
   },
 ];

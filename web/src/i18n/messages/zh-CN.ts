@@ -86,6 +86,7 @@ const zhCN = {
     mail_not_configured: '本门户尚不能发送邮件（未配置邮件服务器）。请使用其他方式，或请 IT 配置邮件。',
     kb_slug_taken: '已有其他文章使用此地址，请换一个。',
     kb_version_conflict: '在你打开后，有人保存了这篇文章。请重新加载后再修改。',
+    kb_search_too_broad: '这次搜索耗时过长。请换用更具体的词语，或稍后再试。',
     offboarding_scheduled: '此人已有一项离职安排。请打开该安排修改最后工作日。',
     job_not_failed: '该任务已不再处于失败状态：可能已被重试或丢弃。请刷新列表。',
     not_ready: '门户正在启动或维护中。请几分钟后重试。',
@@ -127,6 +128,7 @@ const zhCN = {
     demoTitle: '演示账户',
     demoHint: '选择一个人员以填入用户名。',
     forgotLink: '忘记密码或账户被锁定？',
+    publicHelpTitle: '无法登录？无需登录即可阅读的帮助',
     demoPassword: '所有演示人员的密码：',
   },
   methods: {
@@ -579,6 +581,7 @@ const zhCN = {
     askHelpdesk: '咨询服务台',
     categoriesTitle: '按类别浏览',
     backToSearch: '返回文章列表',
+    publicBackToSignIn: '返回登录',
     lastReviewed: '最后审阅于',
     edit: '编辑',
     languagesLabel: '本文的其他语言版本',

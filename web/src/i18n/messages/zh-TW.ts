@@ -86,6 +86,7 @@ const zhTW = {
     mail_not_configured: '本入口網站尚無法寄送郵件（未設定郵件伺服器）。請使用其他方式，或請 IT 設定郵件。',
     kb_slug_taken: '已有其他文章使用此網址，請換一個。',
     kb_version_conflict: '在你開啟後，有人儲存了這篇文章。請重新載入後再修改。',
+    kb_search_too_broad: '這次搜尋耗時過長。請改用更具體的詞語，或稍後再試。',
     offboarding_scheduled: '此人已有一項離職安排。請開啟該安排修改最後工作日。',
     job_not_failed: '該工作已不再處於失敗狀態：可能已被重試或捨棄。請重新整理清單。',
     not_ready: '入口網站正在啟動或維護中。請數分鐘後重試。',
@@ -127,6 +128,7 @@ const zhTW = {
     demoTitle: '展示帳戶',
     demoHint: '選擇一位人員以填入使用者名稱。',
     forgotLink: '忘記密碼或帳戶被鎖定？',
+    publicHelpTitle: '無法登入？無需登入即可閱讀的說明',
     demoPassword: '所有展示人員的密碼：',
   },
   methods: {
@@ -579,6 +581,7 @@ const zhTW = {
     askHelpdesk: '詢問服務台',
     categoriesTitle: '依類別瀏覽',
     backToSearch: '返回文章列表',
+    publicBackToSignIn: '返回登入',
     lastReviewed: '最後審閱於',
     edit: '編輯',
     languagesLabel: '本文的其他語言版本',

@@ -34,6 +34,12 @@ const REBUILD_ABOVE = 500;
 let db: KbDb | null = null;
 let state: CopyState | null = null;
 let index: OfflineIndex | null = null;
+/**
+ * Languages the person switched to, not yet in the copy. The copy of the old ones stays (and keeps
+ * answering) until a sync has fetched the new languages completely; then one IndexedDB transaction
+ * swaps it. Someone offline who switches language keeps a copy to read.
+ */
+let pendingLocales: string[] | null = null;
 const status: OfflineKbStatus = { ready: false, kept: 0, total: 0, syncedAt: null, syncing: false, lastSyncFailed: false };
 
 function announce(): void {
@@ -45,6 +51,7 @@ function closeDb(): void {
   db = null;
   state = null;
   index = null;
+  pendingLocales = null;
   Object.assign(status, { ready: false, kept: 0, total: 0, syncedAt: null, syncing: false, lastSyncFailed: false });
   announce();
 }
@@ -57,11 +64,21 @@ function countStatus(copy: CopyState): void {
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 async function open(owner: string, locales: string[]): Promise<OfflineKbStatus> {
-  if (db && state && state.owner === owner && sameSet(state.locales, locales)) return { ...status };
+  if (db && state && state.owner === owner) {
+    // The same person: other languages wait for the next sync to swap them in (see pendingLocales).
+    pendingLocales = sameSet(state.locales, locales) ? null : locales;
+    return { ...status };
+  }
   db ??= await openKbDb(closeDb);
   const stored = await readState(db);
-  // Another person's copy, or other languages: start afresh (the old one is deleted, not hidden).
-  state = stored && stored.owner === owner && sameSet(stored.locales, locales) ? stored : await resetCopy(db, owner, locales);
+  if (stored && stored.owner === owner) {
+    state = stored;
+    pendingLocales = sameSet(stored.locales, locales) ? null : locales;
+  } else {
+    // Another person's copy: start afresh (the old one is deleted, not hidden).
+    state = await resetCopy(db, owner, locales);
+    pendingLocales = null;
+  }
   const json = await db.get('index', 'index');
   index = json ? loadIndex(json) : null;
   countStatus(state);
@@ -95,6 +112,59 @@ function stub(article: StoredArticle): StoredArticle {
   return { ...article, body: '', kept: false };
 }
 
+/**
+ * A copy in other languages, fetched whole and swapped in by one transaction: until it commits,
+ * the old copy stays on the device and in use (a failed fetch, offline, leaves it as it was).
+ */
+async function swapLanguages(database: KbDb, copy: CopyState, locales: string[]): Promise<OfflineKbStatus> {
+  const changes = await fetchChanges(null, locales);
+  if (!changes) {
+    // The session is over: nobody may keep reading this person's copy.
+    state = await resetCopy(database, copy.owner, locales);
+    index = null;
+    pendingLocales = null;
+    countStatus(state);
+    Object.assign(status, { ready: false, syncedAt: null, lastSyncFailed: true });
+    return { ...status };
+  }
+  const wanted = new Set(locales);
+  const latest = new Map<number, OfflineArticle>();
+  for (const page of changes.pages) {
+    for (const article of page.articles) {
+      if (wanted.has(article.locale)) latest.set(article.id, article);
+      else latest.delete(article.id);
+    }
+    for (const id of page.removed) latest.delete(id);
+  }
+  const all: StoredArticle[] = [...latest.values()].map((article) => ({ ...article, kept: true, chars: article.body.length }));
+  const keptIds = new Set(capArticles(all, DEFAULT_BUDGET).kept.map((a) => a.id));
+  const stored = all.map((article) => (keptIds.has(article.id) ? article : stub(article)));
+  const nextIndex = buildIndex(stored.filter((a) => a.kept));
+  const nextState: CopyState = {
+    owner: copy.owner,
+    locales,
+    cursor: changes.cursor,
+    total: changes.total,
+    kept: keptIds.size,
+    known: stored.length,
+    syncedAt: new Date().toISOString(),
+  };
+  const tx = database.transaction(['articles', 'state', 'index'], 'readwrite');
+  const articles = tx.objectStore('articles');
+  void articles.clear();
+  for (const article of stored) void articles.put(article);
+  void tx.objectStore('index').put(serializeIndex(nextIndex), 'index');
+  void tx.objectStore('state').put(nextState, 'state');
+  await tx.done;
+  // Committed: the new copy replaces the old one in memory too, in one step for readers.
+  state = nextState;
+  index = nextIndex;
+  if (pendingLocales && sameSet(pendingLocales, locales)) pendingLocales = null;
+  countStatus(nextState);
+  Object.assign(status, { ready: true, syncedAt: nextState.syncedAt, lastSyncFailed: false });
+  return { ...status };
+}
+
 async function sync(): Promise<OfflineKbStatus> {
   if (!db || !state) throw new Error('not open');
   const database = db;
@@ -102,6 +172,7 @@ async function sync(): Promise<OfflineKbStatus> {
   status.syncing = true;
   announce();
   try {
+    if (pendingLocales) return await swapLanguages(database, copy, pendingLocales);
     const changes = await fetchChanges(copy.cursor, copy.locales);
     if (!changes) {
       // The session is over: nobody may keep reading this person's copy.
@@ -208,6 +279,8 @@ async function sync(): Promise<OfflineKbStatus> {
 
 async function search(query: string, filters: OfflineSearchFilters, suggest = false): Promise<OfflineSearchResult[]> {
   if (!db || !index) return [];
+  // Languages switched but not swapped in yet: search what the copy holds rather than nothing.
+  if (pendingLocales && state && filters.locales && sameSet(filters.locales, pendingLocales)) filters = { ...filters, locales: state.locales };
   const results = suggest ? suggestIndex(index, query, filters) : searchIndex(index, query, filters);
   const database = db;
   return Promise.all(
@@ -233,7 +306,7 @@ async function article(slug: string, locales: string[]): Promise<OfflineArticleC
 }
 
 async function clear(): Promise<null> {
-  if (db && state) await resetCopy(db, state.owner, state.locales);
+  if (db && state) await resetCopy(db, state.owner, pendingLocales ?? state.locales);
   closeDb();
   return null;
 }

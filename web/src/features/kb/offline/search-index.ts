@@ -73,7 +73,9 @@ function indexedDocument(article: OfflineArticle, bodyChars: number) {
     id: article.id,
     slug: article.slug,
     title: article.title,
-    tags: article.tags.join(' '),
+    // The `public` marker (KB_PUBLIC_TAG in shared/kb.ts, not imported: it would bring zod into the
+    // worker) says who may read it, not what it is about; the server leaves it out too.
+    tags: article.tags.filter((t) => t !== 'public').join(' '),
     body: markdownToText(article.body).slice(0, bodyChars),
     locale: article.locale,
     category: article.category,
