@@ -141,20 +141,21 @@ describe('role areas', () => {
     await signIn(page, 'hana');
 
     // The help desk may search people, so the people page is hers too, as the API allows; she keeps
-    // the stock and writes the knowledge base's articles.
+    // the stock, writes the knowledge base's articles and follows new hires' checklists.
     const tiles = page.getByRole('region', { name: 'Your work areas' }).getByRole('link');
-    await expect.poll(() => tiles.count()).toBe(4);
+    await expect.poll(() => tiles.count()).toBe(5);
     const tileNames = (await tiles.allTextContents()).map((t) => t.trim());
     expect(tileNames.some((t) => t.startsWith('Help desk'))).toBe(true);
     expect(tileNames.some((t) => t.startsWith('People'))).toBe(true);
     expect(tileNames.some((t) => t.startsWith('Inventory'))).toBe(true);
     expect(tileNames.some((t) => t.startsWith('Articles'))).toBe(true);
+    expect(tileNames.some((t) => t.startsWith('Onboarding and offboarding'))).toBe(true);
     expect(tileNames.some((t) => t.startsWith('My team') || t.startsWith('Administration'))).toBe(false);
 
     const header = page.getByRole('banner');
     await header.getByRole('button', { name: 'Menu' }).click();
     const menuLinks = (await header.getByRole('link').allTextContents()).map((t) => t.trim());
-    expect(menuLinks).toEqual(expect.arrayContaining(['Help desk', 'People', 'Inventory', 'Articles']));
+    expect(menuLinks).toEqual(expect.arrayContaining(['Help desk', 'People', 'Inventory', 'Articles', 'Onboarding and offboarding']));
     expect(menuLinks).not.toContain('My team');
     expect(menuLinks).not.toContain('Administration');
     await header.getByRole('link', { name: 'People' }).click();

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { composeApp } from '../../server/composition.js';
 import { loadConfig } from '../../server/config.js';
 import type { Database } from '../../server/db/schema.js';
+import type { Directory } from '../../server/directory/port.js';
 import type { Clock } from '../../server/platform/clock.js';
 import type { Inventory } from '../../server/inventory/port.js';
 import { startServer } from '../../server/serve.js';
@@ -18,6 +19,8 @@ export interface TestServer {
   db: Kysely<Database>;
   /** The server's inventory, for a test's own stock (models and assets) set up as the help desk would. */
   inventory: Inventory;
+  /** The server's directory, to check what a person's actions did to an account (created, disabled). */
+  directory: Directory;
   /** A fresh person in this server's built-in directory (people.ts), added straight to its database. */
   addPerson(options?: ThrowawayOptions): Promise<ThrowawayPerson>;
   /** Stops the server; fails when a test left the demo people changed. */
@@ -56,6 +59,7 @@ export async function startTestServer(
     dataDir,
     db: deps.db,
     inventory: deps.inventory,
+    directory: deps.directory,
     // The server runs in this process, so its own database handle is at hand: no second connection
     // to the SQLite file, no seed option the production server would have to carry.
     addPerson: (options) => addThrowawayPerson(deps, options),

@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import { accountRoutes } from '../features/account/routes';
+import { activationRoutes } from '../features/activation/routes';
 import { adminRoutes } from '../features/admin/routes';
 import { approvalsRoutes } from '../features/approvals/routes';
 import { authRoutes } from '../features/auth/routes';
@@ -7,6 +8,7 @@ import { demoRoutes } from '../features/demo/routes';
 import { homeRoutes } from '../features/home/routes';
 import { fulfilRoutes } from '../features/fulfil/routes';
 import { hrRoutes } from '../features/hr/routes';
+import { onboardingRoutes } from '../features/onboarding/routes';
 import { notificationsRoutes } from '../features/notifications/routes';
 import { inventoryRoutes } from '../features/inventory/routes';
 import { kbAuthoringRoutes } from '../features/kb-authoring/routes';
@@ -34,6 +36,7 @@ export function createPortalRouter() {
     routes: [
       ...authRoutes,
       ...passwordRoutes,
+      ...activationRoutes,
       ...homeRoutes,
       ...accountRoutes,
       ...requestsRoutes,
@@ -46,6 +49,7 @@ export function createPortalRouter() {
       ...staffRoutes,
       ...inventoryRoutes,
       ...hrRoutes,
+      ...onboardingRoutes,
       ...adminRoutes,
       ...demoRoutes,
       ...appRoutes,

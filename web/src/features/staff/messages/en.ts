@@ -1,3 +1,5 @@
+import onboardingEn from './onboarding-en';
+
 /**
  * English messages of the staff areas (help desk, inventory, hand-over, articles, HR,
  * administration). Loaded only for people who hold a staff permission, so an employee's phone
@@ -378,6 +380,7 @@ const staffEn = {
     writeArticle: 'Write an article',
     helpfulCounts: '{no} didn’t help · {yes} helped',
   },
+  onboarding: onboardingEn,
 };
 
 export default staffEn;

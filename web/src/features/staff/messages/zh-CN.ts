@@ -1,4 +1,5 @@
 import type staffEn from './en';
+import onboardingZhCN from './onboarding-zh-CN';
 
 /** The staff areas' messages in zh-CN (see ./en.ts). */
 const staffZhCN = {
@@ -370,6 +371,7 @@ const staffZhCN = {
     writeArticle: '撰写文章',
     helpfulCounts: '{no} 次没有帮助 · {yes} 次有帮助',
   },
+  onboarding: onboardingZhCN,
 } satisfies typeof staffEn;
 
 export default staffZhCN;

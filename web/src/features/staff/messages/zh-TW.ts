@@ -1,4 +1,5 @@
 import type staffEn from './en';
+import onboardingZhTW from './onboarding-zh-TW';
 
 /** The staff areas' messages in zh-TW (see ./en.ts). */
 const staffZhTW = {
@@ -370,6 +371,7 @@ const staffZhTW = {
     writeArticle: '撰寫文章',
     helpfulCounts: '{no} 次沒有幫助 · {yes} 次有幫助',
   },
+  onboarding: onboardingZhTW,
 } satisfies typeof staffEn;
 
 export default staffZhTW;
