@@ -199,9 +199,14 @@ interface ManagerChoice {
  */
 async function managerChoice(directory: Directory, requester: string, createdBy: string, known?: string | null): Promise<ManagerChoice> {
   const manager = known !== undefined ? known : ((await directory.findUser(requester))?.manager ?? null);
+  if (!manager || !same(manager, createdBy)) return choiceOf(requester, createdBy, manager, null);
+  return choiceOf(requester, createdBy, manager, (await directory.findUser(manager))?.manager ?? null);
+}
+
+/** managerChoice's rule with the manager and the manager's own manager (`above`) known. */
+function choiceOf(requester: string, createdBy: string, manager: string | null, above: string | null): ManagerChoice {
   if (!manager) return { approver: `${ROLE_PREFIX}admin`, source: 'role' };
   if (!same(manager, createdBy)) return { approver: manager, source: 'manager' };
-  const above = (await directory.findUser(manager))?.manager ?? null;
   return above && !same(above, requester) ? { approver: above, source: 'escalation' } : { approver: `${ROLE_PREFIX}admin`, source: 'role' };
 }
 
@@ -1058,29 +1063,36 @@ async function moveRow(
  * one level up (nobody approves their own request), and without a manager to an admin. Rows an SLA
  * escalation added stay (the old manager's manager may still settle an overdue step).
  *
- * The directory is read only in that corner (the new manager submitted the request). Returns how
- * many steps moved.
+ * `newManager` comes with their own manager (`above`), read from the directory before the
+ * transaction (see managerOf): a lookup inside it could wait on the connection the transaction
+ * holds. Returns how many steps moved.
  *
  * A manager step's decision is checked against the directory at decision time; the new manager can
  * decide once the directory says so (onboarding writes the change there by its update job, queued
  * in the same transaction).
  */
 export async function reassignManagerSteps(
-  deps: Pick<RequestsDeps, 'directory' | 'audit' | 'clock'>,
+  deps: Pick<RequestsDeps, 'audit' | 'clock'>,
   trx: Trx,
   person: string,
-  newManager: string | null,
+  newManager: { username: string; above: string | null } | null,
   actor: string | null,
 ): Promise<number> {
   const now = deps.clock.now();
   const rows = await repo.openRowsOf(trx, { requester: person, sources: ['manager', 'role'], stepKind: 'manager' });
   let moved = 0;
   for (const row of rows) {
-    const to = await managerChoice(deps.directory, row.requester, row.created_by, newManager);
+    const to = choiceOf(row.requester, row.created_by, newManager?.username ?? null, newManager?.above ?? null);
     if (same(to.approver, row.approver)) continue;
     if (await moveRow(deps, trx, row, to, 'manager_changed', actor, now)) moved++;
   }
   return moved;
+}
+
+/** A new manager for reassignManagerSteps, with their own manager, read before its transaction. */
+export async function managerOf(directory: Directory, username: string | null): Promise<{ username: string; above: string | null } | null> {
+  if (!username) return null;
+  return { username, above: (await directory.findUser(username))?.manager ?? null };
 }
 
 /**
