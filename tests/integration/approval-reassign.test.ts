@@ -102,7 +102,7 @@ describe.each(availableDialects())('approvals follow managers who change and app
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     // Moved in the same transaction as the change: the old row is void (kept as history), the new one pending.
     expect(await approversOf(requestId)).toEqual([
-      { approver: oldBoss.username, source: 'manager', state: 'void' },
+      { approver: oldBoss.username, source: 'manager', state: 'reassigned' },
       { approver: newBoss.username, source: 'manager', state: 'pending' },
     ]);
     expect(await reassignedAudit(requestId)).toEqual([
@@ -111,6 +111,9 @@ describe.each(availableDialects())('approvals follow managers who change and app
     expect((await notificationsOf(newBoss.username)).map((n) => JSON.parse(String(n.params)).requestId)).toContain(requestId);
     expect(await approvalFor(oldBoss.cookie, requestId)).toBeUndefined();
     expect((await call('POST', `/api/approvals/${oldApproval!.id}/decision`, oldBoss.cookie, { decision: 'approve', comment: '' })).status).toBe(409);
+    // Nor read it: the hire is no longer theirs.
+    expect((await call('GET', `/api/requests/${requestId}`, oldBoss.cookie)).status).toBe(404);
+    expect((await call('GET', `/api/requests/${requestId}`, newBoss.cookie)).status).toBe(200);
 
     // Once the directory has the new manager (the onboarding update job), the new manager decides.
     await t.drainJobs();
@@ -186,12 +189,12 @@ describe.each(availableDialects())('approvals follow managers who change and app
     await t.drainJobs();
     // emp's request goes to the leaver's manager (an escalation: the directory still names the leaver as manager).
     expect(await approversOf(own.body.id)).toEqual([
-      { approver: leaver.username, source: 'manager', state: 'void' },
+      { approver: leaver.username, source: 'manager', state: 'reassigned' },
       { approver: hrBoss.username, source: 'escalation', state: 'pending' },
     ]);
     // HR submitted the other one: never their own to approve; it goes one level up.
     expect(await approversOf(onBehalf.body.id)).toEqual([
-      { approver: leaver.username, source: 'manager', state: 'void' },
+      { approver: leaver.username, source: 'manager', state: 'reassigned' },
       { approver: top.username, source: 'escalation', state: 'pending' },
     ]);
     expect(await pendingOf(unrelated.body.id)).toEqual([{ approver: grand.username, source: 'manager', state: 'pending' }]);

@@ -269,11 +269,14 @@ export async function openRowsOf(db: Db, where: { approver?: string; requester?:
   return rows.map((r) => ({ ...r, id: n(r.id), step_id: n(r.step_id), position: n(r.position), request_id: n(r.request_id) }));
 }
 
-/** Takes one pending row out of the step (its approver no longer decides it); false when it was decided meanwhile. */
-export async function voidApprover(db: Db, id: number, now: number): Promise<boolean> {
+/**
+ * Takes one pending row out of the step: its approver no longer decides it (state `reassigned`,
+ * kept as history). False when it was decided meanwhile.
+ */
+export async function reassignApprover(db: Db, id: number, now: number): Promise<boolean> {
   const result = await db
     .updateTable('request_approvers')
-    .set({ state: 'void', decided_at: now })
+    .set({ state: 'reassigned', decided_at: now })
     .where('id', '=', id)
     .where('state', '=', 'pending')
     .executeTakeFirst();

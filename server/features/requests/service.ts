@@ -820,14 +820,18 @@ export async function receiveRequest(deps: RequestsDeps, actor: Actor, id: numbe
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** A request the actor may see: theirs, one they may decide (now or before), or any for the help desk. Otherwise 404. */
+/**
+ * A request the actor may see: theirs, one they may decide (now or before), or any for the help
+ * desk. Otherwise 404. A step taken from someone (a manager who is no longer the requester's, an
+ * approver who left) no longer shows them the request.
+ */
 async function visibleRequest(deps: RequestsDeps, actor: Actor, id: number): Promise<RequestRow> {
   const request = await repo.findRequest(deps.db, id);
   if (!request) throw errors.notFound('This request');
   if (same(actor.username, request.requester) || same(actor.username, request.created_by) || can(actor.roles, 'inventory.manage')) return request;
   const principals = await principalsOf(deps.db, actor, deps.clock.now());
   const approvers = await repo.listApproversOfRequest(deps.db, id);
-  if (approvers.some((a) => principals.has(a.approver) || same(a.decided_by, actor.username))) return request;
+  if (approvers.some((a) => (principals.has(a.approver) && a.state !== 'reassigned') || same(a.decided_by, actor.username))) return request;
   throw errors.notFound('This request');
 }
 
@@ -1009,8 +1013,8 @@ export async function runSla(deps: RequestsDeps, stepId: number, phase: 'remind'
 type OpenRow = Awaited<ReturnType<typeof repo.openRowsOf>>[number];
 
 /**
- * Moves one pending approver row to `to` in the caller's transaction: the old row is voided (it
- * stays in the step's history), a new pending row is added unless `to` already holds one on the
+ * Moves one pending approver row to `to` in the caller's transaction: the old row becomes
+ * `reassigned` (it stays in the step's history; its approver no longer sees the request), a new pending row is added unless `to` already holds one on the
  * step, the timeline and the audit trail say why, and the new approver is told through the
  * notification queue. The request row is claimed on its open step first, as a decision does, so a
  * decision landing at the same moment either wins (nothing moves) or waits for this. False when
@@ -1026,7 +1030,7 @@ async function moveRow(
   now: number,
 ): Promise<boolean> {
   if (!(await repo.transitionRequest(trx, row.request_id, ['pending_approval'], {}, now, { currentStep: row.position }))) return false;
-  if (!(await repo.voidApprover(trx, row.id, now))) return false;
+  if (!(await repo.reassignApprover(trx, row.id, now))) return false;
   const siblings = (await repo.listApproversOfRequest(trx, row.request_id)).filter((a) => a.step_id === row.step_id && a.state === 'pending');
   let approvalId = siblings.find((a) => same(a.approver, to.approver))?.id;
   if (approvalId === undefined) {
