@@ -252,7 +252,8 @@ export interface StepApprover {
   approver: string;
   /** Why they are on the step: the requester's manager, a named group member, the role, or an escalation. */
   source: 'manager' | 'member' | 'role' | 'escalation';
-  state: 'pending' | 'approved' | 'rejected' | 'void';
+  /** `void`: not needed once the step settled; `reassigned`: the step moved to someone else (a new manager, or the approver left). */
+  state: 'pending' | 'approved' | 'rejected' | 'void' | 'reassigned';
   /** Who actually decided (a delegate), when not the approver. */
   decidedBy: string | null;
   comment: string | null;

@@ -9,6 +9,7 @@ import { deleteTrustedDevicesOf } from '../auth/trusted-devices.js';
 import { cancelFlowsOf } from '../password/repository.js';
 import { deletePasskeysOf, deleteTotp } from '../recovery/repository.js';
 import { deleteDelegationsInvolving, insertDeviceReport, openReportsOfAssets } from '../requests/repository.js';
+import { reassignStepsOfLeaver, successorsOf } from '../requests/service.js';
 import * as repo from './repository.js';
 import type { OffboardingDeps } from './service.js';
 
@@ -56,10 +57,14 @@ export async function closeOffboarding(deps: OffboardingDeps, offboardingId: num
  * Everything besides the directory account that lets the person in or acts for them: sessions,
  * one-time codes and links, reset flows, remembered browsers, passkeys and authenticator (the
  * factors a reset would accept if the account were ever enabled again), push subscriptions, and
- * approval delegations given or held. All idempotent: a retry finds nothing left to end.
+ * approval delegations given or held. Approval steps waiting on the person as a manager move to
+ * their own manager (see reassignStepsOfLeaver), so no request hangs on someone who cannot sign in.
+ * All idempotent: a retry finds nothing left to end or move.
  */
 async function revokeAccess(deps: OffboardingDeps, offboardingId: number, username: string): Promise<void> {
   const sessions = await deps.sessions.endAllFor(username);
+  // Read before the transaction, so it never waits on the directory (down: the job retries).
+  const successors = await successorsOf(deps.directory, username);
   const now = deps.clock.now();
   await withTransaction(deps.db, async (trx) => {
     await consumeSecretsOf(trx, username, now);
@@ -69,6 +74,7 @@ async function revokeAccess(deps: OffboardingDeps, offboardingId: number, userna
     await deleteTotp(trx, username);
     const push = await deletePushSubscriptionsOf(trx, username);
     const delegations = await deleteDelegationsInvolving(trx, username);
+    const approvalsReassigned = await reassignStepsOfLeaver(deps, trx, username, successors);
     if (!(await repo.markStep(trx, offboardingId, 'sessions_revoked_at', now))) return;
     await deps.audit.record(
       {
@@ -76,7 +82,7 @@ async function revokeAccess(deps: OffboardingDeps, offboardingId: number, userna
         actor: null,
         subject: username,
         result: 'success',
-        details: { offboardingId, sessions, trustedDevices: devices, passkeys, pushSubscriptions: push, delegations },
+        details: { offboardingId, sessions, trustedDevices: devices, passkeys, pushSubscriptions: push, delegations, approvalsReassigned },
       },
       trx,
     );

@@ -35,7 +35,7 @@ import { issueLinkToken, TTL, voidSecretsOf } from '../../one-time-secrets/servi
 import type { Clock } from '../../platform/clock.js';
 import type { PortalKeys } from '../../platform/keys.js';
 import type { Logger } from '../../platform/logger.js';
-import { cancelRequest, createRequest } from '../requests/service.js';
+import { cancelRequest, createRequest, managerOf, reassignManagerSteps } from '../requests/service.js';
 import * as repo from './repository.js';
 
 declare module '../../jobs/queue.js' {
@@ -491,6 +491,8 @@ export async function changeHire(deps: OnboardingDeps, actor: OnboardingActor, i
     directoryFields.department !== row.department ||
     directoryFields.location !== row.location;
   if (!moved && !directoryChanged) return viewOf(deps, row);
+  // Read before the transaction (see reassignManagerSteps): who the hire's approvals move to.
+  const newManager = manager !== row.manager ? await managerOf(deps.directory, manager) : null;
 
   await withTransaction(deps.db, async (trx) => {
     const version = moved ? row.activation_version + 1 : row.activation_version;
@@ -515,6 +517,8 @@ export async function changeHire(deps: OnboardingDeps, actor: OnboardingActor, i
       await scheduleStart(trx, id, version, startDate, zone, activatesAt, now);
     }
     if (directoryChanged) await enqueue(trx, { kind: 'onboarding.update', payload: { hireId: id }, now });
+    // The hire's equipment approvals waiting on the old manager follow the new one, with the change.
+    const reassigned = manager !== row.manager ? await reassignManagerSteps(deps, trx, row.username, newManager, actor.username) : 0;
     await deps.audit.record(
       {
         action: 'onboarding.hire_changed',
@@ -524,7 +528,7 @@ export async function changeHire(deps: OnboardingDeps, actor: OnboardingActor, i
         details: {
           hireId: id,
           ...(moved ? { startDate: { from: row.start_date, to: startDate }, timeZone: { from: row.time_zone, to: zone } } : {}),
-          ...(manager !== row.manager ? { manager: { from: row.manager, to: manager } } : {}),
+          ...(manager !== row.manager ? { manager: { from: row.manager, to: manager }, approvalsReassigned: reassigned } : {}),
         },
       },
       trx,

@@ -247,6 +247,42 @@ export async function voidPendingApprovers(db: Db, where: { stepId?: number; req
   await q.execute();
 }
 
+/**
+ * Pending approver rows of `approver` on open steps of requests still waiting for approval, with
+ * what a reassignment needs of their step and request. `requester` narrows to one person's
+ * requests, `stepKind` to manager or group steps.
+ */
+export async function openRowsOf(db: Db, where: { approver?: string; requester?: string; sources: string[]; stepKind?: string }) {
+  let q = db
+    .selectFrom('request_approvers as a')
+    .innerJoin('request_steps as s', 's.id', 'a.step_id')
+    .innerJoin('device_requests as r', 'r.id', 'a.request_id')
+    .select(['a.id', 'a.approver', 'a.source', 'a.step_id', 's.position', 's.kind', 'r.id as request_id', 'r.requester', 'r.requester_name', 'r.created_by', 'r.model_name'])
+    .where('a.state', '=', 'pending')
+    .where('a.source', 'in', where.sources)
+    .where('s.state', '=', 'pending')
+    .where('r.status', '=', 'pending_approval');
+  if (where.approver !== undefined) q = q.where('a.approver', '=', where.approver);
+  if (where.requester !== undefined) q = q.where('r.requester', '=', where.requester);
+  if (where.stepKind !== undefined) q = q.where('s.kind', '=', where.stepKind);
+  const rows = await q.orderBy('a.id').execute();
+  return rows.map((r) => ({ ...r, id: n(r.id), step_id: n(r.step_id), position: n(r.position), request_id: n(r.request_id) }));
+}
+
+/**
+ * Takes one pending row out of the step: its approver no longer decides it (state `reassigned`,
+ * kept as history). False when it was decided meanwhile.
+ */
+export async function reassignApprover(db: Db, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('request_approvers')
+    .set({ state: 'reassigned', decided_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function countPendingApprovers(db: Db, stepId: number, source?: string): Promise<number> {
   let q = db
     .selectFrom('request_approvers')

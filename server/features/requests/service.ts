@@ -199,9 +199,14 @@ interface ManagerChoice {
  */
 async function managerChoice(directory: Directory, requester: string, createdBy: string, known?: string | null): Promise<ManagerChoice> {
   const manager = known !== undefined ? known : ((await directory.findUser(requester))?.manager ?? null);
+  if (!manager || !same(manager, createdBy)) return choiceOf(requester, createdBy, manager, null);
+  return choiceOf(requester, createdBy, manager, (await directory.findUser(manager))?.manager ?? null);
+}
+
+/** managerChoice's rule with the manager and the manager's own manager (`above`) known. */
+function choiceOf(requester: string, createdBy: string, manager: string | null, above: string | null): ManagerChoice {
   if (!manager) return { approver: `${ROLE_PREFIX}admin`, source: 'role' };
   if (!same(manager, createdBy)) return { approver: manager, source: 'manager' };
-  const above = (await directory.findUser(manager))?.manager ?? null;
   return above && !same(above, requester) ? { approver: above, source: 'escalation' } : { approver: `${ROLE_PREFIX}admin`, source: 'role' };
 }
 
@@ -241,6 +246,15 @@ function recipientsOf(
     else if (step.kind === 'group') for (const member of step.members) if (!out.has(member)) out.set(member, row.id);
   }
   return [...out].filter(([p]) => !same(p, request.requester) && !same(p, request.created_by)).map(([username, approvalId]) => ({ username, approvalId }));
+}
+
+/**
+ * Who takes over from an approver: their own manager in the directory, or an admin for a role
+ * (none above an admin). The SLA escalation and the reassignment of a leaver's steps both use it.
+ */
+async function escalationTarget(directory: Directory, approver: string): Promise<string | null> {
+  if (approver.startsWith(ROLE_PREFIX)) return approver === `${ROLE_PREFIX}admin` ? null : `${ROLE_PREFIX}admin`;
+  return (await directory.findUser(approver))?.manager ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -806,14 +820,18 @@ export async function receiveRequest(deps: RequestsDeps, actor: Actor, id: numbe
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** A request the actor may see: theirs, one they may decide (now or before), or any for the help desk. Otherwise 404. */
+/**
+ * A request the actor may see: theirs, one they may decide (now or before), or any for the help
+ * desk. Otherwise 404. A step taken from someone (a manager who is no longer the requester's, an
+ * approver who left) no longer shows them the request.
+ */
 async function visibleRequest(deps: RequestsDeps, actor: Actor, id: number): Promise<RequestRow> {
   const request = await repo.findRequest(deps.db, id);
   if (!request) throw errors.notFound('This request');
   if (same(actor.username, request.requester) || same(actor.username, request.created_by) || can(actor.roles, 'inventory.manage')) return request;
   const principals = await principalsOf(deps.db, actor, deps.clock.now());
   const approvers = await repo.listApproversOfRequest(deps.db, id);
-  if (approvers.some((a) => principals.has(a.approver) || same(a.decided_by, actor.username))) return request;
+  if (approvers.some((a) => (principals.has(a.approver) && a.state !== 'reassigned') || same(a.decided_by, actor.username))) return request;
   throw errors.notFound('This request');
 }
 
@@ -969,9 +987,7 @@ export async function runSla(deps: RequestsDeps, stepId: number, phase: 'remind'
   // Escalation: each pending approver's own manager (an admin for a role with nobody named) may now decide.
   const targets: { approver: string; for: string }[] = [];
   for (const approver of pending.map((a) => a.approver)) {
-    let target: string | null;
-    if (approver.startsWith(ROLE_PREFIX)) target = approver === `${ROLE_PREFIX}admin` ? null : `${ROLE_PREFIX}admin`;
-    else target = (await deps.directory.findUser(approver))?.manager ?? null;
+    const target = await escalationTarget(deps.directory, approver);
     if (!target || same(target, request.requester) || same(target, request.created_by)) continue;
     if (approvers.some((a) => same(a.approver, target))) continue;
     targets.push({ approver: target, for: approver });
@@ -989,4 +1005,140 @@ export async function runSla(deps: RequestsDeps, stepId: number, phase: 'remind'
       }
     }
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reassignment: approvals follow people who change manager or leave
+
+type OpenRow = Awaited<ReturnType<typeof repo.openRowsOf>>[number];
+
+/**
+ * Moves one pending approver row to `to` in the caller's transaction: the old row becomes
+ * `reassigned` (it stays in the step's history; its approver no longer sees the request), a new pending row is added unless `to` already holds one on the
+ * step, the timeline and the audit trail say why, and the new approver is told through the
+ * notification queue. The request row is claimed on its open step first, as a decision does, so a
+ * decision landing at the same moment either wins (nothing moves) or waits for this. False when
+ * nothing moved (decided meanwhile).
+ */
+async function moveRow(
+  deps: Pick<RequestsDeps, 'audit'>,
+  trx: Trx,
+  row: OpenRow,
+  to: ManagerChoice,
+  reason: 'manager_changed' | 'approver_left',
+  actor: string | null,
+  now: number,
+): Promise<boolean> {
+  if (!(await repo.transitionRequest(trx, row.request_id, ['pending_approval'], {}, now, { currentStep: row.position }))) return false;
+  if (!(await repo.reassignApprover(trx, row.id, now))) return false;
+  const siblings = (await repo.listApproversOfRequest(trx, row.request_id)).filter((a) => a.step_id === row.step_id && a.state === 'pending');
+  let approvalId = siblings.find((a) => same(a.approver, to.approver))?.id;
+  if (approvalId === undefined) {
+    [approvalId] = await repo.insertApprovers(trx, [{ request_id: row.request_id, step_id: row.step_id, approver: to.approver, source: to.source }], now);
+  }
+  const why = reason === 'approver_left' ? 'approver left' : 'manager changed';
+  await repo.insertEvent(trx, { request_id: row.request_id, at: now, event: 'reassigned', actor, comment: `${row.approver} → ${to.approver} (${why})` });
+  await deps.audit.record(
+    {
+      action: 'requests.reassigned',
+      result: 'success',
+      actor,
+      subject: row.requester,
+      details: { requestId: row.request_id, step: row.position, from: row.approver, to: to.approver, reason },
+    },
+    trx,
+  );
+  if (!to.approver.startsWith(ROLE_PREFIX)) {
+    await notify(trx, now, {
+      recipient: to.approver,
+      kind: 'approval_needed',
+      params: { requestId: row.request_id, model: row.model_name, requester: row.requester_name },
+      link: `/approvals/${approvalId}`,
+    });
+  }
+  return true;
+}
+
+/**
+ * A person's manager changed (onboarding: HR changed a hire's manager): the open manager steps of
+ * their requests move from whoever the step was given to (the old manager, or an admin when there
+ * was none) to the new manager, in the caller's transaction, so the change and the move commit
+ * together. The same rule as when a step opens: if the new manager submitted the request, it goes
+ * one level up (nobody approves their own request), and without a manager to an admin. Rows an SLA
+ * escalation added stay (the old manager's manager may still settle an overdue step).
+ *
+ * `newManager` comes with their own manager (`above`), read from the directory before the
+ * transaction (see managerOf): a lookup inside it could wait on the connection the transaction
+ * holds. Returns how many steps moved.
+ *
+ * A manager step's decision is checked against the directory at decision time; the new manager can
+ * decide once the directory says so (onboarding writes the change there by its update job, queued
+ * in the same transaction).
+ */
+export async function reassignManagerSteps(
+  deps: Pick<RequestsDeps, 'audit' | 'clock'>,
+  trx: Trx,
+  person: string,
+  newManager: { username: string; above: string | null } | null,
+  actor: string | null,
+): Promise<number> {
+  const now = deps.clock.now();
+  const rows = await repo.openRowsOf(trx, { requester: person, sources: ['manager', 'role'], stepKind: 'manager' });
+  let moved = 0;
+  for (const row of rows) {
+    const to = choiceOf(row.requester, row.created_by, newManager?.username ?? null, newManager?.above ?? null);
+    if (same(to.approver, row.approver)) continue;
+    if (await moveRow(deps, trx, row, to, 'manager_changed', actor, now)) moved++;
+  }
+  return moved;
+}
+
+/** A new manager for reassignManagerSteps, with their own manager, read before its transaction. */
+export async function managerOf(directory: Directory, username: string | null): Promise<{ username: string; above: string | null } | null> {
+  if (!username) return null;
+  return { username, above: (await directory.findUser(username))?.manager ?? null };
+}
+
+/**
+ * Who takes over a leaver's steps: the escalation target (their manager), then that person's
+ * manager, for the requests where the first is the requester or submitted it. Read from the
+ * directory before the transaction that moves the steps.
+ */
+export async function successorsOf(directory: Directory, leaver: string): Promise<string[]> {
+  const out: string[] = [];
+  let current = leaver;
+  for (let i = 0; i < 2; i++) {
+    const next = await escalationTarget(directory, current);
+    if (!next || same(next, leaver) || out.some((p) => same(p, next))) break;
+    out.push(next);
+    current = next;
+  }
+  return out;
+}
+
+/**
+ * An approver left (offboarding closed them out): every step waiting on them as a manager (the
+ * requester's manager, or an overdue step's escalation target) moves to `successors` (see
+ * successorsOf): the first who is neither the requester nor the one who submitted the request,
+ * else an admin — the rule a manager step applies when it opens. The new row is an escalation:
+ * the directory still names the leaver as the requester's manager, so the decision-time manager
+ * check would refuse anyone else, and an escalated approver settles a step alone, as after an SLA.
+ * In the caller's transaction; safe to run again (the leaver's rows are void after the first run).
+ * Returns how many steps moved.
+ */
+export async function reassignStepsOfLeaver(
+  deps: Pick<RequestsDeps, 'audit' | 'clock'>,
+  trx: Trx,
+  leaver: string,
+  successors: readonly string[],
+): Promise<number> {
+  const now = deps.clock.now();
+  const rows = await repo.openRowsOf(trx, { approver: leaver, sources: ['manager', 'escalation'] });
+  let moved = 0;
+  for (const row of rows) {
+    const target = successors.find((p) => !same(p, row.requester) && !same(p, row.created_by));
+    const to: ManagerChoice = target ? { approver: target, source: 'escalation' } : { approver: `${ROLE_PREFIX}admin`, source: 'role' };
+    if (await moveRow(deps, trx, row, to, 'approver_left', null, now)) moved++;
+  }
+  return moved;
 }

@@ -470,6 +470,7 @@ const en = {
       received: 'Received',
       reminded: 'Approver reminded',
       escalated: 'Overdue: passed on',
+      reassigned: 'Passed on to another approver',
     },
   },
   approvals: {

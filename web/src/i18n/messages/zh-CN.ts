@@ -462,6 +462,7 @@ const zhCN = {
       received: '已收货',
       reminded: '已提醒审批人',
       escalated: '已超时：已转交',
+      reassigned: '已转交给其他审批人',
     },
   },
   approvals: {

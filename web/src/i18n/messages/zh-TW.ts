@@ -462,6 +462,7 @@ const zhTW = {
       received: '已收貨',
       reminded: '已提醒審核人',
       escalated: '已逾時：已轉交',
+      reassigned: '已轉交給其他審核人',
     },
   },
   approvals: {
