@@ -79,7 +79,9 @@ export const bundleKeySchema = z
   .trim()
   .min(1, 'Give the role a key.')
   .max(40, 'A role key is at most 40 characters.')
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'Use lower-case letters, digits, dashes and underscores.');
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'Use lower-case letters, digits, dashes and underscores.')
+  // The editor's address for a new bundle is /onboarding/bundles/new.
+  .refine((key) => key !== 'new', 'The key “new” is reserved; choose another.');
 
 /** How far ahead a start date may be booked (and how far back: a hire added on their first morning). */
 export const MAX_START_DAYS_AHEAD = 366;
