@@ -173,6 +173,8 @@ const onboardingEn = {
     items: 'Choose each catalog item once, at most 10.',
     items_modelId: 'Choose a catalog item.',
     items_quantity: 'Enter a quantity from 1 to 5.',
+    keyTaken: 'A role bundle with this key exists already; choose another key.',
+    noSuchItem: 'This item is no longer in the catalog; choose another.',
   },
 };
 

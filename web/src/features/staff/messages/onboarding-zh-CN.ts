@@ -172,6 +172,8 @@ const onboardingZhCN = {
     items: '每个目录物品只选一次，最多 10 个。',
     items_modelId: '选择一个目录物品。',
     items_quantity: '输入 1 到 5 的数量。',
+    keyTaken: '已有使用此键的角色套餐，请换一个键。',
+    noSuchItem: '此物品已不在目录中，请另选。',
   },
 } satisfies typeof onboardingEn;
 

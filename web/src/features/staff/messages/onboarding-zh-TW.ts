@@ -172,6 +172,8 @@ const onboardingZhTW = {
     items: '每個目錄品項只選一次，最多 10 個。',
     items_modelId: '選擇一個目錄品項。',
     items_quantity: '輸入 1 到 5 的數量。',
+    keyTaken: '已有使用此鍵的角色套組，請換一個鍵。',
+    noSuchItem: '此品項已不在目錄中，請另選。',
   },
 } satisfies typeof onboardingEn;
 
