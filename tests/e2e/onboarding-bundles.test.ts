@@ -76,9 +76,9 @@ describe('role bundles', () => {
     await expect.poll(() => main.textContent()).toContain('only an admin may add it');
     expect(await ruth.locator('#bundle-groups-hint').textContent()).toContain('portal-admins');
     await ruth.getByRole('button', { name: 'Create the role bundle' }).click();
-    await expect.poll(() => ruth.locator('#bundle-groups-1-error').textContent()).toBe(
-      'Only an admin can add “Portal-Admins”: it gives help-desk, HR or admin access.',
-    );
+    await expect
+      .poll(() => ruth.locator('#bundle-groups-1-error').textContent())
+      .toBe('Only an admin can add “Portal-Admins”: it gives help-desk, HR or admin access.');
     await expect.poll(() => focusedId(ruth)).toBe('bundle-group-1');
     expect((await bundlesOf(ruth)).items.some((b) => b.key === key)).toBe(false);
     // The server says the same if the page is bypassed.
@@ -172,7 +172,10 @@ describe('role bundles', () => {
     // ruth sees it marked on the list, and may read it but not change or delete it.
     await ruth.goto(new URL('/onboarding/bundles', server.url).href);
     await expect.poll(() => main.textContent()).toContain('Staff access: admins only');
-    await ruth.getByRole('link', { name: 'Edit' }).and(ruth.locator(`[aria-describedby="bundle-${key}-admin"]`)).click();
+    await ruth
+      .getByRole('link', { name: 'Edit' })
+      .and(ruth.locator(`[aria-describedby="bundle-${key}-admin"]`))
+      .click();
     await expect.poll(() => heading(ruth)).toBe('Edit role bundle');
     await expect.poll(() => main.textContent()).toContain('only an admin can change or delete it');
     expect(await ruth.getByLabel('Name', { exact: true }).isDisabled()).toBe(true);
