@@ -180,6 +180,18 @@ describe('role bundles', () => {
     await expect.poll(() => main.textContent()).toContain('only an admin can change or delete it');
     expect(await ruth.getByLabel('Name', { exact: true }).isDisabled()).toBe(true);
     expect(await ruth.getByRole('button', { name: 'Delete the role bundle' }).count()).toBe(0);
+    // The editor in Chinese, on the phone: its own strings, and still no sideways scrolling.
+    await ruth.goto(new URL('/onboarding/bundles/new', server.url).href);
+    await expect.poll(() => heading(ruth)).toBe('New role bundle');
+    await ruth.getByLabel('Language').selectOption('zh-CN');
+    await expect.poll(() => heading(ruth)).toBe('新建角色套餐');
+    await ruth.getByRole('button', { name: '添加用户组' }).click();
+    await ruth.getByLabel('用户组 1').fill('portal-hr');
+    await ruth.getByRole('button', { name: '创建角色套餐' }).click();
+    await expect.poll(() => ruth.locator('#bundle-groups-0-error').textContent()).toContain('只有管理员可以添加“portal-hr”');
+    await ruth.getByLabel('语言').selectOption('zh-TW');
+    await expect.poll(() => heading(ruth)).toBe('新增角色套組');
+    expect(await overflowsSideways(ruth)).toBe(false);
     await ruth.context().close();
     await adam.context().close();
   }, 120_000);
