@@ -79,7 +79,9 @@ export const bundleKeySchema = z
   .trim()
   .min(1, 'Give the role a key.')
   .max(40, 'A role key is at most 40 characters.')
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'Use lower-case letters, digits, dashes and underscores.');
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'Use lower-case letters, digits, dashes and underscores.')
+  // The editor's address for a new bundle is /onboarding/bundles/new.
+  .refine((key) => key !== 'new', 'The key “new” is reserved; choose another.');
 
 /** How far ahead a start date may be booked (and how far back: a hire added on their first morning). */
 export const MAX_START_DAYS_AHEAD = 366;
@@ -206,6 +208,8 @@ export interface HireView {
   createdAt: string;
   /** Device requests made for the hire from the bundle. */
   requestIds: number[];
+  /** The same requests, named: what was asked for and where it stands (a request status), in request order. */
+  equipment: HireEquipment[];
   checklist: ChecklistItem[];
   /** True when any checklist item is overdue (for the list's flag). */
   overdue: boolean;
@@ -216,11 +220,62 @@ export interface HireView {
   problem: string | null;
 }
 
+/** One of a hire's equipment requests as the hire's page lists it. */
+export interface HireEquipment {
+  requestId: number;
+  modelName: string;
+  /** The request's status (`submitted`, `approved`, `shipped`, …); `unknown` if the request is gone. */
+  status: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Role bundles
 
 /** Directory groups that make someone staff: only admins may put these in a bundle. */
 export const STAFF_GROUP_ROLES = ['helpdesk', 'hr', 'admin'] as const;
+export type StaffGroupRole = (typeof STAFF_GROUP_ROLES)[number];
+
+/** True when the text is meant as a DN (it names an attribute), rather than a bare group name. */
+function looksLikeDn(value: string): boolean {
+  return /^\s*[A-Za-z0-9.-]+\s*=/.test(value);
+}
+
+/** A rough canonical DN (lower case, no spaces around separators) for where no full RFC 4514 parser is at hand. */
+function roughDn(dn: string): string | null {
+  return looksLikeDn(dn) ? dn.trim().toLowerCase().replace(/\s*([,=+])\s*/g, '$1') : null;
+}
+
+/**
+ * Whether a group typed into a role bundle is one of the staff groups (`staffGroups`: the help-desk,
+ * HR and admin role groups as configured, names or DNs). Names compare case-insensitively, DNs by
+ * `normalizeDn` (the server passes its RFC 4514 one; the web app's rough one suffices for a hint),
+ * and a bare name matches a staff DN's `cn=<name>,…`, because a bare name in a bundle is created
+ * under the group base. The server decides with this same function; the web app shows it.
+ */
+export function isStaffGroup(
+  group: string,
+  staffGroups: readonly string[],
+  normalizeDn: (dn: string) => string | null = roughDn,
+): boolean {
+  const wanted = group.trim().toLowerCase();
+  if (!wanted) return false;
+  const wantedDn = looksLikeDn(group) ? normalizeDn(group) : null;
+  for (const entry of staffGroups) {
+    if (entry.trim().toLowerCase() === wanted) return true;
+    if (looksLikeDn(entry)) {
+      const dn = normalizeDn(entry);
+      if (wantedDn && dn === wantedDn) return true;
+      const cn = /^\s*cn\s*=([^,]+),/i.exec(entry)?.[1];
+      if (cn && cn.trim().toLowerCase() === wanted) return true;
+    }
+  }
+  return false;
+}
+
+/** Only admins may add staff groups to a bundle, or change or delete a bundle that has one. */
+export function mayEditStaffBundle(roles: readonly string[]): boolean {
+  return roles.includes('admin');
+}
 
 const groupNameSchema = z
   .string()
@@ -266,6 +321,13 @@ export interface RoleBundleView {
   grantsStaff: boolean;
   updatedAt: string;
   updatedBy: string;
+}
+
+/** `GET /api/onboarding/bundles` */
+export interface RoleBundleList {
+  items: RoleBundleView[];
+  /** The configured help-desk, HR and admin groups (names or DNs), so the editor can flag them (`isStaffGroup`). */
+  staffGroups: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -198,6 +198,9 @@ describe('a new hire', () => {
     // The role's equipment was asked for on the hire's behalf and the laptop reserved (the engineer bundle is approved at once).
     const requestLinks = ruth.getByRole('region', { name: 'Equipment requests' }).getByRole('link');
     await expect.poll(() => requestLinks.count()).toBeGreaterThan(0);
+    // Each request is named by what was asked for, with its status beside it.
+    expect(await requestLinks.allTextContents()).toContain(model.name);
+    expect(await ruth.getByRole('region', { name: 'Equipment requests' }).textContent()).toMatch(/Approved|Shipped|Ready for pickup|Received/);
     const requestIds = (await requestLinks.evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).pathname))).map((p) => p.split('/').pop()!);
     const reserved = await eventually(
       async () => (await server.inventory.listAssets({ status: 'reserved', limit: 100 })).items.filter((a) => requestIds.some((id) => a.reservedFor === `request:${id}`)),

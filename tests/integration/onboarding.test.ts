@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HireView, RoleBundleView } from '../../shared/onboarding.js';
+import { type HireView, isStaffGroup, type RoleBundleList, type RoleBundleView } from '../../shared/onboarding.js';
 import { addBuiltinPerson } from '../directory/fixtures.js';
 import { availableDialects } from '../harness/db.js';
 import { buildTestAppWithMail, signInAs, type TestApp } from '../harness/app.js';
@@ -96,6 +96,21 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
       .where('id', '=', view.requestIds[0]!)
       .executeTakeFirstOrThrow();
     expect(request).toMatchObject({ requester: 'umit.yilmaz', created_by: 'ruth', status: 'approved' });
+    // The hire's page names each request by what was asked for and where it stands (read in the same
+    // order as requestIds), in the single view and in the list alike.
+    const asked = await t.deps.db
+      .selectFrom('device_requests')
+      .select(['id', 'model_name', 'status'])
+      .where('id', 'in', view.requestIds)
+      .execute();
+    const expected = view.requestIds.map((id) => {
+      const row = asked.find((r) => r.id === id)!;
+      return { requestId: id, modelName: row.model_name, status: row.status };
+    });
+    expect(view.equipment).toEqual(expected);
+    expect(view.equipment.every((e) => e.modelName.length > 0 && e.status === 'approved')).toBe(true);
+    const listed = (await (await t.request('GET', '/api/onboarding/hires', { cookie: hr })).json()) as { items: HireView[] };
+    expect(listed.items.find((h) => h.id === created.id)!.equipment).toEqual(expected);
     // A disabled account cannot sign in.
     expect((await t.request('POST', '/api/auth/login', { json: { username: 'umit.yilmaz', password: 'whatever-at-all' } })).status).toBe(
       401,
@@ -427,6 +442,14 @@ describe.each(availableDialects())('onboarding (%s)', (dialect) => {
     const made = await t.request('POST', '/api/onboarding/bundles', { json: staffBundle, cookie: adam });
     expect(made.status).toBe(201);
     expect(((await made.json()) as RoleBundleView).grantsStaff).toBe(true);
+    // The list tells the editor which groups are staff groups, and the shared rule reads them as the server does.
+    const listedBundles = (await (await t.request('GET', '/api/onboarding/bundles', { cookie: hr })).json()) as RoleBundleList;
+    expect(listedBundles.staffGroups).toEqual(expect.arrayContaining(['portal-admins', 'portal-hr', 'portal-helpdesk']));
+    expect(listedBundles.staffGroups).not.toContain('portal-managers');
+    expect(isStaffGroup(' Portal-Admins ', listedBundles.staffGroups)).toBe(true);
+    expect(isStaffGroup('support', listedBundles.staffGroups)).toBe(false);
+    // What adam's bundle says it grants is also what the rule says of its groups.
+    expect(listedBundles.items.find((b) => b.key === 'it-admin')!.grantsStaff).toBe(true);
     expect((await t.request('PUT', '/api/onboarding/bundles/it-admin', { json: { name: 'IT', groups: [] }, cookie: hr })).status).toBe(403);
     expect((await t.request('DELETE', '/api/onboarding/bundles/it-admin', { cookie: hr })).status).toBe(403);
     // A plain bundle HR may keep; a key twice is a field error; an unknown catalog item too.

@@ -67,6 +67,9 @@ describe('new hire input', () => {
     expect(roleBundleSchema.safeParse({ key: 'eng', name: 'Engineer', groups: ['dev', 'DEV'] }).success).toBe(false);
     expect(roleBundleSchema.safeParse({ key: 'eng', name: 'Engineer', items: [{ modelId: 'a' }, { modelId: 'a' }] }).success).toBe(false);
     expect(roleBundleSchema.safeParse({ key: 'Eng!', name: 'Engineer' }).success).toBe(false);
+    // /onboarding/bundles/new is the editor's page for a new bundle, so no bundle may be keyed "new".
+    expect(roleBundleSchema.safeParse({ key: 'new', name: 'New' }).success).toBe(false);
+    expect(roleBundleSchema.safeParse({ key: 'newbie', name: 'New' }).success).toBe(true);
   });
 });
 

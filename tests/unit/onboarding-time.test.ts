@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HireRow } from '../../server/db/schema.js';
 import { DEFAULT_ROLE_GROUPS } from '../../server/directory/roles.js';
-import { checklistOf, grantsStaff, startOfDayIn, summaryTime, todayIn } from '../../server/features/onboarding/service.js';
+import { checklistOf, grantsStaff, staffGroupsOf, startOfDayIn, summaryTime, todayIn } from '../../server/features/onboarding/service.js';
+import { isStaffGroup, mayEditStaffBundle } from '../../shared/onboarding.js';
 
 describe('start of the day in the hire’s zone', () => {
   it('follows each zone’s offset on that day, DST included', () => {
@@ -35,6 +36,32 @@ describe('staff groups in a role bundle', () => {
     // Managers are not staff here (a team lead bundle is fine for HR), nor other groups.
     expect(grantsStaff('portal-managers', groups)).toBe(false);
     expect(grantsStaff('engineering', groups)).toBe(false);
+  });
+
+  it('reads a group the same in the web app (shared rule, rough DN form) as on the server (RFC 4514 form)', () => {
+    const staff = staffGroupsOf(groups);
+    const samples = [
+      'portal-helpdesk',
+      ' Portal-HR ',
+      'it admins',
+      'CN=IT Admins, OU=groups, DC=example, DC=org',
+      'cn=it admins,ou=other,dc=example,dc=org',
+      'portal-managers',
+      'engineering',
+      '',
+    ];
+    for (const group of samples) expect(isStaffGroup(group, staff), group).toBe(grantsStaff(group, groups));
+    expect(samples.filter((g) => isStaffGroup(g, staff))).toEqual([
+      'portal-helpdesk',
+      ' Portal-HR ',
+      'it admins',
+      'CN=IT Admins, OU=groups, DC=example, DC=org',
+    ]);
+  });
+
+  it('lets only admins touch staff bundles', () => {
+    expect(mayEditStaffBundle(['employee', 'admin'])).toBe(true);
+    expect(mayEditStaffBundle(['employee', 'hr'])).toBe(false);
   });
 });
 

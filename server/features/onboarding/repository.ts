@@ -87,15 +87,16 @@ export function requestStatuses(db: Db, ids: number[]): Promise<{ id: number; st
 }
 
 /** Statuses of the requests of many hires at once (the list), by request id. */
-export async function requestStatusMap(db: Db, ids: number[]): Promise<Map<number, string>> {
-  const map = new Map<number, string>();
+/** Status and model name of each of these device requests: one query per 500 ids (a hire has a handful). */
+export async function requestSummaries(db: Db, ids: number[]): Promise<Map<number, { status: string; modelName: string }>> {
+  const map = new Map<number, { status: string; modelName: string }>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
       .selectFrom('device_requests')
-      .select(['id', 'status'])
+      .select(['id', 'status', 'model_name'])
       .where('id', 'in', ids.slice(i, i + 500))
       .execute();
-    for (const r of rows) map.set(r.id, r.status);
+    for (const r of rows) map.set(r.id, { status: r.status, modelName: r.model_name });
   }
   return map;
 }

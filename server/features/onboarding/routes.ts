@@ -80,7 +80,7 @@ export function onboardingRoutes(appDeps: AppDeps) {
     .post('/hires/:id/resend-activation', manage, validate('param', hireIdParamSchema), async (c) =>
       c.json(await resendActivation(deps, actorOf(c), c.req.valid('param').id), 200),
     )
-    .get('/bundles', manage, async (c) => c.json({ items: await listBundles(deps, actorOf(c)) }, 200))
+    .get('/bundles', manage, async (c) => c.json(await listBundles(deps, actorOf(c)), 200))
     .post('/bundles', manage, validate('json', roleBundleSchema), async (c) =>
       c.json(await createBundle(deps, actorOf(c), c.req.valid('json')), 201),
     )

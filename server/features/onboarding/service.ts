@@ -6,15 +6,20 @@ import {
   hireChangeSchema,
   type HireChangeBody,
   hireDisplayName,
+  type HireEquipment,
   type HireView,
   type EmploymentType,
+  isStaffGroup,
+  mayEditStaffBundle,
   MAX_START_DAYS_AHEAD,
   newHireSchema,
   type NewHireBody,
   type RoleBundleBody,
   roleBundleSchema,
   roleBundleUpdateSchema,
+  type RoleBundleList,
   type RoleBundleView,
+  STAFF_GROUP_ROLES,
   usernameFromPattern,
 } from '../../../shared/onboarding.js';
 import { can } from '../../../shared/permissions.js';
@@ -24,7 +29,7 @@ import type { AuditTrail } from '../../audit/audit.js';
 import type { Database, HireRow, RoleBundleRow } from '../../db/schema.js';
 import { withTransaction } from '../../db/transaction.js';
 import type { Directory } from '../../directory/port.js';
-import { isDn, normalizeDn } from '../../directory/ldap-escape.js';
+import { normalizeDn } from '../../directory/ldap-escape.js';
 import type { RoleGroups } from '../../directory/roles.js';
 import { AppError, errors } from '../../errors.js';
 import type { Inventory } from '../../inventory/port.js';
@@ -115,25 +120,14 @@ function requireManage(actor: OnboardingActor): void {
   if (!can(actor.roles, 'onboarding.manage')) throw errors.forbidden('Only HR and admins manage onboarding.');
 }
 
-const STAFF_ROLES = ['helpdesk', 'hr', 'admin'] as const;
+/** The configured help-desk, HR and admin groups: what a bundle may only give when an admin sets it up. */
+export function staffGroupsOf(roleGroups: RoleGroups): string[] {
+  return STAFF_GROUP_ROLES.flatMap((role) => roleGroups[role]);
+}
 
-/** Whether a directory group named in a bundle grants a staff role (help desk, HR, admin). */
+/** Whether a directory group named in a bundle grants a staff role (the shared rule, with the full DN parser). */
 export function grantsStaff(group: string, roleGroups: RoleGroups): boolean {
-  const wanted = group.trim().toLowerCase();
-  const wantedDn = isDn(group) ? normalizeDn(group) : null;
-  for (const role of STAFF_ROLES) {
-    for (const entry of roleGroups[role]) {
-      if (entry.toLowerCase() === wanted) return true;
-      if (isDn(entry)) {
-        const dn = normalizeDn(entry);
-        if (wantedDn && dn === wantedDn) return true;
-        // A bare name in a bundle is added under the group base: `cn=<name>,…` of a staff DN is that group.
-        const cn = /^cn=([^,]+),/i.exec(entry)?.[1];
-        if (cn && cn.trim().toLowerCase() === wanted) return true;
-      }
-    }
-  }
-  return false;
+  return isStaffGroup(group, staffGroupsOf(roleGroups), normalizeDn);
 }
 
 function bundleOf(row: HireRow): Bundle {
@@ -234,8 +228,17 @@ export function checklistOf(row: HireRow, statuses: Map<number, string>, now: nu
   ];
 }
 
-export function hireView(row: HireRow, statuses: Map<number, string>, now: number, options: { personal?: boolean } = {}): HireView {
+/** A hire's requests by id, as read in one query (repo.requestSummaries). */
+export type RequestSummaries = Map<number, { status: string; modelName: string }>;
+
+export function hireView(row: HireRow, requests: RequestSummaries, now: number, options: { personal?: boolean } = {}): HireView {
+  const statuses = new Map([...requests].map(([id, r]) => [id, r.status]));
   const checklist = checklistOf(row, statuses, now);
+  const requestIds = JSON.parse(row.request_ids) as number[];
+  const equipment: HireEquipment[] = requestIds.map((requestId) => {
+    const request = requests.get(requestId);
+    return { requestId, modelName: request?.modelName ?? '', status: request?.status ?? 'unknown' };
+  });
   return {
     id: row.id,
     username: row.username,
@@ -255,7 +258,8 @@ export function hireView(row: HireRow, statuses: Map<number, string>, now: numbe
     activatesAt: new Date(Number(row.activates_at)).toISOString(),
     createdBy: row.created_by,
     createdAt: new Date(Number(row.created_at)).toISOString(),
-    requestIds: JSON.parse(row.request_ids) as number[],
+    requestIds,
+    equipment,
     checklist,
     overdue: checklist.some((i) => i.state === 'overdue'),
     problem: row.problem,
@@ -263,7 +267,7 @@ export function hireView(row: HireRow, statuses: Map<number, string>, now: numbe
 }
 
 async function viewOf(deps: OnboardingDeps, row: HireRow): Promise<HireView> {
-  return hireView(row, await repo.requestStatusMap(deps.db, JSON.parse(row.request_ids) as number[]), deps.clock.now());
+  return hireView(row, await repo.requestSummaries(deps.db, JSON.parse(row.request_ids) as number[]), deps.clock.now());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,12 +433,12 @@ export async function listHires(
 ): Promise<HireView[]> {
   const scope = readScope(actor);
   const rows = await repo.listHires(deps.db, { status: filter.status, limit: filter.limit ?? 500, manager: scope.manager });
-  const statuses = await repo.requestStatusMap(
+  const requests = await repo.requestSummaries(
     deps.db,
     rows.flatMap((r) => JSON.parse(r.request_ids) as number[]),
   );
   const now = deps.clock.now();
-  return rows.map((r) => hireView(r, statuses, now, scope));
+  return rows.map((r) => hireView(r, requests, now, scope));
 }
 
 export async function getHire(deps: OnboardingDeps, actor: OnboardingActor, id: number): Promise<HireView> {
@@ -442,7 +446,7 @@ export async function getHire(deps: OnboardingDeps, actor: OnboardingActor, id: 
   const row = await repo.findHire(deps.db, id);
   // Another manager's hire reads as absent, like any other.
   if (!row || (scope.manager !== null && !same(row.manager, scope.manager))) throw errors.notFound('This hire');
-  return hireView(row, await repo.requestStatusMap(deps.db, JSON.parse(row.request_ids) as number[]), deps.clock.now(), scope);
+  return hireView(row, await repo.requestSummaries(deps.db, JSON.parse(row.request_ids) as number[]), deps.clock.now(), scope);
 }
 
 /**
@@ -943,8 +947,8 @@ export async function runClose(deps: OnboardingDeps, hireId: number): Promise<vo
   };
   // Whoever cancelled the hire (checked for onboarding.manage then); the forHire path reads no role.
   const actor = { username: row.cancelled_by ?? row.created_by, roles: ['employee'] as Role[], department: null };
-  const statuses = await repo.requestStatusMap(deps.db, JSON.parse(row.request_ids) as number[]);
-  for (const [id, status] of statuses) {
+  const requests = await repo.requestSummaries(deps.db, JSON.parse(row.request_ids) as number[]);
+  for (const [id, { status }] of requests) {
     if (!['pending_approval', 'approved', 'backordered'].includes(status)) continue;
     try {
       await cancelRequest(requestsDeps, actor, id, 'The hire was cancelled.', { forHire: true });
@@ -994,15 +998,15 @@ function bundleView(row: RoleBundleRow): RoleBundleView {
   };
 }
 
-export async function listBundles(deps: OnboardingDeps, actor: OnboardingActor): Promise<RoleBundleView[]> {
+export async function listBundles(deps: OnboardingDeps, actor: OnboardingActor): Promise<RoleBundleList> {
   requireManage(actor);
-  return (await repo.listBundles(deps.db)).map(bundleView);
+  return { items: (await repo.listBundles(deps.db)).map(bundleView), staffGroups: staffGroupsOf(deps.roleGroups) };
 }
 
 /** Staff groups (help desk, HR, admin) in a bundle: admins only, both to grant and to change such a bundle. */
 function assertMayGrant(deps: OnboardingDeps, actor: OnboardingActor, groups: string[], existing?: RoleBundleRow): boolean {
   const staff = groups.some((g) => grantsStaff(g, deps.roleGroups));
-  if ((staff || existing?.grants_staff === 1) && !actor.roles.includes('admin')) {
+  if ((staff || existing?.grants_staff === 1) && !mayEditStaffBundle(actor.roles)) {
     throw errors.forbidden('Only an admin can set up a role that gives help-desk, HR or admin access.');
   }
   return staff;

@@ -1,4 +1,4 @@
-import type { HireChangeBody, NewHireBody, OffboardingBody } from '../../../../shared/onboarding';
+import type { HireChangeBody, NewHireBody, OffboardingBody, RoleBundleBody } from '../../../../shared/onboarding';
 import { api } from '../../api/client';
 import { ApiError, okJson } from '../../api/errors';
 
@@ -10,6 +10,11 @@ export const createHire = (json: NewHireBody) => okJson(api.onboarding.hires.$po
 export const changeHire = (id: string, json: HireChangeBody) => okJson(api.onboarding.hires[':id'].$patch({ param: { id }, json }));
 export const cancelHire = (id: string) => okJson(api.onboarding.hires[':id'].cancel.$post({ param: { id }, json: {} }));
 export const listBundles = async () => (await okJson(api.onboarding.bundles.$get())).items;
+/** The bundles and the configured staff groups (for the editor's admins-only flag). */
+export const listBundlesWithStaff = () => okJson(api.onboarding.bundles.$get());
+export const createBundle = (json: RoleBundleBody) => okJson(api.onboarding.bundles.$post({ json }));
+export const updateBundle = (key: string, json: Omit<RoleBundleBody, 'key'>) => okJson(api.onboarding.bundles[':key'].$put({ param: { key }, json }));
+export const deleteBundle = (key: string) => okJson(api.onboarding.bundles[':key'].$delete({ param: { key } }));
 
 export const listLeavers = async () => (await okJson(api.offboarding.$get({ query: {} }))).items;
 export const getLeaver = (id: string) => okJson(api.offboarding[':id'].$get({ param: { id } }));

@@ -24,6 +24,20 @@ export const onboardingRoutes: RouteRecordRaw[] = [
     component: () => import('./views/BundlesView.vue'),
     meta: { permission: 'onboarding.manage', title: 'onboarding.bundlesTitle' },
   },
+  // "new" is a reserved bundle key (shared/onboarding.ts), so this path never hides a bundle.
+  {
+    path: '/onboarding/bundles/new',
+    name: 'onboarding-bundle-new',
+    component: () => import('./views/BundleEditView.vue'),
+    meta: { permission: 'onboarding.manage', title: 'onboarding.newBundleTitle' },
+  },
+  {
+    path: '/onboarding/bundles/:bundleKey',
+    name: 'onboarding-bundle',
+    component: () => import('./views/BundleEditView.vue'),
+    props: true,
+    meta: { permission: 'onboarding.manage', title: 'onboarding.editBundleTitle' },
+  },
   {
     path: '/onboarding/offboard',
     name: 'offboarding-new',
