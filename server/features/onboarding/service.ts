@@ -25,22 +25,18 @@ import {
 import { can } from '../../../shared/permissions.js';
 import { daysBetween } from '../../../shared/requests.js';
 import type { Role } from '../../../shared/roles.js';
-import type { AuditTrail } from '../../audit/audit.js';
 import type { Database, HireRow, RoleBundleRow } from '../../db/schema.js';
 import { withTransaction } from '../../db/transaction.js';
-import type { Directory } from '../../directory/port.js';
 import { normalizeDn } from '../../directory/ldap-escape.js';
 import type { RoleGroups } from '../../directory/roles.js';
 import { AppError, errors } from '../../errors.js';
-import type { Inventory } from '../../inventory/port.js';
 import { enqueue } from '../../jobs/queue.js';
 import { sendMailLater } from '../../mail/outbox.js';
 import { activationMail, dayBeforeSummaryMail } from '../../mail/templates.js';
 import { issueLinkToken, TTL, voidSecretsOf } from '../../one-time-secrets/service.js';
-import type { Clock } from '../../platform/clock.js';
 import type { PortalKeys } from '../../platform/keys.js';
 import type { Logger } from '../../platform/logger.js';
-import { cancelRequest, createRequest, managerOf, reassignManagerSteps } from '../requests/service.js';
+import { cancelRequest, createRequest, managerOf, reassignManagerSteps, type RequestsDeps } from '../requests/service.js';
 import * as repo from './repository.js';
 
 declare module '../../jobs/queue.js' {
@@ -58,13 +54,8 @@ declare module '../../jobs/queue.js' {
   }
 }
 
-export interface OnboardingDeps {
-  db: Kysely<Database>;
-  directory: Directory;
-  roleGroups: RoleGroups;
-  inventory: Inventory;
-  audit: AuditTrail;
-  clock: Clock;
+/** The requests service's deps and more: equipment is asked for and withdrawn with these as they are. */
+export interface OnboardingDeps extends RequestsDeps {
   keys: PortalKeys;
   logger: Logger;
   publicUrl: URL;
@@ -727,14 +718,6 @@ async function requestEquipment(deps: OnboardingDeps, hire: HireRow, bundle: Bun
   // Attributed to the HR member who added the hire. No role is claimed for them here: the forHire
   // path reads none (who may onboard was checked when the hire was added).
   const actor = { username: hire.created_by, roles: ['employee'] as Role[], department: null };
-  const requestsDeps = {
-    db: deps.db,
-    directory: deps.directory,
-    roleGroups: deps.roleGroups,
-    inventory: deps.inventory,
-    audit: deps.audit,
-    clock: deps.clock,
-  };
   for (const item of bundle.items) {
     if (isCancelled(await repo.findHire(deps.db, hire.id))) return;
     const existing = await repo.findHireRequest(deps.db, hire.username, item.modelId, marker);
@@ -744,7 +727,7 @@ async function requestEquipment(deps: OnboardingDeps, hire: HireRow, bundle: Bun
     }
     try {
       const request = await createRequest(
-        requestsDeps,
+        deps,
         actor,
         {
           modelId: item.modelId,
@@ -937,21 +920,13 @@ export async function runUpdate(deps: OnboardingDeps, hireId: number): Promise<v
 export async function runClose(deps: OnboardingDeps, hireId: number): Promise<void> {
   const row = await repo.findHire(deps.db, hireId);
   if (!row || row.status !== 'cancelled') return;
-  const requestsDeps = {
-    db: deps.db,
-    directory: deps.directory,
-    roleGroups: deps.roleGroups,
-    inventory: deps.inventory,
-    audit: deps.audit,
-    clock: deps.clock,
-  };
   // Whoever cancelled the hire (checked for onboarding.manage then); the forHire path reads no role.
   const actor = { username: row.cancelled_by ?? row.created_by, roles: ['employee'] as Role[], department: null };
   const requests = await repo.requestSummaries(deps.db, JSON.parse(row.request_ids) as number[]);
   for (const [id, { status }] of requests) {
     if (!['pending_approval', 'approved', 'backordered'].includes(status)) continue;
     try {
-      await cancelRequest(requestsDeps, actor, id, 'The hire was cancelled.', { forHire: true });
+      await cancelRequest(deps, actor, id, 'The hire was cancelled.', { forHire: true });
     } catch (error) {
       // Settled by someone else meanwhile (handed over, say): nothing left to withdraw here.
       if (!(error instanceof AppError) || error.code !== 'invalid_transition') throw error;
