@@ -321,9 +321,104 @@ interface Hit {
 /**
  * Where the query's terms occur in a text. Words match by stem (or as prefixes, for the term
  * being typed; and typo variants when given); CJK terms match their characters in sequence.
+ *
+ * Every search answer builds ten snippets, so this is on the hot path: text whose characters all
+ * normalise to one UTF-16 unit each (all text but astral characters such as emoji) is normalised
+ * into one string that keeps every position, and native regex and indexOf scans find the hits.
+ * Other text takes the character-by-character walk, `findHitsByCharacter`, which gives the same
+ * answer (a property test holds the two together).
  */
 export function findHits(text: string, terms: readonly KbQueryTerm[], variants: readonly string[] = []): Hit[] {
-  // Normalise character by character, remembering where each normalised character came from.
+  const ascii = !NON_ASCII.test(text);
+  const normalized = ascii ? text.toLowerCase() : sameLengthNormalized(text);
+  if (normalized === null) return findHitsByCharacter(text, terms, variants);
+  const { words, prefixes, grams } = hitMatchers(terms, variants);
+  const matches = (word: string) => words.has(word) || words.has(stemWord(word)) || prefixes.some((p) => word.startsWith(p));
+  const hits: Hit[] = [];
+  if (ascii) {
+    // Only words that start with a term can match: a word matching by stem starts with its stem
+    // (plural endings only), save "policies" → "policy", which starts with "polic". So each term
+    // is looked for with indexOf (native, fast) and only the words it starts are tested, where
+    // testing every word of the text was most of a snippet's cost.
+    const found = new Set<number>();
+    for (const term of new Set([...words, ...prefixes])) {
+      const needle = term.length > 1 && term.endsWith('y') ? term.slice(0, -1) : term;
+      if (!needle) continue;
+      for (let at = normalized.indexOf(needle); at >= 0; at = normalized.indexOf(needle, at + 1)) {
+        if (found.has(at) || (at > 0 && isAsciiWordChar(normalized.charCodeAt(at - 1)))) continue;
+        let end = at + needle.length;
+        while (end < normalized.length && isAsciiWordChar(normalized.charCodeAt(end))) end++;
+        if (matches(normalized.slice(at, end))) {
+          found.add(at);
+          hits.push({ start: at, end });
+        }
+      }
+    }
+    return mergeHits(hits.sort((a, b) => a.start - b.start));
+  }
+  const tested = new Map<string, boolean>();
+  for (const m of normalized.matchAll(WORD_RUN)) {
+    const word = m[0];
+    let hit = tested.get(word);
+    if (hit === undefined) tested.set(word, (hit = matches(word)));
+    if (hit) hits.push({ start: m.index, end: m.index + word.length });
+  }
+  for (const gram of grams) {
+    const needle = gram.join('');
+    for (let at = normalized.indexOf(needle); at >= 0; at = normalized.indexOf(needle, at + 1))
+      hits.push({ start: at, end: at + needle.length });
+  }
+  return mergeHits(grams.length ? hits.sort((a, b) => a.start - b.start || b.end - a.end) : hits);
+}
+
+/** A run of word characters that are not CJK: one word (CJK is matched by its grams instead). */
+const WORD_RUN = /(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{N}])+/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** a–z and 0–9 (lower case: the text is normalised first). */
+function isAsciiWordChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
+
+/** Non-ASCII text normalised character for character with every position kept, or null when that cannot be. */
+function sameLengthNormalized(text: string): string | null {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdfff) return null; // half of an astral character
+    const n = normalizeChar(text[i]!);
+    if (n.length !== 1) return null;
+    out += n;
+  }
+  return out;
+}
+
+function hitMatchers(terms: readonly KbQueryTerm[], variants: readonly string[]) {
+  const words = new Set<string>(variants);
+  const prefixes: string[] = [];
+  const grams: string[][] = [];
+  for (const t of terms) {
+    if (t.kind === 'word') {
+      words.add(t.term);
+      if (t.prefix) prefixes.push(t.term);
+    } else grams.push([...t.term]);
+  }
+  return { words, prefixes, grams };
+}
+
+/** Merges touching hits (overlapping bigrams, adjacent CJK); `hits` ordered by start. */
+function mergeHits(hits: readonly Hit[]): Hit[] {
+  const merged: Hit[] = [];
+  for (const h of hits) {
+    const last = merged.at(-1);
+    if (last && h.start <= last.end) last.end = Math.max(last.end, h.end);
+    else merged.push({ ...h });
+  }
+  return merged;
+}
+
+/** findHits for any text: normalises character by character, remembering where each came from. */
+export function findHitsByCharacter(text: string, terms: readonly KbQueryTerm[], variants: readonly string[] = []): Hit[] {
   const chars: string[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
@@ -334,15 +429,7 @@ export function findHits(text: string, terms: readonly KbQueryTerm[], variants: 
     offset += ch.length;
     ends.push(offset);
   }
-  const words = new Set<string>(variants);
-  const prefixes: string[] = [];
-  const grams: string[][] = [];
-  for (const t of terms) {
-    if (t.kind === 'word') {
-      words.add(t.term);
-      if (t.prefix) prefixes.push(t.term);
-    } else grams.push([...t.term]);
-  }
+  const { words, prefixes, grams } = hitMatchers(terms, variants);
   const hits: Hit[] = [];
   let i = 0;
   while (i < chars.length) {
@@ -368,14 +455,7 @@ export function findHits(text: string, terms: readonly KbQueryTerm[], variants: 
       i = j;
     } else i++;
   }
-  // Merge touching hits (overlapping bigrams, adjacent CJK).
-  const merged: Hit[] = [];
-  for (const h of hits) {
-    const last = merged.at(-1);
-    if (last && h.start <= last.end) last.end = Math.max(last.end, h.end);
-    else merged.push({ ...h });
-  }
-  return merged;
+  return mergeHits(hits);
 }
 
 /** Wraps the hits of `text` in <mark>, escaping everything else; the result is safe as HTML. */
@@ -388,6 +468,24 @@ export function highlight(text: string, hits: readonly Hit[]): string {
     at = h.end;
   }
   return out + escapeHtml(text.slice(at));
+}
+
+/** How much of an article's visible text its search snippets are cut from. */
+export const SNIPPET_SOURCE_CHARS = 2000;
+
+/**
+ * The text an article's snippets are cut from: the opening of its visible text (a snippet from
+ * the first few thousand characters reads as well, and the cost stays bounded whatever the
+ * article's size), whitespace folded. Kept by the server's index; made here so both agree.
+ */
+export function snippetSource(markdown: string): string {
+  // The whole Markdown is reduced (this runs when an article is indexed, not per search): cut
+  // first, a link or tag cut in half would show as raw syntax.
+  const text = markdownToText(markdown).replace(/\s+/g, ' ').trim();
+  if (text.length <= SNIPPET_SOURCE_CHARS) return text;
+  // Never half of a surrogate pair at the cut.
+  const end = /[\uD800-\uDBFF]/.test(text[SNIPPET_SOURCE_CHARS - 1]!) ? SNIPPET_SOURCE_CHARS - 1 : SNIPPET_SOURCE_CHARS;
+  return text.slice(0, end);
 }
 
 /**
@@ -438,8 +536,6 @@ export function buildSnippet(
   if (/[\uDC00-\uDFFF]/.test(flat[start] ?? '')) start++;
   if (/[\uD800-\uDBFF]/.test(flat[end - 1] ?? '')) end--;
   const piece = flat.slice(start, end);
-  const inside = hits
-    .filter((h) => h.start >= start && h.end <= end)
-    .map((h) => ({ start: h.start - start, end: h.end - start }));
+  const inside = hits.filter((h) => h.start >= start && h.end <= end).map((h) => ({ start: h.start - start, end: h.end - start }));
   return (start > 0 ? '…' : '') + highlight(piece, inside) + (end < flat.length ? '…' : '');
 }

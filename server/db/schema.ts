@@ -442,6 +442,12 @@ export interface KbTermKeyTable {
   term: string;
 }
 
+/** The text a published article's search snippets are cut from (written with the index). */
+export interface KbSnippetTextTable {
+  article_id: number;
+  text: string;
+}
+
 /** Knowledge-base counters (change_seq). */
 export interface KbMetaTable {
   name: string;
@@ -495,6 +501,7 @@ export interface Database {
   kb_search_log: KbSearchLogTable;
   kb_terms: KbTermTable;
   kb_term_keys: KbTermKeyTable;
+  kb_snippet_text: KbSnippetTextTable;
   kb_meta: KbMetaTable;
   kb_search: KbSearchTable;
   scim_tokens: ScimTokenTable;

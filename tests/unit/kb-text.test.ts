@@ -3,11 +3,14 @@
  * same terms everywhere, Chinese without spaces and mixed text must be found, and snippets must
  * be safe HTML whatever the article contains.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildSnippet,
   deletionKeys,
   editDistance,
+  findHits,
+  findHitsByCharacter,
   indexTokens,
   markdownToText,
   normalizeText,
@@ -174,5 +177,28 @@ describe('buildSnippet', () => {
 describe('hyphenated compounds', () => {
   it('are indexed as parts and joined', () => {
     expect(indexTokens('Wi-Fi and e-mail')).toEqual(['wi', 'fi', 'e', 'mail', 'wifi', 'email']);
+  });
+});
+
+describe('findHits', () => {
+  // Pieces that exercise every branch: ASCII words and plurals, accented and full-width letters,
+  // Simplified and Traditional CJK, kana, an emoji (astral: the character-by-character walk).
+  const pieces = ['vpn', 'VPN', 'printers', 'printer', 'prin', 'policies', 'Policy', 'boxes', 'x86s', 'Café', 'ＶＰＮ', 'wi-fi', 'x86', '重置', '密码', '重設密碼', '打印机', 'プリンタ', '😀', ' ', ', ', '\n', '…'];
+  const text = fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((p) => p.join(''));
+  const query = fc.array(fc.constantFrom(...pieces.filter((p) => p.trim())), { minLength: 1, maxLength: 4 }).map((p) => p.join(' '));
+
+  it('finds the same hits as the character-by-character walk, whatever the text', () => {
+    fc.assert(
+      fc.property(text, query, fc.array(fc.constantFrom('printer', 'cafe', 'vpn'), { maxLength: 2 }), (t, q, variants) => {
+        expect(findHits(t, queryTerms(q), variants)).toEqual(findHitsByCharacter(t, queryTerms(q), variants));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('marks words by stem and prefix, and CJK terms as one run', () => {
+    const text = 'Printers: 重置密码 then VPN';
+    const hits = findHits(text, queryTerms('printer 重置密码 vp'));
+    expect(hits.map((h) => text.slice(h.start, h.end))).toEqual(['Printers', '重置密码', 'VPN']);
   });
 });

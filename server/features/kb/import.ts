@@ -89,8 +89,12 @@ export async function importArticles(
     if (batch.length >= IMPORT_BATCH) await flush();
   }
   await flush();
+  if (summary.created + summary.updated >= COMPACT_AFTER) await deps.engine.compact(deps.db);
   return summary;
 }
+
+/** Imports that change at least this many articles compact the search index afterwards. */
+const COMPACT_AFTER = 1000;
 
 async function importBatch(deps: KbDeps, batch: { line: number; input: KbImportLine; slug: string }[], actor: string, summary: ImportSummary) {
   const now = deps.clock.now();

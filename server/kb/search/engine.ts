@@ -44,4 +44,9 @@ export interface SearchEngine {
   add(trx: Executor, docs: readonly IndexedDoc[]): Promise<void>;
   remove(trx: Executor, ids: readonly number[]): Promise<void>;
   match(db: Executor, plan: MatchPlan): Promise<EngineHit[]>;
+  /**
+   * After a bulk load: brings the index's storage into the shape queries read fastest (SQLite
+   * merges FTS5's many segments into one; PostgreSQL refreshes the planner's statistics).
+   */
+  compact(db: Executor): Promise<void>;
 }

@@ -1,8 +1,11 @@
 import { KB_PUBLIC_TAG } from '../../../shared/kb.js';
-import { indexTokens, markdownToText } from '../../../shared/kb-text.js';
+import { indexTokens, markdownToText, snippetSource } from '../../../shared/kb-text.js';
 import type { Executor } from '../../db/transaction.js';
 import type { IndexedDoc, SearchEngine } from './engine.js';
 import { applyVocabularyDeltas } from './vocabulary.js';
+
+/** Rows a statement writes at once: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const ROWS_PER_STATEMENT = 400;
 
 /** What the index needs of an article. */
 export interface IndexableArticle {
@@ -45,7 +48,32 @@ export async function reindex(
   for (const a of before) countDistinct(deltas, toIndexedDoc(a), -1);
   const docs = after.map(toIndexedDoc);
   for (const d of docs) countDistinct(deltas, d, 1);
-  if (before.length) await engine.remove(trx, before.map((a) => a.id));
-  if (docs.length) await engine.add(trx, docs);
+  if (before.length) {
+    await engine.remove(
+      trx,
+      before.map((a) => a.id),
+    );
+    for (let i = 0; i < before.length; i += ROWS_PER_STATEMENT) {
+      await trx
+        .deleteFrom('kb_snippet_text')
+        .where(
+          'article_id',
+          'in',
+          before.slice(i, i + ROWS_PER_STATEMENT).map((a) => a.id),
+        )
+        .execute();
+    }
+  }
+  if (docs.length) {
+    await engine.add(trx, docs);
+    // What results' snippets are cut from, made once here rather than on every search.
+    for (let i = 0; i < after.length; i += ROWS_PER_STATEMENT) {
+      await trx
+        .insertInto('kb_snippet_text')
+        .values(after.slice(i, i + ROWS_PER_STATEMENT).map((a) => ({ article_id: a.id, text: snippetSource(a.body) })))
+        .onConflict((oc) => oc.column('article_id').doUpdateSet((eb) => ({ text: eb.ref('excluded.text') })))
+        .execute();
+    }
+  }
   await applyVocabularyDeltas(trx, deltas);
 }

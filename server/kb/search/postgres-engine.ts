@@ -56,6 +56,10 @@ export const postgresEngine: SearchEngine = {
   async remove(trx, ids) {
     if (ids.length) await trx.deleteFrom('kb_search').where('article_id', 'in', [...ids]).execute();
   },
+  async compact(db) {
+    // Fresh statistics after a bulk load, so plans (GIN vs. primary key, vocabulary ranges) fit the new size.
+    await sql`ANALYZE kb_search, kb_terms, kb_term_keys, kb_articles, kb_snippet_text`.execute(db);
+  },
   async match(db: Executor, plan: MatchPlan): Promise<EngineHit[]> {
     if (!plan.groups.length) return [];
     const query = tsqueryLiteral(plan);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type KbQueryTerm, buildSnippet, markdownToText, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
+import { type KbQueryTerm, buildSnippet, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
 import type { Executor } from '../../db/transaction.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
@@ -19,9 +19,6 @@ import { documentFrequencies, prefixCompletions, typoCandidates } from './vocabu
  * articles anyway; the title pass is what finds the best of those.
  */
 export const RANK_CAP = 300;
-
-/** How much of an article's Markdown a result's snippet is made from. */
-const SNIPPET_SOURCE_CHARS = 2000;
 
 /** How many parts of a query the "any term" pass looks for. */
 const MAX_ANY_GROUPS = 4;
@@ -67,7 +64,14 @@ export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): 
 }
 
 /** Runs passes until there are enough hits: titles first for common queries, then all text, then any term. */
-async function runPasses(engine: SearchEngine, db: Executor, expanded: ExpandedTerm[], options: SearchOptions, want: number, allowAny: boolean) {
+async function runPasses(
+  engine: SearchEngine,
+  db: Executor,
+  expanded: ExpandedTerm[],
+  options: SearchOptions,
+  want: number,
+  allowAny: boolean,
+) {
   const groups = expanded.map((e) => e.group);
   const base = { groups, locale: options.locale, category: options.category, cap: RANK_CAP, limit: want };
   const hits = new Map<number, number>();
@@ -80,7 +84,10 @@ async function runPasses(engine: SearchEngine, db: Executor, expanded: ExpandedT
   passes.push({ ...base, any: false, titleOnly: false });
   // "Any term" over the rarest few parts only: a long query's common bigrams and words would make
   // this pass read long lists for matches that rank low anyway.
-  const rarest = [...expanded].sort((a, b) => a.estimate - b.estimate).slice(0, MAX_ANY_GROUPS).map((e) => e.group);
+  const rarest = [...expanded]
+    .sort((a, b) => a.estimate - b.estimate)
+    .slice(0, MAX_ANY_GROUPS)
+    .map((e) => e.group);
   if (allowAny && groups.length > 1) passes.push({ ...base, groups: rarest, any: true, titleOnly: false });
   for (const plan of passes) {
     if (hits.size >= want) break;
@@ -100,7 +107,6 @@ interface ArticleForResult {
   id: number;
   slug: string;
   title: string;
-  body: string;
   locale: string;
   category: string | null;
   helpful_count: number;
@@ -122,7 +128,7 @@ async function resultsFor(
   if (!hits.size) return [];
   // By primary key only, the status checked here: with `status = 'published'` in the WHERE, SQLite
   // (no statistics) walks the status index over every published article instead (30 ms at 100k).
-  const rows: (Omit<ArticleForResult, 'body'> & { status: string })[] = await db
+  const rows: (ArticleForResult & { status: string })[] = await db
     .selectFrom('kb_articles')
     .select(['id', 'slug', 'title', 'locale', 'category', 'helpful_count', 'unhelpful_count', 'status'])
     .where('id', 'in', [...hits.keys()])
@@ -133,31 +139,31 @@ async function resultsFor(
     .map((r) => ({ row: r, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
     .sort((a, b) => b.score - a.score || b.row.id - a.row.id)
     .slice(0, options.limit);
-  // Bodies only for what is shown (they are the large part of a row).
-  const bodies = new Map(
+  // Snippet text only for what is shown: the index keeps it ready (Markdown reduced, see snippetSource).
+  const texts = new Map(
     top.length
       ? (
           await db
-            .selectFrom('kb_articles')
-            // The opening is enough for a snippet (buildSnippet looks no further than its first
-            // few thousand characters anyway) and keeps the Markdown reduction short.
-            .select(['id', sql<string>`substr(body, 1, ${SNIPPET_SOURCE_CHARS})`.as('body')])
-            .where('id', 'in', top.map((t) => t.row.id))
+            .selectFrom('kb_snippet_text')
+            .select(['article_id', 'text'])
+            .where(
+              'article_id',
+              'in',
+              top.map((t) => t.row.id),
+            )
             .execute()
-        ).map((r) => [r.id, r.body])
+        ).map((r) => [r.article_id, r.text])
       : [],
   );
-  return top
-    .map(({ row, score }) => ({ row: { ...row, body: bodies.get(row.id) ?? '' }, score }))
-    .map(({ row, score }) => ({
-      id: row.id,
-      slug: row.slug,
-      title: row.title,
-      snippet: buildSnippet(markdownToText(row.body), terms, { variants }),
-      locale: row.locale as KbLocale,
-      category: row.category,
-      score: Math.round(score * 1000) / 1000,
-    }));
+  return top.map(({ row, score }) => ({
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    snippet: buildSnippet(texts.get(row.id) ?? '', terms, { variants }),
+    locale: row.locale as KbLocale,
+    category: row.category,
+    score: Math.round(score * 1000) / 1000,
+  }));
 }
 
 /** `GET /api/kb/search`: the best published articles for what a person typed. */
@@ -168,7 +174,13 @@ export async function searchArticles(engine: SearchEngine, db: Executor, query: 
   if (!expanded.length) return [];
   // Ask for more than shown so the helpfulness boost can reorder near ties.
   const hits = await runPasses(engine, db, expanded, options, options.limit * 3, true);
-  return resultsFor(db, hits, terms, expanded.flatMap((e) => e.group), options);
+  return resultsFor(
+    db,
+    hits,
+    terms,
+    expanded.flatMap((e) => e.group),
+    options,
+  );
 }
 
 /**
@@ -187,7 +199,10 @@ const TITLE_BONUS = 2;
 export async function suggestArticles(engine: SearchEngine, db: Executor, text: string, options: SearchOptions): Promise<KbSearchResult[]> {
   const terms = textTerms(text);
   if (!terms.length) return [];
-  const dfs = await documentFrequencies(db, terms.map((t) => t.term));
+  const dfs = await documentFrequencies(
+    db,
+    terms.map((t) => t.term),
+  );
   const known: { term: KbQueryTerm; df: number; group: string[] }[] = [];
   let typoLookups = 0;
   for (const t of terms) {

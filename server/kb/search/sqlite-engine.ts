@@ -51,6 +51,13 @@ export const sqliteEngine: SearchEngine = {
       await sql`DELETE FROM kb_fts_title WHERE rowid = ${id}`.execute(trx);
     }
   },
+  async compact(db) {
+    // A bulk import leaves a few dozen segments per table; every term lookup visits each one
+    // (measured at 100k articles: ~20% of a query's FTS time). Incremental saves are left to
+    // FTS5's own automerge.
+    await sql`INSERT INTO kb_fts(kb_fts) VALUES ('optimize')`.execute(db);
+    await sql`INSERT INTO kb_fts_title(kb_fts_title) VALUES ('optimize')`.execute(db);
+  },
   async match(db: Executor, plan: MatchPlan): Promise<EngineHit[]> {
     if (!plan.groups.length) return [];
     const rows = plan.titleOnly
