@@ -175,6 +175,21 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(ms).toBeLessThan(1000);
   }, 120_000);
 
+  it('stops at a page of title matches: no looser pass is run, and no body-only match gets in', async () => {
+    // Both words in more than RANK_CAP bodies, so the first pass is titles only; seven titles have both.
+    const lines = Array.from({ length: RANK_CAP + 20 }, (_, i) =>
+      JSON.stringify({ title: `Maintenance log ${i}`, body: `The quasar relay was checked (${i}).`, locale: 'en', slug: `relay-log-${i}` }),
+    );
+    for (let i = 0; i < 7; i++) lines.push(JSON.stringify({ title: `Quasar relay guide ${i}`, body: 'How to reset it.', locale: 'en', slug: `relay-guide-${i}` }));
+    await importArticles(kb, lines, { actor: 'hana' });
+    const plans: boolean[] = [];
+    const counting: KbDeps = { ...kb, engine: { ...kb.engine, match: (db, plan) => (plans.push(plan.titleOnly), kb.engine.match(db, plan)) } };
+    const results = await search(counting, { q: 'quasar relay', limit: 5 });
+    expect(titles(results)).toHaveLength(5);
+    expect(titles(results).every((title) => title.startsWith('Quasar relay guide'))).toBe(true);
+    expect(plans).toEqual([true]);
+  }, 120_000);
+
   it('answers the same analysed query from the cache, whatever its case, spacing or stop words', async () => {
     let matches = 0;
     const counting: KbDeps = {

@@ -63,7 +63,13 @@ export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): 
   return out;
 }
 
-/** Runs passes until there are enough hits: titles first for common queries, then all text, then any term. */
+/**
+ * Runs passes until a page is filled: titles first for common queries, then all text, then any
+ * term. Each pass asks for `want` matches (more than a page, so the helpfulness boost can reorder
+ * near ties), but once the hits fill `options.limit` a looser pass is not run: its matches (a body
+ * instead of a title, some terms instead of all) are worse than a full page of these, and it
+ * would be most of the query's cost (at 100k articles, half of all searches stop after titles).
+ */
 async function runPasses(
   engine: SearchEngine,
   db: Executor,
@@ -90,8 +96,8 @@ async function runPasses(
     .map((e) => e.group);
   if (allowAny && groups.length > 1) passes.push({ ...base, groups: rarest, any: true, titleOnly: false });
   for (const plan of passes) {
-    if (hits.size >= want) break;
-    // Earlier passes are better matches: a later pass's hits rank below them whatever their score.
+    if (hits.size >= options.limit) break;
+    // Earlier passes are better matches: a later pass's best hit ranks just below the best so far.
     const found = await engine.match(db, plan);
     const max = Math.max(0, ...[...hits.values()]);
     const top = Math.max(0, ...found.map((h) => h.score));
