@@ -9,7 +9,15 @@ import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import { RANK_CAP } from '../../server/kb/search/search.js';
 import { SearchCache } from '../../server/kb/search/cache.js';
-import { type ArticleInput, type KbDeps, createArticle, giveFeedback, search, suggest, updateArticle } from '../../server/features/kb/service.js';
+import {
+  type ArticleInput,
+  type KbDeps,
+  createArticle,
+  giveFeedback,
+  search,
+  suggest,
+  updateArticle,
+} from '../../server/features/kb/service.js';
 import { availableDialects } from '../harness/db.js';
 import { type TestApp, buildTestApp } from '../harness/app.js';
 
@@ -31,14 +39,36 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     const add = async (key: string, input: ArticleInput) => {
       ids[key] = (await createArticle(kb, editor, input)).id;
     };
-    await add('password', article('Reset your password', 'Open the portal, choose **Forgot password** and follow the steps.', { category: 'accounts' }));
-    await add('vpn', article('Connect to the VPN', 'Install the VPN client, sign in with your work account and pick the nearest gateway.', { category: 'network' }));
-    await add('outlook', article('Outlook keeps asking for a password', 'When Outlook prompts again and again, remove the cached credentials.', { category: 'email' }));
-    await add('printer', article('Add a network printer', 'Printers on each floor are named after the room. Add one from Settings.', { category: 'devices' }));
-    await add('bodyonly', article('Laptop battery drains fast', 'Check which apps use power. A printer driver update can also help.', { category: 'devices' }));
+    await add(
+      'password',
+      article('Reset your password', 'Open the portal, choose **Forgot password** and follow the steps.', { category: 'accounts' }),
+    );
+    await add(
+      'vpn',
+      article('Connect to the VPN', 'Install the VPN client, sign in with your work account and pick the nearest gateway.', {
+        category: 'network',
+      }),
+    );
+    await add(
+      'outlook',
+      article('Outlook keeps asking for a password', 'When Outlook prompts again and again, remove the cached credentials.', {
+        category: 'email',
+      }),
+    );
+    await add(
+      'printer',
+      article('Add a network printer', 'Printers on each floor are named after the room. Add one from Settings.', { category: 'devices' }),
+    );
+    await add(
+      'bodyonly',
+      article('Laptop battery drains fast', 'Check which apps use power. A printer driver update can also help.', { category: 'devices' }),
+    );
     await add('wifi', article('Join the office Wi-Fi', 'Use the Corp network with your work account.', { category: 'network' }));
     await add('zhReset', article('如何重置密码', '打开门户，选择“忘记密码”，然后按步骤操作。', { locale: 'zh-CN', category: 'accounts' }));
-    await add('zhPrinter', article('打印机连不上怎么办', '先检查打印机是否开机，然后重新连接无线网络。', { locale: 'zh-CN', category: 'devices' }));
+    await add(
+      'zhPrinter',
+      article('打印机连不上怎么办', '先检查打印机是否开机，然后重新连接无线网络。', { locale: 'zh-CN', category: 'devices' }),
+    );
     await add('twVpn', article('VPN 連線失敗', '請確認網路連線後重新啟動 VPN 用戶端。', { locale: 'zh-TW', category: 'network' }));
     await add('draft', article('Secret draft about passwords', 'Not yet reviewed.', { status: 'draft' }));
   });
@@ -124,7 +154,12 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
   it('cuts snippets from the saved text: an edit shows at once, Markdown reduced, and leaves with the article', async () => {
     const created = await createArticle(kb, editor, article('Badge printer jams', 'Open the **tray** and pull the card out.'));
     expect((await search(kb, { q: 'badge tray', limit: 1 }))[0]!.snippet).toBe('Open the <mark>tray</mark> and pull the card out.');
-    await updateArticle(kb, editor, created.id, article('Badge printer jams', 'Lift the [lid](https://example.org/lid) and clear the tray.'));
+    await updateArticle(
+      kb,
+      editor,
+      created.id,
+      article('Badge printer jams', 'Lift the [lid](https://example.org/lid) and clear the tray.'),
+    );
     expect((await search(kb, { q: 'badge tray', limit: 1 }))[0]!.snippet).toBe('Lift the lid and clear the <mark>tray</mark>.');
     await updateArticle(kb, editor, created.id, article('Badge printer jams', 'Gone.', { status: 'archived' }));
     const left = await t.deps.db.selectFrom('kb_snippet_text').select('text').where('article_id', '=', created.id).execute();
@@ -133,7 +168,13 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
 
   it('compacts the index after a bulk import, and finds what it imported', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) =>
-      JSON.stringify({ slug: `bulk-${i}`, title: `Bulk guide ${i} for the quokka scanner`, body: `Step ${i}: restart the quokka scanner.`, locale: 'en', status: 'published' }),
+      JSON.stringify({
+        slug: `bulk-${i}`,
+        title: `Bulk guide ${i} for the quokka scanner`,
+        body: `Step ${i}: restart the quokka scanner.`,
+        locale: 'en',
+        status: 'published',
+      }),
     );
     const summary = await importArticles(kb, lines, { actor: 'hana' });
     expect(summary.created).toBe(1000);
@@ -180,10 +221,14 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     const lines = Array.from({ length: RANK_CAP + 20 }, (_, i) =>
       JSON.stringify({ title: `Maintenance log ${i}`, body: `The quasar relay was checked (${i}).`, locale: 'en', slug: `relay-log-${i}` }),
     );
-    for (let i = 0; i < 7; i++) lines.push(JSON.stringify({ title: `Quasar relay guide ${i}`, body: 'How to reset it.', locale: 'en', slug: `relay-guide-${i}` }));
+    for (let i = 0; i < 7; i++)
+      lines.push(JSON.stringify({ title: `Quasar relay guide ${i}`, body: 'How to reset it.', locale: 'en', slug: `relay-guide-${i}` }));
     await importArticles(kb, lines, { actor: 'hana' });
     const plans: boolean[] = [];
-    const counting: KbDeps = { ...kb, engine: { ...kb.engine, match: (db, plan) => (plans.push(plan.titleOnly), kb.engine.match(db, plan)) } };
+    const counting: KbDeps = {
+      ...kb,
+      engine: { ...kb.engine, match: (db, plan) => (plans.push(plan.titleOnly), kb.engine.match(db, plan)) },
+    };
     const results = await search(counting, { q: 'quasar relay', limit: 5 });
     expect(titles(results)).toHaveLength(5);
     expect(titles(results).every((title) => title.startsWith('Quasar relay guide'))).toBe(true);
