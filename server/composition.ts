@@ -36,6 +36,7 @@ import { registerNotificationJobs } from './notifications/notify.js';
 import { registerRequestJobs } from './features/requests/jobs.js';
 import { registerOnboardingJobs } from './features/onboarding/jobs.js';
 import { registerOffboardingJobs } from './features/offboarding/close.js';
+import { SearchLog } from './features/kb/search-log.js';
 
 /**
  * The installation's root: the nearest folder above this module holding package.json. This
@@ -125,7 +126,8 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     // Generated into the data directory on first start unless configured (VAPID_PUBLIC_KEY/PRIVATE_KEY).
     const push = overrides.push ?? createWebPushSender(loadVapidKeys(config.push.vapid, config.push.subject, config.dataDir));
     if (config.demo && (await seedDemoCatalog(db, inventory))) logger.info('demo catalogue seeded');
-    if (config.demo && inventory.kind === 'builtin' && (await seedDemoRoleBundles(db, inventory, clock.now()))) logger.info('demo role bundles seeded');
+    if (config.demo && inventory.kind === 'builtin' && (await seedDemoRoleBundles(db, inventory, clock.now())))
+      logger.info('demo role bundles seeded');
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);
@@ -180,6 +182,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       audit,
       sessions,
       rateLimiter: new RateLimiter(db, clock),
+      searchLog: new SearchLog(db, (error) => logger.error({ err: error }, 'writing the search log failed')),
       jobs,
       push,
       version: portalVersion(),
@@ -193,6 +196,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 
 /** Releases what composeApp opened. */
 export async function closeDeps(deps: AppDeps): Promise<void> {
+  await deps.searchLog.flush().catch((error: unknown) => deps.logger.error({ err: error }, 'writing the search log failed'));
   await deps.jobs.stop();
   await deps.mailer.close();
   await deps.inventory.close();

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { kbCategorySchema, kbLocaleSchema, kbSlugSchema, kbStatusSchema, kbTagSchema, KB_BODY_MAX, KB_TITLE_MAX, slugify } from '../../../shared/kb.js';
+import {
+  kbCategorySchema,
+  kbLocaleSchema,
+  kbSlugSchema,
+  kbStatusSchema,
+  kbTagSchema,
+  KB_BODY_MAX,
+  KB_TITLE_MAX,
+  slugify,
+} from '../../../shared/kb.js';
 import { withTransaction } from '../../db/transaction.js';
 import { type IndexableArticle, reindex } from '../../kb/search/index.js';
 import * as repo from './repository.js';
@@ -22,7 +31,11 @@ export const kbImportLineSchema = z.strictObject({
   status: kbStatusSchema.default('published'),
   slug: kbSlugSchema.optional(),
   owner: z.string().trim().min(1).max(256).optional(),
-  reviewBy: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().optional(),
+  reviewBy: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullable()
+    .optional(),
 });
 export type KbImportLine = z.output<typeof kbImportLineSchema>;
 
@@ -49,7 +62,14 @@ function describe(error: z.ZodError): string {
 }
 
 function indexable(row: repo.ArticleRow): IndexableArticle {
-  return { id: row.id, title: row.title, body: row.body, tags: JSON.parse(row.tags) as string[], locale: row.locale, category: row.category };
+  return {
+    id: row.id,
+    title: row.title,
+    body: row.body,
+    tags: JSON.parse(row.tags) as string[],
+    locale: row.locale,
+    category: row.category,
+  };
 }
 
 /**
@@ -96,7 +116,12 @@ export async function importArticles(
 /** Imports that change at least this many articles compact the search index afterwards. */
 const COMPACT_AFTER = 1000;
 
-async function importBatch(deps: KbDeps, batch: { line: number; input: KbImportLine; slug: string }[], actor: string, summary: ImportSummary) {
+async function importBatch(
+  deps: KbDeps,
+  batch: { line: number; input: KbImportLine; slug: string }[],
+  actor: string,
+  summary: ImportSummary,
+) {
   const now = deps.clock.now();
   // A slug twice in one batch: the later line wins, as it would in a later batch.
   const bySlug = new Map(batch.map((b) => [b.slug, b]));

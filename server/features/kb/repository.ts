@@ -42,14 +42,29 @@ export async function insertArticlesInBulk(trx: Executor, articles: NewArticle[]
       .returning('id')
       .execute();
     const idList = ids.map((r) => r.id);
-    await trx.updateTable('kb_articles').set((eb) => ({ translation_group: eb.ref('id') })).where('id', 'in', idList).execute();
+    await trx
+      .updateTable('kb_articles')
+      .set((eb) => ({ translation_group: eb.ref('id') }))
+      .where('id', 'in', idList)
+      .execute();
     await trx
       .insertInto('kb_article_versions')
       .columns(['article_id', 'version', 'title', 'body', 'locale', 'category', 'tags', 'status', 'saved_by', 'saved_at'])
       .expression((eb) =>
         eb
           .selectFrom('kb_articles')
-          .select(['id', 'version', 'title', 'body', 'locale', 'category', 'tags', 'status', eb.val(savedBy).as('saved_by'), eb.val(savedAt).as('saved_at')])
+          .select([
+            'id',
+            'version',
+            'title',
+            'body',
+            'locale',
+            'category',
+            'tags',
+            'status',
+            eb.val(savedBy).as('saved_by'),
+            eb.val(savedAt).as('saved_at'),
+          ])
           .where('id', 'in', idList),
       )
       .execute();
@@ -84,7 +99,11 @@ export function findArticleBySlug(db: Executor, slug: string): Promise<ArticleRo
 
 export function findArticlesBySlugs(db: Executor, slugs: readonly string[]): Promise<ArticleRow[]> {
   if (!slugs.length) return Promise.resolve([]);
-  return db.selectFrom('kb_articles').selectAll().where('slug', 'in', [...slugs]).execute();
+  return db
+    .selectFrom('kb_articles')
+    .selectAll()
+    .where('slug', 'in', [...slugs])
+    .execute();
 }
 
 export async function slugTaken(db: Executor, slug: string, exceptId?: number): Promise<boolean> {
@@ -211,20 +230,45 @@ export async function adjustFeedbackCounts(trx: Executor, id: number, helpful: n
     .executeTakeFirstOrThrow();
 }
 
-export async function logSearch(db: Executor, row: { query: string; locale: string | null; result_count: number; created_at: number; burst?: string | null }) {
+export async function logSearch(
+  db: Executor,
+  row: { query: string; locale: string | null; result_count: number; created_at: number; burst?: string | null },
+) {
   await db
     .insertInto('kb_search_log')
     .values({ ...row, burst: row.burst ?? null })
     .execute();
 }
 
+/** Several searches at once (a flushed batch of the search log). */
+export async function logSearches(
+  db: Executor,
+  rows: readonly { query: string; locale: string | null; result_count: number; created_at: number; burst: string | null }[],
+) {
+  if (rows.length)
+    await db
+      .insertInto('kb_search_log')
+      .values([...rows])
+      .execute();
+}
+
 /** The latest row of a typing burst, if any. */
 export function lastOfBurst(db: Executor, burst: string) {
-  return db.selectFrom('kb_search_log').select(['id', 'query', 'created_at']).where('burst', '=', burst).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('kb_search_log')
+    .select(['id', 'query', 'created_at'])
+    .where('burst', '=', burst)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** Rewrites a burst's row with the query it has grown (or shrunk) into. */
-export async function settleSearch(db: Executor, id: number, row: { query: string; locale: string | null; result_count: number; created_at: number }) {
+export async function settleSearch(
+  db: Executor,
+  id: number,
+  row: { query: string; locale: string | null; result_count: number; created_at: number; burst: string | null },
+) {
   await db.updateTable('kb_search_log').set(row).where('id', '=', id).execute();
 }
 
@@ -235,18 +279,16 @@ export async function endBurst(db: Executor, id: number) {
 
 /** Articles changed after a cursor, in change order (the offline export). */
 export function changesSince(db: Executor, since: number, locales: readonly string[] | undefined, limit: number) {
-  let q = db
-    .selectFrom('kb_articles')
-    .selectAll()
-    .where('change_seq', '>', since)
-    .orderBy('change_seq')
-    .limit(limit);
+  let q = db.selectFrom('kb_articles').selectAll().where('change_seq', '>', since).orderBy('change_seq').limit(limit);
   if (locales?.length) q = q.where('locale', 'in', [...locales]);
   return q.execute();
 }
 
 export async function countPublished(db: Executor, locales: readonly string[] | undefined): Promise<number> {
-  let q = db.selectFrom('kb_articles').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'published');
+  let q = db
+    .selectFrom('kb_articles')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'published');
   if (locales?.length) q = q.where('locale', 'in', [...locales]);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
@@ -294,7 +336,12 @@ export function topSearches(db: Executor, since: number, limit: number) {
 export function zeroResultSearches(db: Executor, since: number, limit: number) {
   return db
     .selectFrom('kb_search_log')
-    .select(['query', (eb) => eb.fn.countAll<number>().as('count'), (eb) => eb.fn.max('locale').as('locale'), (eb) => eb.fn.max('created_at').as('last_at')])
+    .select([
+      'query',
+      (eb) => eb.fn.countAll<number>().as('count'),
+      (eb) => eb.fn.max('locale').as('locale'),
+      (eb) => eb.fn.max('created_at').as('last_at'),
+    ])
     .where('created_at', '>=', since)
     .where('result_count', '=', 0)
     .groupBy('query')
@@ -307,7 +354,10 @@ export function zeroResultSearches(db: Executor, since: number, limit: number) {
 export function searchTotals(db: Executor, since: number) {
   return db
     .selectFrom('kb_search_log')
-    .select([(eb) => eb.fn.countAll<number>().as('searches'), sql<number>`coalesce(sum(case when result_count = 0 then 1 else 0 end), 0)`.as('zero')])
+    .select([
+      (eb) => eb.fn.countAll<number>().as('searches'),
+      sql<number>`coalesce(sum(case when result_count = 0 then 1 else 0 end), 0)`.as('zero'),
+    ])
     .where('created_at', '>=', since)
     .executeTakeFirstOrThrow();
 }

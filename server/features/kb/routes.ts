@@ -51,6 +51,7 @@ export function kbRoutes(deps: AppDeps) {
     audit: deps.audit,
     clock: deps.clock,
     cache: new SearchCache(),
+    searchLog: deps.searchLog,
   };
   const actorOf = (c: Context<AppEnv>): kb.KbActor => {
     const session = currentSession(c);
@@ -105,10 +106,16 @@ export function kbRoutes(deps: AppDeps) {
       await deps.rateLimiter.consume(KB_PUBLIC_RULE, requestContext(c).ip ?? 'unknown');
       return c.json(await kb.readPublicArticle(kbDeps, slug), 200);
     })
-    .put('/articles/:id', requirePermission('kb.edit'), validate('param', kbIdParamSchema), validate('json', kbArticleInputSchema), async (c) => {
-      const { article } = await kb.updateArticle(kbDeps, actorOf(c), c.req.valid('param').id, c.req.valid('json'));
-      return c.json(article, 200);
-    })
+    .put(
+      '/articles/:id',
+      requirePermission('kb.edit'),
+      validate('param', kbIdParamSchema),
+      validate('json', kbArticleInputSchema),
+      async (c) => {
+        const { article } = await kb.updateArticle(kbDeps, actorOf(c), c.req.valid('param').id, c.req.valid('json'));
+        return c.json(article, 200);
+      },
+    )
     .get('/articles/:id/versions', requirePermission('kb.edit'), validate('param', kbIdParamSchema), async (c) => {
       return c.json({ versions: await kb.articleVersions(kbDeps, c.req.valid('param').id) }, 200);
     })
@@ -116,9 +123,15 @@ export function kbRoutes(deps: AppDeps) {
       const { id, n } = c.req.valid('param');
       return c.json(await kb.restoreVersion(kbDeps, actorOf(c), id, n), 200);
     })
-    .post('/articles/:id/feedback', requireSignIn(), validate('param', kbIdParamSchema), validate('json', kbFeedbackInputSchema), async (c) => {
-      const actor = actorOf(c);
-      await deps.rateLimiter.consume(KB_FEEDBACK_RULE, actor.username);
-      return c.json(await kb.giveFeedback(kbDeps, actor, c.req.valid('param').id, c.req.valid('json')), 200);
-    });
+    .post(
+      '/articles/:id/feedback',
+      requireSignIn(),
+      validate('param', kbIdParamSchema),
+      validate('json', kbFeedbackInputSchema),
+      async (c) => {
+        const actor = actorOf(c);
+        await deps.rateLimiter.consume(KB_FEEDBACK_RULE, actor.username);
+        return c.json(await kb.giveFeedback(kbDeps, actor, c.req.valid('param').id, c.req.valid('json')), 200);
+      },
+    );
 }

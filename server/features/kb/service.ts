@@ -24,6 +24,7 @@ import { type IndexableArticle, type SearchEngine, reindex, searchArticles, sugg
 import type { Clock } from '../../platform/clock.js';
 import type { SearchCache } from '../../kb/search/cache.js';
 import * as repo from './repository.js';
+import { type SearchLog, writeSearchLog } from './search-log.js';
 import type { z } from 'zod';
 
 /** What the knowledge base needs; built from AppDeps by the routes, or by the import CLI. */
@@ -36,6 +37,8 @@ export interface KbDeps {
   cache?: SearchCache<KbSearchResult[]>;
   /** PostgreSQL: longest any one statement of a search may run (default SEARCH_TIMEOUT_MS). */
   searchTimeoutMs?: number;
+  /** Where searches are logged for analytics, in batches (the HTTP app keeps one; absent: each search writes its row). */
+  searchLog?: SearchLog;
 }
 
 /** Who is acting: their username and whether they may edit (see draft articles, all translations). */
@@ -101,15 +104,17 @@ async function articleView(deps: KbDeps, row: repo.ArticleRow, actor: KbActor, w
 /** Related articles: the best search matches for this article's title and tags in its language, then its category. */
 async function relatedArticles(deps: KbDeps, row: repo.ArticleRow): Promise<KbArticleLink[]> {
   // Bounded like a search; past the timeout the article still opens, with fewer related links.
-  const found = await bounded(deps, (db) => suggestArticles(deps.engine, db, [row.title, ...tagsOf(row)].join(' '), { locale: row.locale as KbLocale, limit: 8 })).catch(
-    (error: unknown) => {
-      if (error instanceof AppError && error.code === 'kb_search_too_broad') return [];
-      throw error;
-    },
-  );
+  const found = await bounded(deps, (db) =>
+    suggestArticles(deps.engine, db, [row.title, ...tagsOf(row)].join(' '), { locale: row.locale as KbLocale, limit: 8 }),
+  ).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'kb_search_too_broad') return [];
+    throw error;
+  });
   const group = await repo.translationsOf(deps.db, row.translation_group, row.id, false);
   const skip = new Set([row.id, ...group.map((g) => g.id)]);
-  const out: KbArticleLink[] = found.filter((r) => !skip.has(r.id)).map((r) => ({ id: r.id, slug: r.slug, title: r.title, locale: r.locale, category: r.category }));
+  const out: KbArticleLink[] = found
+    .filter((r) => !skip.has(r.id))
+    .map((r) => ({ id: r.id, slug: r.slug, title: r.title, locale: r.locale, category: r.category }));
   if (out.length < 5 && row.category) {
     for (const r of await repo.sameCategoryArticles(deps.db, row, 5)) {
       if (!skip.has(r.id) && !out.some((o) => o.id === r.id)) out.push(linkOf(r));
@@ -225,7 +230,8 @@ export async function updateArticle(
     const slug = input.slug && input.slug !== row.slug ? await chooseSlug(trx, input, id) : row.slug;
     let group = row.translation_group;
     if (input.translationOf === null) group = id;
-    else if (input.translationOf !== undefined && input.translationOf !== id) group = await groupFor(trx, input.translationOf, input.locale, id);
+    else if (input.translationOf !== undefined && input.translationOf !== id)
+      group = await groupFor(trx, input.translationOf, input.locale, id);
     else if (input.locale !== row.locale) {
       // Changing language inside a group must not give the group two articles in one language.
       const members = await repo.translationsOf(trx, group, id, false);
@@ -318,7 +324,9 @@ export async function readPublicArticle(deps: KbDeps, slug: string): Promise<KbA
   const row = await repo.findArticleBySlug(deps.db, slug);
   if (!row || row.status !== 'published' || !tagsOf(row).includes(KB_PUBLIC_TAG)) throw errors.unauthenticated();
   await repo.countView(deps.db, row.id);
-  const translations = (await repo.translationsOf(deps.db, row.translation_group, row.id, true)).filter((t) => tagsOf(t).includes(KB_PUBLIC_TAG));
+  const translations = (await repo.translationsOf(deps.db, row.translation_group, row.id, true)).filter((t) =>
+    tagsOf(t).includes(KB_PUBLIC_TAG),
+  );
   return {
     ...summaryOf({ ...row, view_count: Number(row.view_count) + 1 }),
     owner: null,
@@ -366,7 +374,12 @@ export async function listArticles(
  * `POST /api/kb/articles/{id}/feedback`: one vote per person and article (voting again replaces
  * the vote, so nobody can stuff the counts); only on published articles.
  */
-export async function giveFeedback(deps: KbDeps, actor: KbActor, id: number, input: { helpful: boolean; comment?: string | undefined }): Promise<KbFeedbackAnswer> {
+export async function giveFeedback(
+  deps: KbDeps,
+  actor: KbActor,
+  id: number,
+  input: { helpful: boolean; comment?: string | undefined },
+): Promise<KbFeedbackAnswer> {
   const now = deps.clock.now();
   return withTransaction(deps.db, async (trx) => {
     const row = await repo.findArticleById(trx, id);
@@ -393,16 +406,11 @@ export function normalisedQuery(q: string): string {
 }
 
 /**
- * Searches of one burst of typing that follow each other within this long (from the last one)
- * and grow or shrink the same query are one search for analytics: the one it settles on.
- */
-export const SEARCH_BURST_MS = 10_000;
-
-/**
  * `GET /api/kb/search`: published articles for a query. Each search is logged (query, count) for
  * analytics once it settles: search-as-you-type asks for "v", "vp", "vpn"; with a `burst` key (an
  * opaque per-session value from the route) a query that extends or trims the burst's previous one
- * within SEARCH_BURST_MS rewrites that row, so top searches show "vpn", not its prefixes.
+ * within SEARCH_BURST_MS rewrites that row, so top searches show "vpn", not its prefixes. With a
+ * `searchLog` the row is written a moment later, with others (see SearchLog).
  */
 export async function search(
   deps: KbDeps,
@@ -419,35 +427,17 @@ export async function search(
     bounded(deps, (db) => searchArticles(deps.engine, db, query.q, query)),
   );
   if (options.log !== false) {
-    await logSettledSearch(deps, {
+    const entry = {
       query: normalisedQuery(query.q),
       locale: query.locale ?? null,
       result_count: results.length,
       created_at: deps.clock.now(),
       burst: options.burst,
-    });
+    };
+    if (deps.searchLog) deps.searchLog.record(entry);
+    else await writeSearchLog(deps.db, [entry]);
   }
   return results;
-}
-
-async function logSettledSearch(
-  deps: KbDeps,
-  row: { query: string; locale: string | null; result_count: number; created_at: number; burst: string | undefined },
-): Promise<void> {
-  const { burst, ...entry } = row;
-  if (!burst) return repo.logSearch(deps.db, entry);
-  await withTransaction(deps.db, async (trx) => {
-    const last = await repo.lastOfBurst(trx, burst);
-    const sameBurst =
-      last !== undefined &&
-      entry.created_at - Number(last.created_at) <= SEARCH_BURST_MS &&
-      entry.created_at >= Number(last.created_at) &&
-      (entry.query.startsWith(last.query) || last.query.startsWith(entry.query));
-    if (sameBurst) return repo.settleSearch(trx, last.id, entry);
-    // A new search: the previous one has settled and stops carrying the key.
-    if (last) await repo.endBurst(trx, last.id);
-    await repo.logSearch(trx, { ...entry, burst });
-  });
 }
 
 export function suggest(deps: KbDeps, query: { text: string; locale?: KbLocale | undefined; limit: number }): Promise<KbSearchResult[]> {
@@ -525,6 +515,8 @@ export async function exportChanges(
 
 /** `GET /api/kb/analytics` (help desk): what people look for, what they do not find, what does not help. */
 export async function analytics(deps: KbDeps, query: { days: number; limit: number }): Promise<KbAnalytics> {
+  // This process's searches of the last second count too.
+  await deps.searchLog?.flush();
   const since = deps.clock.now() - query.days * 86_400_000;
   const [top, zero, totals, unhelpful, feedback, views] = await Promise.all([
     repo.topSearches(deps.db, since, query.limit),
