@@ -127,11 +127,14 @@ describe('a new hire’s manager changes before the start', () => {
     const view = (await call<{ username: string; requestIds: number[] }>(ruth, 'GET', `/api/onboarding/hires/${hire.body.id}`)).body;
     await ruth.context().close();
 
-    // Gone from the old manager's queue (the card he had open is refused if he still presses it).
+    // The old manager still has the card open from before: pressing it now is refused, and changes nothing.
     const stale = old.getByRole('article', { name: monitor.name });
+    await stale.getByRole('button', { name: 'Approve' }).click();
+    await old.getByRole('button', { name: 'Yes, approve' }).click();
+    await expect.poll(() => stale.getByRole('alert').textContent()).toContain('Someone already decided this, or the request was withdrawn.');
+    // Loaded again, his queue no longer has it.
     expect(await (await queue(old, monitor.name)).count()).toBe(0);
     expect(await old.getByRole('main').textContent()).toContain('Nothing is waiting for you.');
-    expect(await stale.count()).toBe(0);
 
     // In the new manager's queue; once the directory has the change (the onboarding job), he approves.
     const neu = await signedIn('phone', newBoss.username, newBoss.password);
