@@ -344,8 +344,10 @@ export interface Approval {
   kind: ApprovalStepKind;
   /** Set when the caller decides as someone's delegate. */
   onBehalfOf: string | null;
-  /** Set when it came to the caller by escalation. */
+  /** Set when it came to the caller by escalation (the step ran out of time, or its approver left). */
   escalated: boolean;
+  /** The step's time (its SLA) has run out, by the server's clock. */
+  overdue: boolean;
   openedAt: string;
   dueAt: string | null;
   createdAt: string;

@@ -343,7 +343,7 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
     top.cookie = await signInAs(t, top.username, top.password);
     boss.cookie = await signInAs(t, boss.username, boss.password);
     const escalated = (await approvalFor(top.cookie, body.id))!;
-    expect(escalated).toMatchObject({ escalated: true });
+    expect(escalated).toMatchObject({ escalated: true, overdue: true });
     expect(t.smtp.to(top.email).map((m) => m.subject)).toContain('A request was escalated to you / 有申请已上报给您');
     // Running the escalation again adds nobody twice.
     await t.deps.jobs.drain();

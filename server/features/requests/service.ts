@@ -601,6 +601,7 @@ export async function approvalQueue(deps: RequestsDeps, actor: Actor, limit = 10
       kind: r.kind as Approval['kind'],
       onBehalfOf: principals.get(r.approver) ?? null,
       escalated: r.source === 'escalation',
+      overdue: r.due_at !== null && Number(r.due_at) <= now,
       openedAt: iso(r.opened_at)!,
       dueAt: iso(r.due_at),
       createdAt: iso(r.created_at)!,

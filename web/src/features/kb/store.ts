@@ -8,6 +8,10 @@ import type { KbArticle, KbCategory, KbSearchFilters, KbSearchResult } from './t
 const unreachable = (failure: unknown) => failure instanceof ApiError && failure.code === 'network';
 const deviceCopy = () => import('./offline/fallback');
 
+function sameResults(shown: KbSearchResult[], answer: KbSearchResult[]): boolean {
+  return shown.length === answer.length && shown.every((r, i) => JSON.stringify(r) === JSON.stringify(answer[i]));
+}
+
 /**
  * The knowledge base as a reader sees it. Search and the article fetch are one action each, so
  * the offline layer can answer them from the local index and copy when the network is gone.
@@ -60,7 +64,9 @@ export const useKbStore = defineStore('kb', () => {
       }
       if (offline) answer = await (await deviceCopy()).searchOnDevice(text, filters);
       if (ticket !== latest) return;
-      results.value = answer;
+      // The same answer again (the same query re-run, or a prefix that finds the same articles): keep
+      // the list as it is, so a link the person is about to click is not re-rendered under the pointer.
+      if (!sameResults(results.value, answer)) results.value = answer;
       fromDevice.value = offline;
       resultsFor.value = { query: text, filters: { ...filters } };
     } catch (failure) {

@@ -480,6 +480,7 @@ const en = {
     stepOf: 'Step {n} of {of}',
     standingIn: 'You decide for {name}, who is away.',
     escalated: 'Overdue: passed on to you',
+    passedOn: 'Passed on to you: the approver can no longer decide',
     price: 'about {price} each',
     title: 'Approvals',
     tile: 'Requests waiting for your decision.',

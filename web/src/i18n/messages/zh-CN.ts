@@ -472,6 +472,7 @@ const zhCN = {
     stepOf: '第 {n} 步，共 {of} 步',
     standingIn: '你正在代外出的 {name} 审批。',
     escalated: '已超时：转交给你',
+    passedOn: '已转交给你：原审批人已无法处理',
     price: '单价约 {price}',
     title: '审批',
     tile: '等待你决定的申请。',

@@ -472,6 +472,7 @@ const zhTW = {
     stepOf: '第 {n} 步，共 {of} 步',
     standingIn: '你正在代外出的 {name} 審核。',
     escalated: '已逾時：轉交給你',
+    passedOn: '已轉交給你：原審批人已無法處理',
     price: '單價約 {price}',
     title: '審核',
     tile: '等待你決定的申請。',

@@ -307,6 +307,7 @@ const staffEn = {
     submit: 'Hand over',
     doneShipped: 'Marked as shipped. {name} is told and confirms receipt.',
     doneReady: 'Marked as ready for pickup. {name} is told.',
+    setAside: 'Set aside for this request: {tags}. Another in-stock unit of the same model may be handed over instead.',
   },
   kbAuthor: {
     tile: 'Write and improve how-to articles.',

@@ -298,6 +298,7 @@ const staffZhCN = {
     submit: '交付',
     doneShipped: '已标记为已发货。{name} 会收到通知并确认收货。',
     doneReady: '已标记为待领取。{name} 会收到通知。',
+    setAside: '已为此申请预留：{tags}。也可以改为交付同一型号的另一台在库设备。',
   },
   kbAuthor: {
     tile: '撰写和改进操作指南。',

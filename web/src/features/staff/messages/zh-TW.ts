@@ -298,6 +298,7 @@ const staffZhTW = {
     submit: '交付',
     doneShipped: '已標記為已出貨。{name} 會收到通知並確認收貨。',
     doneReady: '已標記為待領取。{name} 會收到通知。',
+    setAside: '已為此申請預留：{tags}。也可以改為交付同一型號的另一台庫存設備。',
   },
   kbAuthor: {
     tile: '撰寫和改進操作指南。',
