@@ -13,6 +13,13 @@ export interface DatabaseHandle {
   kind: DatabaseConfig['kind'];
   /** The SQLite connection, for online backups; null on PostgreSQL. */
   sqlite: SQLite.Database | null;
+  /**
+   * PostgreSQL: a small pool of its own whose connections cancel any statement that runs longer
+   * than `ms` (one pool per value, made on first use, closed with the handle). Read-only work
+   * with a time bound runs there without a transaction around it to SET LOCAL the timeout in:
+   * three round trips fewer a search. Null on SQLite, which has no statement timeout.
+   */
+  withStatementTimeout(ms: number): Kysely<Database> | null;
   close(): Promise<void>;
 }
 
@@ -23,12 +30,30 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 /** Builds the one Kysely instance of a process from configuration. */
 export function openDatabase(config: DatabaseConfig, options: { poolSize?: number } = {}): DatabaseHandle {
   if (config.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: config.url, max: options.poolSize ?? 10 });
-    // An idle connection dropped by the server (restart, failover) must not crash the process;
-    // the pool replaces it on the next query, and that query reports any lasting problem.
-    pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', sqlite: null, close: () => db.destroy() };
+    const connect = (settings: pg.PoolConfig) => {
+      const pool = new pg.Pool({ connectionString: config.url, ...settings });
+      // An idle connection dropped by the server (restart, failover) must not crash the process;
+      // the pool replaces it on the next query, and that query reports any lasting problem.
+      pool.on('error', () => {});
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    };
+    const db = connect({ max: options.poolSize ?? 10 });
+    const bounded = new Map<number, Kysely<Database>>();
+    return {
+      db,
+      kind: 'postgres',
+      sqlite: null,
+      withStatementTimeout(ms) {
+        const timeout = Math.max(1, Math.floor(ms));
+        let found = bounded.get(timeout);
+        if (!found) bounded.set(timeout, (found = connect({ max: Math.min(4, options.poolSize ?? 10), statement_timeout: timeout })));
+        return found;
+      },
+      close: async () => {
+        await Promise.all([...bounded.values()].map((b) => b.destroy()));
+        await db.destroy();
+      },
+    };
   }
   const onDisk = config.file !== ':memory:';
   if (onDisk) {
@@ -46,7 +71,7 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, kind: 'sqlite', sqlite, close: () => db.destroy() };
+  return { db, kind: 'sqlite', sqlite, withStatementTimeout: () => null, close: () => db.destroy() };
 }
 
 /**

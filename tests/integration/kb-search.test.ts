@@ -282,4 +282,25 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(shown.rows[0]!.statement_timeout).toBe('0');
     expect(titles(await search(kb, { q: 'printer', limit: 3 }))[0]).toBe('Add a network printer');
   });
+
+  it.runIf(dialect === 'postgres')('cancels a search past the timeout on the bounded pool too, with no transaction around it', async () => {
+    const boundedDb = t.deps.database.withStatementTimeout(200)!;
+    const slowEngine = {
+      ...kb.engine,
+      match: async (db: Parameters<typeof kb.engine.match>[0], plan: Parameters<typeof kb.engine.match>[1]) => {
+        // Not in a transaction: the timeout comes with the connection.
+        expect(db.isTransaction).toBe(false);
+        await sql`SELECT pg_sleep(3)`.execute(db);
+        return kb.engine.match(db, plan);
+      },
+    };
+    const started = performance.now();
+    await expect(search({ ...kb, engine: slowEngine, boundedDb }, { q: 'printer', limit: 5 })).rejects.toMatchObject({
+      code: 'kb_search_too_broad',
+    });
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect((await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(boundedDb)).rows[0]!.statement_timeout).toBe('200ms');
+    expect((await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(t.deps.db)).rows[0]!.statement_timeout).toBe('0');
+    expect(titles(await search({ ...kb, boundedDb }, { q: 'printer', limit: 3 }))[0]).toBe('Add a network printer');
+  });
 });

@@ -52,6 +52,7 @@ export function kbRoutes(deps: AppDeps) {
     clock: deps.clock,
     cache: new SearchCache(),
     searchLog: deps.searchLog,
+    boundedDb: deps.database.withStatementTimeout(kb.SEARCH_TIMEOUT_MS),
   };
   const actorOf = (c: Context<AppEnv>): kb.KbActor => {
     const session = currentSession(c);

@@ -37,6 +37,11 @@ export interface KbDeps {
   cache?: SearchCache<KbSearchResult[]>;
   /** PostgreSQL: longest any one statement of a search may run (default SEARCH_TIMEOUT_MS). */
   searchTimeoutMs?: number;
+  /**
+   * PostgreSQL: connections that cancel statements after the search timeout (see
+   * DatabaseHandle.withStatementTimeout). Absent: each search sets it in a transaction of its own.
+   */
+  boundedDb?: Executor | null;
   /** Where searches are logged for analytics, in batches (the HTTP app keeps one; absent: each search writes its row). */
   searchLog?: SearchLog;
 }
@@ -458,8 +463,9 @@ async function bounded<T>(deps: KbDeps, run: (db: Executor) => Promise<T>): Prom
   // SQLite runs in-process with no statement timeout to set; its work is bounded by the caps alone.
   // Inside a caller's transaction a SET LOCAL would outlive the search: the caller bounds its own work.
   if (deps.engine.kind !== 'postgres' || deps.db.isTransaction) return run(deps.db);
-  const ms = Math.max(1, Math.floor(deps.searchTimeoutMs ?? SEARCH_TIMEOUT_MS));
   try {
+    if (deps.boundedDb) return await run(deps.boundedDb);
+    const ms = Math.max(1, Math.floor(deps.searchTimeoutMs ?? SEARCH_TIMEOUT_MS));
     return await withTransaction(deps.db, async (trx) => {
       // SET takes no bound parameters; `ms` is an integer made above.
       await sql.raw(`SET LOCAL statement_timeout = ${ms}`).execute(trx);
