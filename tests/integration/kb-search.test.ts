@@ -179,6 +179,15 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     const summary = await importArticles(kb, lines, { actor: 'hana' });
     expect(summary.created).toBe(1000);
     expect((await search(kb, { q: 'quokka', limit: 5 })).length).toBe(5);
+    if (dialect === 'postgres') {
+      // Nothing left in the GIN indexes' pending lists (every search reads them whole), and they stay short.
+      const { rows } = await sql<{ title: number; body: number }>`
+        SELECT gin_clean_pending_list('kb_search_title_tsv') AS title, gin_clean_pending_list('kb_search_tsv') AS body`.execute(t.deps.db);
+      expect(rows[0]).toEqual({ title: 0, body: 0 });
+      const options = await sql<{ reloptions: string[] }>`
+        SELECT reloptions FROM pg_class WHERE relname IN ('kb_search_tsv', 'kb_search_title_tsv')`.execute(t.deps.db);
+      expect(options.rows.map((r) => r.reloptions)).toEqual([['gin_pending_list_limit=64'], ['gin_pending_list_limit=64']]);
+    }
     if (dialect === 'sqlite') {
       // One segment per FTS5 table once merged (an import in batches leaves many).
       for (const table of ['kb_fts_idx', 'kb_fts_title_idx']) {

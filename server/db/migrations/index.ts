@@ -21,6 +21,7 @@ import * as scim from './2026-12-01T0300-scim.js';
 import * as kbSearchSpeed from './2026-12-01T0500-kb-search-speed.js';
 import * as requestsSpeed from './2026-12-01T0600-requests-speed.js';
 import * as kbSnippetText from './2026-12-02T0200-kb-snippet-text.js';
+import * as kbGinPendingList from './2026-12-02T0300-kb-gin-pending-list.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0500-kb-search-speed': kbSearchSpeed,
   '2026-12-01T0600-requests-speed': requestsSpeed,
   '2026-12-02T0200-kb-snippet-text': kbSnippetText,
+  '2026-12-02T0300-kb-gin-pending-list': kbGinPendingList,
 };

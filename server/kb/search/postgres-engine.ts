@@ -54,10 +54,16 @@ export const postgresEngine: SearchEngine = {
       .execute();
   },
   async remove(trx, ids) {
-    if (ids.length) await trx.deleteFrom('kb_search').where('article_id', 'in', [...ids]).execute();
+    if (ids.length)
+      await trx
+        .deleteFrom('kb_search')
+        .where('article_id', 'in', [...ids])
+        .execute();
   },
   async compact(db) {
-    // Fresh statistics after a bulk load, so plans (GIN vs. primary key, vocabulary ranges) fit the new size.
+    // Merge what a bulk load left in the GIN indexes' pending lists (every search reads them
+    // whole), then fresh statistics, so plans (GIN vs. primary key, vocabulary ranges) fit the new size.
+    await sql`SELECT gin_clean_pending_list('kb_search_tsv'), gin_clean_pending_list('kb_search_title_tsv')`.execute(db);
     await sql`ANALYZE kb_search, kb_terms, kb_term_keys, kb_articles, kb_snippet_text`.execute(db);
   },
   async match(db: Executor, plan: MatchPlan): Promise<EngineHit[]> {
