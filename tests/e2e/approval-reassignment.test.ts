@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { launchBrowser } from '../harness/browser.js';
 import { ManualClock } from '../harness/clock.js';
 import type { ThrowawayPerson } from '../harness/people.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
-import { confirmPassword, heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+import { confirmPassword, heading, overflowsSideways, signedInPage } from './support/portal.js';
 
 /**
  * Approvals follow people, as the approvers see it in their queues: when HR changes a new hire's
@@ -36,23 +36,33 @@ afterAll(async () => {
 async function stockMonitor(): Promise<{ id: string; name: string }> {
   const name = `Test Screen ${randomBytes(3).toString('hex')}`;
   const model = await server.inventory.createModel({
-    category: 'monitors', manufacturer: 'Acme', name, specs: '27" QHD', imageUrl: null, priceCents: 40_000,
-    requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: 5,
+    category: 'monitors',
+    manufacturer: 'Acme',
+    name,
+    specs: '27" QHD',
+    imageUrl: null,
+    priceCents: 40_000,
+    requestable: true,
+    eligibleRoles: [],
+    eligibleDepartments: [],
+    leadTimeDays: 5,
   });
   const tag = `MON-${randomBytes(3).toString('hex').toUpperCase()}`;
   await server.inventory.createAsset({
-    tag, serial: `SN-${tag}`, modelId: model.id, status: 'in_stock', location: null, purchaseDate: null, warrantyEnd: null, notes: '',
+    tag,
+    serial: `SN-${tag}`,
+    modelId: model.id,
+    status: 'in_stock',
+    location: null,
+    purchaseDate: null,
+    warrantyEnd: null,
+    notes: '',
   });
   return { id: model.id, name };
 }
 
-async function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
-  const context = await (kind === 'phone' ? phoneContext(browser) : desktopContext(browser));
-  const page = await context.newPage();
-  await openSignIn(page, server.url);
-  await signIn(page, username, password);
-  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
-  return page;
+function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
+  return signedInPage(browser, server.url, kind, username, password);
 }
 
 /** The approvals queue, (re)loaded; returns the cards for `model`. */
@@ -89,7 +99,12 @@ describe('a new hire’s manager changes before the start', () => {
     // by the manager (not at once), and a hire starting next week with the old manager.
     const ruth = await signedIn('desktop', 'ruth');
     const key = `r${randomBytes(4).toString('hex')}`;
-    const bundle = await call(ruth, 'POST', '/api/onboarding/bundles', { key, name: 'Reassign role', items: [{ modelId: monitor.id, quantity: 1 }], autoApprove: false });
+    const bundle = await call(ruth, 'POST', '/api/onboarding/bundles', {
+      key,
+      name: 'Reassign role',
+      items: [{ modelId: monitor.id, quantity: 1 }],
+      autoApprove: false,
+    });
     expect(bundle.status, JSON.stringify(bundle.body)).toBe(201);
     const lastName = `Sign${randomBytes(2).toString('hex')}`;
     const hire = await call<{ id: number }>(ruth, 'POST', '/api/onboarding/hires', {
@@ -107,9 +122,7 @@ describe('a new hire’s manager changes before the start', () => {
 
     // The old manager has it in the queue (the job queue asks for the equipment).
     const old = await signedIn('phone', oldBoss.username, oldBoss.password);
-    await expect
-      .poll(async () => (await queue(old, monitor.name)).count(), { timeout: 20_000, interval: 500 })
-      .toBe(1);
+    await expect.poll(async () => (await queue(old, monitor.name)).count(), { timeout: 20_000, interval: 500 }).toBe(1);
     expect(await old.getByRole('article', { name: monitor.name }).textContent()).toContain(`Ria ${lastName}`);
 
     // Ruth changes the manager on the hire's page.
@@ -131,7 +144,9 @@ describe('a new hire’s manager changes before the start', () => {
     const stale = old.getByRole('article', { name: monitor.name });
     await stale.getByRole('button', { name: 'Approve' }).click();
     await old.getByRole('button', { name: 'Yes, approve' }).click();
-    await expect.poll(() => stale.getByRole('alert').textContent()).toContain('Someone already decided this, or the request was withdrawn.');
+    await expect
+      .poll(() => stale.getByRole('alert').textContent())
+      .toContain('Someone already decided this, or the request was withdrawn.');
     // Loaded again, his queue no longer has it.
     expect(await (await queue(old, monitor.name)).count()).toBe(0);
     expect(await old.getByRole('main').textContent()).toContain('Nothing is waiting for you.');
@@ -171,7 +186,10 @@ describe('an approver leaves', () => {
     await mine.goto(new URL('/catalog', server.url).href);
     await mine.getByRole('searchbox', { name: 'Search the catalog' }).fill(monitor.name);
     await mine.getByRole('button', { name: 'Search', exact: true }).click();
-    await mine.getByRole('article', { name: monitor.name }).getByRole('link', { name: `Request ${monitor.name}` }).click();
+    await mine
+      .getByRole('article', { name: monitor.name })
+      .getByRole('link', { name: `Request ${monitor.name}` })
+      .click();
     await mine.getByLabel('Why do you need it?').fill('A second screen for design reviews.');
     await mine.getByRole('button', { name: 'Send request' }).click();
     await expect.poll(() => heading(mine)).toBe(monitor.name);
@@ -222,9 +240,7 @@ describe('an approver leaves', () => {
 
     const next = await signedIn('phone', grand.username, grand.password);
     const card = next.getByRole('article', { name: monitor.name });
-    await expect
-      .poll(async () => (await queue(next, monitor.name)).count(), { timeout: 20_000, interval: 500 })
-      .toBe(1);
+    await expect.poll(async () => (await queue(next, monitor.name)).count(), { timeout: 20_000, interval: 500 }).toBe(1);
     expect(await card.textContent()).toContain(employee.username);
     // Said for what it is: passed on because the approver left, not overdue (the step has time left).
     expect(await card.textContent()).toContain('Passed on to you: the approver can no longer decide');

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { desktopContext, launchBrowser } from '../harness/browser.js';
 import { ManualClock } from '../harness/clock.js';
 import type { ThrowawayPerson } from '../harness/people.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { barcodeVideo } from './support/barcode.js';
-import { heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+import { heading, openSignIn, overflowsSideways, signIn, signedInPage } from './support/portal.js';
 
 /**
  * The device story on phones, as the people do it: an employee asks for a laptop, their manager
@@ -76,18 +76,16 @@ async function team(): Promise<{ boss: ThrowawayPerson; employee: ThrowawayPerso
   return { boss, employee };
 }
 
-async function signedInPhone(username: string, password?: string, portal: TestServer = server): Promise<Page> {
-  const context = await phoneContext(browser);
-  const page = await context.newPage();
-  await openSignIn(page, portal.url);
-  await signIn(page, username, password);
-  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
-  return page;
+function signedInPhone(username: string, password?: string, portal: TestServer = server): Promise<Page> {
+  return signedInPage(browser, portal.url, 'phone', username, password);
 }
 
 /** From the home page's Devices card to the request form for `model`, by search, as a person does. */
 async function requestFromCatalog(page: Page, model: string, justification: string, suggested?: RegExp): Promise<string> {
-  await page.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Device catalog/ }).click();
+  await page
+    .getByRole('region', { name: 'Devices' })
+    .getByRole('link', { name: /Device catalog/ })
+    .click();
   await expect.poll(() => heading(page)).toBe('Device catalog');
   await page.getByRole('searchbox', { name: 'Search the catalog' }).fill(model);
   await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -99,7 +97,9 @@ async function requestFromCatalog(page: Page, model: string, justification: stri
   if (suggested) {
     // While the reason is typed, the knowledge base suggests how-to articles (they open in a new tab).
     const suggestions = page.getByRole('region', { name: 'These articles may help' });
-    await expect.poll(() => suggestions.getByRole('link').allTextContents(), { timeout: 10_000 }).toContainEqual(expect.stringMatching(suggested));
+    await expect
+      .poll(() => suggestions.getByRole('link').allTextContents(), { timeout: 10_000 })
+      .toContainEqual(expect.stringMatching(suggested));
   }
   await page.getByRole('button', { name: 'Send request' }).click();
   await expect.poll(() => heading(page)).toBe(model);
@@ -111,7 +111,10 @@ async function requestFromCatalog(page: Page, model: string, justification: stri
 /** Opens the approvals queue from the home page and returns the card of `model`. */
 async function openQueue(page: Page, model: string) {
   await page.goto(new URL('/', page.url()).href);
-  await page.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Approvals/ }).click();
+  await page
+    .getByRole('region', { name: 'Devices' })
+    .getByRole('link', { name: /Approvals/ })
+    .click();
   await expect.poll(() => heading(page)).toBe('Approvals');
   const card = page.getByRole('article', { name: model });
   await expect.poll(() => card.count()).toBe(1);
@@ -142,7 +145,9 @@ describe('device requests on a phone', () => {
     // Focus is on the confirming button, so Enter (or a second tap) decides.
     await expect.poll(() => manager.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, approve');
     await manager.keyboard.press('Enter');
-    await expect.poll(() => manager.getByRole('main').textContent()).toMatch(new RegExp(`Approved: ${laptop.name} for .*${employee.username}`));
+    await expect
+      .poll(() => manager.getByRole('main').textContent())
+      .toMatch(new RegExp(`Approved: ${laptop.name} for .*${employee.username}`));
     expect(await overflowsSideways(manager)).toBe(false);
 
     // The help desk approves the second step, then hands the laptop over, scanning its label.
@@ -165,7 +170,9 @@ describe('device requests on a phone', () => {
     expect(await hana.locator('video').isVisible()).toBe(false);
     await hana.getByRole('radio', { name: 'Shipped' }).check();
     await hana.getByRole('button', { name: 'Hand over', exact: true }).click();
-    await expect.poll(() => hana.getByRole('main').textContent()).toMatch(new RegExp(`Marked as shipped\\. .*${employee.username}.* is told`));
+    await expect
+      .poll(() => hana.getByRole('main').textContent())
+      .toMatch(new RegExp(`Marked as shipped\\. .*${employee.username}.* is told`));
     expect(await overflowsSideways(hana)).toBe(false);
 
     // The employee has news: the bell shows unread notifications.
@@ -333,8 +340,14 @@ describe('offline', () => {
     await mine.goto(new URL('/requests', server.url).href);
     await expect.poll(() => mine.getByRole('main').textContent()).toContain('No requests yet.');
     await mine.goto(new URL('/', server.url).href);
-    await mine.getByRole('region', { name: 'Devices' }).getByRole('link', { name: /Device catalog/ }).click();
-    await mine.getByRole('article', { name: laptop.name }).getByRole('link', { name: `Request ${laptop.name}` }).click();
+    await mine
+      .getByRole('region', { name: 'Devices' })
+      .getByRole('link', { name: /Device catalog/ })
+      .click();
+    await mine
+      .getByRole('article', { name: laptop.name })
+      .getByRole('link', { name: `Request ${laptop.name}` })
+      .click();
     await expect.poll(() => heading(mine)).toBe(`Request ${laptop.name}`);
     await mine.context().setOffline(true);
     await mine.getByLabel('Why do you need it?').fill('Starting on a project next week.');
@@ -386,12 +399,23 @@ describe('offline', () => {
 describe('the catalog on a laptop', () => {
   test('availability and eligibility read plainly; a manager asks on behalf of a report', async () => {
     const { boss, employee } = await team();
-    const inStock = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`, `LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
+    const inStock = await stockLaptop([
+      `LT-${randomBytes(3).toString('hex').toUpperCase()}`,
+      `LT-${randomBytes(3).toString('hex').toUpperCase()}`,
+    ]);
     const none = await stockLaptop([]);
     const hrOnly = `HR Book ${randomBytes(3).toString('hex')}`;
     await server.inventory.createModel({
-      category: 'laptops', manufacturer: 'Acme', name: hrOnly, specs: '', imageUrl: null, priceCents: null,
-      requestable: true, eligibleRoles: ['hr'], eligibleDepartments: [], leadTimeDays: null,
+      category: 'laptops',
+      manufacturer: 'Acme',
+      name: hrOnly,
+      specs: '',
+      imageUrl: null,
+      priceCents: null,
+      requestable: true,
+      eligibleRoles: ['hr'],
+      eligibleDepartments: [],
+      leadTimeDays: null,
     });
 
     const context = await desktopContext(browser);
@@ -406,7 +430,10 @@ describe('the catalog on a laptop', () => {
     expect(await refused.textContent()).toContain('Not available to you');
     expect(await refused.getByRole('link').count()).toBe(0);
 
-    await page.getByRole('article', { name: inStock.name }).getByRole('link', { name: `Request ${inStock.name}` }).click();
+    await page
+      .getByRole('article', { name: inStock.name })
+      .getByRole('link', { name: `Request ${inStock.name}` })
+      .click();
     await expect.poll(() => heading(page)).toBe(`Request ${inStock.name}`);
     // A manager may ask for one of his reports; the list comes from his team.
     const forWhom = page.getByLabel('Request for');

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { launchBrowser, phoneContext } from '../harness/browser.js';
 import type { ThrowawayPerson } from '../harness/people.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
 import { barcodeVideo } from './support/barcode.js';
-import { heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+import { heading, openSignIn, overflowsSideways, signIn, signedInPage } from './support/portal.js';
 
 /**
  * Stock and the units handed over, as the people see it: a request approved while nothing is in
@@ -58,7 +58,14 @@ async function stockMonitor(tags: string[]): Promise<{ id: string; name: string 
   });
   for (const tag of tags) {
     await server.inventory.createAsset({
-      tag, serial: `SN-${tag}`, modelId: model.id, status: 'in_stock', location: 'Store', purchaseDate: '2026-01-15', warrantyEnd: '2029-01-15', notes: '',
+      tag,
+      serial: `SN-${tag}`,
+      modelId: model.id,
+      status: 'in_stock',
+      location: 'Store',
+      purchaseDate: '2026-01-15',
+      warrantyEnd: '2029-01-15',
+      notes: '',
     });
   }
   return { id: model.id, name };
@@ -70,13 +77,8 @@ async function team(): Promise<{ boss: ThrowawayPerson; employee: ThrowawayPerso
   return { boss, employee };
 }
 
-async function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
-  const context = await (kind === 'phone' ? phoneContext(browser) : desktopContext(browser));
-  const page = await context.newPage();
-  await openSignIn(page, server.url);
-  await signIn(page, username, password);
-  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
-  return page;
+function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
+  return signedInPage(browser, server.url, kind, username, password);
 }
 
 /** The catalog, searched for `model`; its card must read `availability`; then the request form, sent. Returns the request id. */
@@ -171,7 +173,9 @@ describe('a request approved while nothing is in stock', () => {
     expect(setAside.subject).toContain('Your request was approved');
     expect(setAside.text).toContain(`Your request for ${monitor.name} (#${id}) was approved and a unit is set aside for you.`);
     await mine.getByRole('link', { name: /^Notifications: \d+ unread$/ }).click();
-    await expect.poll(() => mine.getByRole('main').textContent()).toContain(`Your request for ${monitor.name} is approved; the help desk is preparing it.`);
+    await expect
+      .poll(() => mine.getByRole('main').textContent())
+      .toContain(`Your request for ${monitor.name} is approved; the help desk is preparing it.`);
 
     // Then the hand-over as usual: the set-aside unit is named on the page, typed, ready for pickup.
     await openHandOver(hana, monitor.name, id);
@@ -211,7 +215,10 @@ describe('a request approved while nothing is in stock', () => {
       await expect.poll(() => manager.getByRole('article', { name: monitor.name }).count()).toBe(1 - i);
     }
     await manager.context().close();
-    for (const [page, id] of [[first, firstId], [other, otherId]] as const) {
+    for (const [page, id] of [
+      [first, firstId],
+      [other, otherId],
+    ] as const) {
       await page.goto(new URL(`/requests/${id}`, server.url).href);
       await expect.poll(() => page.getByRole('main').textContent()).toContain('Approved, on backorder');
     }
@@ -264,7 +271,9 @@ describe('handing over another unit than the one set aside', () => {
     await field.fill(foreign);
     await hana.getByRole('button', { name: 'Hand over', exact: true }).click();
     const alert = hana.getByRole('alert');
-    await expect.poll(() => alert.textContent()).toContain("That asset can't be handed over for this request. Check the tag and the model.");
+    await expect
+      .poll(() => alert.textContent())
+      .toContain("That asset can't be handed over for this request. Check the tag and the model.");
     expect(await hana.getByRole('main').textContent()).not.toContain('Marked as shipped');
 
     // The other unit of the same model: handed over.
@@ -314,7 +323,11 @@ describe('scanning with the browser’s own BarcodeDetector', () => {
 
     const context = await phoneContext(browser);
     await context.addInitScript((tag: string) => {
-      interface Log { formats: string[]; looks: number; live: boolean }
+      interface Log {
+        formats: string[];
+        looks: number;
+        live: boolean;
+      }
       const log: Log = { formats: [], looks: 0, live: false };
       (window as unknown as { barcodeLog: Log }).barcodeLog = log;
       class BarcodeDetector {
@@ -344,7 +357,9 @@ describe('scanning with the browser’s own BarcodeDetector', () => {
     await hana.getByRole('button', { name: 'Scan with the camera' }).click();
     const field = hana.getByLabel('Asset tag or serial number');
     await expect.poll(() => field.inputValue(), { timeout: 20_000 }).toBe(scanned);
-    const log = await hana.evaluate(() => (window as unknown as { barcodeLog: { formats: string[]; looks: number; live: boolean } }).barcodeLog);
+    const log = await hana.evaluate(
+      () => (window as unknown as { barcodeLog: { formats: string[]; looks: number; live: boolean } }).barcodeLog,
+    );
     // Asked only for the formats labels are printed in, that the detector supports; looked at the live camera.
     expect(log.formats.sort()).toEqual(['code_128', 'qr_code']);
     expect(log.live).toBe(true);

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RoleBundleList } from '../../shared/onboarding.js';
-import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { launchBrowser } from '../harness/browser.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
-import { heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+import { heading, overflowsSideways, signedInPage } from './support/portal.js';
 
 /**
  * The role bundle editor as HR and an admin use it: ruth creates, edits and deletes a bundle on a
@@ -26,13 +26,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function signedIn(kind: 'phone' | 'desktop', username: string): Promise<Page> {
-  const context = await (kind === 'phone' ? phoneContext(browser) : desktopContext(browser));
-  const page = await context.newPage();
-  await openSignIn(page, server.url);
-  await signIn(page, username);
-  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
-  return page;
+function signedIn(kind: 'phone' | 'desktop', username: string): Promise<Page> {
+  return signedInPage(browser, server.url, kind, username);
 }
 
 /** The bundles as the API has them, read with the page's own session. */

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
+import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { ManualClock } from '../harness/clock.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { slapdPortalEnv, startSlapd, type SlapdHandle } from '../harness/slapd.js';
 import { startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
-import { GOOD_PASSWORDS, confirmPassword, heading, openSignIn, overflowsSideways, signIn } from './support/portal.js';
+import { GOOD_PASSWORDS, confirmPassword, heading, openSignIn, overflowsSideways, signIn, signedInPage } from './support/portal.js';
 
 /**
  * HR's onboarding and offboarding, as the people do it, with the server's clock moved to the days
@@ -33,7 +33,10 @@ const DAY = 24 * HOUR;
 
 beforeAll(async () => {
   [smtp, slapd] = await Promise.all([startSmtpCapture(), startSlapd()]);
-  [server, browser] = await Promise.all([startTestServer({ clock, env: { ...slapdPortalEnv(slapd), PORTAL_DEMO: '0', SMTP_URL: smtp.url } }), launchBrowser()]);
+  [server, browser] = await Promise.all([
+    startTestServer({ clock, env: { ...slapdPortalEnv(slapd), PORTAL_DEMO: '0', SMTP_URL: smtp.url } }),
+    launchBrowser(),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -48,7 +51,10 @@ async function ldapEntry(username: string): Promise<{ dn: string; locked: string
   const client = new Client({ url: slapd.url });
   try {
     await client.bind(slapd.adminDn, slapd.adminPassword);
-    const { searchEntries } = await client.search(slapd.userBase, { filter: `(uid=${username})`, attributes: ['uid', 'pwdAccountLockedTime'] });
+    const { searchEntries } = await client.search(slapd.userBase, {
+      filter: `(uid=${username})`,
+      attributes: ['uid', 'pwdAccountLockedTime'],
+    });
     const entry = searchEntries[0];
     if (!entry) return null;
     const locked = [entry.pwdAccountLockedTime ?? []].flat()[0];
@@ -87,24 +93,34 @@ function nextMonday(zone: string, now: number): string {
 async function stockLaptop(tags: string[]): Promise<{ id: string; name: string }> {
   const name = `Test Book ${randomBytes(3).toString('hex')}`;
   const model = await server.inventory.createModel({
-    category: 'laptops', manufacturer: 'Acme', name, specs: '16 GB RAM', imageUrl: null, priceCents: null,
-    requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: 10,
+    category: 'laptops',
+    manufacturer: 'Acme',
+    name,
+    specs: '16 GB RAM',
+    imageUrl: null,
+    priceCents: null,
+    requestable: true,
+    eligibleRoles: [],
+    eligibleDepartments: [],
+    leadTimeDays: 10,
   });
   for (const tag of tags) {
     await server.inventory.createAsset({
-      tag, serial: `SN-${tag}`, modelId: model.id, status: 'in_stock', location: null, purchaseDate: null, warrantyEnd: null, notes: '',
+      tag,
+      serial: `SN-${tag}`,
+      modelId: model.id,
+      status: 'in_stock',
+      location: null,
+      purchaseDate: null,
+      warrantyEnd: null,
+      notes: '',
     });
   }
   return { id: model.id, name };
 }
 
-async function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
-  const context = await (kind === 'phone' ? phoneContext(browser) : desktopContext(browser));
-  const page = await context.newPage();
-  await openSignIn(page, server.url);
-  await signIn(page, username, password);
-  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
-  return page;
+function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
+  return signedInPage(browser, server.url, kind, username, password);
 }
 
 /** Polls until `check` holds, letting the server's job queue (polling every second) catch up. */
@@ -136,7 +152,13 @@ describe('a new hire', () => {
       const response = await fetch('/api/onboarding/bundles', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ key: 'engineer', name: 'Engineer', groups: ['engineering'], items: [{ modelId, quantity: 1 }], autoApprove: true }),
+        body: JSON.stringify({
+          key: 'engineer',
+          name: 'Engineer',
+          groups: ['engineering'],
+          items: [{ modelId, quantity: 1 }],
+          autoApprove: true,
+        }),
       });
       return { status: response.status, body: await response.text() };
     }, model.id);
@@ -147,7 +169,10 @@ describe('a new hire', () => {
     // Ruth opens onboarding from her home page.
     await ruth.goto(new URL('/', server.url).href);
     await expect.poll(() => heading(ruth)).toMatch(/^Hello, /);
-    await ruth.getByRole('link', { name: /Onboarding and offboarding/ }).first().click();
+    await ruth
+      .getByRole('link', { name: /Onboarding and offboarding/ })
+      .first()
+      .click();
     await expect.poll(() => heading(ruth)).toBe('Onboarding and offboarding');
     await ruth.getByRole('link', { name: 'Add a new hire' }).click();
     await expect.poll(() => heading(ruth)).toBe('Add a new hire');
@@ -200,10 +225,17 @@ describe('a new hire', () => {
     await expect.poll(() => requestLinks.count()).toBeGreaterThan(0);
     // Each request is named by what was asked for, with its status beside it.
     expect(await requestLinks.allTextContents()).toContain(model.name);
-    expect(await ruth.getByRole('region', { name: 'Equipment requests' }).textContent()).toMatch(/Approved|Shipped|Ready for pickup|Received/);
-    const requestIds = (await requestLinks.evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).pathname))).map((p) => p.split('/').pop()!);
+    expect(await ruth.getByRole('region', { name: 'Equipment requests' }).textContent()).toMatch(
+      /Approved|Shipped|Ready for pickup|Received/,
+    );
+    const requestIds = (await requestLinks.evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).pathname))).map((p) =>
+      p.split('/').pop()!,
+    );
     const reserved = await eventually(
-      async () => (await server.inventory.listAssets({ status: 'reserved', limit: 100 })).items.filter((a) => requestIds.some((id) => a.reservedFor === `request:${id}`)),
+      async () =>
+        (await server.inventory.listAssets({ status: 'reserved', limit: 100 })).items.filter((a) =>
+          requestIds.some((id) => a.reservedFor === `request:${id}`),
+        ),
       (assets) => assets.some((a) => a.category === 'laptops'),
     );
     const laptop = reserved.find((a) => a.category === 'laptops')!;
@@ -244,7 +276,11 @@ describe('a new hire', () => {
     clock.set(midnightIn(zone, startDate) + 60_000);
     const mail = await smtp.waitFor(personalEmail, 0, 30_000).catch(async (error: unknown) => {
       // Say which job did not run, rather than only that no mail came.
-      const jobs = await server.db.selectFrom('jobs').select(['kind', 'state', 'run_at', 'attempts', 'last_error']).where('kind', 'like', '%onboarding%').execute();
+      const jobs = await server.db
+        .selectFrom('jobs')
+        .select(['kind', 'state', 'run_at', 'attempts', 'last_error'])
+        .where('kind', 'like', '%onboarding%')
+        .execute();
       throw new Error(`no activation mail (clock ${new Date(clock.now()).toISOString()}): ${JSON.stringify(jobs)}`, { cause: error });
     });
     const link = /https?:\/\/\S+\/activate#token=[A-Za-z0-9_-]{43}/.exec(mail.text)?.[0];
@@ -309,18 +345,35 @@ describe('changing plans', () => {
     // Added through the API (the form has its own test above).
     const added = await ruth.evaluate(
       async (body) => {
-        const response = await fetch('/api/onboarding/hires', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        const response = await fetch('/api/onboarding/hires', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         return { status: response.status, body: (await response.json()) as { id: number; username: string } };
       },
-      { firstName: 'Rui', lastName, personalEmail: `rui.${lastName.toLowerCase()}@mail.example.net`, startDate: start, timeZone: 'Europe/Lisbon', department: 'Sales', title: 'Account manager', manager: 'mark' },
+      {
+        firstName: 'Rui',
+        lastName,
+        personalEmail: `rui.${lastName.toLowerCase()}@mail.example.net`,
+        startDate: start,
+        timeZone: 'Europe/Lisbon',
+        department: 'Sales',
+        title: 'Account manager',
+        manager: 'mark',
+      },
     );
     expect(added.status).toBe(201);
     const { id, username } = added.body;
-    await eventually(() => server.directory.findUser(username), (user) => user !== null);
+    await eventually(
+      () => server.directory.findUser(username),
+      (user) => user !== null,
+    );
 
     await ruth.goto(new URL(`/onboarding/${id}`, server.url).href);
     await expect.poll(() => heading(ruth)).toBe(`Rui ${lastName}`);
-    const longDay = (day: string) => new Intl.DateTimeFormat('en', { dateStyle: 'full', timeZone: 'UTC' }).format(Date.parse(`${day}T00:00:00Z`));
+    const longDay = (day: string) =>
+      new Intl.DateTimeFormat('en', { dateStyle: 'full', timeZone: 'UTC' }).format(Date.parse(`${day}T00:00:00Z`));
     expect(await ruth.getByRole('main').textContent()).toContain(longDay(start));
 
     // Move the start a week on: the page shows the new day (and the activation moves with it on the server).
@@ -341,7 +394,10 @@ describe('changing plans', () => {
     await expect.poll(() => ruth.getByRole('main').textContent()).toContain('Cancelled');
     expect(await ruth.getByRole('button', { name: 'Save changes' }).count()).toBe(0);
     // Removed or left disabled, as the portal is set up: either way nobody can sign in with it.
-    const account = await eventually(() => server.directory.findUser(username), (user) => user === null || user.disabled);
+    const account = await eventually(
+      () => server.directory.findUser(username),
+      (user) => user === null || user.disabled,
+    );
     expect(account === null || account.disabled).toBe(true);
     await ruth.context().close();
   }, 60_000);
@@ -353,13 +409,28 @@ describe('a leaver', () => {
     // bob of this file's own slapd (see the top): the only directory his closing is seen in.
     const leaver = { username: 'bob', password: undefined };
     const model = await server.inventory.createModel({
-      category: 'laptops', manufacturer: 'Acme', name: `Leaver Book ${randomBytes(3).toString('hex')}`, specs: '', imageUrl: null,
-      priceCents: null, requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: null,
+      category: 'laptops',
+      manufacturer: 'Acme',
+      name: `Leaver Book ${randomBytes(3).toString('hex')}`,
+      specs: '',
+      imageUrl: null,
+      priceCents: null,
+      requestable: true,
+      eligibleRoles: [],
+      eligibleDepartments: [],
+      leadTimeDays: null,
     });
     const tags = [0, 1].map(() => `LV-${randomBytes(3).toString('hex').toUpperCase()}`);
     for (const tag of tags) {
       await server.inventory.createAsset({
-        tag, serial: `SN-${tag}`, modelId: model.id, status: 'in_stock', location: null, purchaseDate: null, warrantyEnd: null, notes: '',
+        tag,
+        serial: `SN-${tag}`,
+        modelId: model.id,
+        status: 'in_stock',
+        location: null,
+        purchaseDate: null,
+        warrantyEnd: null,
+        notes: '',
       });
       await server.inventory.assign(tag, leaver.username, { actor: 'hana' });
     }
@@ -420,7 +491,9 @@ describe('a leaver', () => {
     await later.goto(new URL(leaverPath, server.url).href);
     await expect.poll(() => heading(later)).toMatch(/^Offboarding /);
     for (const item of ['Account disabled', 'Sessions and tokens revoked', 'Returns opened']) {
-      await expect.poll(() => later.getByRole('listitem').filter({ hasText: item }).first().textContent(), { timeout: 20_000 }).toContain('Done');
+      await expect
+        .poll(() => later.getByRole('listitem').filter({ hasText: item }).first().textContent(), { timeout: 20_000 })
+        .toContain('Done');
     }
     expect(await overflowsSideways(later)).toBe(false);
     await later.context().close();
@@ -437,7 +510,16 @@ describe('on HR’s phone, and in Chinese', () => {
 
     await ruth.getByRole('link', { name: 'Add a new hire' }).click();
     await expect.poll(() => heading(ruth)).toBe('Add a new hire');
-    for (const label of ['First name', 'Last name', 'Personal email', 'Start date', 'Time zone', 'Department', 'Job title', 'Role bundle']) {
+    for (const label of [
+      'First name',
+      'Last name',
+      'Personal email',
+      'Start date',
+      'Time zone',
+      'Department',
+      'Job title',
+      'Role bundle',
+    ]) {
       expect(await ruth.getByLabel(label, { exact: true }).count(), label).toBe(1);
     }
     // The zone starts as the browser's own and is checked by the shared rule before sending.

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../../server/demo/company.js';
+import { desktopContext, phoneContext } from '../../harness/browser.js';
 
 export { DEMO_PASSWORD };
 
@@ -108,4 +109,20 @@ export async function confirmPassword(page: Page, password = DEMO_PASSWORD): Pro
   await page.keyboard.type(password);
   await page.keyboard.press('Enter');
   await expect.poll(() => dialog.isVisible()).toBe(false);
+}
+
+/** A page in a context of its own, phone (390 px) or laptop, signed in as `username` and on the home page. */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  kind: 'phone' | 'desktop',
+  username: string,
+  password?: string,
+): Promise<Page> {
+  const context = await (kind === 'phone' ? phoneContext(browser) : desktopContext(browser));
+  const page = await context.newPage();
+  await openSignIn(page, baseUrl);
+  await signIn(page, username, password);
+  await expect.poll(() => heading(page)).toMatch(/^Hello, /);
+  return page;
 }
