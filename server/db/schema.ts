@@ -448,6 +448,13 @@ export interface KbSnippetTextTable {
   text: string;
 }
 
+/** A named lock held across processes (server/db/locks.ts). */
+export interface LockTable {
+  key: string;
+  holder: string;
+  expires_at: number;
+}
+
 /** Knowledge-base counters (change_seq). */
 export interface KbMetaTable {
   name: string;
@@ -502,6 +509,7 @@ export interface Database {
   kb_terms: KbTermTable;
   kb_term_keys: KbTermKeyTable;
   kb_snippet_text: KbSnippetTextTable;
+  locks: LockTable;
   kb_meta: KbMetaTable;
   kb_search: KbSearchTable;
   scim_tokens: ScimTokenTable;

@@ -1,6 +1,7 @@
 import type { Asset, AssetEvent, AssetStatus, Category, ManualStatus, Model, ModelInput } from '../../shared/inventory.js';
 import type { SnipeItConfig } from '../config.js';
 import { errors } from '../errors.js';
+import type { DatabaseLocks } from '../db/locks.js';
 import type { Logger } from '../platform/logger.js';
 import { isRefusal, SnipeItClient, type SnipeItPage } from './snipeit-client.js';
 import type { AssetQuery, Inventory, ModelQuery } from './port.js';
@@ -14,8 +15,9 @@ import type { AssetQuery, Inventory, ModelQuery } from './port.js';
  * Limits, said plainly: Snipe-IT cannot join the portal's database transaction, so its writes
  * happen at once (a request that fails afterwards must release its reservation itself). A
  * reservation is a status label (SNIPEIT_RESERVED_STATUS_ID) plus a marker line in the asset's
- * notes naming the holder; reservations are serialised per model within this process only, so
- * run one portal process against Snipe-IT, or accept that two processes may race for a last unit.
+ * notes naming the holder. Reserving and releasing read and then write a model's units over HTTP,
+ * so they are serialised per model: in this process by a queue, across processes by a named lock
+ * in the portal's database (`locks`), so several portal processes never hand out one unit twice.
  */
 
 type Row = Record<string, any>;
@@ -36,15 +38,26 @@ function monthsBetween(from: string, to: string): number | null {
   return months > 0 ? months : null;
 }
 
-export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Logger }): Inventory {
+/** How long a process may hold a model's lock (a few Snipe-IT calls), and wait for it. */
+const MODEL_LOCK = { ttlMs: 30_000, waitMs: 15_000 };
+
+export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Logger; locks: DatabaseLocks }): Inventory {
   const client = new SnipeItClient(config);
   const ids = config.statusIds;
   const locks = new Map<string, Promise<unknown>>();
 
-  /** Runs `work` after every earlier call with the same key (one per model): no two reservers in this process at once. */
+  /**
+   * Runs `work` after every earlier call with the same key (one per model) in this process, and
+   * holding the key's lock across processes: no two reservers of one model anywhere at once.
+   */
   function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = locks.get(key) ?? Promise.resolve();
-    const run = previous.then(work, work);
+    const locked = () =>
+      deps.locks.withLock(`snipeit:${key}`, work, {
+        ...MODEL_LOCK,
+        onTimeout: () => errors.inventoryUnavailable(new Error(`lock ${key} busy`)),
+      });
+    const run = previous.then(locked, locked);
     const tail = run.catch(() => undefined);
     locks.set(key, tail);
     void tail.then(() => {
@@ -155,7 +168,9 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
   }
 
   async function idByName(path: '/manufacturers' | '/locations', name: string): Promise<number> {
-    const found = (await client.get<SnipeItPage<Row>>(path, { search: name, limit: 50 })).rows.find((r) => String(r.name).toLowerCase() === name.toLowerCase());
+    const found = (await client.get<SnipeItPage<Row>>(path, { search: name, limit: 50 })).rows.find(
+      (r) => String(r.name).toLowerCase() === name.toLowerCase(),
+    );
     if (found) return Number(found.id);
     return Number((await write<Row>('POST', path, { name })).id);
   }
@@ -197,7 +212,9 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
       if (query.category) rows = rows.filter((r) => slug(r.category?.name ?? '') === query.category);
       if (query.requestable !== undefined) rows = rows.filter((r) => (r.requestable !== false) === query.requestable);
       if (query.ids) rows = rows.filter((r) => query.ids!.includes(String(r.id)));
-      rows.sort((a, b) => slug(a.category?.name ?? '').localeCompare(slug(b.category?.name ?? '')) || String(a.name).localeCompare(String(b.name)));
+      rows.sort(
+        (a, b) => slug(a.category?.name ?? '').localeCompare(slug(b.category?.name ?? '')) || String(a.name).localeCompare(String(b.name)),
+      );
       const offset = query.offset ?? 0;
       const items = await Promise.all(rows.slice(offset, offset + (query.limit ?? 25)).map(toModel));
       return { total: rows.length, items };
@@ -295,16 +312,25 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
       const marker = (row.notes ?? '').match(MARKER)?.[0] ?? '';
       const purchase = update.purchaseDate !== undefined ? update.purchaseDate : asset.purchaseDate;
       const warranty = update.warrantyEnd !== undefined ? update.warrantyEnd : asset.warrantyEnd;
-      await write('PATCH', `/hardware/${row.id}`, {
-        ...(update.serial !== undefined ? { serial: update.serial } : {}),
-        ...(update.modelId !== undefined ? { model_id: Number(update.modelId) } : {}),
-        ...(update.notes !== undefined ? { notes: marker + update.notes } : {}),
-        ...(update.location ? { rtd_location_id: await idByName('/locations', update.location) } : update.location === null ? { rtd_location_id: null } : {}),
-        ...(update.purchaseDate !== undefined ? { purchase_date: update.purchaseDate } : {}),
-        ...(update.purchaseDate !== undefined || update.warrantyEnd !== undefined
-          ? { warranty_months: purchase && warranty ? monthsBetween(purchase, warranty) : null }
-          : {}),
-      }, { serial: 'serial', model_id: 'modelId' });
+      await write(
+        'PATCH',
+        `/hardware/${row.id}`,
+        {
+          ...(update.serial !== undefined ? { serial: update.serial } : {}),
+          ...(update.modelId !== undefined ? { model_id: Number(update.modelId) } : {}),
+          ...(update.notes !== undefined ? { notes: marker + update.notes } : {}),
+          ...(update.location
+            ? { rtd_location_id: await idByName('/locations', update.location) }
+            : update.location === null
+              ? { rtd_location_id: null }
+              : {}),
+          ...(update.purchaseDate !== undefined ? { purchase_date: update.purchaseDate } : {}),
+          ...(update.purchaseDate !== undefined || update.warrantyEnd !== undefined
+            ? { warranty_months: purchase && warranty ? monthsBetween(purchase, warranty) : null }
+            : {}),
+        },
+        { serial: 'serial', model_id: 'modelId' },
+      );
       return toAsset(await assetOrThrow(tag));
     },
 
@@ -325,7 +351,13 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
           row = (await assetByTag(options.tag.trim())) ?? undefined;
           if (row && (String(row.model?.id) !== modelId || statusOf(row) !== 'in_stock')) row = undefined;
         } else {
-          const page = await client.get<SnipeItPage<Row>>('/hardware', { model_id: modelId, status: 'RTD', sort: 'id', order: 'asc', limit: 1 });
+          const page = await client.get<SnipeItPage<Row>>('/hardware', {
+            model_id: modelId,
+            status: 'RTD',
+            sort: 'id',
+            order: 'asc',
+            limit: 1,
+          });
           row = page.rows[0];
         }
         if (!row) return null;
@@ -343,7 +375,8 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
         const row = await assetOrThrow(tag);
         const asset = toAsset(row);
         if (asset.status !== 'reserved') return false;
-        if (options?.holder !== undefined && asset.reservedFor !== options.holder) throw errors.inventoryConflict('This asset is reserved for another request.');
+        if (options?.holder !== undefined && asset.reservedFor !== options.holder)
+          throw errors.inventoryConflict('This asset is reserved for another request.');
         await write('PATCH', `/hardware/${row.id}`, { status_id: ids.inStock, notes: asset.notes });
         return true;
       });
@@ -358,7 +391,8 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
           throw errors.inventoryConflict(`Asset ${asset.tag} is a ${asset.modelName}, not the model asked for.`);
         }
         if (asset.status === 'reserved') {
-          if (options?.holder === undefined || asset.reservedFor !== options.holder) throw errors.inventoryConflict(`Asset ${asset.tag} is reserved for another request.`);
+          if (options?.holder === undefined || asset.reservedFor !== options.holder)
+            throw errors.inventoryConflict(`Asset ${asset.tag} is reserved for another request.`);
         } else if (asset.status !== 'in_stock') {
           throw errors.inventoryConflict(`Asset ${asset.tag} is not in stock (${asset.status.replace('_', ' ')}).`);
         }
@@ -369,7 +403,9 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
           checkout_to_type: 'user',
           assigned_user: user,
           status_id: ids.inStock,
-          note: options?.note ?? (options?.actor ? `Handed out by ${options.actor} through the IT portal` : 'Checked out through the IT portal'),
+          note:
+            options?.note ??
+            (options?.actor ? `Handed out by ${options.actor} through the IT portal` : 'Checked out through the IT portal'),
         });
         return toAsset(await assetOrThrow(tag));
       });
@@ -392,7 +428,9 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
       } catch {
         return [];
       }
-      return (await client.all<Row>('/hardware', { assigned_to: user, assigned_type: 'user', sort: 'asset_tag', order: 'asc' })).map(toAsset);
+      return (await client.all<Row>('/hardware', { assigned_to: user, assigned_type: 'user', sort: 'asset_tag', order: 'asc' })).map(
+        toAsset,
+      );
     },
 
     async history(tag) {
@@ -421,7 +459,8 @@ export function createSnipeItInventory(config: SnipeItConfig, deps: { logger: Lo
             break;
           default:
             toStatus = to ?? current;
-            kind = to === 'reserved' ? 'reserved' : to === 'in_stock' && from === 'reserved' ? 'released' : to ? 'status_changed' : 'updated';
+            kind =
+              to === 'reserved' ? 'reserved' : to === 'in_stock' && from === 'reserved' ? 'released' : to ? 'status_changed' : 'updated';
         }
         events.push({
           id: String(entry.id),

@@ -4,6 +4,7 @@ import { createSnipeItInventory } from '../../server/inventory/snipeit.js';
 import { createLogger } from '../../server/platform/logger.js';
 import { buildTestApp, type TestApp } from '../harness/app.js';
 import { startSnipeItFake } from '../harness/snipeit-fake.js';
+import { lockDatabase } from '../inventory/fixtures.js';
 
 /** An LDAP directory on a port nothing listens on (connections are refused at once). */
 function unreachableLdap(url: string) {
@@ -110,8 +111,12 @@ describe('health, readiness and portal info', () => {
 
   it('checks Snipe-IT when it keeps the inventory: ready while it answers, 503 naming it when it does not', async () => {
     const fake = await startSnipeItFake();
+    const lockDb = await lockDatabase();
     const snipeIt = (url: string) =>
-      createSnipeItInventory({ url, token: fake.token, statusIds: fake.statusIds, timeoutMs: 500 }, { logger: createLogger('silent') });
+      createSnipeItInventory(
+        { url, token: fake.token, statusIds: fake.statusIds, timeoutMs: 500 },
+        { logger: createLogger('silent'), locks: lockDb.locks },
+      );
     const up = await buildTestApp({ env: { PORTAL_DEMO: '0' }, overrides: { inventory: snipeIt(fake.url) } });
     const down = await buildTestApp({ env: { PORTAL_DEMO: '0' }, overrides: { inventory: snipeIt('http://127.0.0.1:1') } });
     try {
@@ -127,6 +132,7 @@ describe('health, readiness and portal info', () => {
       await up.close();
       await down.close();
       await fake.close();
+      await lockDb.close();
     }
   });
 });

@@ -83,7 +83,13 @@ function inventoryContract(name: string, makeFixture: () => Promise<InventoryFix
 
     it('creates a model and reads it back with its in-stock count', async () => {
       const { model } = await stocked(inventory, 2, { category: 'monitors', name: unique('Dell U2723QE'), manufacturer: 'Dell' });
-      expect(model).toMatchObject({ category: 'monitors', manufacturer: 'Dell', inStock: 0, requestable: true, specs: '16 GB RAM, 512 GB SSD' });
+      expect(model).toMatchObject({
+        category: 'monitors',
+        manufacturer: 'Dell',
+        inStock: 0,
+        requestable: true,
+        specs: '16 GB RAM, 512 GB SSD',
+      });
       const read = await inventory.getModel(model.id);
       expect(read).toMatchObject({ id: model.id, name: model.name, inStock: 2 });
       if (fixture.catalogFields) expect(read).toMatchObject({ priceCents: 140_000, leadTimeDays: 10 });
@@ -107,7 +113,10 @@ function inventoryContract(name: string, makeFixture: () => Promise<InventoryFix
 
     it('updates a model', async () => {
       const model = await inventory.createModel(modelInput());
-      const updated = await inventory.updateModel(model.id, modelInput({ name: `${model.name} Gen 5`, leadTimeDays: 21, requestable: false }));
+      const updated = await inventory.updateModel(
+        model.id,
+        modelInput({ name: `${model.name} Gen 5`, leadTimeDays: 21, requestable: false }),
+      );
       expect(updated).toMatchObject({ id: model.id, name: `${model.name} Gen 5`, requestable: false });
       if (fixture.catalogFields) expect(updated.leadTimeDays).toBe(21);
       expect(await codeOf(inventory.updateModel('999999', modelInput()))).toBe('not_found');
@@ -127,7 +136,15 @@ function inventoryContract(name: string, makeFixture: () => Promise<InventoryFix
         warrantyEnd: '2029-02-01',
         notes: 'sealed box',
       });
-      expect(created).toMatchObject({ tag, serial, modelId: model.id, modelName: model.name, category: 'laptops', status: 'in_stock', warrantyEnd: '2029-02-01' });
+      expect(created).toMatchObject({
+        tag,
+        serial,
+        modelId: model.id,
+        modelName: model.name,
+        category: 'laptops',
+        status: 'in_stock',
+        warrantyEnd: '2029-02-01',
+      });
       expect((await inventory.findAsset({ tag: tag.toLowerCase() }))?.tag).toBe(tag);
       expect((await inventory.findAsset({ serial: serial.toLowerCase() }))?.tag).toBe(tag);
       expect(await inventory.findAsset({ tag: unique('NOPE') })).toBeNull();
@@ -162,6 +179,19 @@ function inventoryContract(name: string, makeFixture: () => Promise<InventoryFix
       expect(won[0]).toMatchObject({ tag: tags[0], status: 'reserved', reservedFor: expect.stringMatching(/^request:[12]$/) });
       expect((await inventory.getModel(model.id))?.inStock).toBe(0);
       expect(await inventory.reserve(model.id, 'request:3')).toBeNull();
+    });
+
+    it('gives the last unit to exactly one reservation when two portal processes ask at once', async (ctx) => {
+      const second = fixture.second;
+      if (!second) return ctx.skip(); // an in-memory SQLite has no second process
+      const { model, tags } = await stocked(inventory, 1);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? second : inventory).reserve(model.id, `request:p${i}`)),
+      );
+      const won = results.filter((r) => r !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ tag: tags[0], status: 'reserved' });
+      expect(await second.findAsset({ tag: tags[0]! })).toMatchObject({ status: 'reserved', reservedFor: won[0]!.reservedFor });
     });
 
     it('hands out each unit once when many reserve at once', async () => {
@@ -200,7 +230,7 @@ function inventoryContract(name: string, makeFixture: () => Promise<InventoryFix
       expect(await codeOf(inventory.release(tags[0]!, { holder: 'request:11' }))).toBe('inventory_conflict');
       expect(await inventory.release(tags[0]!, { holder: 'request:10' })).toBe(true);
       expect(await inventory.release(tags[0]!, { holder: 'request:10' })).toBe(false);
-      expect((await inventory.findAsset({ tag: tags[0]! }))).toMatchObject({ status: 'in_stock', reservedFor: null });
+      expect(await inventory.findAsset({ tag: tags[0]! })).toMatchObject({ status: 'in_stock', reservedFor: null });
       expect((await inventory.getModel(model.id))?.inStock).toBe(1);
     });
 

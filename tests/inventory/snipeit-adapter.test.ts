@@ -8,17 +8,25 @@ import { loadConfig } from '../../server/config.js';
 import { createSnipeItInventory } from '../../server/inventory/snipeit.js';
 import { createLogger } from '../../server/platform/logger.js';
 import { type SnipeItFake, startSnipeItFake } from '../harness/snipeit-fake.js';
-import { unique } from './fixtures.js';
+import { lockDatabase, unique } from './fixtures.js';
 
 describe('Snipe-IT adapter', () => {
   let fake: SnipeItFake;
+  let lockDb: Awaited<ReturnType<typeof lockDatabase>>;
   const adapter = (token = fake.token, timeoutMs = 500) =>
-    createSnipeItInventory({ url: fake.url, token, statusIds: fake.statusIds, timeoutMs }, { logger: createLogger('silent') });
+    createSnipeItInventory(
+      { url: fake.url, token, statusIds: fake.statusIds, timeoutMs },
+      { logger: createLogger('silent'), locks: lockDb.locks },
+    );
 
   beforeAll(async () => {
     fake = await startSnipeItFake();
+    lockDb = await lockDatabase();
   });
-  afterAll(() => fake.close());
+  afterAll(async () => {
+    await fake.close();
+    await lockDb.close();
+  });
 
   it('sends the bearer token, and treats a refused token as the inventory being unavailable', async () => {
     await expect(adapter().ping()).resolves.toBeUndefined();
@@ -41,10 +49,20 @@ describe('Snipe-IT adapter', () => {
 
   it('turns Snipe-IT’s 200 "status: error" answers into field errors and not-found', async () => {
     const inventory = adapter();
-    await expect(inventory.createModel({
-      category: 'no-such-category', manufacturer: 'X', name: 'Y', specs: '', imageUrl: null, priceCents: null,
-      requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: null,
-    })).rejects.toMatchObject({ code: 'validation_failed', details: { fields: { category: expect.any(String) } } });
+    await expect(
+      inventory.createModel({
+        category: 'no-such-category',
+        manufacturer: 'X',
+        name: 'Y',
+        specs: '',
+        imageUrl: null,
+        priceCents: null,
+        requestable: true,
+        eligibleRoles: [],
+        eligibleDepartments: [],
+        leadTimeDays: null,
+      }),
+    ).rejects.toMatchObject({ code: 'validation_failed', details: { fields: { category: expect.any(String) } } });
     expect(await inventory.findAsset({ tag: unique('NONE') })).toBeNull();
     expect(await inventory.getModel('999999')).toBeNull();
     await expect(inventory.assign(unique('NONE'), 'alice')).rejects.toMatchObject({ code: 'not_found' });
@@ -53,10 +71,28 @@ describe('Snipe-IT adapter', () => {
   it('reads long lists page by page with limit and offset', async () => {
     const inventory = adapter();
     const model = await inventory.createModel({
-      category: 'peripherals', manufacturer: 'Logitech', name: unique('MX'), specs: '', imageUrl: null, priceCents: null,
-      requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: null,
+      category: 'peripherals',
+      manufacturer: 'Logitech',
+      name: unique('MX'),
+      specs: '',
+      imageUrl: null,
+      priceCents: null,
+      requestable: true,
+      eligibleRoles: [],
+      eligibleDepartments: [],
+      leadTimeDays: null,
     });
-    for (let i = 0; i < 3; i++) await inventory.createAsset({ tag: unique('IT'), serial: null, modelId: model.id, status: 'in_stock', location: null, purchaseDate: null, warrantyEnd: null, notes: '' });
+    for (let i = 0; i < 3; i++)
+      await inventory.createAsset({
+        tag: unique('IT'),
+        serial: null,
+        modelId: model.id,
+        status: 'in_stock',
+        location: null,
+        purchaseDate: null,
+        warrantyEnd: null,
+        notes: '',
+      });
     fake.requests.length = 0;
     const page = await inventory.listAssets({ modelId: model.id, limit: 2, offset: 2 });
     expect(page.total).toBe(3);
@@ -75,7 +111,13 @@ describe('Snipe-IT adapter', () => {
         ]),
       }),
     );
-    const config = loadConfig({ INVENTORY: 'snipeit', SNIPEIT_URL: 'https://assets.example.com/', SNIPEIT_TOKEN: 't', SNIPEIT_IN_STOCK_STATUS_ID: '2', SNIPEIT_RESERVED_STATUS_ID: '7' });
+    const config = loadConfig({
+      INVENTORY: 'snipeit',
+      SNIPEIT_URL: 'https://assets.example.com/',
+      SNIPEIT_TOKEN: 't',
+      SNIPEIT_IN_STOCK_STATUS_ID: '2',
+      SNIPEIT_RESERVED_STATUS_ID: '7',
+    });
     expect(config.inventory).toMatchObject({ kind: 'snipeit', url: 'https://assets.example.com', statusIds: { inStock: 2, reserved: 7 } });
     expect(loadConfig({}).inventory).toEqual({ kind: 'builtin' });
   });

@@ -22,6 +22,7 @@ import * as kbSearchSpeed from './2026-12-01T0500-kb-search-speed.js';
 import * as requestsSpeed from './2026-12-01T0600-requests-speed.js';
 import * as kbSnippetText from './2026-12-02T0200-kb-snippet-text.js';
 import * as kbGinPendingList from './2026-12-02T0300-kb-gin-pending-list.js';
+import * as locks from './2026-12-02T0400-locks.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0600-requests-speed': requestsSpeed,
   '2026-12-02T0200-kb-snippet-text': kbSnippetText,
   '2026-12-02T0300-kb-gin-pending-list': kbGinPendingList,
+  '2026-12-02T0400-locks': locks,
 };
