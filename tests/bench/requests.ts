@@ -10,7 +10,8 @@
  * BENCH_REQUESTS_SECONDS (10), BENCH_ASSETS (100000), BENCH_REQUESTS (200000),
  * BENCH_REQUESTS_ONLY (catalog,approvals,create: a subset), BENCH_REQUESTS_CPU_PROF=DIR (the server
  * writes a V8 CPU profile there when it stops), BENCH_REQUESTS_TSX=1 (run the server from its
- * sources instead of the built dist/server/main.js).
+ * sources instead of the built dist/server/main.js), BENCH_REQUESTS_SERVER=FILE (another build of
+ * the server, e.g. one made from an earlier commit: before/after in the same minute).
  * The server is the production build (`npm run build`, or `tsx server/build.ts` for the server
  * alone) run by plain node, as `npm start` runs it: timing the sources through tsx's loader would
  * not be the server people run. Besides wall-clock latency, each run prints the server's CPU time
@@ -154,7 +155,7 @@ const ONLY = new Set((process.env.BENCH_REQUESTS_ONLY ?? 'catalog,approvals,crea
 
 async function startPortal(env: Record<string, string>, url: string): Promise<ChildProcess> {
   const profile = process.env.BENCH_REQUESTS_CPU_PROF;
-  const built = path.resolve('dist/server/main.js');
+  const built = path.resolve(process.env.BENCH_REQUESTS_SERVER ?? 'dist/server/main.js');
   const fromSources = process.env.BENCH_REQUESTS_TSX === '1';
   if (!fromSources && !fs.existsSync(built)) throw new Error('dist/server/main.js is missing: run `npm run build` (or `tsx server/build.ts`) first');
   // node itself (never a wrapper that runs the server in a child): the pid is the server's, whose
