@@ -201,7 +201,8 @@ function serverCpuMs(pid: number | undefined): number | null {
   }
 }
 
-async function fixedRate(name: string, pid: number | undefined, options: autocannon.Options): Promise<void> {
+/** Runs one endpoint at the fixed rate and prints its figures; returns how many requests were sent. */
+async function fixedRate(name: string, pid: number | undefined, options: autocannon.Options): Promise<number> {
   const cpuBefore = serverCpuMs(pid);
   const result = await autocannon({ connections: 10, duration: SECONDS, overallRate: RATE, ...options });
   const cpuAfter = serverCpuMs(pid);
@@ -210,6 +211,33 @@ async function fixedRate(name: string, pid: number | undefined, options: autocan
   console.log(
     `  ${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(4)} req/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  max ${String(result.latency.max).padStart(4)} ms${cpu}${ok ? '' : `  (non-2xx ${result.non2xx}, errors ${result.errors})`}`,
   );
+  return result.requests.total;
+}
+
+/** Jobs due and not done when the load stops (the server's own worker does them), and how long until none is. */
+async function reportBacklog(open: () => Promise<DatabaseHandle>): Promise<void> {
+  const handle = await open();
+  try {
+    const due = async () => {
+      const now = Date.now();
+      const row = await handle.db
+        .selectFrom('jobs')
+        .select(sql<number>`count(*)`.as('n'))
+        .where((eb) => eb.or([eb('state', '=', 'running'), eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)])]))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    };
+    const started = performance.now();
+    const atEnd = await due();
+    let left = atEnd;
+    while (left > 0 && performance.now() - started < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await due();
+    }
+    console.log(`  jobs due when the load stopped: ${atEnd}; ${left ? `${left} still due after 60 s` : `none after ${((performance.now() - started) / 1000).toFixed(1)} s`}`);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function measure(label: string, env: Record<string, string>, prepare: () => Promise<DatabaseHandle>): Promise<void> {
@@ -236,13 +264,21 @@ async function measure(label: string, env: Record<string, string>, prepare: () =
     console.log(`  help-desk queue page: ${queue.items.length} approvals (of ${REQUESTS / 10} pending at that step)`);
     if (ONLY.has('catalog')) await fixedRate('GET /api/catalog', portal.pid, { url: `${url}/api/catalog`, headers: headers(alice) });
     if (ONLY.has('approvals')) await fixedRate('GET /api/approvals (help desk)', portal.pid, { url: `${url}/api/approvals`, headers: headers(hana) });
-    if (ONLY.has('create')) await fixedRate('POST /api/requests', portal.pid, {
-      url: `${url}/api/requests`,
-      method: 'POST',
-      headers: { ...headers(alice), 'content-type': 'application/json' },
-      body: JSON.stringify({ modelId, justification: 'Benchmark request.' }),
-      requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
-    });
+    if (ONLY.has('create')) {
+      const cpuBefore = serverCpuMs(portal.pid);
+      const sent = await fixedRate('POST /api/requests', portal.pid, {
+        url: `${url}/api/requests`,
+        method: 'POST',
+        headers: { ...headers(alice), 'content-type': 'application/json' },
+        body: JSON.stringify({ modelId, justification: 'Benchmark request.' }),
+        requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
+      });
+      // Each request queues notification work (mail, push) for the server's own worker: whether
+      // it kept up, and the CPU time per request with that work included.
+      await reportBacklog(prepare);
+      const cpuAfter = serverCpuMs(portal.pid);
+      if (cpuBefore !== null && cpuAfter !== null) console.log(`  server CPU per request with its jobs done: ${((cpuAfter - cpuBefore) / Math.max(1, sent)).toFixed(2)} ms`);
+    }
   } finally {
     portal.kill('SIGTERM');
   }
