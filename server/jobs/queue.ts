@@ -130,6 +130,13 @@ interface Schedule {
 /** How long the worker runs jobs before it lets waiting requests in. */
 const YIELD_AFTER_MS = 4;
 
+/**
+ * Jobs that take this long on average (a mail through a slow SMTP server, a directory call) are
+ * claimed one at a time again: a batch of them would sit behind each other in one worker while
+ * other workers and processes idle.
+ */
+const SLOW_JOB_MS = 10;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -154,6 +161,8 @@ export class JobQueue {
   private readonly inFlight = new Map<number, Promise<void>>();
   /** Jobs claimed in a batch whose turn has not come yet. */
   private readonly waiting = new Set<number>();
+  /** How long this queue's recent jobs took (ms, a moving average): decides the claim's size. */
+  private recentJobMs = 0;
   private loops: Promise<void>[] = [];
   private stopping = false;
   private wakers = new Set<() => void>();
@@ -231,7 +240,8 @@ export class JobQueue {
     let ran = 0;
     while (ran < limit && !this.stopping) {
       // Several due jobs in one claim (one write, not one per job); they run one after another.
-      const claimed = await claimJobs(this.db, this.owner, this.clock.now(), this.leaseMs, Math.min(this.claimBatch, limit - ran));
+      const size = this.recentJobMs >= SLOW_JOB_MS ? 1 : Math.min(this.claimBatch, limit - ran);
+      const claimed = await claimJobs(this.db, this.owner, this.clock.now(), this.leaseMs, size);
       if (!claimed.length) break;
       // All are due; they run in the order they were queued (UPDATE … RETURNING keeps no order).
       claimed.sort((x, y) => x.id - y.id);
@@ -243,13 +253,21 @@ export class JobQueue {
         for (const id of waiting) if (this.waiting.has(id)) void extendLease(this.db, id, this.owner, now + this.leaseMs).catch(() => {});
       }, Math.max(50, this.leaseMs / 3));
       heartbeat.unref();
+      let handedBack = false;
       try {
         let slice = performance.now();
         for (const job of claimed) {
           if (this.stopping) break;
           this.waiting.delete(job.id);
+          const started = performance.now();
           await this.track(job);
+          this.recentJobMs = this.recentJobMs * 0.8 + (performance.now() - started) * 0.2;
           ran++;
+          if (this.recentJobMs >= SLOW_JOB_MS && waiting.some((id) => this.waiting.has(id))) {
+            // Slow jobs: the rest of the batch goes back for whichever worker is free.
+            handedBack = true;
+            break;
+          }
           // Back to the event loop every few milliseconds of jobs: requests that came in
           // meanwhile are served before the rest of the batch (database calls here never yield),
           // and the worker still keeps up with a steady stream of requests.
@@ -262,6 +280,7 @@ export class JobQueue {
         clearInterval(heartbeat);
         await this.releaseWaiting(waiting);
       }
+      if (handedBack) this.wakeNow();
     }
     return ran;
   }
@@ -310,7 +329,7 @@ export class JobQueue {
     }
   }
 
-  /** Stopping with jobs claimed but not started: they go back untouched (the attempt not counted). */
+  /** Jobs claimed but not started (stopping, or the batch turned out slow) go back untouched, the attempt not counted. */
   private async releaseWaiting(ids: number[]): Promise<void> {
     const now = this.clock.now();
     for (const id of ids) {

@@ -179,6 +179,27 @@ describe.each(availableDialects())('the job queue on %s', (dialect) => {
     for (const id of ids) expect(await jobRow(id)).toMatchObject({ state: 'done', attempts: 1 });
   });
 
+  it('slow jobs are not hoarded: the rest of the batch goes back, and the next claims take one each', async () => {
+    const batch = new JobQueue(handle.db, clock, log.logger, { owner: 'slowpoke', leaseMs: 30_000, claimBatch: 4, recurring: false });
+    const seen: { label: string; states: string[] }[] = [];
+    const ids: number[] = [];
+    batch.register('test.step', async ({ label }) => {
+      const rows = await handle.db.selectFrom('jobs').select(['id', 'state', 'attempts']).where('id', 'in', ids).orderBy('id').execute();
+      seen.push({ label, states: rows.map((r) => `${r.state}:${r.attempts}`) });
+      await new Promise((resolve) => setTimeout(resolve, 60)); // an SMTP server taking its time
+    });
+    for (const label of ['s1', 's2', 's3', 's4']) ids.push((await enqueue(handle.db, { kind: 'test.step', payload: { label }, now: clock.now() }))!);
+    expect(await batch.runDueJobs()).toBe(4);
+    expect(seen.map((s) => s.label)).toEqual(['s1', 's2', 's3', 's4']);
+    // The first claim took all four (nothing was known to be slow yet) ...
+    expect(seen[0]!.states).toEqual(['running:1', 'running:1', 'running:1', 'running:1']);
+    // ... after one slow job the other three went back, their attempt not counted, and each
+    // later claim took one job, leaving the rest for any other worker.
+    expect(seen[1]!.states).toEqual(['done:1', 'running:1', 'queued:0', 'queued:0']);
+    expect(seen[2]!.states).toEqual(['done:1', 'done:1', 'running:1', 'queued:0']);
+    for (const id of ids) expect(await jobRow(id)).toMatchObject({ state: 'done', attempts: 1 });
+  });
+
   it('runDueJobs({ limit }) claims no more than it may run', async () => {
     for (const label of ['l1', 'l2', 'l3']) await enqueue(handle.db, { kind: 'test.step', payload: { label }, now: clock.now() });
     expect(await queue.runDueJobs({ limit: 1 })).toBe(1);
