@@ -84,7 +84,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
   const clock = overrides.clock ?? systemClock;
   // Before the database: a wrong or unreadable secret stops the start before anything is written.
   const keys = new PortalKeys(loadPortalSecret(config.portalSecret, config.dataDir));
-  const database: DatabaseHandle = overrides.database ?? openDatabase(config.database);
+  const database: DatabaseHandle = overrides.database ?? openDatabase(config.database, { backgroundCheckpoints: true });
   const { db } = database;
   try {
     const applied = await migrateToLatest(db);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { startCheckpointer } from './checkpointer.js';
 import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platform/private-files.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -27,8 +28,23 @@ export interface DatabaseHandle {
 // milliseconds and counters, far below 2^53, so read them as numbers like SQLite does.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+export interface OpenOptions {
+  /** PostgreSQL connections in the pool (default 10). */
+  poolSize?: number;
+  /**
+   * SQLite on disk: WAL checkpoints on a thread of their own instead of inside the commit that
+   * fills the log (see checkpointer.ts). For a long-running server; short commands leave it off.
+   */
+  backgroundCheckpoints?: boolean;
+}
+
+/** SQLite's own default, which the portal's connection goes back to if the checkpoint thread stops. */
+const WAL_AUTOCHECKPOINT_PAGES = 1000;
+/** With the checkpoint thread: only a backstop (about 40 MB of log) should the thread fall behind. */
+const WAL_BACKSTOP_PAGES = 10_000;
+
 /** Builds the one Kysely instance of a process from configuration. */
-export function openDatabase(config: DatabaseConfig, options: { poolSize?: number } = {}): DatabaseHandle {
+export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): DatabaseHandle {
   if (config.kind === 'postgres') {
     const connect = (settings: pg.PoolConfig) => {
       const pool = new pg.Pool({ connectionString: config.url, ...settings });
@@ -70,8 +86,25 @@ export function openDatabase(config: DatabaseConfig, options: { poolSize?: numbe
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const checkpointer =
+    onDisk && options.backgroundCheckpoints
+      ? startCheckpointer(config.file, () => {
+          // The thread died: this connection checkpoints in its commits again, as without it.
+          if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+        })
+      : null;
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, kind: 'sqlite', sqlite, withStatementTimeout: () => null, close: () => db.destroy() };
+  return {
+    db,
+    kind: 'sqlite',
+    sqlite,
+    withStatementTimeout: () => null,
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /**

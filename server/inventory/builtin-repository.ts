@@ -125,13 +125,42 @@ function needsModel(where: AssetWhere): boolean {
   return !!(where.category || where.query);
 }
 
+/** Text this long or longer is looked up in the trigram index (shorter text has no trigram to look up). */
+const TRIGRAM = 3;
+
+/**
+ * Ids of the assets whose tag, serial, location or holder contains `text` (case aside), or whose
+ * model's name does: the same matches as the LIKE scan below, found through the trigram index of
+ * migration 2026-12-02T0100 (SQLite: FTS5 trigram; PostgreSQL: pg_trgm GIN, one per column, so
+ * each branch of the union is an index lookup).
+ */
+function assetsMatching(db: Db, text: string) {
+  const pattern = containsPattern(text);
+  if (isPostgres(db)) {
+    const byModel = sql`select a2.id from inventory_assets a2 join inventory_models m2 on m2.id = a2.model_id where lower(m2.name) like ${pattern} escape '\\'`;
+    return sql`select id from inventory_assets where tag_lower like ${pattern} escape '\\'
+      union select id from inventory_assets where serial_lower like ${pattern} escape '\\'
+      union select id from inventory_assets where lower(location) like ${pattern} escape '\\'
+      union select id from inventory_assets where lower(assigned_to) like ${pattern} escape '\\'
+      union ${byModel}`;
+  }
+  // From the few matching models to their assets (model_id index): SQLite, without statistics
+  // (nothing runs ANALYZE), would otherwise walk every asset's model_id and look its model up.
+  const byModel = sql`select id from inventory_assets where model_id in (select id from inventory_models where lower(name) like ${pattern} escape '\\')`;
+  // One FTS5 phrase: the text's trigrams in a row, i.e. the text as a substring of any column.
+  const phrase = `"${text.toLowerCase().replace(/"/g, '""')}"`;
+  return sql`select rowid from inventory_assets_search where inventory_assets_search match ${phrase} union ${byModel}`;
+}
+
 function assetsWhere(db: Db, where: AssetWhere) {
   let q = db.selectFrom('inventory_assets as a').innerJoin('inventory_models as m', 'm.id', 'a.model_id');
   if (where.status) q = q.where('a.status', '=', where.status);
   if (where.modelId !== undefined) q = q.where('a.model_id', '=', where.modelId);
   if (where.category) q = q.where('m.category', '=', where.category);
   if (where.assignedTo) q = q.where('a.assigned_to', '=', where.assignedTo);
-  if (where.query) {
+  if (where.query && [...where.query].length >= TRIGRAM) {
+    q = q.where(sql<boolean>`${sql.ref('a.id')} in (${assetsMatching(db, where.query)})`);
+  } else if (where.query) {
     const pattern = containsPattern(where.query);
     q = q.where((eb) =>
       eb.or([

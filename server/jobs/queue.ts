@@ -94,6 +94,14 @@ export interface QueueOptions {
   backoffMaxMs?: number;
   /** How often an idle worker looks for due jobs. */
   pollMs?: number;
+  /**
+   * How long a wake() waits before idle workers look (default 20 ms). Every write request wakes
+   * the workers; under load the jobs of the requests of this window are then claimed together,
+   * and a burst of requests is not interleaved job by job with the worker's own writes.
+   */
+  wakeDelayMs?: number;
+  /** How many due jobs one claim takes (default 20): one write for a burst instead of one per job. */
+  claimBatch?: number;
   /** This process's name on the leases it holds. */
   owner?: string;
   /** 0 ≤ x < 1, injectable so tests can pin the jitter. */
@@ -115,7 +123,19 @@ interface Schedule {
   kind: JobKind;
   payload: unknown;
   lastSlot: number | null;
+  /** The clock reading lastSlot was computed at: until lastSlot, the next slot is still lastSlot. */
+  computedAt: number | null;
 }
+
+/** How long the worker runs jobs before it lets waiting requests in. */
+const YIELD_AFTER_MS = 4;
+
+/**
+ * Jobs that take this long on average (a mail through a slow SMTP server, a directory call) are
+ * claimed one at a time again: a batch of them would sit behind each other in one worker while
+ * other workers and processes idle.
+ */
+const SLOW_JOB_MS = 10;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -131,11 +151,18 @@ export class JobQueue {
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private readonly pollMs: number;
+  private readonly wakeDelayMs: number;
+  private readonly claimBatch: number;
+  private wakeTimer: NodeJS.Timeout | null = null;
   private readonly random: () => number;
   private readonly recurring: boolean;
   private readonly handlers = new Map<string, Registration>();
   private readonly schedules: Schedule[] = [];
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Jobs claimed in a batch whose turn has not come yet. */
+  private readonly waiting = new Set<number>();
+  /** How long this queue's recent jobs took (ms, a moving average): decides the claim's size. */
+  private recentJobMs = 0;
   private loops: Promise<void>[] = [];
   private stopping = false;
   private wakers = new Set<() => void>();
@@ -151,6 +178,8 @@ export class JobQueue {
     this.backoffBaseMs = options.backoffBaseMs ?? 10_000;
     this.backoffMaxMs = options.backoffMaxMs ?? 60 * 60_000;
     this.pollMs = options.pollMs ?? 1000;
+    this.wakeDelayMs = options.wakeDelayMs ?? 20;
+    this.claimBatch = Math.max(1, options.claimBatch ?? 20);
     this.random = options.random ?? Math.random;
     this.recurring = options.recurring ?? true;
   }
@@ -169,7 +198,7 @@ export class JobQueue {
   every<K extends JobKind>(name: string, pattern: string, kind: K, payload: JobPayloads[K], options: { timezone?: string } = {}): this {
     nextSlot(pattern, this.clock.now(), options.timezone); // a bad pattern fails at start, not later
     if (!this.recurring) return this;
-    this.schedules.push({ name, pattern, timezone: options.timezone, kind, payload, lastSlot: null });
+    this.schedules.push({ name, pattern, timezone: options.timezone, kind, payload, lastSlot: null, computedAt: null });
     return this;
   }
 
@@ -183,7 +212,11 @@ export class JobQueue {
   async scheduleRecurring(): Promise<void> {
     const now = this.clock.now();
     for (const schedule of this.schedules) {
+      // Parsing the cron pattern is most of this method's cost and it runs on every wake: the slot
+      // already queued stays the next one until its time (unless the clock went back).
+      if (schedule.lastSlot !== null && schedule.computedAt !== null && schedule.computedAt <= now && now < schedule.lastSlot) continue;
       const slot = nextSlot(schedule.pattern, now, schedule.timezone);
+      schedule.computedAt = now;
       if (slot === schedule.lastSlot) continue;
       await enqueue(this.db, {
         kind: schedule.kind,
@@ -206,10 +239,48 @@ export class JobQueue {
     await this.scheduleRecurring();
     let ran = 0;
     while (ran < limit && !this.stopping) {
-      const [job] = await claimJobs(this.db, this.owner, this.clock.now(), this.leaseMs, 1);
-      if (!job) break;
-      await this.track(job);
-      ran++;
+      // Several due jobs in one claim (one write, not one per job); they run one after another.
+      const size = this.recentJobMs >= SLOW_JOB_MS ? 1 : Math.min(this.claimBatch, limit - ran);
+      const claimed = await claimJobs(this.db, this.owner, this.clock.now(), this.leaseMs, size);
+      if (!claimed.length) break;
+      // All are due; they run in the order they were queued (UPDATE … RETURNING keeps no order).
+      claimed.sort((x, y) => x.id - y.id);
+      const waiting = claimed.map((job) => job.id);
+      for (const id of waiting) this.waiting.add(id);
+      // The jobs claimed but not started yet keep their leases while the others run.
+      const heartbeat = setInterval(() => {
+        const now = this.clock.now();
+        for (const id of waiting) if (this.waiting.has(id)) void extendLease(this.db, id, this.owner, now + this.leaseMs).catch(() => {});
+      }, Math.max(50, this.leaseMs / 3));
+      heartbeat.unref();
+      let handedBack = false;
+      try {
+        let slice = performance.now();
+        for (const job of claimed) {
+          if (this.stopping) break;
+          this.waiting.delete(job.id);
+          const started = performance.now();
+          await this.track(job);
+          this.recentJobMs = this.recentJobMs * 0.8 + (performance.now() - started) * 0.2;
+          ran++;
+          if (this.recentJobMs >= SLOW_JOB_MS && waiting.some((id) => this.waiting.has(id))) {
+            // Slow jobs: the rest of the batch goes back for whichever worker is free.
+            handedBack = true;
+            break;
+          }
+          // Back to the event loop every few milliseconds of jobs: requests that came in
+          // meanwhile are served before the rest of the batch (database calls here never yield),
+          // and the worker still keeps up with a steady stream of requests.
+          if (performance.now() - slice >= YIELD_AFTER_MS && waiting.some((id) => this.waiting.has(id))) {
+            await new Promise((resolve) => setImmediate(resolve));
+            slice = performance.now();
+          }
+        }
+      } finally {
+        clearInterval(heartbeat);
+        await this.releaseWaiting(waiting);
+      }
+      if (handedBack) this.wakeNow();
     }
     return ran;
   }
@@ -258,14 +329,35 @@ export class JobQueue {
     }
   }
 
+  /** Jobs claimed but not started (stopping, or the batch turned out slow) go back untouched, the attempt not counted. */
+  private async releaseWaiting(ids: number[]): Promise<void> {
+    const now = this.clock.now();
+    for (const id of ids) {
+      if (!this.waiting.delete(id)) continue;
+      await releaseJob(this.db, id, this.owner, now).catch(() => {});
+    }
+  }
+
   /** Starts `workers` loops that poll for due jobs. */
   start(workers: number): void {
     this.stopping = false;
     for (let i = 0; i < workers; i++) this.loops.push(this.loop());
   }
 
-  /** Lets sleeping workers look for jobs now (called after a request that may have enqueued one committed). */
+  /**
+   * Lets sleeping workers look for jobs soon (called after a request that may have enqueued one
+   * committed): after wakeDelayMs, so that the wakes of a burst of requests become one look.
+   */
   wake(): void {
+    if (this.wakeDelayMs <= 0) return this.wakeNow();
+    if (this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => this.wakeNow(), this.wakeDelayMs);
+    this.wakeTimer.unref();
+  }
+
+  private wakeNow(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
     for (const wake of this.wakers) wake();
   }
 
@@ -304,7 +396,7 @@ export class JobQueue {
    */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
-    this.wake();
+    this.wakeNow();
     const loops = Promise.all(this.loops);
     const finished = await Promise.race([loops.then(() => true), sleep(graceMs).then(() => false)]);
     if (!finished) {
@@ -313,6 +405,7 @@ export class JobQueue {
         await releaseJob(this.db, id, this.owner, now).catch(() => {});
         this.logger.warn({ jobId: id }, 'job released at shutdown; another process will run it');
       }
+      await this.releaseWaiting([...this.waiting]);
     }
     this.loops = [];
   }

@@ -9,6 +9,7 @@ import type { PortalKeys } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
 import type { Clock } from '../platform/clock.js';
 import { sendPushLater } from '../push/outbox.js';
+import { hasPushSubscription } from '../push/repository.js';
 import { notificationMail, notificationPush } from './mail.js';
 import { findNotification, insertNotification } from './repository.js';
 
@@ -59,7 +60,7 @@ export interface DeliveryDeps {
 const DECISION_KINDS: readonly NotificationKind[] = ['approval_needed', 'approval_reminder', 'approval_escalated'];
 
 /**
- * Turns a notification into queued mail (and push). If this job's process dies after its
+ * Turns a notification into queued mail (and push, for a person who turned it on). If this job's process dies after its
  * transaction commits but before the job is marked done, the mail is queued a second time: the
  * one duplicate this path can produce, as with the mail queue itself.
  */
@@ -79,6 +80,10 @@ export function registerNotificationJobs(queue: JobQueue, deps: DeliveryDeps): v
     await withTransaction(deps.db, async (trx) => {
       const now = deps.clock.now();
       if (mail) await sendMailLater(trx, deps.keys, now, mail);
+      // Most people never turn push on: a push job for nobody would still be claimed, run and
+      // closed, a third of the work a notification makes. (Someone who subscribes later gets the
+      // next notification's push, as they would once this one's job had run.)
+      if (!(await hasPushSubscription(trx, row.recipient))) return;
       await sendPushLater(trx, now, {
         recipient: row.recipient,
         title: push.title,

@@ -26,6 +26,12 @@ export async function upsertPushSubscription(db: Db, row: PushSubscriptionRow): 
     .execute();
 }
 
+/** Whether a person has turned notifications on in any browser. */
+export async function hasPushSubscription(db: Db, username: string): Promise<boolean> {
+  const row = await db.selectFrom('push_subscriptions').select('endpoint').where('username', '=', username).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export function listPushSubscriptions(db: Db, username: string): Promise<PushSubscriptionRow[]> {
   return db.selectFrom('push_subscriptions').selectAll().where('username', '=', username).orderBy('created_at', 'desc').execute();
 }

@@ -7,7 +7,15 @@
  * On SQLite, and on PostgreSQL when one is at hand (BENCH_DATABASE_URL / TEST_DATABASE_URL, else
  * the harness starts one; BENCH_REQUESTS_SKIP_PG=1 skips it). The portal runs as its own process.
  * `tsx tests/bench/requests.ts` runs it alone. Options: BENCH_REQUESTS_RATE (200),
- * BENCH_REQUESTS_SECONDS (10), BENCH_ASSETS (100000), BENCH_REQUESTS (200000).
+ * BENCH_REQUESTS_SECONDS (10), BENCH_ASSETS (100000), BENCH_REQUESTS (200000),
+ * BENCH_REQUESTS_ONLY (catalog,approvals,create: a subset), BENCH_REQUESTS_CPU_PROF=DIR (the server
+ * writes a V8 CPU profile there when it stops), BENCH_REQUESTS_TSX=1 (run the server from its
+ * sources instead of the built dist/server/main.js), BENCH_REQUESTS_SERVER=FILE (another build of
+ * the server, e.g. one made from an earlier commit: before/after in the same minute).
+ * The server is the production build (`npm run build`, or `tsx server/build.ts` for the server
+ * alone) run by plain node, as `npm start` runs it: timing the sources through tsx's loader would
+ * not be the server people run. Besides wall-clock latency, each run prints the server's CPU time
+ * per request (from /proc), the figure a machine shared with other work distorts least.
  * Budget (issue 8): p99 ≤ 50 ms for each at 200 req/s on SQLite.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -143,8 +151,21 @@ async function resetSequences(db: Kysely<any>): Promise<void> {
   }
 }
 
+const ONLY = new Set((process.env.BENCH_REQUESTS_ONLY ?? 'catalog,approvals,create').split(','));
+
 async function startPortal(env: Record<string, string>, url: string): Promise<ChildProcess> {
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['server/main.ts', 'serve'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const profile = process.env.BENCH_REQUESTS_CPU_PROF;
+  const built = path.resolve(process.env.BENCH_REQUESTS_SERVER ?? 'dist/server/main.js');
+  const fromSources = process.env.BENCH_REQUESTS_TSX === '1';
+  if (!fromSources && !fs.existsSync(built)) throw new Error('dist/server/main.js is missing: run `npm run build` (or `tsx server/build.ts`) first');
+  // node itself (never a wrapper that runs the server in a child): the pid is the server's, whose
+  // CPU time serverCpuMs reads; node refuses --cpu-prof in NODE_OPTIONS, hence the argument.
+  const args = [
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : []),
+    ...(fromSources ? ['--import', 'tsx', 'server/main.ts'] : [built]),
+    'serve',
+  ];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return child;
@@ -165,12 +186,58 @@ async function signIn(url: string, username: string): Promise<string> {
   return cookie.split(';')[0]!;
 }
 
-async function fixedRate(name: string, options: autocannon.Options): Promise<void> {
+/**
+ * CPU time the server process has used so far (Linux /proc; null elsewhere). Per request it is the
+ * figure a machine shared with other work distorts least: whether 200 requests a second fit in one
+ * core does not depend on who else is running.
+ */
+function serverCpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime (fields 14 and 15 of the whole line) in clock ticks, 100 a second on Linux.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs one endpoint at the fixed rate and prints its figures; returns how many requests were sent. */
+async function fixedRate(name: string, pid: number | undefined, options: autocannon.Options): Promise<number> {
+  const cpuBefore = serverCpuMs(pid);
   const result = await autocannon({ connections: 10, duration: SECONDS, overallRate: RATE, ...options });
+  const cpuAfter = serverCpuMs(pid);
+  const cpu = cpuBefore !== null && cpuAfter !== null ? `  server CPU ${((cpuAfter - cpuBefore) / Math.max(1, result.requests.total)).toFixed(2)} ms/req` : '';
   const ok = result.non2xx === 0 && result.errors === 0;
   console.log(
-    `  ${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(4)} req/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms${ok ? '' : `  (non-2xx ${result.non2xx}, errors ${result.errors})`}`,
+    `  ${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(4)} req/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  max ${String(result.latency.max).padStart(4)} ms${cpu}${ok ? '' : `  (non-2xx ${result.non2xx}, errors ${result.errors})`}`,
   );
+  return result.requests.total;
+}
+
+/** Jobs due and not done when the load stops (the server's own worker does them), and how long until none is. */
+async function reportBacklog(open: () => Promise<DatabaseHandle>): Promise<void> {
+  const handle = await open();
+  try {
+    const due = async () => {
+      const now = Date.now();
+      const row = await handle.db
+        .selectFrom('jobs')
+        .select(sql<number>`count(*)`.as('n'))
+        .where((eb) => eb.or([eb('state', '=', 'running'), eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)])]))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    };
+    const started = performance.now();
+    const atEnd = await due();
+    let left = atEnd;
+    while (left > 0 && performance.now() - started < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await due();
+    }
+    console.log(`  jobs due when the load stopped: ${atEnd}; ${left ? `${left} still due after 60 s` : `none after ${((performance.now() - started) / 1000).toFixed(1)} s`}`);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function measure(label: string, env: Record<string, string>, prepare: () => Promise<DatabaseHandle>): Promise<void> {
@@ -195,15 +262,23 @@ async function measure(label: string, env: Record<string, string>, prepare: () =
     const headers = (cookie: string) => ({ cookie, origin: url });
     const queue = (await (await fetch(`${url}/api/approvals`, { headers: headers(hana) })).json()) as { items: unknown[] };
     console.log(`  help-desk queue page: ${queue.items.length} approvals (of ${REQUESTS / 10} pending at that step)`);
-    await fixedRate('GET /api/catalog', { url: `${url}/api/catalog`, headers: headers(alice) });
-    await fixedRate('GET /api/approvals (help desk)', { url: `${url}/api/approvals`, headers: headers(hana) });
-    await fixedRate('POST /api/requests', {
-      url: `${url}/api/requests`,
-      method: 'POST',
-      headers: { ...headers(alice), 'content-type': 'application/json' },
-      body: JSON.stringify({ modelId, justification: 'Benchmark request.' }),
-      requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
-    });
+    if (ONLY.has('catalog')) await fixedRate('GET /api/catalog', portal.pid, { url: `${url}/api/catalog`, headers: headers(alice) });
+    if (ONLY.has('approvals')) await fixedRate('GET /api/approvals (help desk)', portal.pid, { url: `${url}/api/approvals`, headers: headers(hana) });
+    if (ONLY.has('create')) {
+      const cpuBefore = serverCpuMs(portal.pid);
+      const sent = await fixedRate('POST /api/requests', portal.pid, {
+        url: `${url}/api/requests`,
+        method: 'POST',
+        headers: { ...headers(alice), 'content-type': 'application/json' },
+        body: JSON.stringify({ modelId, justification: 'Benchmark request.' }),
+        requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
+      });
+      // Each request queues notification work (mail, push) for the server's own worker: whether
+      // it kept up, and the CPU time per request with that work included.
+      await reportBacklog(prepare);
+      const cpuAfter = serverCpuMs(portal.pid);
+      if (cpuBefore !== null && cpuAfter !== null) console.log(`  server CPU per request with its jobs done: ${((cpuAfter - cpuBefore) / Math.max(1, sent)).toFixed(2)} ms`);
+    }
   } finally {
     portal.kill('SIGTERM');
   }

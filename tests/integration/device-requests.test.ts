@@ -8,6 +8,10 @@ import { availableDialects } from '../harness/db.js';
 import type { SmtpCapture } from '../harness/smtp.js';
 import type { ThrowawayOptions } from '../harness/people.js';
 
+// Well-formed keys of a browser's push subscription (the recording sender never uses them).
+const PUSH_P256DH = 'BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U';
+const PUSH_AUTH = 'tBHItJI5svbpez7KI4CCXg';
+
 /**
  * Device requests through the API, on SQLite and PostgreSQL: the whole story with real mail, the
  * races (last unit, two approvers, one Idempotency-Key sent 20 times), delegation, SLA reminders
@@ -85,8 +89,16 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
 
   // ----- the story -----------------------------------------------------------------------------
 
+  /** Turns web push on for a person (a browser's subscription, as PushSubscription.toJSON() gives it). */
+  const subscribe = async (cookie: string, name: string) => {
+    const json = { endpoint: `https://push.example.com/send/${name}`, keys: { p256dh: PUSH_P256DH, auth: PUSH_AUTH } };
+    expect((await t.request('POST', '/api/push/subscriptions', { json, cookie })).status).toBe(201);
+  };
+
   it('runs the whole story: request, manager, help desk, ship, receive, my devices, mail at every step', async () => {
     const { boss, emp } = await team();
+    await subscribe(boss.cookie, boss.username);
+    await subscribe(emp.cookie, emp.username);
     const laptop = await stock('laptops', 2);
 
     const catalog = await call<{ items: { modelId: string; label: unknown; eligibility: unknown; approvalSteps: string[] }[] }>('GET', '/api/catalog?category=laptops', emp.cookie);
@@ -168,6 +180,18 @@ describe.each(availableDialects())('device requests on %s', (dialect) => {
       'requests.shipped',
       'requests.received',
     ]);
+  });
+
+  it('mails and lists a notification for a person without web push, and queues no push for nobody', async () => {
+    const { boss, emp } = await team();
+    const laptop = await stock('laptops', 1);
+    const created = await create(emp.cookie, { modelId: laptop.id });
+    expect(created.status).toBe(201);
+    await t.drainJobs();
+    expect(t.smtp.to(boss.email).map((m) => m.subject)).toContain('A request waits for your approval / 有申请等待您审批');
+    expect((await call<NotificationList>('GET', '/api/notifications', boss.cookie)).body.unread).toBe(1);
+    const pushes = await t.deps.db.selectFrom('jobs').select('payload').where('kind', '=', 'push.send').execute();
+    expect(pushes.map((j) => JSON.parse(j.payload).recipient)).not.toContain(boss.username);
   });
 
   it('rejects with a reason, and the requester hears why', async () => {

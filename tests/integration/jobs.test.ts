@@ -161,6 +161,69 @@ describe.each(availableDialects())('the job queue on %s', (dialect) => {
     expect(new Set(ids).size).toBe(40);
   });
 
+  it('one claim takes several due jobs, which then run one after another in order', async () => {
+    const batch = new JobQueue(handle.db, clock, log.logger, { owner: 'batch', leaseMs: 30_000, claimBatch: 3, recurring: false });
+    const seen: { label: string; states: string[] }[] = [];
+    const ids: number[] = [];
+    batch.register('test.step', async ({ label }) => {
+      // While the first runs, the other two are already held by this worker (one claim took all three).
+      const rows = await handle.db.selectFrom('jobs').select(['id', 'state', 'lease_owner']).where('id', 'in', ids).orderBy('id').execute();
+      seen.push({ label, states: rows.map((r) => `${r.state}:${r.lease_owner}`) });
+    });
+    for (const label of ['b1', 'b2', 'b3', 'b4']) ids.push((await enqueue(handle.db, { kind: 'test.step', payload: { label }, now: clock.now() }))!);
+    expect(await batch.runDueJobs()).toBe(4);
+    expect(seen.map((s) => s.label)).toEqual(['b1', 'b2', 'b3', 'b4']);
+    expect(seen[0]!.states).toEqual(['running:batch', 'running:batch', 'running:batch', 'queued:null']);
+    // The fourth came with the next claim, after the first three were done.
+    expect(seen[3]!.states).toEqual(['done:null', 'done:null', 'done:null', 'running:batch']);
+    for (const id of ids) expect(await jobRow(id)).toMatchObject({ state: 'done', attempts: 1 });
+  });
+
+  it('slow jobs are not hoarded: the rest of the batch goes back, and the next claims take one each', async () => {
+    const batch = new JobQueue(handle.db, clock, log.logger, { owner: 'slowpoke', leaseMs: 30_000, claimBatch: 4, recurring: false });
+    const seen: { label: string; states: string[] }[] = [];
+    const ids: number[] = [];
+    batch.register('test.step', async ({ label }) => {
+      const rows = await handle.db.selectFrom('jobs').select(['id', 'state', 'attempts']).where('id', 'in', ids).orderBy('id').execute();
+      seen.push({ label, states: rows.map((r) => `${r.state}:${r.attempts}`) });
+      await new Promise((resolve) => setTimeout(resolve, 60)); // an SMTP server taking its time
+    });
+    for (const label of ['s1', 's2', 's3', 's4']) ids.push((await enqueue(handle.db, { kind: 'test.step', payload: { label }, now: clock.now() }))!);
+    expect(await batch.runDueJobs()).toBe(4);
+    expect(seen.map((s) => s.label)).toEqual(['s1', 's2', 's3', 's4']);
+    // The first claim took all four (nothing was known to be slow yet) ...
+    expect(seen[0]!.states).toEqual(['running:1', 'running:1', 'running:1', 'running:1']);
+    // ... after one slow job the other three went back, their attempt not counted, and each
+    // later claim took one job, leaving the rest for any other worker.
+    expect(seen[1]!.states).toEqual(['done:1', 'running:1', 'queued:0', 'queued:0']);
+    expect(seen[2]!.states).toEqual(['done:1', 'done:1', 'running:1', 'queued:0']);
+    for (const id of ids) expect(await jobRow(id)).toMatchObject({ state: 'done', attempts: 1 });
+  });
+
+  it('runDueJobs({ limit }) claims no more than it may run', async () => {
+    for (const label of ['l1', 'l2', 'l3']) await enqueue(handle.db, { kind: 'test.step', payload: { label }, now: clock.now() });
+    expect(await queue.runDueJobs({ limit: 1 })).toBe(1);
+    const states = await handle.db.selectFrom('jobs').select('state').orderBy('id').execute();
+    expect(states.map((s) => s.state)).toEqual(['done', 'queued', 'queued']);
+  });
+
+  it('a wake runs what was just queued without waiting for the next poll', async () => {
+    const worker = new JobQueue(handle.db, clock, log.logger, { owner: 'sleepy', pollMs: 60_000, recurring: false });
+    const seen: string[] = [];
+    worker.register('test.step', async ({ label }) => void seen.push(label));
+    worker.start(1);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the worker found nothing and sleeps
+      await enqueue(handle.db, { kind: 'test.step', payload: { label: 'woken' }, now: clock.now() });
+      for (let i = 0; i < 5; i++) worker.wake(); // a burst of requests: one look
+      const deadline = Date.now() + 2000;
+      while (!seen.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(seen).toEqual(['woken']);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('a job of a kind this process has no handler for fails with a clear error', async () => {
     const id = (await enqueue(handle.db, { kind: 'housekeeping', payload: {}, now: clock.now(), maxAttempts: 1 }))!;
     await queue.runDueJobs();
@@ -221,6 +284,23 @@ describe.each(availableDialects())('the job queue on %s', (dialect) => {
     await begun;
     await worker.stop(100);
     expect(await jobRow(id)).toMatchObject({ state: 'queued', attempts: 0, lease_owner: null });
+  });
+
+  it('stopping also gives back the jobs claimed with it that had not started, attempts not counted', async () => {
+    const worker = new JobQueue(handle.db, clock, log.logger, { owner: 'stuck-batch', pollMs: 10, claimBatch: 3 });
+    let started!: () => void;
+    const begun = new Promise<void>((resolve) => (started = resolve));
+    worker.register('test.step', () => {
+      started();
+      return new Promise(() => {}); // the first never finishes
+    });
+    const ids: number[] = [];
+    for (const label of ['s1', 's2', 's3']) ids.push((await enqueue(handle.db, { kind: 'test.step', payload: { label }, now: clock.now() }))!);
+    worker.start(1);
+    await begun;
+    expect((await jobRow(ids[2]!)).state).toBe('running'); // claimed together with the first
+    await worker.stop(100);
+    for (const id of ids) expect(await jobRow(id)).toMatchObject({ state: 'queued', attempts: 0, lease_owner: null });
   });
 });
 

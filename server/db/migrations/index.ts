@@ -20,6 +20,7 @@ import * as offboarding from './2026-12-01T0200-offboarding.js';
 import * as scim from './2026-12-01T0300-scim.js';
 import * as kbSearchSpeed from './2026-12-01T0500-kb-search-speed.js';
 import * as requestsSpeed from './2026-12-01T0600-requests-speed.js';
+import * as requestsFast from './2026-12-02T0100-requests-fast.js';
 import * as kbSnippetText from './2026-12-02T0200-kb-snippet-text.js';
 import * as kbGinPendingList from './2026-12-02T0300-kb-gin-pending-list.js';
 import * as locks from './2026-12-02T0400-locks.js';
@@ -50,6 +51,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T0300-scim': scim,
   '2026-12-01T0500-kb-search-speed': kbSearchSpeed,
   '2026-12-01T0600-requests-speed': requestsSpeed,
+  '2026-12-02T0100-requests-fast': requestsFast,
   '2026-12-02T0200-kb-snippet-text': kbSnippetText,
   '2026-12-02T0300-kb-gin-pending-list': kbGinPendingList,
   '2026-12-02T0400-locks': locks,

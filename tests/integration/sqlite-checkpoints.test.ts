@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DatabaseHandle, openDatabase } from '../../server/db/database.js';
+
+/**
+ * The server's SQLite connection leaves WAL checkpoints to a thread of its own (a checkpoint
+ * inside a commit stalls every request behind it). What lands in the database file itself, without
+ * its -wal beside it, shows whether a checkpoint ran.
+ */
+describe('SQLite checkpoints on their own thread', () => {
+  let dir: string;
+  let handle: DatabaseHandle | null = null;
+
+  afterEach(async () => {
+    await handle?.close();
+    handle = null;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Rows of `probe` in a copy of the main database file alone (what a checkpoint has written back). */
+  function rowsInMainFile(file: string): number {
+    const copy = path.join(dir, `copy-${Date.now()}.sqlite`);
+    fs.copyFileSync(file, copy);
+    const db = new SQLite(copy);
+    try {
+      const exists = db.prepare("select count(*) as n from sqlite_master where name = 'probe'").get() as { n: number };
+      return exists.n ? (db.prepare('select count(*) as n from probe').get() as { n: number }).n : 0;
+    } finally {
+      db.close();
+    }
+  }
+
+  async function writeRows(h: DatabaseHandle, n: number): Promise<void> {
+    await sql`create table if not exists probe (id integer primary key, body text not null)`.execute(h.db);
+    // Separate commits, as requests make them; well under the backstop, so only the thread checkpoints.
+    for (let i = 0; i < n; i++) await sql`insert into probe (body) values (${'x'.repeat(200)})`.execute(h.db);
+  }
+
+  it('writes committed pages back to the database file within about a second, outside the commits', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-checkpoint-'));
+    const file = path.join(dir, 'portal.sqlite');
+    handle = openDatabase({ kind: 'sqlite', file }, { backgroundCheckpoints: true });
+    // The connection itself only checkpoints as a backstop, far beyond SQLite's default 1000 pages.
+    expect(handle.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    await writeRows(handle, 300);
+    const deadline = Date.now() + 5000;
+    while (rowsInMainFile(file) < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(rowsInMainFile(file)).toBe(300);
+  });
+
+  it('without the thread (short commands, tests) SQLite checkpoints in its commits as before', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-checkpoint-'));
+    const file = path.join(dir, 'portal.sqlite');
+    handle = openDatabase({ kind: 'sqlite', file });
+    expect(handle.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await writeRows(handle, 50);
+    await new Promise((r) => setTimeout(r, 1500));
+    // 50 small commits stay in the log: nothing checkpointed them behind the connection's back.
+    expect(rowsInMainFile(file)).toBe(0);
+  });
+});
