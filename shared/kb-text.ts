@@ -481,7 +481,12 @@ export const SNIPPET_SOURCE_CHARS = 2000;
 export function snippetSource(markdown: string): string {
   // The whole Markdown is reduced (this runs when an article is indexed, not per search): cut
   // first, a link or tag cut in half would show as raw syntax.
-  const text = markdownToText(markdown).replace(/\s+/g, ' ').trim();
+  return snippetSourceOfText(markdownToText(markdown));
+}
+
+/** snippetSource for an article whose visible text (markdownToText) is at hand already. */
+export function snippetSourceOfText(visibleText: string): string {
+  const text = visibleText.replace(/\s+/g, ' ').trim();
   if (text.length <= SNIPPET_SOURCE_CHARS) return text;
   // Never half of a surrogate pair at the cut.
   const end = /[\uD800-\uDBFF]/.test(text[SNIPPET_SOURCE_CHARS - 1]!) ? SNIPPET_SOURCE_CHARS - 1 : SNIPPET_SOURCE_CHARS;

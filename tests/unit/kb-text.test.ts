@@ -11,6 +11,8 @@ import {
   editDistance,
   findHits,
   findHitsByCharacter,
+  SNIPPET_SOURCE_CHARS,
+  snippetSource,
   indexTokens,
   markdownToText,
   normalizeText,
@@ -200,5 +202,15 @@ describe('findHits', () => {
     const text = 'Printers: 重置密码 then VPN';
     const hits = findHits(text, queryTerms('printer 重置密码 vp'));
     expect(hits.map((h) => text.slice(h.start, h.end))).toEqual(['Printers', '重置密码', 'VPN']);
+  });
+});
+
+describe('snippetSource', () => {
+  it('keeps the visible text with whitespace folded, and never cuts a character in half', () => {
+    expect(snippetSource('# Title\n\nOpen   the **tray**,\n[lid](https://x.test) <b>now</b>.')).toBe('Title Open the tray, lid now .');
+    const long = 'a'.repeat(SNIPPET_SOURCE_CHARS - 1) + '😀 tail';
+    const cut = snippetSource(long);
+    expect(cut).toBe('a'.repeat(SNIPPET_SOURCE_CHARS - 1));
+    expect(snippetSource('b'.repeat(SNIPPET_SOURCE_CHARS + 50))).toHaveLength(SNIPPET_SOURCE_CHARS);
   });
 });

@@ -1,5 +1,5 @@
 import { KB_PUBLIC_TAG } from '../../../shared/kb.js';
-import { indexTokens, markdownToText, snippetSource } from '../../../shared/kb-text.js';
+import { indexTokens, markdownToText, snippetSourceOfText } from '../../../shared/kb-text.js';
 import type { Executor } from '../../db/transaction.js';
 import type { IndexedDoc, SearchEngine } from './engine.js';
 import { applyVocabularyDeltas } from './vocabulary.js';
@@ -17,15 +17,18 @@ export interface IndexableArticle {
   category: string | null;
 }
 
-/** Tokens of an article: title and tags rank as title, the Markdown's visible text as body. */
-export function toIndexedDoc(article: IndexableArticle): IndexedDoc {
+/**
+ * Tokens of an article: title and tags rank as title, the Markdown's visible text as body
+ * (`visibleText`, when the caller has reduced the Markdown already).
+ */
+export function toIndexedDoc(article: IndexableArticle, visibleText = markdownToText(article.body)): IndexedDoc {
   return {
     id: article.id,
     locale: article.locale,
     category: article.category,
     // The `public` marker says who may read an article, not what it is about: not a search word.
     titleTokens: indexTokens([article.title, ...article.tags.filter((t) => t !== KB_PUBLIC_TAG)].join(' \n ')),
-    bodyTokens: indexTokens(markdownToText(article.body)),
+    bodyTokens: indexTokens(visibleText),
   };
 }
 
@@ -46,7 +49,9 @@ export async function reindex(
 ): Promise<void> {
   const deltas = new Map<string, number>();
   for (const a of before) countDistinct(deltas, toIndexedDoc(a), -1);
-  const docs = after.map(toIndexedDoc);
+  // Markdown reduced once an article: for its tokens and for its snippet text.
+  const texts = after.map((a) => markdownToText(a.body));
+  const docs = after.map((a, i) => toIndexedDoc(a, texts[i]));
   for (const d of docs) countDistinct(deltas, d, 1);
   if (before.length) {
     await engine.remove(
@@ -70,7 +75,7 @@ export async function reindex(
     for (let i = 0; i < after.length; i += ROWS_PER_STATEMENT) {
       await trx
         .insertInto('kb_snippet_text')
-        .values(after.slice(i, i + ROWS_PER_STATEMENT).map((a) => ({ article_id: a.id, text: snippetSource(a.body) })))
+        .values(after.slice(i, i + ROWS_PER_STATEMENT).map((a, k) => ({ article_id: a.id, text: snippetSourceOfText(texts[i + k]!) })))
         .onConflict((oc) => oc.column('article_id').doUpdateSet((eb) => ({ text: eb.ref('excluded.text') })))
         .execute();
     }
