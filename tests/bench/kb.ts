@@ -3,8 +3,10 @@
  * - import of the corpus (BENCH_KB_ARTICLES, default 100 000) through the real import path;
  * - every distinct query of the log run once in-process: p50/p99 and the worst single query;
  * - over HTTP against the real app in its own process pinned to CPU 0 (the load generator runs
- *   here, on the other core): search p50/p99 at a fixed 100 and 500 requests/s, and closed-loop
- *   throughput with BENCH_CONNECTIONS (10) connections.
+ *   here, on the other core): search p50/p99 at fixed rates (BENCH_KB_RATES, default 100, 300
+ *   and 500 requests/s; open loop,
+ *   latency from each request's due time: open-loop.ts), and closed-loop throughput with
+ *   BENCH_CONNECTIONS (10) connections (autocannon).
  * The corpus comes from the module KB_CORPUS_GENERATOR names (exporting `article(i)` and
  * `queryLog(n)`), else from tests/bench/kb-corpus.ts. `tsx tests/bench/kb.ts` runs it alone;
  * BENCH_KB_DIALECTS=sqlite limits it to one dialect; BENCH_KB_HTTP=0 skips the HTTP part;
@@ -28,11 +30,14 @@ import { searchEngineFor } from '../../server/kb/search/index.js';
 import { systemClock } from '../../server/platform/clock.js';
 import { startPostgres } from '../harness/postgres.js';
 import { freePort } from '../harness/ports.js';
+import { openLoop } from './open-loop.js';
 import { summary } from './password.js';
 
 const ARTICLES = Number(process.env.BENCH_KB_ARTICLES ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** Fixed rates to measure, requests a second (BENCH_KB_RATES, comma-separated). */
+const RATES = (process.env.BENCH_KB_RATES ?? '100,300,500').split(',').map(Number);
 
 interface Corpus {
   article(i: number): { title: string; body: string; locale: string };
@@ -127,28 +132,21 @@ function serverCpuMs(pid: number | undefined): number | null {
 async function loadTest(port: number, cookie: string, queries: string[], rate?: number, pid?: number) {
   const cpuBefore = serverCpuMs(pid);
   let next = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: rate ? Math.max(CONNECTIONS, Math.ceil(rate / 50)) : CONNECTIONS,
-    duration: SECONDS,
-    ...(rate ? { overallRate: rate } : {}),
-    headers: { cookie },
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `/api/kb/search?q=${encodeURIComponent(queries[next++ % queries.length]!)}&limit=10` }),
-      },
-    ],
-  });
+  const path = () => `/api/kb/search?q=${encodeURIComponent(queries[next++ % queries.length]!)}&limit=10`;
+  // A fixed rate is open loop (see open-loop.ts); closed-loop throughput comes from autocannon.
+  const result = rate
+    ? await openLoop(`http://127.0.0.1:${port}`, rate, SECONDS, () => ({ method: 'GET', path: path(), headers: { cookie } }))
+    : await autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        headers: { cookie },
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }],
+      }).then((r) => ({ rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, max_ms: r.latency.max, sent: r.requests.total, non2xx: r.non2xx, errors: r.errors }));
   const cpuAfter = serverCpuMs(pid);
   return {
-    ...(cpuBefore !== null && cpuAfter !== null ? { server_cpu_ms_per_req: Number(((cpuAfter - cpuBefore) / Math.max(1, result.requests.total)).toFixed(2)) } : {}),
-    rps: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    max_ms: result.latency.max,
-    non2xx: result.non2xx,
-    errors: result.errors,
+    ...(cpuBefore !== null && cpuAfter !== null ? { server_cpu_ms_per_req: Number(((cpuAfter - cpuBefore) / Math.max(1, result.sent)).toFixed(2)) } : {}),
+    ...result,
   };
 }
 
@@ -163,7 +161,7 @@ async function benchHttp(env: Record<string, string>, queries: string[], label: 
     });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     await loadTest(port, cookie, queries, 50); // warm-up: statement caches, page cache
-    for (const rate of [100, 500]) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, rate, server.pid));
+    for (const rate of RATES) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, rate, server.pid));
     console.log(`[kb ${label}] HTTP search closed loop, ${CONNECTIONS} connections:`, await loadTest(port, cookie, queries, undefined, server.pid));
   } finally {
     server.kill('SIGTERM');

@@ -1,6 +1,7 @@
 /**
  * Device-request figures (printed, never asserted): a generated inventory of 100k assets and 200k
- * requests (with their steps and approvers), then, at a fixed rate (default 200 req/s), p50/p99 of
+ * requests (with their steps and approvers), then, at a fixed rate (default 200 req/s, open loop:
+ * each request sent when it is due and timed from then, see open-loop.ts), p50/p99 of
  * - GET /api/catalog (as an employee),
  * - GET /api/approvals (as the help desk, whose role queue is the longest),
  * - POST /api/requests with a fresh Idempotency-Key each (as an employee).
@@ -23,13 +24,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../server/db/database.js';
 import { recountStock } from '../../server/inventory/builtin-repository.js';
 import { freePort } from '../harness/ports.js';
 import { startPostgres } from '../harness/postgres.js';
+import { type OpenLoopRequest, openLoop } from './open-loop.js';
 
 const RATE = Number(process.env.BENCH_REQUESTS_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_REQUESTS_SECONDS ?? 10);
@@ -202,16 +203,18 @@ function serverCpuMs(pid: number | undefined): number | null {
 }
 
 /** Runs one endpoint at the fixed rate and prints its figures; returns how many requests were sent. */
-async function fixedRate(name: string, pid: number | undefined, options: autocannon.Options): Promise<number> {
+/** One route at a fixed RATE for SECONDS, open loop (see open-loop.ts); returns how many were sent. */
+async function fixedRate(name: string, pid: number | undefined, baseUrl: string, request: (i: number) => OpenLoopRequest): Promise<number> {
   const cpuBefore = serverCpuMs(pid);
-  const result = await autocannon({ connections: 10, duration: SECONDS, overallRate: RATE, ...options });
+  const result = await openLoop(baseUrl, RATE, SECONDS, request);
   const cpuAfter = serverCpuMs(pid);
-  const cpu = cpuBefore !== null && cpuAfter !== null ? `  server CPU ${((cpuAfter - cpuBefore) / Math.max(1, result.requests.total)).toFixed(2)} ms/req` : '';
+  const cpu = cpuBefore !== null && cpuAfter !== null ? `  server CPU ${((cpuAfter - cpuBefore) / Math.max(1, result.sent)).toFixed(2)} ms/req` : '';
   const ok = result.non2xx === 0 && result.errors === 0;
+  const ms = (n: number) => String(Math.round(n)).padStart(4);
   console.log(
-    `  ${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(4)} req/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  max ${String(result.latency.max).padStart(4)} ms${cpu}${ok ? '' : `  (non-2xx ${result.non2xx}, errors ${result.errors})`}`,
+    `  ${name.padEnd(34)} ${String(result.rps).padStart(4)} req/s  p50 ${ms(result.p50_ms)} ms  p99 ${ms(result.p99_ms)} ms  max ${ms(result.max_ms)} ms${cpu}${ok ? '' : `  (non-2xx ${result.non2xx}, errors ${result.errors})`}`,
   );
-  return result.requests.total;
+  return result.sent;
 }
 
 /** Jobs due and not done when the load stops (the server's own worker does them), and how long until none is. */
@@ -262,17 +265,18 @@ async function measure(label: string, env: Record<string, string>, prepare: () =
     const headers = (cookie: string) => ({ cookie, origin: url });
     const queue = (await (await fetch(`${url}/api/approvals`, { headers: headers(hana) })).json()) as { items: unknown[] };
     console.log(`  help-desk queue page: ${queue.items.length} approvals (of ${REQUESTS / 10} pending at that step)`);
-    if (ONLY.has('catalog')) await fixedRate('GET /api/catalog', portal.pid, { url: `${url}/api/catalog`, headers: headers(alice) });
-    if (ONLY.has('approvals')) await fixedRate('GET /api/approvals (help desk)', portal.pid, { url: `${url}/api/approvals`, headers: headers(hana) });
+    if (ONLY.has('catalog')) await fixedRate('GET /api/catalog', portal.pid, url, () => ({ method: 'GET', path: '/api/catalog', headers: headers(alice) }));
+    if (ONLY.has('approvals'))
+      await fixedRate('GET /api/approvals (help desk)', portal.pid, url, () => ({ method: 'GET', path: '/api/approvals', headers: headers(hana) }));
     if (ONLY.has('create')) {
       const cpuBefore = serverCpuMs(portal.pid);
-      const sent = await fixedRate('POST /api/requests', portal.pid, {
-        url: `${url}/api/requests`,
+      const body = JSON.stringify({ modelId, justification: 'Benchmark request.' });
+      const sent = await fixedRate('POST /api/requests', portal.pid, url, () => ({
         method: 'POST',
-        headers: { ...headers(alice), 'content-type': 'application/json' },
-        body: JSON.stringify({ modelId, justification: 'Benchmark request.' }),
-        requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
-      });
+        path: '/api/requests',
+        headers: { ...headers(alice), 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        body,
+      }));
       // Each request queues notification work (mail, push) for the server's own worker: whether
       // it kept up, and the CPU time per request with that work included.
       await reportBacklog(prepare);
