@@ -277,10 +277,12 @@ describe.each(targets)('reset flows tell nobody who exists: $label', (target) =>
     const flowId = body.flowId as string;
     const check = async () => (await call('POST', '/api/password/policy-check', { password: NAMED_PASSWORD, flowId }, ip)).body;
     expect((await check()).problems).not.toContain('contains_name');
+    // Mail earlier tests left in the queue (codes of other flows, to the same address) goes out first.
+    await t.drainJobs();
     const before = sent.length;
     await call('POST', `/api/password/flows/${flowId}/challenge`, { method: 'email' }, ip);
     await t.drainJobs(); // mail leaves through the job queue, after the answer
-    const code = /^\s+(\d{8})\s*$/m.exec(sent.slice(before).find((m) => m.to === `${logins.email}@example.com`)!.text)![1]!;
+    const code = /^\s+(\d{8})\s*$/m.exec(sent.slice(before).filter((m) => m.to === `${logins.email}@example.com`).at(-1)!.text)![1]!;
     expect((await call('POST', `/api/password/flows/${flowId}/verify`, { method: 'email', code }, ip)).status).toBe(200);
     expect((await check()).problems).toContain('contains_name');
   });
