@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { KB_PUBLIC_TAG } from '../../../shared/kb.js';
 import type { Executor } from '../../db/transaction.js';
 import type { KbArticleRow } from '../../db/schema.js';
+import { chunks } from '../../db/chunks.js';
 
 /** The knowledge base's tables (the search index lives in server/kb/search/). */
 
@@ -35,10 +36,10 @@ export async function reserveChangeSeqs(trx: Executor, n: number): Promise<numbe
  */
 export async function insertArticlesInBulk(trx: Executor, articles: NewArticle[], savedBy: string, savedAt: number): Promise<ArticleRow[]> {
   const rows: ArticleRow[] = [];
-  for (let i = 0; i < articles.length; i += 100) {
+  for (const part of chunks(articles, 100)) {
     const ids = await trx
       .insertInto('kb_articles')
-      .values(articles.slice(i, i + 100))
+      .values(part)
       .returning('id')
       .execute();
     const idList = ids.map((r) => r.id);

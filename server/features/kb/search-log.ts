@@ -1,5 +1,5 @@
-import type { Executor } from '../../db/transaction.js';
-import { withTransaction } from '../../db/transaction.js';
+import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
+import { type Executor, withTransaction } from '../../db/transaction.js';
 import * as repo from './repository.js';
 
 /** One search as analytics keep it. `burst` ties a typing burst's searches together (see kb.search). */
@@ -24,8 +24,6 @@ function continues(previous: { query: string; created_at: number }, next: Search
     (next.query.startsWith(previous.query) || previous.query.startsWith(next.query))
   );
 }
-
-const ROWS_PER_INSERT = 400; // 5 parameters a row: well under both databases' limits
 
 /**
  * Writes searches to the analytics log in one transaction. A burst's searches that continue each
@@ -61,7 +59,7 @@ export async function writeSearchLog(db: Executor, entries: readonly SearchLogEn
       }
       for (let i = first; i < list.length; i++) rows.push({ ...list[i]!, burst: keyOn(i) });
     }
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await repo.logSearches(trx, rows.slice(i, i + ROWS_PER_INSERT));
+    for (const part of chunks(rows, ROWS_PER_STATEMENT)) await repo.logSearches(trx, part);
   });
 }
 

@@ -1,5 +1,6 @@
 import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import type { Database, HireRow, HireTable, RoleBundleRow } from '../../db/schema.js';
+import { chunks } from '../../db/chunks.js';
 
 // The only module of onboarding that touches the database: hires, role bundles, and the few
 // reads of other tables onboarding needs (the queued jobs it moves, the requests it made).
@@ -90,11 +91,11 @@ export function requestStatuses(db: Db, ids: number[]): Promise<{ id: number; st
 /** Status and model name of each of these device requests: one query per 500 ids (a hire has a handful). */
 export async function requestSummaries(db: Db, ids: number[]): Promise<Map<number, { status: string; modelName: string }>> {
   const map = new Map<number, { status: string; modelName: string }>();
-  for (let i = 0; i < ids.length; i += 500) {
+  for (const part of chunks(ids, 500)) {
     const rows = await db
       .selectFrom('device_requests')
       .select(['id', 'status', 'model_name'])
-      .where('id', 'in', ids.slice(i, i + 500))
+      .where('id', 'in', part)
       .execute();
     for (const r of rows) map.set(r.id, { status: r.status, modelName: r.model_name });
   }

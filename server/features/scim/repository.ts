@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { chunks } from '../../db/chunks.js';
 
 type Db = Kysely<Database>;
 
@@ -43,8 +44,8 @@ export async function findUserLinksByUsernames(db: Db, usernames: readonly strin
   const found = new Map<string, ScimUserLink>();
   const keys = [...new Set(usernames.map(key))];
   // In slices: PostgreSQL and SQLite cap the parameters of one statement.
-  for (let i = 0; i < keys.length; i += 500) {
-    const rows = await db.selectFrom('scim_users').select(userColumns).where('username', 'in', keys.slice(i, i + 500)).execute();
+  for (const part of chunks(keys, 500)) {
+    const rows = await db.selectFrom('scim_users').select(userColumns).where('username', 'in', part).execute();
     for (const row of rows) found.set(row.username, link(row));
   }
   return found;
@@ -58,10 +59,10 @@ export async function ensureUserLinks(db: Db, usernames: readonly string[], now:
   const found = await findUserLinksByUsernames(db, usernames);
   const missing = [...new Set(usernames.map(key))].filter((u) => !found.has(u));
   if (missing.length === 0) return found;
-  for (let i = 0; i < missing.length; i += 200) {
+  for (const part of chunks(missing, 200)) {
     await db
       .insertInto('scim_users')
-      .values(missing.slice(i, i + 200).map((username) => ({ id: randomUUID(), username, external_id: null, created_at: now, updated_at: now })))
+      .values(part.map((username) => ({ id: randomUUID(), username, external_id: null, created_at: now, updated_at: now })))
       .onConflict((oc) => oc.column('username').doNothing())
       .execute();
   }
@@ -129,8 +130,8 @@ export async function ensureGroupLinks(db: Db, names: readonly string[], now: nu
   const wanted = [...new Set(names)];
   const read = async (list: string[]) => {
     const out = new Map<string, ScimGroupLink>();
-    for (let i = 0; i < list.length; i += 500) {
-      const rows = await db.selectFrom('scim_groups').select(['id', 'name', 'external_id', 'created_at']).where('name', 'in', list.slice(i, i + 500)).execute();
+    for (const part of chunks(list, 500)) {
+      const rows = await db.selectFrom('scim_groups').select(['id', 'name', 'external_id', 'created_at']).where('name', 'in', part).execute();
       for (const row of rows) out.set(row.name, groupLink(row));
     }
     return out;
@@ -138,10 +139,10 @@ export async function ensureGroupLinks(db: Db, names: readonly string[], now: nu
   const found = await read(wanted);
   const missing = wanted.filter((n) => !found.has(n));
   if (missing.length) {
-    for (let i = 0; i < missing.length; i += 200) {
+    for (const part of chunks(missing, 200)) {
       await db
         .insertInto('scim_groups')
-        .values(missing.slice(i, i + 200).map((name) => ({ id: randomUUID(), name, external_id: null, created_at: now })))
+        .values(part.map((name) => ({ id: randomUUID(), name, external_id: null, created_at: now })))
         .onConflict((oc) => oc.column('name').doNothing())
         .execute();
     }

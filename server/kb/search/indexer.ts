@@ -1,11 +1,9 @@
 import { KB_PUBLIC_TAG } from '../../../shared/kb.js';
 import { indexTokens, markdownToText, snippetSourceOfText } from '../../../shared/kb-text.js';
+import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
 import type { Executor } from '../../db/transaction.js';
 import type { IndexedDoc, SearchEngine } from './engine.js';
 import { applyVocabularyDeltas } from './vocabulary.js';
-
-/** Rows a statement writes at once: well under SQLite's and PostgreSQL's bound-parameter limits. */
-const ROWS_PER_STATEMENT = 400;
 
 /** What the index needs of an article. */
 export interface IndexableArticle {
@@ -54,28 +52,19 @@ export async function reindex(
   const docs = after.map((a, i) => toIndexedDoc(a, texts[i]));
   for (const d of docs) countDistinct(deltas, d, 1);
   if (before.length) {
-    await engine.remove(
-      trx,
-      before.map((a) => a.id),
-    );
-    for (let i = 0; i < before.length; i += ROWS_PER_STATEMENT) {
-      await trx
-        .deleteFrom('kb_snippet_text')
-        .where(
-          'article_id',
-          'in',
-          before.slice(i, i + ROWS_PER_STATEMENT).map((a) => a.id),
-        )
-        .execute();
+    await engine.remove(trx, before.map((a) => a.id));
+    for (const part of chunks(before, ROWS_PER_STATEMENT)) {
+      await trx.deleteFrom('kb_snippet_text').where('article_id', 'in', part.map((a) => a.id)).execute();
     }
   }
   if (docs.length) {
     await engine.add(trx, docs);
     // What results' snippets are cut from, made once here rather than on every search.
-    for (let i = 0; i < after.length; i += ROWS_PER_STATEMENT) {
+    const rows = after.map((a, i) => ({ article_id: a.id, text: snippetSourceOfText(texts[i]!) }));
+    for (const part of chunks(rows, ROWS_PER_STATEMENT)) {
       await trx
         .insertInto('kb_snippet_text')
-        .values(after.slice(i, i + ROWS_PER_STATEMENT).map((a, k) => ({ article_id: a.id, text: snippetSourceOfText(texts[i + k]!) })))
+        .values(part)
         .onConflict((oc) => oc.column('article_id').doUpdateSet((eb) => ({ text: eb.ref('excluded.text') })))
         .execute();
     }

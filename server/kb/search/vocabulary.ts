@@ -1,5 +1,6 @@
 import { deletionKeys, editDistance, isCjkChar } from '../../../shared/kb-text.js';
 import type { Executor } from '../../db/transaction.js';
+import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
 
 /**
  * The search vocabulary: how many published articles contain each term (document frequency),
@@ -10,7 +11,6 @@ import type { Executor } from '../../db/transaction.js';
 /** Words shorter than this get no typo keys (a 2-letter typo is just another word). */
 const MIN_FUZZY_LENGTH = 3;
 
-const ROWS_PER_STATEMENT = 400; // stays under SQLite's and PostgreSQL's bound-parameter limits
 
 /** Applies document-frequency changes (term → +n / −n) and adds typo keys for words. */
 export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<string, number>): Promise<void> {
@@ -18,15 +18,14 @@ export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<s
   // Typo keys are only needed for words new to the vocabulary: find which ones are already known.
   const known = new Set<string>();
   const words = entries.filter(([term, d]) => d > 0 && term.length >= MIN_FUZZY_LENGTH && !isCjkChar(term[0]!)).map(([term]) => term);
-  for (let i = 0; i < words.length; i += ROWS_PER_STATEMENT) {
-    const rows = await trx.selectFrom('kb_terms').select('term').where('term', 'in', words.slice(i, i + ROWS_PER_STATEMENT)).execute();
+  for (const part of chunks(words, ROWS_PER_STATEMENT)) {
+    const rows = await trx.selectFrom('kb_terms').select('term').where('term', 'in', part).execute();
     for (const r of rows) known.add(r.term);
   }
-  for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
-    const chunk = entries.slice(i, i + ROWS_PER_STATEMENT);
+  for (const part of chunks(entries, ROWS_PER_STATEMENT)) {
     await trx
       .insertInto('kb_terms')
-      .values(chunk.map(([term, df]) => ({ term, df: Math.max(df, 0) })))
+      .values(part.map(([term, df]) => ({ term, df: Math.max(df, 0) })))
       .onConflict((oc) => oc.column('term').doUpdateSet((eb) => ({ df: eb(eb.ref('kb_terms.df'), '+', eb.ref('excluded.df')) })))
       .execute();
   }
@@ -45,10 +44,10 @@ export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<s
     if (known.has(term)) continue;
     for (const key of deletionKeys(term)) keys.push({ key, term });
   }
-  for (let i = 0; i < keys.length; i += ROWS_PER_STATEMENT) {
+  for (const part of chunks(keys, ROWS_PER_STATEMENT)) {
     await trx
       .insertInto('kb_term_keys')
-      .values(keys.slice(i, i + ROWS_PER_STATEMENT))
+      .values(part)
       .onConflict((oc) => oc.columns(['key', 'term']).doNothing())
       .execute();
   }
