@@ -30,7 +30,7 @@ import { searchEngineFor } from '../../server/kb/search/index.js';
 import { systemClock } from '../../server/platform/clock.js';
 import { startPostgres } from '../harness/postgres.js';
 import { freePort } from '../harness/ports.js';
-import { openLoop } from './open-loop.js';
+import { openLoop, serverCpuMs } from './open-loop.js';
 import { summary } from './password.js';
 
 const ARTICLES = Number(process.env.BENCH_KB_ARTICLES ?? 100_000);
@@ -112,21 +112,6 @@ async function startPinnedServer(env: Record<string, string>, port: number): Pro
   }
   child.kill();
   throw new Error('the bench server did not start');
-}
-
-/**
- * CPU time the server process has used so far (Linux /proc; null elsewhere). Per request, it is
- * the figure a machine shared with other work distorts least: whether 500 requests a second fit
- * in one core does not depend on who else is running.
- */
-function serverCpuMs(pid: number | undefined): number | null {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime (fields 14 and 15 of the whole line) in clock ticks, 100 a second on Linux.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
 }
 
 async function loadTest(port: number, cookie: string, queries: string[], rate?: number, pid?: number) {

@@ -30,7 +30,7 @@ import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../server
 import { recountStock } from '../../server/inventory/builtin-repository.js';
 import { freePort } from '../harness/ports.js';
 import { startPostgres } from '../harness/postgres.js';
-import { type OpenLoopRequest, openLoop } from './open-loop.js';
+import { type OpenLoopRequest, openLoop, serverCpuMs } from './open-loop.js';
 
 const RATE = Number(process.env.BENCH_REQUESTS_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_REQUESTS_SECONDS ?? 10);
@@ -185,21 +185,6 @@ async function signIn(url: string, username: string): Promise<string> {
   const cookie = response.headers.getSetCookie().find((c) => c.includes('portal_session='));
   if (!cookie) throw new Error(`sign-in as ${username} failed: ${response.status}`);
   return cookie.split(';')[0]!;
-}
-
-/**
- * CPU time the server process has used so far (Linux /proc; null elsewhere). Per request it is the
- * figure a machine shared with other work distorts least: whether 200 requests a second fit in one
- * core does not depend on who else is running.
- */
-function serverCpuMs(pid: number | undefined): number | null {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime (fields 14 and 15 of the whole line) in clock ticks, 100 a second on Linux.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
 }
 
 /** Runs one endpoint at the fixed rate and prints its figures; returns how many requests were sent. */
