@@ -1,4 +1,7 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/platform/logger.js';
 import { buildTestApp, sessionCookieFrom, signInAs, signInFresh, type TestApp, TEST_ORIGIN } from '../harness/app.js';
@@ -117,6 +120,58 @@ describe('CSRF defence, headers and cookies', () => {
       JSON.stringify({ username: 'alice', password: 'x'.repeat(100_000) }),
     );
     expect(response.status).toBe(413);
+  });
+
+  describe('body size over a real socket', () => {
+    // Through @hono/node-server as `npm start` serves: a declared length is judged from the header,
+    // a chunked body by counting what arrives.
+    let server: ServerType;
+    let port: number;
+    beforeAll(async () => {
+      server = await new Promise<ServerType>((resolve) => {
+        const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+      });
+      port = (server.address() as AddressInfo).port;
+    });
+    afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+    /** Sends a sign-in whose body is written by `write`; resolves with the status as soon as it arrives. */
+    const send = (headers: Record<string, string | number>, write: (req: http.ClientRequest) => void) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port, method: 'POST', path: '/api/auth/login', headers: { origin: TEST_ORIGIN, 'content-type': 'application/json', ...headers } },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || (error as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(error)));
+        write(req);
+      });
+
+    it('refuses a declared length over the limit before the body arrives', async () => {
+      // Ten megabytes announced, a few bytes sent and the request left open: the answer cannot
+      // wait for the rest.
+      const answer = await send({ 'content-length': 10_000_000 }, (req) => req.write('{"username":'));
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body).error.code).toBe('payload_too_large');
+    });
+
+    it('counts a chunked body as it arrives and refuses it past the limit', async () => {
+      const answer = await send({ 'transfer-encoding': 'chunked' }, (req) => {
+        req.write(JSON.stringify({ username: 'alice', password: 'x'.repeat(40_000) }).slice(0, -2));
+        req.write('x'.repeat(40_000));
+        req.end('"}');
+      });
+      expect(answer.status).toBe(413);
+    });
+
+    it('reads a body within the limit, declared or chunked', async () => {
+      const body = JSON.stringify({ username: 'alice', password: DEMO_PASSWORD });
+      expect((await send({ 'content-length': Buffer.byteLength(body) }, (req) => req.end(body))).status).toBe(200);
+      expect((await send({ 'transfer-encoding': 'chunked' }, (req) => req.end(body))).status).toBe(200);
+    });
   });
 });
 
