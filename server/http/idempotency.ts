@@ -56,6 +56,8 @@ export interface IdempotencyOptions {
 interface Claim {
   username: string;
   key: string;
+  /** The status recordIdempotentAnswer stored with the handler's change, if it did. */
+  recordedStatus?: number;
 }
 const claims = new WeakMap<Request, Claim>();
 
@@ -125,7 +127,8 @@ export function idempotent(deps: Pick<AppDeps, 'db' | 'clock'>, options: Idempot
       delay = Math.min(delay * 2, 200);
     }
 
-    claims.set(c.req.raw, { username, key });
+    const claim: Claim = { username, key };
+    claims.set(c.req.raw, claim);
     try {
       await next();
     } catch (error) {
@@ -137,7 +140,10 @@ export function idempotent(deps: Pick<AppDeps, 'db' | 'clock'>, options: Idempot
       await releaseIdempotencyKey(deps.db, username, key);
       return;
     }
-    // A no-op when the handler already stored its answer in its own transaction.
+    // Stored with the handler's change already (the answer it returned is the one it recorded: a
+    // recording whose transaction rolled back ends in a thrown error or another status). Cloning
+    // the answer to store it again was a tenth of a created request's HTTP work.
+    if (claim.recordedStatus === c.res.status) return;
     await completeIdempotencyKey(deps.db, username, key, c.res.status, await c.res.clone().text(), deps.clock.now());
   };
 }
@@ -151,4 +157,5 @@ export async function recordIdempotentAnswer(trx: Executor, c: Context, status: 
   const claim = claims.get(c.req.raw);
   if (!claim) return;
   await completeIdempotencyKey(trx, claim.username, claim.key, status, body === null || body === undefined ? '' : JSON.stringify(body), now);
+  claim.recordedStatus = status;
 }
