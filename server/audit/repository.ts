@@ -12,27 +12,30 @@ type Db = Kysely<Database>;
 export type AuditEventContent = Omit<AuditEventRow, 'id' | 'prev_hash' | 'hash'>;
 
 /**
- * Takes the chain's lock for the rest of the transaction and returns the head. Appends must be
- * serialised or two writers would link to the same predecessor and fork the chain.
+ * Takes the chain's lock for the rest of the transaction and returns the head, with the highest id
+ * in the table (one statement: an append is part of most writes). Appends must be serialised or
+ * two writers would link to the same predecessor and fork the chain.
  * PostgreSQL: a row lock on the one-row head (held until commit, across processes).
  * SQLite: a write to the head first, so the transaction holds the database's single write lock
  * before it reads anything (a deferred transaction that reads first and writes later can fail
  * with SQLITE_BUSY when another process wrote in between; a first statement that writes waits
  * under busy_timeout instead).
  */
-async function lockChainHead(trx: Db): Promise<{ last_id: number; hash: string }> {
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    const head = await trx.selectFrom('audit_chain_head').select(['last_id', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirst();
-    if (head) return head;
-  } else {
-    await trx
-      .updateTable('audit_chain_head')
-      .set({ last_id: sql`last_id` })
-      .where('id', '=', 1)
-      .execute();
-    const head = await trx.selectFrom('audit_chain_head').select(['last_id', 'hash']).where('id', '=', 1).executeTakeFirst();
-    if (head) return head;
-  }
+async function lockChainHead(trx: Db): Promise<{ last_id: number; hash: string; max: number | null }> {
+  const maxId = sql<number | null>`(select max(id) from audit_events)`.as('max');
+  const head =
+    trx.getExecutor().adapter instanceof PostgresAdapter
+      ? // The subquery sees the statement's snapshot, taken before the lock was granted; the head row
+        // itself is re-read once locked, and it is what orders the chain (max only guards against a
+        // row written past the head outside the chain).
+        await trx.selectFrom('audit_chain_head').select(['last_id', 'hash', maxId]).where('id', '=', 1).forUpdate().executeTakeFirst()
+      : await trx
+          .updateTable('audit_chain_head')
+          .set({ last_id: sql`last_id` })
+          .where('id', '=', 1)
+          .returning(['last_id', 'hash', maxId])
+          .executeTakeFirst();
+  if (head) return head;
   throw new Error('audit_chain_head is missing: run the migrations');
 }
 
@@ -46,11 +49,7 @@ export async function insertAuditEvent(db: Db, event: AuditEventContent): Promis
   const head = await lockChainHead(db);
   // Ids are assigned under the lock, so they follow the chain order with no gaps from rollbacks.
   // A row someone slipped in past the head still cannot collide with the next id.
-  const { max } = await db
-    .selectFrom('audit_events')
-    .select((eb) => eb.fn.max('id').as('max'))
-    .executeTakeFirstOrThrow();
-  const row = { ...event, id: Math.max(Number(head.last_id), Number(max ?? 0)) + 1, prev_hash: head.hash };
+  const row = { ...event, id: Math.max(Number(head.last_id), Number(head.max ?? 0)) + 1, prev_hash: head.hash };
   const hash = auditRowHash(row);
   await db
     .insertInto('audit_events')
