@@ -13,6 +13,8 @@ import {
   extendLease,
   failAbandonedJobs,
   insertJob,
+  insertJobs,
+  type NewJob,
   recordJobFailure,
   releaseJob,
   rescheduleQueuedJob,
@@ -61,14 +63,26 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
  * runs. Returns the job id, or null when `uniqueKey` was already taken.
  */
 export function enqueue<K extends JobKind>(db: Kysely<Database> | Transaction<Database>, job: JobSpec<K>): Promise<number | null> {
-  return insertJob(db, {
+  return insertJob(db, newJob(job));
+}
+
+/**
+ * Adds several jobs in one statement (a write that causes several pays for one), on the same
+ * terms as enqueue; a job whose `uniqueKey` is taken is left out. Returns no ids.
+ */
+export function enqueueAll(db: Kysely<Database> | Transaction<Database>, jobs: readonly JobSpec<JobKind>[]): Promise<void> {
+  return insertJobs(db, jobs.map(newJob));
+}
+
+function newJob(job: JobSpec<JobKind>): NewJob {
+  return {
     kind: job.kind,
     payload: JSON.stringify(job.payload),
     runAt: job.runAt ?? job.now,
     maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     uniqueKey: job.uniqueKey ?? null,
     now: job.now,
-  });
+  };
 }
 
 /**

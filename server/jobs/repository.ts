@@ -17,6 +17,26 @@ export interface NewJob {
   now: number;
 }
 
+/** Inserts jobs in one statement; one whose unique key is already taken is left out. */
+export async function insertJobs(db: Db, jobs: readonly NewJob[]): Promise<void> {
+  if (!jobs.length) return;
+  await db
+    .insertInto('jobs')
+    .values(
+      jobs.map((job) => ({
+        kind: job.kind,
+        payload: job.payload,
+        run_at: job.runAt,
+        max_attempts: job.maxAttempts,
+        unique_key: job.uniqueKey,
+        created_at: job.now,
+        updated_at: job.now,
+      })),
+    )
+    .onConflict((oc) => oc.column('unique_key').doNothing())
+    .execute();
+}
+
 /** Inserts a job; with a unique key already taken, inserts nothing and returns null. */
 export async function insertJob(db: Db, job: NewJob): Promise<number | null> {
   const row = await db

@@ -3,7 +3,7 @@ import type { NotificationKind, NotificationParams } from '../../shared/requests
 import type { Database } from '../db/schema.js';
 import { withTransaction } from '../db/transaction.js';
 import type { Directory } from '../directory/port.js';
-import { enqueue, type JobQueue } from '../jobs/queue.js';
+import { enqueue, enqueueAll, type JobKind, type JobQueue, type JobSpec } from '../jobs/queue.js';
 import { sendMailLater } from '../mail/outbox.js';
 import type { PortalKeys } from '../platform/keys.js';
 import type { Logger } from '../platform/logger.js';
@@ -11,7 +11,7 @@ import type { Clock } from '../platform/clock.js';
 import { sendPushLater } from '../push/outbox.js';
 import { hasPushSubscription } from '../push/repository.js';
 import { notificationMail, notificationPush } from './mail.js';
-import { findNotification, insertNotification } from './repository.js';
+import { findNotification, insertNotification, insertNotifications } from './repository.js';
 
 declare module '../jobs/queue.js' {
   interface JobPayloads {
@@ -42,8 +42,29 @@ export async function notify(trx: Kysely<Database> | Transaction<Database>, now:
     link: spec.link,
     created_at: now,
   });
-  await enqueue(trx, { kind: 'notifications.deliver', payload: { id }, now, uniqueKey: `notification:${id}` });
+  await enqueue(trx, deliveryJob(id, now));
   return id;
+}
+
+/**
+ * notify() for several people at once, in two statements whatever their number, and the change's
+ * other jobs (`alsoEnqueue`) added with the delivery jobs in the same statement.
+ */
+export async function notifyEach(
+  trx: Kysely<Database> | Transaction<Database>,
+  now: number,
+  specs: readonly NotificationSpec[],
+  alsoEnqueue: readonly JobSpec<JobKind>[] = [],
+): Promise<void> {
+  const ids = await insertNotifications(
+    trx,
+    specs.map((spec) => ({ recipient: spec.recipient, kind: spec.kind, params: JSON.stringify(spec.params), link: spec.link, created_at: now })),
+  );
+  await enqueueAll(trx, [...alsoEnqueue, ...ids.map((id) => deliveryJob(id, now))]);
+}
+
+function deliveryJob(id: number, now: number): JobSpec<'notifications.deliver'> {
+  return { kind: 'notifications.deliver', payload: { id }, now, uniqueKey: `notification:${id}` };
 }
 
 export interface DeliveryDeps {

@@ -14,6 +14,16 @@ export async function insertNotification(
   return n(inserted.id);
 }
 
+/** Several rows in one statement; their ids in no particular order. */
+export async function insertNotifications(
+  db: Db,
+  rows: readonly { recipient: string; kind: string; params: string; link: string; created_at: number }[],
+): Promise<number[]> {
+  if (!rows.length) return [];
+  const inserted = await db.insertInto('notifications').values(rows).returning('id').execute();
+  return inserted.map((r) => n(r.id));
+}
+
 export async function findNotification(db: Db, id: number) {
   return db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
 }

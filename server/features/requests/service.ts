@@ -33,8 +33,8 @@ import { withTransaction } from '../../db/transaction.js';
 import type { Directory } from '../../directory/port.js';
 import { type RoleGroups, rolesFromGroups } from '../../directory/roles.js';
 import { errors } from '../../errors.js';
-import { enqueue } from '../../jobs/queue.js';
-import { notify } from '../../notifications/notify.js';
+import type { JobSpec } from '../../jobs/queue.js';
+import { notify, notifyEach } from '../../notifications/notify.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Inventory } from '../../inventory/port.js';
 import type { Model } from '../../../shared/inventory.js';
@@ -440,12 +440,19 @@ async function openApprovers(
   const step = chainStepOf(next);
   const rows = approversOf(step, request, manager);
   const ids = await repo.insertApprovers(trx, rows.map((r) => ({ request_id: request.id, step_id: next.id, ...r })), now);
-  // The SLA: unique per step and phase, so opening twice never doubles them; handlers re-check the step.
-  await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'remind' }, now, runAt: now + next.sla_ms / 2, uniqueKey: `requests.sla:${next.id}:remind` });
-  await enqueue(trx, { kind: 'requests.sla', payload: { stepId: next.id, phase: 'escalate' }, now, runAt: now + next.sla_ms, uniqueKey: `requests.sla:${next.id}:escalate` });
-  for (const { username, approvalId } of recipientsOf(step, rows.map((r, i) => ({ ...r, id: ids[i]! })), request)) {
-    await notify(trx, now, { recipient: username, kind: 'approval_needed', params, link: `/approvals/${approvalId}` });
-  }
+  // The SLA: unique per step and phase, so opening twice never doubles them; handlers re-check the
+  // step. Queued with the notifications' jobs: opening a step is part of every new request.
+  const sla: JobSpec<'requests.sla'>[] = [
+    { kind: 'requests.sla', payload: { stepId: next.id, phase: 'remind' }, now, runAt: now + next.sla_ms / 2, uniqueKey: `requests.sla:${next.id}:remind` },
+    { kind: 'requests.sla', payload: { stepId: next.id, phase: 'escalate' }, now, runAt: now + next.sla_ms, uniqueKey: `requests.sla:${next.id}:escalate` },
+  ];
+  const recipients = recipientsOf(step, rows.map((r, i) => ({ ...r, id: ids[i]! })), request);
+  await notifyEach(
+    trx,
+    now,
+    recipients.map(({ username, approvalId }) => ({ recipient: username, kind: 'approval_needed' as const, params, link: `/approvals/${approvalId}` })),
+    sla,
+  );
   return rows.map((r, i) => ({
     id: ids[i]!,
     request_id: request.id,
