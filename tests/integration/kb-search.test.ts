@@ -3,7 +3,8 @@
  * typos, prefixes, Chinese without spaces and in both scripts, mixed text, title above body,
  * helpful above unhelpful, filters, drafts invisible, index kept in step with every save.
  */
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
+import { migrations } from '../../server/db/migrations/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
@@ -164,6 +165,32 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     await updateArticle(kb, editor, created.id, article('Badge printer jams', 'Gone.', { status: 'archived' }));
     const left = await t.deps.db.selectFrom('kb_snippet_text').select('text').where('article_id', '=', created.id).execute();
     expect(left).toEqual([]);
+  });
+
+  it.runIf(dialect === 'sqlite')('keeps title lengths beside the title index (SQLite), and the migration fills them for indexed articles', async () => {
+    const lengths = async () =>
+      Object.fromEntries(
+        (await sql<{ article_id: number; length: number }>`SELECT article_id, length FROM kb_fts_title_length`.execute(t.deps.db)).rows.map((r) => [
+          r.article_id,
+          r.length,
+        ]),
+      );
+    const kept = await createArticle(kb, editor, article('Dock the wombat laptop', 'Plug the dock in.'));
+    const archived = await createArticle(kb, editor, article('Undock the wombat', 'Unplug.'));
+    await updateArticle(kb, editor, archived.id, article('Undock the wombat', 'Unplug.', { status: 'archived' }));
+    expect((await lengths())[kept.id]).toBe('Dock the wombat laptop'.length);
+    expect((await lengths())[archived.id]).toBeUndefined();
+    // Shortest title first among title matches: the lengths are what orders them.
+    await createArticle(kb, editor, article('Wombat', 'Short.'));
+    expect(titles(await search(kb, { q: 'wombat', limit: 2 }))).toEqual(['Wombat', 'Dock the wombat laptop']);
+
+    const before = await lengths();
+    const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
+    const names = Object.keys(migrations).sort();
+    const down = await migrator.migrateTo(names[names.indexOf('2026-12-02T0500-kb-title-length') - 1]!);
+    expect(down.error).toBeUndefined();
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect(await lengths()).toEqual(before);
   });
 
   it('compacts the index after a bulk import, and finds what it imported', async () => {

@@ -24,6 +24,7 @@ import * as requestsFast from './2026-12-02T0100-requests-fast.js';
 import * as kbSnippetText from './2026-12-02T0200-kb-snippet-text.js';
 import * as kbGinPendingList from './2026-12-02T0300-kb-gin-pending-list.js';
 import * as locks from './2026-12-02T0400-locks.js';
+import * as kbTitleLength from './2026-12-02T0500-kb-title-length.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0200-kb-snippet-text': kbSnippetText,
   '2026-12-02T0300-kb-gin-pending-list': kbGinPendingList,
   '2026-12-02T0400-locks': locks,
+  '2026-12-02T0500-kb-title-length': kbTitleLength,
 };

@@ -13,6 +13,8 @@ export interface IndexedDoc {
   category: string | null;
   /** Title (and tag) tokens: ranked far above body tokens. */
   titleTokens: string[];
+  /** The title's length in characters (shorter titles rank first among title-only matches). */
+  titleLength: number;
   bodyTokens: string[];
 }
 

@@ -26,6 +26,7 @@ export function toIndexedDoc(article: IndexableArticle, visibleText = markdownTo
     category: article.category,
     // The `public` marker says who may read an article, not what it is about: not a search word.
     titleTokens: indexTokens([article.title, ...article.tags.filter((t) => t !== KB_PUBLIC_TAG)].join(' \n ')),
+    titleLength: [...article.title].length, // code points, as SQLite's length() counts
     bodyTokens: indexTokens(visibleText),
   };
 }

@@ -48,12 +48,14 @@ export const sqliteEngine: SearchEngine = {
         trx,
       );
       await sql`INSERT INTO kb_fts_title(rowid, title, facets) VALUES (${doc.id}, ${title}, ${facets})`.execute(trx);
+      await sql`INSERT INTO kb_fts_title_length(article_id, length) VALUES (${doc.id}, ${doc.titleLength})`.execute(trx);
     }
   },
   async remove(trx, ids) {
     for (const id of ids) {
       await sql`DELETE FROM kb_fts WHERE rowid = ${id}`.execute(trx);
       await sql`DELETE FROM kb_fts_title WHERE rowid = ${id}`.execute(trx);
+      await sql`DELETE FROM kb_fts_title_length WHERE article_id = ${id}`.execute(trx);
     }
   },
   async compact(db) {
@@ -69,11 +71,13 @@ export const sqliteEngine: SearchEngine = {
       // Every row here has every part of the query in its title, so BM25 would tell them apart
       // only by title length (and by which completion of a prefix matched), while computing it
       // costs FTS5 a count of each term's matches over its whole doclist (its IDF), four fifths
-      // of this pass for the common words this pass is for. Shorter titles first instead.
+      // of this pass for the common words this pass is for. Shorter titles first instead, their
+      // lengths from a table of their own: reading them from kb_articles, whose rows carry whole
+      // bodies, cost a page read for each of up to `cap` matches (most of this pass at 100k).
       const rows = await sql<{ id: number; len: number }>`
-      SELECT f.id AS id, length(a.title) AS len FROM (
+      SELECT f.id AS id, l.length AS len FROM (
         SELECT rowid AS id FROM kb_fts_title WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid DESC LIMIT ${plan.cap}
-      ) AS f JOIN kb_articles AS a ON a.id = f.id
+      ) AS f JOIN kb_fts_title_length AS l ON l.article_id = f.id
       ORDER BY len, f.id DESC LIMIT ${plan.limit}`.execute(db);
       return rows.rows.map((r) => ({ id: Number(r.id), score: TITLE_LENGTH_SCALE / (TITLE_LENGTH_SCALE + Number(r.len)) }));
     }
