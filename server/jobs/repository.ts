@@ -17,22 +17,24 @@ export interface NewJob {
   now: number;
 }
 
+function jobRow(job: NewJob) {
+  return {
+    kind: job.kind,
+    payload: job.payload,
+    run_at: job.runAt,
+    max_attempts: job.maxAttempts,
+    unique_key: job.uniqueKey,
+    created_at: job.now,
+    updated_at: job.now,
+  };
+}
+
 /** Inserts jobs in one statement; one whose unique key is already taken is left out. */
 export async function insertJobs(db: Db, jobs: readonly NewJob[]): Promise<void> {
   if (!jobs.length) return;
   await db
     .insertInto('jobs')
-    .values(
-      jobs.map((job) => ({
-        kind: job.kind,
-        payload: job.payload,
-        run_at: job.runAt,
-        max_attempts: job.maxAttempts,
-        unique_key: job.uniqueKey,
-        created_at: job.now,
-        updated_at: job.now,
-      })),
-    )
+    .values(jobs.map(jobRow))
     .onConflict((oc) => oc.column('unique_key').doNothing())
     .execute();
 }
@@ -41,15 +43,7 @@ export async function insertJobs(db: Db, jobs: readonly NewJob[]): Promise<void>
 export async function insertJob(db: Db, job: NewJob): Promise<number | null> {
   const row = await db
     .insertInto('jobs')
-    .values({
-      kind: job.kind,
-      payload: job.payload,
-      run_at: job.runAt,
-      max_attempts: job.maxAttempts,
-      unique_key: job.uniqueKey,
-      created_at: job.now,
-      updated_at: job.now,
-    })
+    .values(jobRow(job))
     .onConflict((oc) => oc.column('unique_key').doNothing())
     .returning('id')
     .executeTakeFirst();

@@ -139,14 +139,24 @@ describe('CSRF defence, headers and cookies', () => {
     const send = (headers: Record<string, string | number>, write: (req: http.ClientRequest) => void) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = http.request(
-          { host: '127.0.0.1', port, method: 'POST', path: '/api/auth/login', headers: { origin: TEST_ORIGIN, 'content-type': 'application/json', ...headers } },
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/api/auth/login',
+            headers: { origin: TEST_ORIGIN, 'content-type': 'application/json', ...headers },
+          },
           (res) => {
             let body = '';
             res.on('data', (chunk) => (body += chunk));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
           },
         );
-        req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || (error as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(error)));
+        req.on('error', (error) =>
+          (error as NodeJS.ErrnoException).code === 'ECONNRESET' || (error as NodeJS.ErrnoException).code === 'EPIPE'
+            ? undefined
+            : reject(error),
+        );
         write(req);
       });
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRow } from '../../server/db/schema.js';
 import { housekeeping } from '../../server/jobs/housekeeping.js';
 import { RECOVERY_BACKSTOP_FAILURES, RECOVERY_LOCKOUT_FAILURES } from '../../server/features/password/flows.js';
-import { enqueue, JobQueue, nextSlot } from '../../server/jobs/queue.js';
+import { enqueue, enqueueAll, JobQueue, nextSlot } from '../../server/jobs/queue.js';
 import { claimJobs } from '../../server/jobs/repository.js';
 import { ManualClock } from '../harness/clock.js';
 import { createLogger } from '../../server/platform/logger.js';
@@ -258,6 +258,23 @@ describe.each(availableDialects())('the job queue on %s', (dialect) => {
     const second = await enqueue(handle.db, { kind: 'test.step', payload: { label: 'x' }, now: clock.now(), uniqueKey: 'once' });
     expect(first).toBeTypeOf('number');
     expect(second).toBeNull();
+  });
+
+  it('adds several jobs in one statement, leaving out one whose unique key is taken', async () => {
+    const now = clock.now();
+    await enqueue(handle.db, { kind: 'test.step', payload: { label: 'taken' }, now, uniqueKey: 'many-b' });
+    await enqueueAll(handle.db, [
+      { kind: 'test.step', payload: { label: 'a' }, now, uniqueKey: 'many-a' },
+      { kind: 'test.step', payload: { label: 'b' }, now, uniqueKey: 'many-b' },
+      { kind: 'test.step', payload: { label: 'c' }, now, runAt: now + 60_000 },
+    ]);
+    const rows = await handle.db.selectFrom('jobs').select(['payload', 'unique_key', 'run_at']).where('payload', 'in', ['{"label":"a"}', '{"label":"b"}', '{"label":"c"}', '{"label":"taken"}']).orderBy('payload').execute();
+    expect(rows.map((r) => [JSON.parse(r.payload).label, r.unique_key, Number(r.run_at) - now])).toEqual([
+      ['a', 'many-a', 0],
+      ['c', null, 60_000],
+      ['taken', 'many-b', 0],
+    ]);
+    await enqueueAll(handle.db, []); // nothing to add: no statement, no error
   });
 
   it('a worker started and stopped runs what is due and stops cleanly', async () => {

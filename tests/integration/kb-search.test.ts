@@ -167,31 +167,33 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(left).toEqual([]);
   });
 
-  it.runIf(dialect === 'sqlite')('keeps title lengths beside the title index (SQLite), and the migration fills them for indexed articles', async () => {
-    const lengths = async () =>
-      Object.fromEntries(
-        (await sql<{ article_id: number; length: number }>`SELECT article_id, length FROM kb_fts_title_length`.execute(t.deps.db)).rows.map((r) => [
-          r.article_id,
-          r.length,
-        ]),
-      );
-    const kept = await createArticle(kb, editor, article('Dock the wombat laptop', 'Plug the dock in.'));
-    const archived = await createArticle(kb, editor, article('Undock the wombat', 'Unplug.'));
-    await updateArticle(kb, editor, archived.id, article('Undock the wombat', 'Unplug.', { status: 'archived' }));
-    expect((await lengths())[kept.id]).toBe('Dock the wombat laptop'.length);
-    expect((await lengths())[archived.id]).toBeUndefined();
-    // Shortest title first among title matches: the lengths are what orders them.
-    await createArticle(kb, editor, article('Wombat', 'Short.'));
-    expect(titles(await search(kb, { q: 'wombat', limit: 2 }))).toEqual(['Wombat', 'Dock the wombat laptop']);
+  it.runIf(dialect === 'sqlite')(
+    'keeps title lengths beside the title index (SQLite), and the migration fills them for indexed articles',
+    async () => {
+      const lengths = async () =>
+        Object.fromEntries(
+          (
+            await sql<{ article_id: number; length: number }>`SELECT article_id, length FROM kb_fts_title_length`.execute(t.deps.db)
+          ).rows.map((r) => [r.article_id, r.length]),
+        );
+      const kept = await createArticle(kb, editor, article('Dock the wombat laptop', 'Plug the dock in.'));
+      const archived = await createArticle(kb, editor, article('Undock the wombat', 'Unplug.'));
+      await updateArticle(kb, editor, archived.id, article('Undock the wombat', 'Unplug.', { status: 'archived' }));
+      expect((await lengths())[kept.id]).toBe('Dock the wombat laptop'.length);
+      expect((await lengths())[archived.id]).toBeUndefined();
+      // Shortest title first among title matches: the lengths are what orders them.
+      await createArticle(kb, editor, article('Wombat', 'Short.'));
+      expect(titles(await search(kb, { q: 'wombat', limit: 2 }))).toEqual(['Wombat', 'Dock the wombat laptop']);
 
-    const before = await lengths();
-    const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
-    const names = Object.keys(migrations).sort();
-    const down = await migrator.migrateTo(names[names.indexOf('2026-12-02T0500-kb-title-length') - 1]!);
-    expect(down.error).toBeUndefined();
-    expect((await migrator.migrateToLatest()).error).toBeUndefined();
-    expect(await lengths()).toEqual(before);
-  });
+      const before = await lengths();
+      const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
+      const names = Object.keys(migrations).sort();
+      const down = await migrator.migrateTo(names[names.indexOf('2026-12-02T0500-kb-title-length') - 1]!);
+      expect(down.error).toBeUndefined();
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await lengths()).toEqual(before);
+    },
+  );
 
   it('compacts the index after a bulk import, and finds what it imported', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) =>
