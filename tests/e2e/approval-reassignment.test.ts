@@ -6,6 +6,7 @@ import { ManualClock } from '../harness/clock.js';
 import type { ThrowawayPerson } from '../harness/people.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { confirmPassword, heading, overflowsSideways, signedInPage } from './support/portal.js';
+import { newTag, stockModel } from './support/stock.js';
 
 /**
  * Approvals follow people, as the approvers see it in their queues: when HR changes a new hire's
@@ -32,34 +33,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
-
-async function stockMonitor(): Promise<{ id: string; name: string }> {
-  const name = `Test Screen ${randomBytes(3).toString('hex')}`;
-  const model = await server.inventory.createModel({
-    category: 'monitors',
-    manufacturer: 'Acme',
-    name,
-    specs: '27" QHD',
-    imageUrl: null,
-    priceCents: 40_000,
-    requestable: true,
-    eligibleRoles: [],
-    eligibleDepartments: [],
-    leadTimeDays: 5,
-  });
-  const tag = `MON-${randomBytes(3).toString('hex').toUpperCase()}`;
-  await server.inventory.createAsset({
-    tag,
-    serial: `SN-${tag}`,
-    modelId: model.id,
-    status: 'in_stock',
-    location: null,
-    purchaseDate: null,
-    warrantyEnd: null,
-    notes: '',
-  });
-  return { id: model.id, name };
-}
 
 function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
   return signedInPage(browser, server.url, kind, username, password);
@@ -91,7 +64,7 @@ async function call<T>(page: Page, method: string, path: string, body?: unknown)
 
 describe('a new hire’s manager changes before the start', () => {
   test('ruth names another manager on the hire’s page; the equipment approval leaves the old manager’s queue and the new one approves it', async () => {
-    const monitor = await stockMonitor();
+    const monitor = await stockModel(server, 'monitors', [newTag('MON')], { leadTimeDays: 5 });
     const oldBoss = await server.addPerson({ role: 'manager', prefix: 'old' });
     const newBoss = await server.addPerson({ role: 'manager', prefix: 'new' });
 
@@ -176,7 +149,7 @@ describe('a new hire’s manager changes before the start', () => {
 
 describe('an approver leaves', () => {
   test('at the end of the leaver’s last day, the request waiting on them appears in their own manager’s queue, who approves it', async () => {
-    const monitor = await stockMonitor();
+    const monitor = await stockModel(server, 'monitors', [newTag('MON')], { leadTimeDays: 5 });
     const grand: ThrowawayPerson = await server.addPerson({ role: 'manager', prefix: 'grand' });
     const leaver = await server.addPerson({ role: 'manager', manager: grand.username, prefix: 'leaver' });
     const employee = await server.addPerson({ manager: leaver.username, prefix: 'emp' });

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { desktopContext, launchBrowser } from '../harness/browser.js';
 import { ManualClock } from '../harness/clock.js';
-import type { ThrowawayPerson } from '../harness/people.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { barcodeVideo } from './support/barcode.js';
 import { heading, openSignIn, overflowsSideways, signIn, signedInPage } from './support/portal.js';
+import { addTeam, newTag, stockModel } from './support/stock.js';
 
 /**
  * The device story on phones, as the people do it: an employee asks for a laptop, their manager
@@ -22,7 +22,7 @@ let late: TestServer;
 const lateClock = new ManualClock(Date.now());
 let browser: Browser;
 /** The laptop the camera "sees": a real Code 128 barcode of this tag, played as the fake camera's video. */
-const SCANNED_TAG = `LT-${randomBytes(3).toString('hex').toUpperCase()}`;
+const SCANNED_TAG = newTag('LT');
 
 beforeAll(async () => {
   const video = await barcodeVideo(SCANNED_TAG);
@@ -38,43 +38,6 @@ afterAll(async () => {
   await server?.close();
   await late?.close();
 });
-
-/** A laptop model of this test's own, with the given asset tags in stock. */
-async function stockLaptop(tags: string[], portal: TestServer = server): Promise<{ id: string; name: string }> {
-  const name = `Test Book ${randomBytes(3).toString('hex')}`;
-  const model = await portal.inventory.createModel({
-    category: 'laptops',
-    manufacturer: 'Acme',
-    name,
-    specs: '16 GB RAM, 512 GB SSD',
-    imageUrl: null,
-    priceCents: 150_000,
-    requestable: true,
-    eligibleRoles: [],
-    eligibleDepartments: [],
-    leadTimeDays: 10,
-  });
-  for (const tag of tags) {
-    await portal.inventory.createAsset({
-      tag,
-      serial: `SN-${tag}`,
-      modelId: model.id,
-      status: 'in_stock',
-      location: null,
-      purchaseDate: '2026-01-15',
-      warrantyEnd: '2029-01-15',
-      notes: '',
-    });
-  }
-  return { id: model.id, name };
-}
-
-/** A manager and one report of theirs, both throwaway. */
-async function team(): Promise<{ boss: ThrowawayPerson; employee: ThrowawayPerson }> {
-  const boss = await server.addPerson({ role: 'manager', prefix: 'boss' });
-  const employee = await server.addPerson({ manager: boss.username, prefix: 'emp' });
-  return { boss, employee };
-}
 
 function signedInPhone(username: string, password?: string, portal: TestServer = server): Promise<Page> {
   return signedInPage(browser, portal.url, 'phone', username, password);
@@ -123,8 +86,8 @@ async function openQueue(page: Page, model: string) {
 
 describe('device requests on a phone', () => {
   test('an employee asks for a laptop; the manager and the help desk approve; the help desk scans it and ships it; the employee confirms receipt', async () => {
-    const laptop = await stockLaptop([SCANNED_TAG]);
-    const { boss, employee } = await team();
+    const laptop = await stockModel(server, 'laptops', [SCANNED_TAG]);
+    const { boss, employee } = await addTeam(server);
 
     const mine = await signedInPhone(employee.username, employee.password);
     const id = await requestFromCatalog(mine, laptop.name, 'My laptop is five years old and the battery lasts an hour.', /battery/i);
@@ -213,8 +176,8 @@ describe('device requests on a phone', () => {
 
 describe('saying no, and deciding for someone who is away', () => {
   test('the manager rejects with a reason (a reason is required); the employee sees it', async () => {
-    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
-    const { boss, employee } = await team();
+    const laptop = await stockModel(server, 'laptops', [newTag('LT')]);
+    const { boss, employee } = await addTeam(server);
     const mine = await signedInPhone(employee.username, employee.password);
     const id = await requestFromCatalog(mine, laptop.name, 'I would like a second laptop for travelling.');
 
@@ -242,8 +205,8 @@ describe('saying no, and deciding for someone who is away', () => {
   });
 
   test('a manager away names a stand-in; opened from a notification action, the decision waits for "Yes"; the timeline says on whose behalf', async () => {
-    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
-    const { boss, employee } = await team();
+    const laptop = await stockModel(server, 'laptops', [newTag('LT')]);
+    const { boss, employee } = await addTeam(server);
     const deputy = await server.addPerson({ role: 'manager', prefix: 'deputy' });
 
     // The manager names a stand-in for today and the next week.
@@ -293,7 +256,7 @@ describe('saying no, and deciding for someone who is away', () => {
 
 describe('when an approver does not decide in time', () => {
   test('the step passes to the approver’s own manager, who sees it as overdue and decides', async () => {
-    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`], late);
+    const laptop = await stockModel(late, 'laptops', [newTag('LT')]);
     const grand = await late.addPerson({ role: 'manager', prefix: 'grand' });
     const boss = await late.addPerson({ role: 'manager', manager: grand.username, prefix: 'boss' });
     const employee = await late.addPerson({ manager: boss.username, prefix: 'emp' });
@@ -331,9 +294,9 @@ describe('when an approver does not decide in time', () => {
 
 describe('offline', () => {
   test('a request and a decision made offline are each sent once when the network returns; a decision the portal refuses waits under "Needs attention"', async () => {
-    const laptop = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
-    const other = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
-    const { boss, employee } = await team();
+    const laptop = await stockModel(server, 'laptops', [newTag('LT')]);
+    const other = await stockModel(server, 'laptops', [newTag('LT')]);
+    const { boss, employee } = await addTeam(server);
 
     // The employee has the portal open (My requests, then the form), then loses the network.
     const mine = await signedInPhone(employee.username, employee.password);
@@ -398,12 +361,9 @@ describe('offline', () => {
 
 describe('the catalog on a laptop', () => {
   test('availability and eligibility read plainly; a manager asks on behalf of a report', async () => {
-    const { boss, employee } = await team();
-    const inStock = await stockLaptop([
-      `LT-${randomBytes(3).toString('hex').toUpperCase()}`,
-      `LT-${randomBytes(3).toString('hex').toUpperCase()}`,
-    ]);
-    const none = await stockLaptop([]);
+    const { boss, employee } = await addTeam(server);
+    const inStock = await stockModel(server, 'laptops', [newTag('LT'), newTag('LT')]);
+    const none = await stockModel(server, 'laptops', []);
     const hrOnly = `HR Book ${randomBytes(3).toString('hex')}`;
     await server.inventory.createModel({
       category: 'laptops',

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
@@ -7,6 +6,7 @@ import { startTestServer, type TestServer } from '../harness/server.js';
 import { startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
 import { barcodeVideo } from './support/barcode.js';
 import { heading, openSignIn, overflowsSideways, signIn, signedInPage } from './support/portal.js';
+import { addTeam, newTag, stockModel } from './support/stock.js';
 
 /**
  * Stock and the units handed over, as the people see it: a request approved while nothing is in
@@ -25,7 +25,7 @@ let server: TestServer;
 let smtp: SmtpCapture;
 let browser: Browser;
 /** What the fake camera shows: a real barcode of a tag that is NOT the one the shimmed detector reports (see the last test). */
-const CAMERA_TAG = `CAM-${randomBytes(3).toString('hex').toUpperCase()}`;
+const CAMERA_TAG = newTag('CAM');
 
 beforeAll(async () => {
   smtp = await startSmtpCapture();
@@ -38,44 +38,6 @@ afterAll(async () => {
   await server?.close();
   await smtp?.close();
 });
-
-const newTag = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex').toUpperCase()}`;
-
-/** A monitor model of this test's own (the manager alone approves monitors), with the given tags in stock. */
-async function stockMonitor(tags: string[]): Promise<{ id: string; name: string }> {
-  const name = `Test Screen ${randomBytes(3).toString('hex')}`;
-  const model = await server.inventory.createModel({
-    category: 'monitors',
-    manufacturer: 'Acme',
-    name,
-    specs: '27" QHD',
-    imageUrl: null,
-    priceCents: 40_000,
-    requestable: true,
-    eligibleRoles: [],
-    eligibleDepartments: [],
-    leadTimeDays: 10,
-  });
-  for (const tag of tags) {
-    await server.inventory.createAsset({
-      tag,
-      serial: `SN-${tag}`,
-      modelId: model.id,
-      status: 'in_stock',
-      location: 'Store',
-      purchaseDate: '2026-01-15',
-      warrantyEnd: '2029-01-15',
-      notes: '',
-    });
-  }
-  return { id: model.id, name };
-}
-
-async function team(): Promise<{ boss: ThrowawayPerson; employee: ThrowawayPerson }> {
-  const boss = await server.addPerson({ role: 'manager', prefix: 'boss' });
-  const employee = await server.addPerson({ manager: boss.username, prefix: 'emp' });
-  return { boss, employee };
-}
 
 function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
   return signedInPage(browser, server.url, kind, username, password);
@@ -134,8 +96,8 @@ async function assetStatus(page: Page, tag: string): Promise<string | null> {
 
 describe('a request approved while nothing is in stock', () => {
   test('waits on backorder with the lead time; the help desk adds a unit and it is reserved at once; the employee is told and the hand-over goes as usual', async () => {
-    const monitor = await stockMonitor([]);
-    const { boss, employee } = await team();
+    const monitor = await stockModel(server, 'monitors', []);
+    const { boss, employee } = await addTeam(server);
 
     const mine = await signedIn('phone', employee.username, employee.password);
     const id = await request(mine, monitor.name, 'Ships in about 10 days', 'My screen flickers all day.');
@@ -196,8 +158,8 @@ describe('a request approved while nothing is in stock', () => {
   });
 
   test('a CSV import of new stock serves the oldest backorder first, in the same import', async () => {
-    const monitor = await stockMonitor([]);
-    const { boss, employee } = await team();
+    const monitor = await stockModel(server, 'monitors', []);
+    const { boss, employee } = await addTeam(server);
     const second = await server.addPerson({ manager: boss.username, prefix: 'emp2' });
 
     // Two requests for the same out-of-stock model, the first one older.
@@ -248,10 +210,10 @@ describe('a request approved while nothing is in stock', () => {
 describe('handing over another unit than the one set aside', () => {
   test('the request ends with the unit handed over; the set-aside one is back in stock; a tag of another model is refused', async () => {
     const [reservedFirst, spare] = [newTag('MON'), newTag('MON')];
-    const monitor = await stockMonitor([reservedFirst, spare]);
+    const monitor = await stockModel(server, 'monitors', [reservedFirst, spare]);
     const foreign = newTag('OTH');
-    await stockMonitor([foreign]);
-    const { boss, employee } = await team();
+    await stockModel(server, 'monitors', [foreign]);
+    const { boss, employee } = await addTeam(server);
 
     const mine = await signedIn('phone', employee.username, employee.password);
     const id = await request(mine, monitor.name, '2 in stock', 'A screen for the meeting room desk.');
@@ -314,8 +276,8 @@ describe('handing over another unit than the one set aside', () => {
 describe('scanning with the browser’s own BarcodeDetector', () => {
   test('the hand-over page asks the native detector for label formats, reads the tag from the live camera, and stops the camera', async () => {
     const scanned = newTag('NAT');
-    const monitor = await stockMonitor([scanned]);
-    const { boss, employee } = await team();
+    const monitor = await stockModel(server, 'monitors', [scanned]);
+    const { boss, employee } = await addTeam(server);
     const mine = await signedIn('phone', employee.username, employee.password);
     const id = await request(mine, monitor.name, 'Only 1 left', 'A screen for my home office.');
     await mine.context().close();

@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../harness/server.js';
 import { slapdPortalEnv, startSlapd, type SlapdHandle } from '../harness/slapd.js';
 import { startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
 import { GOOD_PASSWORDS, confirmPassword, heading, openSignIn, overflowsSideways, signIn, signedInPage } from './support/portal.js';
+import { newTag, stockModel } from './support/stock.js';
 
 /**
  * HR's onboarding and offboarding, as the people do it, with the server's clock moved to the days
@@ -89,36 +90,6 @@ function nextMonday(zone: string, now: number): string {
   throw new Error('no Monday in a week');
 }
 
-/** A laptop model of this file's own, with the given tags in stock. */
-async function stockLaptop(tags: string[]): Promise<{ id: string; name: string }> {
-  const name = `Test Book ${randomBytes(3).toString('hex')}`;
-  const model = await server.inventory.createModel({
-    category: 'laptops',
-    manufacturer: 'Acme',
-    name,
-    specs: '16 GB RAM',
-    imageUrl: null,
-    priceCents: null,
-    requestable: true,
-    eligibleRoles: [],
-    eligibleDepartments: [],
-    leadTimeDays: 10,
-  });
-  for (const tag of tags) {
-    await server.inventory.createAsset({
-      tag,
-      serial: `SN-${tag}`,
-      modelId: model.id,
-      status: 'in_stock',
-      location: null,
-      purchaseDate: null,
-      warrantyEnd: null,
-      notes: '',
-    });
-  }
-  return { id: model.id, name };
-}
-
 function signedIn(kind: 'phone' | 'desktop', username: string, password?: string): Promise<Page> {
   return signedInPage(browser, server.url, kind, username, password);
 }
@@ -146,7 +117,7 @@ describe('a new hire', () => {
     const personalEmail = `aiko.${lastName.toLowerCase()}@mail.example.net`;
 
     // HR's engineer bundle: the engineering group and this file's laptop, approved at once.
-    const model = await stockLaptop([`LT-${randomBytes(3).toString('hex').toUpperCase()}`]);
+    const model = await stockModel(server, 'laptops', [newTag('LT')]);
     const ruth = await signedIn('desktop', 'ruth');
     const bundle = await ruth.evaluate(async (modelId) => {
       const response = await fetch('/api/onboarding/bundles', {
@@ -408,32 +379,9 @@ describe('a leaver', () => {
     const zone = 'Europe/Berlin';
     // bob of this file's own slapd (see the top): the only directory his closing is seen in.
     const leaver = { username: 'bob', password: undefined };
-    const model = await server.inventory.createModel({
-      category: 'laptops',
-      manufacturer: 'Acme',
-      name: `Leaver Book ${randomBytes(3).toString('hex')}`,
-      specs: '',
-      imageUrl: null,
-      priceCents: null,
-      requestable: true,
-      eligibleRoles: [],
-      eligibleDepartments: [],
-      leadTimeDays: null,
-    });
-    const tags = [0, 1].map(() => `LV-${randomBytes(3).toString('hex').toUpperCase()}`);
-    for (const tag of tags) {
-      await server.inventory.createAsset({
-        tag,
-        serial: `SN-${tag}`,
-        modelId: model.id,
-        status: 'in_stock',
-        location: null,
-        purchaseDate: null,
-        warrantyEnd: null,
-        notes: '',
-      });
-      await server.inventory.assign(tag, leaver.username, { actor: 'hana' });
-    }
+    const tags = [newTag('LV'), newTag('LV')];
+    await stockModel(server, 'laptops', tags);
+    for (const tag of tags) await server.inventory.assign(tag, leaver.username, { actor: 'hana' });
 
     // The leaver is signed in on their phone.
     const theirs = await signedIn('phone', leaver.username, leaver.password);
