@@ -126,7 +126,8 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     // Generated into the data directory on first start unless configured (VAPID_PUBLIC_KEY/PRIVATE_KEY).
     const push = overrides.push ?? createWebPushSender(loadVapidKeys(config.push.vapid, config.push.subject, config.dataDir));
     if (config.demo && (await seedDemoCatalog(db, inventory))) logger.info('demo catalogue seeded');
-    if (config.demo && inventory.kind === 'builtin' && (await seedDemoRoleBundles(db, inventory, clock.now()))) logger.info('demo role bundles seeded');
+    if (config.demo && inventory.kind === 'builtin' && (await seedDemoRoleBundles(db, inventory, clock.now())))
+      logger.info('demo role bundles seeded');
 
     const jobs = new JobQueue(db, clock, logger, overrides.jobs);
     registerMailJobs(jobs, mailer, logger, config.publicUrl.hostname, keys);

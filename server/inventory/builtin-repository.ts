@@ -1,10 +1,5 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
-import type {
-  Database,
-  InventoryAssetEventTable,
-  InventoryAssetTable,
-  InventoryModelTable,
-} from '../db/schema.js';
+import type { Database, InventoryAssetEventTable, InventoryAssetTable, InventoryModelTable } from '../db/schema.js';
 
 // The only module that touches the built-in inventory's tables. The one place where the two
 // dialects differ is the reservation's pick of a unit: PostgreSQL locks it with FOR UPDATE SKIP
@@ -51,9 +46,7 @@ function modelsWhere(db: Db, where: ModelWhere) {
   if (where.ids) q = where.ids.length ? q.where('m.id', 'in', where.ids) : q.where(sql<boolean>`1 = 0`);
   if (where.query) {
     const pattern = containsPattern(where.query);
-    q = q.where((eb) =>
-      eb.or([likeLower('m.name', pattern), likeLower('m.manufacturer', pattern), likeLower('m.specs', pattern)]),
-    );
+    q = q.where((eb) => eb.or([likeLower('m.name', pattern), likeLower('m.manufacturer', pattern), likeLower('m.specs', pattern)]));
   }
   return q;
 }
@@ -204,16 +197,18 @@ async function countAssetsOnly(db: Db, where: AssetWhere) {
 
 /** What is checked out to a person (assigned_to is set only while assigned), by tag; uses the assigned_to index. */
 export async function assetsAssignedTo(db: Db, username: string): Promise<AssetRow[]> {
-  return (await db
-    .selectFrom('inventory_assets as a')
-    .innerJoin('inventory_models as m', 'm.id', 'a.model_id')
-    .selectAll('a')
-    .select(['m.name as model_name', 'm.category as category'])
-    // No status condition on purpose: with one, SQLite may walk the (status, tag) index over every
-    // assigned asset instead of the handful this person holds.
-    .where('a.assigned_to', '=', username)
-    .orderBy('a.tag_lower')
-    .execute()) as AssetRow[];
+  return (
+    (await db
+      .selectFrom('inventory_assets as a')
+      .innerJoin('inventory_models as m', 'm.id', 'a.model_id')
+      .selectAll('a')
+      .select(['m.name as model_name', 'm.category as category'])
+      // No status condition on purpose: with one, SQLite may walk the (status, tag) index over every
+      // assigned asset instead of the handful this person holds.
+      .where('a.assigned_to', '=', username)
+      .orderBy('a.tag_lower')
+      .execute()) as AssetRow[]
+  );
 }
 
 export type AssetValues = Omit<InventoryAssetTable, 'id' | 'created_at'>;

@@ -223,7 +223,8 @@ export function createBuiltinInventory(db: Executor, deps: { clock: Clock }): In
           const asset = await repo.findAssetBy(trx, { tag: options.tag });
           if (!asset || String(asset.model_id) !== modelId || asset.status !== 'in_stock') return null;
           // Compare-and-set on the row: a rival that took it first makes this a miss, not a second holder.
-          if (!(await repo.updateAssetIf(trx, asset.id, asset, { status: 'reserved', reserved_for: holder, updated_at: now() }))) return null;
+          if (!(await repo.updateAssetIf(trx, asset.id, asset, { status: 'reserved', reserved_for: holder, updated_at: now() })))
+            return null;
           await record(trx, asset, 'reserved', 'reserved', options, holder);
           return reread(trx, asset.id);
         }

@@ -133,11 +133,7 @@ export interface Inventory {
    * `inventory_conflict` and nothing changes; `not_found` for an unknown tag. Atomic like `reserve`:
    * two callers assigning the same asset → one wins, the other gets `inventory_conflict`.
    */
-  assign(
-    tag: string,
-    username: string,
-    options?: InventoryWriteOptions & { modelId?: string; holder?: string },
-  ): Promise<Asset>;
+  assign(tag: string, username: string, options?: InventoryWriteOptions & { modelId?: string; holder?: string }): Promise<Asset>;
 
   /**
    * Takes an assigned asset back (history: `checked_in`), to stock or to repair; the assignee is

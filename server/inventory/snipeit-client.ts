@@ -32,9 +32,14 @@ export interface SnipeItPage<T> {
 export class SnipeItClient {
   constructor(private readonly config: Pick<SnipeItConfig, 'url' | 'token' | 'timeoutMs'>) {}
 
-  async request<T>(method: string, path: string, options: { query?: Record<string, string | number | undefined>; body?: unknown } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: { query?: Record<string, string | number | undefined>; body?: unknown } = {},
+  ): Promise<T> {
     const url = new URL(`${this.config.url}/api/v1${path}`);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
     let response: Response;
     try {
       response = await fetch(url, {
@@ -57,7 +62,12 @@ export class SnipeItClient {
     } catch (cause) {
       throw errors.inventoryUnavailable(new Error(`Snipe-IT ${method} ${url.pathname}: HTTP ${response.status}, not JSON`, { cause }));
     }
-    if (response.status === 401 || response.status === 403 || response.status >= 500 || (response.status >= 400 && response.status !== 404 && response.status !== 422)) {
+    if (
+      response.status === 401 ||
+      response.status === 403 ||
+      response.status >= 500 ||
+      (response.status >= 400 && response.status !== 404 && response.status !== 422)
+    ) {
       // A refused token is configuration, not the caller's fault: the inventory is unusable until fixed.
       throw errors.inventoryUnavailable(new Error(`Snipe-IT ${method} ${url.pathname}: HTTP ${response.status}`));
     }
@@ -87,4 +97,3 @@ export class SnipeItClient {
 export function isRefusal(error: unknown): error is SnipeItRefusal {
   return error instanceof SnipeItRefusal;
 }
-

@@ -51,7 +51,13 @@ export function serverCpuMs(pid: number | undefined): number | null {
  * Sends `rate` requests a second for `seconds` to `baseUrl`; `next(i)` makes the i-th request.
  * Connections are opened as needed (keep-alive, up to `maxSockets`), as many clients would.
  */
-export async function openLoop(baseUrl: string, rate: number, seconds: number, next: (i: number) => OpenLoopRequest, maxSockets = 256): Promise<OpenLoopResult> {
+export async function openLoop(
+  baseUrl: string,
+  rate: number,
+  seconds: number,
+  next: (i: number) => OpenLoopRequest,
+  maxSockets = 256,
+): Promise<OpenLoopResult> {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const total = Math.round(rate * seconds);
@@ -64,7 +70,14 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, n
     const send = (i: number, due: number) => {
       const r = next(i);
       const req = http.request(
-        { agent, host: url.hostname, port: url.port, method: r.method, path: r.path, headers: r.body ? { ...r.headers, 'content-length': Buffer.byteLength(r.body) } : r.headers },
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method: r.method,
+          path: r.path,
+          headers: r.body ? { ...r.headers, 'content-length': Buffer.byteLength(r.body) } : r.headers,
+        },
         (res) => {
           res.resume();
           res.on('end', () => {

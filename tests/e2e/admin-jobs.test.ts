@@ -56,7 +56,6 @@ async function failedMailJob(to: string): Promise<number> {
   return row.id;
 }
 
-
 describe('failed background jobs on the admin page', () => {
   test('adam, on his phone and by keyboard, retries a failed mail (it arrives) and discards another', async () => {
     const retried = await failedMailJob('held.one@example.net');

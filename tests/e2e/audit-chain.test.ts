@@ -18,7 +18,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-
 describe('audit log integrity', () => {
   test('adam sees the chain intact on his phone, and where it breaks after someone edits the database', async () => {
     const context = await phoneContext(browser);

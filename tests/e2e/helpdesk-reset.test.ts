@@ -96,7 +96,9 @@ describe('the help desk helps a caller', () => {
     const help = hana.getByRole('region', { name: 'Help the caller' });
     await help.getByRole('button', { name: 'Send reset link' }).click();
     // She is asked first, with focus on the answer.
-    expect(await help.getByRole('group').textContent()).toContain(`Send a password reset link to the email addresses of ${caller.displayName}?`);
+    expect(await help.getByRole('group').textContent()).toContain(
+      `Send a password reset link to the email addresses of ${caller.displayName}?`,
+    );
     expect(await hana.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Yes, send');
     const before = smtp.to(caller.email).length;
     await hana.keyboard.press('Enter');
@@ -241,7 +243,9 @@ describe('the help desk helps a caller', () => {
 
       // The caller's reset with hana's code names hana as the one who vouched.
       await adam.reload();
-      await expect.poll(() => adam.getByRole('table', { name: 'Recent audit events' }).textContent()).toContain('with a code or link from hana');
+      await expect
+        .poll(() => adam.getByRole('table', { name: 'Recent audit events' }).textContent())
+        .toContain('with a code or link from hana');
       await admin.close();
     } finally {
       // One way again, as the other tests of this file expect (the UI would need adam's session and password).

@@ -75,7 +75,7 @@ describe('the help desk inventory', () => {
     await context.close();
   });
 
-  test('the import says each row\'s problem in the help desk\'s language (Traditional Chinese), by its code', async () => {
+  test("the import says each row's problem in the help desk's language (Traditional Chinese), by its code", async () => {
     const suffix = randomBytes(3).toString('hex').toUpperCase();
     const context = await phoneContext(browser, { locale: 'zh-TW' });
     const page = await context.newPage();

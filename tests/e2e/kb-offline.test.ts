@@ -29,7 +29,12 @@ function uniqueWord(prefix: string): string {
 }
 
 /** Publishes an article as the help desk (hana) does, through the API. */
-async function publish(article: { title: string; body: string; locale: 'en' | 'zh-CN'; tags?: string[] }): Promise<{ id: number; slug: string }> {
+async function publish(article: {
+  title: string;
+  body: string;
+  locale: 'en' | 'zh-CN';
+  tags?: string[];
+}): Promise<{ id: number; slug: string }> {
   const headers = { 'content-type': 'application/json', origin: server.url };
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
@@ -51,32 +56,30 @@ async function publish(article: { title: string; body: string; locale: 'en' | 'z
 function copyState(
   page: Page,
 ): Promise<{ owner: string; locales: string[]; cursor: number | null; syncedAt: string | null; kept: number } | null> {
-  return page.evaluate(
-    async () => {
-      // Opening a database that does not exist would create it: look first.
-      if (!(await indexedDB.databases()).some((db) => db.name === 'portal-kb-offline')) return null;
-      return new Promise((resolve) => {
-        const open = indexedDB.open('portal-kb-offline');
-        open.onerror = () => resolve(null);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('state')) {
-            db.close();
-            resolve(null);
-            return;
-          }
-          const tx = db.transaction(['state', 'articles'], 'readonly');
-          const state = tx.objectStore('state').get('state');
-          const all = tx.objectStore('articles').getAll();
-          tx.oncomplete = () => {
-            db.close();
-            const s = state.result as { owner: string; locales: string[]; cursor: number | null; syncedAt: string | null } | undefined;
-            resolve(s ? { ...s, kept: (all.result as { kept: boolean }[]).filter((a) => a.kept).length } : null);
-          };
+  return page.evaluate(async () => {
+    // Opening a database that does not exist would create it: look first.
+    if (!(await indexedDB.databases()).some((db) => db.name === 'portal-kb-offline')) return null;
+    return new Promise((resolve) => {
+      const open = indexedDB.open('portal-kb-offline');
+      open.onerror = () => resolve(null);
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('state')) {
+          db.close();
+          resolve(null);
+          return;
+        }
+        const tx = db.transaction(['state', 'articles'], 'readonly');
+        const state = tx.objectStore('state').get('state');
+        const all = tx.objectStore('articles').getAll();
+        tx.oncomplete = () => {
+          db.close();
+          const s = state.result as { owner: string; locales: string[]; cursor: number | null; syncedAt: string | null } | undefined;
+          resolve(s ? { ...s, kept: (all.result as { kept: boolean }[]).filter((a) => a.kept).length } : null);
         };
-      });
-    },
-  );
+      };
+    });
+  });
 }
 
 /**
@@ -253,7 +256,8 @@ function dangerousMarkup(page: Page, selector: string): Promise<string[]> {
         if (['script', 'svg', 'iframe', 'object', 'embed', 'style', 'form', 'img'].includes(tag)) found.push(`<${tag}>`);
         for (const attr of el.attributes) {
           if (attr.name.startsWith('on')) found.push(`${tag}[${attr.name}]`);
-          if (['href', 'src'].includes(attr.name) && /^\s*(javascript|data:|vbscript)/i.test(attr.value)) found.push(`${tag}[${attr.name}]`);
+          if (['href', 'src'].includes(attr.name) && /^\s*(javascript|data:|vbscript)/i.test(attr.value))
+            found.push(`${tag}[${attr.name}]`);
         }
       }
     }
@@ -323,7 +327,9 @@ describe('suggestions while describing a problem', () => {
     await box.fill('');
     await box.pressSequentially(text, { delay: 10 });
     const suggestions = page.getByRole('region', { name: 'These articles may help' });
-    await expect.poll(() => suggestions.getByRole('link').first().textContent(), { timeout: 15_000 }).toContain(`Fix the ${word} docking station flicker`);
+    await expect
+      .poll(() => suggestions.getByRole('link').first().textContent(), { timeout: 15_000 })
+      .toContain(`Fix the ${word} docking station flicker`);
     expect(await suggestions.getByRole('link').first().getAttribute('target')).toBe('_blank');
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'may help' }).count()).toBeGreaterThan(0);
 
@@ -338,7 +344,9 @@ describe('suggestions while describing a problem', () => {
     await context.setOffline(true);
     await box.fill('');
     await box.pressSequentially(`${word} docking station flickering again`, { delay: 10 });
-    await expect.poll(() => suggestions.getByRole('link').first().textContent(), { timeout: 15_000 }).toContain(`Fix the ${word} docking station flicker`);
+    await expect
+      .poll(() => suggestions.getByRole('link').first().textContent(), { timeout: 15_000 })
+      .toContain(`Fix the ${word} docking station flicker`);
     await context.close();
   });
 });

@@ -28,7 +28,10 @@ describe('public help articles', () => {
     await openSignIn(page, server.url);
     const help = page.getByRole('region', { name: 'Locked out? Help you can read without signing in' });
     await expect.poll(() => help.getByRole('link').count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    await help.getByRole('link', { name: /password/i }).first().click();
+    await help
+      .getByRole('link', { name: /password/i })
+      .first()
+      .click();
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/kb\//);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/password/i);
     // Reading only: no "did this help?" (it needs a session), and a way back to sign in.

@@ -103,7 +103,10 @@ describe('knowledge base', () => {
     expect(await page.getByRole('region', { name: 'Results' }).locator('mark').count()).toBeGreaterThan(0);
     expect(await overflowsSideways(page)).toBe(false);
 
-    const first = page.getByRole('region', { name: 'Results' }).getByRole('link', { name: /password/i }).first();
+    const first = page
+      .getByRole('region', { name: 'Results' })
+      .getByRole('link', { name: /password/i })
+      .first();
     const title = (await first.textContent())!.trim();
     await first.click();
     await expect.poll(() => heading(page)).toBe(title);
@@ -184,7 +187,11 @@ describe('knowledge base', () => {
     });
 
     // A second save makes a second version; the diff shows what changed.
-    await page.getByLabel('Text (Markdown)').fill(`## Before you start\n\nHave your ${word} and your ID ready.\n\n## Print\n\n1. Open the badge app.\n2. Press **Print**.\n\n## If it jams\n\nOpen the tray.`);
+    await page
+      .getByLabel('Text (Markdown)')
+      .fill(
+        `## Before you start\n\nHave your ${word} and your ID ready.\n\n## Print\n\n1. Open the badge app.\n2. Press **Print**.\n\n## If it jams\n\nOpen the tray.`,
+      );
     await page.getByRole('button', { name: 'Save' }).click();
     const versions = page.getByRole('region', { name: 'Versions' });
     await expect.poll(() => versions.getByRole('row').count()).toBe(3);

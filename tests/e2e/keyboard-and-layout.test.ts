@@ -76,7 +76,15 @@ describe('keyboard and layout', () => {
     await signIn(page, 'adam'); // the person with the most in the header and the most tiles
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Adam Admin');
     expect(await overflowsSideways(page)).toBe(false);
-    for (const area of ['/team', '/staff?q=an', '/admin', '/inventory', '/inventory/models', '/inventory/assets/IT-000001', '/inventory/import']) {
+    for (const area of [
+      '/team',
+      '/staff?q=an',
+      '/admin',
+      '/inventory',
+      '/inventory/models',
+      '/inventory/assets/IT-000001',
+      '/inventory/import',
+    ]) {
       await page.goto(new URL(area, server.url).href);
       await expect.poll(() => page.getByRole('status').first().textContent()).not.toContain('Loading');
       expect(await overflowsSideways(page), area).toBe(false);

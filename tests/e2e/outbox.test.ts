@@ -84,14 +84,25 @@ describe('offline outbox', () => {
     const endpoint = `https://push.example.com/send/${person.username}`;
     await queueInPage(page, person.username, [
       { label: 'Turn on notifications', body: { endpoint, keys: { p256dh: P256DH, auth: AUTH } } },
-      { label: 'A change the portal refuses', body: { endpoint: 'http://not-a-push-service.example/x', keys: { p256dh: P256DH, auth: AUTH } } },
+      {
+        label: 'A change the portal refuses',
+        body: { endpoint: 'http://not-a-push-service.example/x', keys: { p256dh: P256DH, auth: AUTH } },
+      },
     ]);
     // The app is closed and opened again while still offline: the writes are still there, waiting.
     await page.reload();
     await expect.poll(() => waiting(page).textContent()).toContain('2 changes are waiting to be sent.');
-    const subscriptions = () => server.db.selectFrom('push_subscriptions').select('endpoint').where('username', '=', person.username).execute();
+    const subscriptions = () =>
+      server.db.selectFrom('push_subscriptions').select('endpoint').where('username', '=', person.username).execute();
     const subscribeAudits = async () =>
-      (await server.db.selectFrom('audit_events').select('id').where('actor', '=', person.username).where('action', '=', 'push.subscribe').execute()).length;
+      (
+        await server.db
+          .selectFrom('audit_events')
+          .select('id')
+          .where('actor', '=', person.username)
+          .where('action', '=', 'push.subscribe')
+          .execute()
+      ).length;
     expect(await subscriptions()).toEqual([]);
 
     await context.setOffline(false);
@@ -127,17 +138,21 @@ describe('offline outbox', () => {
     await context.setOffline(true);
     await server.db.deleteFrom('sessions').where('username', '=', person.username).execute();
     const endpoint = `https://push.example.com/send/${person.username}`;
-    await queueInPage(page, person.username, [{ label: 'Turn on notifications', body: { endpoint, keys: { p256dh: P256DH, auth: AUTH } } }]);
+    await queueInPage(page, person.username, [
+      { label: 'Turn on notifications', body: { endpoint, keys: { p256dh: P256DH, auth: AUTH } } },
+    ]);
     await context.setOffline(false);
     await expect.poll(() => waiting(page).textContent()).toContain('Sign in again to send them');
-    expect(await server.db.selectFrom('push_subscriptions').select('endpoint').where('username', '=', person.username).execute()).toEqual([]);
+    expect(await server.db.selectFrom('push_subscriptions').select('endpoint').where('username', '=', person.username).execute()).toEqual(
+      [],
+    );
 
     await waiting(page).getByRole('button', { name: 'Sign in again to send them' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
     await signIn(page, person.username, person.password);
-    await expect.poll(async () => server.db.selectFrom('push_subscriptions').select('endpoint').where('username', '=', person.username).execute()).toEqual([
-      { endpoint },
-    ]);
+    await expect
+      .poll(async () => server.db.selectFrom('push_subscriptions').select('endpoint').where('username', '=', person.username).execute())
+      .toEqual([{ endpoint }]);
     await expect.poll(() => waiting(page).count()).toBe(0);
     await context.close();
   });

@@ -61,13 +61,24 @@ describe('push notifications', () => {
           body: n.body,
           tag: n.tag,
           data: n.data as unknown,
-          actions: ((n as Notification & { actions?: { action: string; title: string }[] }).actions ?? []).map((a) => ({ action: a.action, title: a.title })),
+          actions: ((n as Notification & { actions?: { action: string; title: string }[] }).actions ?? []).map((a) => ({
+            action: a.action,
+            title: a.title,
+          })),
         }));
       });
     // Delivered again until it shows (a worker still starting may miss one); the same tag replaces, never stacks.
-    await expect.poll(async () => (await deliver(JSON.stringify(message)), await shown()), { timeout: 20_000 }).toEqual([
-      { title: 'Approval waiting', body: 'Test Person asks for a laptop', tag: 'approval-42', data: { url: '/approvals/42' }, actions: message.actions },
-    ]);
+    await expect
+      .poll(async () => (await deliver(JSON.stringify(message)), await shown()), { timeout: 20_000 })
+      .toEqual([
+        {
+          title: 'Approval waiting',
+          body: 'Test Person asks for a laptop',
+          tag: 'approval-42',
+          data: { url: '/approvals/42' },
+          actions: message.actions,
+        },
+      ]);
 
     // A push the worker does not understand shows nothing (and changes nothing).
     await deliver('not json');

@@ -4,16 +4,7 @@ import { Secret, TOTP } from 'otpauth';
 import { desktopContext, launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
 import { codeIn, startSmtpCapture, type SmtpCapture } from '../harness/smtp.js';
-import {
-  choosePassword,
-  confirmPassword,
-  enterCode,
-  GOOD_PASSWORDS,
-  heading,
-  openSignIn,
-  signIn,
-  startForgot,
-} from './support/portal.js';
+import { choosePassword, confirmPassword, enterCode, GOOD_PASSWORDS, heading, openSignIn, signIn, startForgot } from './support/portal.js';
 
 let smtp: SmtpCapture;
 let server: Awaited<ReturnType<typeof startTestServer>>;

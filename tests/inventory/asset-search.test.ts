@@ -18,12 +18,28 @@ describe.each(availableDialects())('asset text search on %s', (dialect) => {
     fixture = await builtinFixture(dialect);
     const { inventory } = fixture;
     const dock = await inventory.createModel({
-      category: 'peripherals', manufacturer: 'Dell', name: `WD19 Dock ${run}`, specs: '', imageUrl: null,
-      priceCents: 20_000, requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: 5,
+      category: 'peripherals',
+      manufacturer: 'Dell',
+      name: `WD19 Dock ${run}`,
+      specs: '',
+      imageUrl: null,
+      priceCents: 20_000,
+      requestable: true,
+      eligibleRoles: [],
+      eligibleDepartments: [],
+      leadTimeDays: 5,
     });
     const phone = await inventory.createModel({
-      category: 'phones', manufacturer: 'Apple', name: `iPhone 15 ${run}`, specs: '', imageUrl: null,
-      priceCents: 90_000, requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: 5,
+      category: 'phones',
+      manufacturer: 'Apple',
+      name: `iPhone 15 ${run}`,
+      specs: '',
+      imageUrl: null,
+      priceCents: 90_000,
+      requestable: true,
+      eligibleRoles: [],
+      eligibleDepartments: [],
+      leadTimeDays: 5,
     });
     const rows = [
       { tag: `${run}-AB1234`, serial: `SN-${run}-X9`, modelId: dock.id, location: 'Zürich Office 3rd floor' },
@@ -70,7 +86,10 @@ describe.each(availableDialects())('asset text search on %s', (dialect) => {
 
   it.each(searches)('"%s" finds what the rule finds', async (text) => {
     const found = await fixture.inventory.listAssets({ query: text, limit: 100 });
-    const mine = found.items.map((a) => a.tag).filter((tag) => tag.startsWith(run)).sort();
+    const mine = found.items
+      .map((a) => a.tag)
+      .filter((tag) => tag.startsWith(run))
+      .sort();
     expect(mine).toEqual(expected(text));
     if (text.length >= 3 && !/^(iphone 15|wd19 dock)$/.test(text)) {
       // Long specific text from this file's data matches only this file's assets, and the total agrees.

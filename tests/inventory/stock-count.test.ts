@@ -30,7 +30,11 @@ const move: fc.Arbitrary<Move> = fc.oneof(
   fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('assign' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('checkIn' as const), pick: fc.nat(), to: fc.constantFrom('in_stock' as const, 'in_repair' as const) }),
-  fc.record({ kind: fc.constant('status' as const), pick: fc.nat(), to: fc.constantFrom('in_stock' as const, 'in_repair' as const, 'retired' as const, 'lost' as const) }),
+  fc.record({
+    kind: fc.constant('status' as const),
+    pick: fc.nat(),
+    to: fc.constantFrom('in_stock' as const, 'in_repair' as const, 'retired' as const, 'lost' as const),
+  }),
   fc.record({ kind: fc.constant('remodel' as const), pick: fc.nat(), model: fc.nat(2) }),
   fc.record({ kind: fc.constant('rollback' as const), model: fc.nat(2) }),
 );
@@ -42,7 +46,16 @@ async function apply(inventory: Inventory, db: Kysely<Database>, models: string[
     switch (m.kind) {
       case 'add': {
         const t = unique('SC');
-        await inventory.createAsset({ tag: t, serial: null, modelId: models[m.model]!, status: m.status, location: null, purchaseDate: null, warrantyEnd: null, notes: '' });
+        await inventory.createAsset({
+          tag: t,
+          serial: null,
+          modelId: models[m.model]!,
+          status: m.status,
+          location: null,
+          purchaseDate: null,
+          warrantyEnd: null,
+          notes: '',
+        });
         tags.push(t);
         return;
       }
@@ -96,8 +109,16 @@ for (const dialect of availableDialects()) {
           const models: string[] = [];
           for (let i = 0; i < 3; i++) {
             const model = await inventory.createModel({
-              category: 'accessories', manufacturer: 'Logitech', name: unique('Mouse'), specs: '', imageUrl: null,
-              priceCents: 2500, requestable: true, eligibleRoles: [], eligibleDepartments: [], leadTimeDays: 5,
+              category: 'accessories',
+              manufacturer: 'Logitech',
+              name: unique('Mouse'),
+              specs: '',
+              imageUrl: null,
+              priceCents: 2500,
+              requestable: true,
+              eligibleRoles: [],
+              eligibleDepartments: [],
+              leadTimeDays: 5,
             });
             models.push(model.id);
           }

@@ -24,24 +24,45 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`create index inventory_assets_holder_trgm on inventory_assets using gin (lower(assigned_to) gin_trgm_ops)`.execute(db);
     return;
   }
-  await sql.raw(`create virtual table inventory_assets_search using fts5(${COLUMNS}, content='inventory_assets', content_rowid='id', tokenize='trigram')`).execute(db);
-  await sql.raw(`create trigger inventory_assets_search_insert after insert on inventory_assets begin
+  await sql
+    .raw(
+      `create virtual table inventory_assets_search using fts5(${COLUMNS}, content='inventory_assets', content_rowid='id', tokenize='trigram')`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `create trigger inventory_assets_search_insert after insert on inventory_assets begin
     insert into inventory_assets_search(rowid, ${COLUMNS}) values (${NEW});
-  end`).execute(db);
-  await sql.raw(`create trigger inventory_assets_search_delete after delete on inventory_assets begin
+  end`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `create trigger inventory_assets_search_delete after delete on inventory_assets begin
     insert into inventory_assets_search(inventory_assets_search, rowid, ${COLUMNS}) values ('delete', ${OLD});
-  end`).execute(db);
+  end`,
+    )
+    .execute(db);
   // Only when a searched column changes: a reservation or a status change touches no index entry.
-  await sql.raw(`create trigger inventory_assets_search_update after update of ${COLUMNS} on inventory_assets begin
+  await sql
+    .raw(
+      `create trigger inventory_assets_search_update after update of ${COLUMNS} on inventory_assets begin
     insert into inventory_assets_search(inventory_assets_search, rowid, ${COLUMNS}) values ('delete', ${OLD});
     insert into inventory_assets_search(rowid, ${COLUMNS}) values (${NEW});
-  end`).execute(db);
+  end`,
+    )
+    .execute(db);
   await sql`insert into inventory_assets_search(inventory_assets_search) values ('rebuild')`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   if (isPostgres(db)) {
-    for (const index of ['inventory_assets_tag_trgm', 'inventory_assets_serial_trgm', 'inventory_assets_location_trgm', 'inventory_assets_holder_trgm']) {
+    for (const index of [
+      'inventory_assets_tag_trgm',
+      'inventory_assets_serial_trgm',
+      'inventory_assets_location_trgm',
+      'inventory_assets_holder_trgm',
+    ]) {
       await sql`drop index if exists ${sql.id(index)}`.execute(db);
     }
     return;

@@ -33,7 +33,8 @@ export async function seedDemoKnowledgeBase(deps: KbDeps): Promise<boolean> {
     }),
   );
   const summary = await importArticles(deps, lines, { actor: DEMO_OWNER });
-  if (summary.errors.length) throw new Error(`demo knowledge base: ${summary.errors.map((e) => `${articles[e.line - 1]?.slug}: ${e.message}`).join('; ')}`);
+  if (summary.errors.length)
+    throw new Error(`demo knowledge base: ${summary.errors.map((e) => `${articles[e.line - 1]?.slug}: ${e.message}`).join('; ')}`);
   await withTransaction(deps.db, async (trx) => {
     const rows = await trx.selectFrom('kb_articles').select(['id', 'slug']).execute();
     const idOf = new Map(rows.map((r) => [r.slug, r.id]));

@@ -9,7 +9,11 @@ import type { KbDeps } from './service.js';
  * hundreds of MB), shows progress on stderr (a bar on a terminal, a line a batch otherwise) and
  * prints a summary on stdout. Exit 0 when every line imported or was unchanged, 1 with errors.
  */
-export async function runKbImport(deps: KbDeps, file: string, out: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
+export async function runKbImport(
+  deps: KbDeps,
+  file: string,
+  out: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+): Promise<number> {
   const size = fs.statSync(file).size;
   const stream = fs.createReadStream(file, { encoding: 'utf8' });
   let bytes = 0;
@@ -30,7 +34,9 @@ export async function runKbImport(deps: KbDeps, file: string, out: { stdout: Nod
   const summary = await importArticles(deps, lines, { actor: 'import', onProgress: progress });
   if (tty) out.stderr.write('\n');
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  out.stdout.write(`created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, errors ${summary.errors.length} (${seconds} s)\n`);
+  out.stdout.write(
+    `created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, errors ${summary.errors.length} (${seconds} s)\n`,
+  );
   for (const e of summary.errors.slice(0, 100)) out.stdout.write(`  line ${e.line}: ${e.message}\n`);
   if (summary.errors.length > 100) out.stdout.write(`  … and ${summary.errors.length - 100} more\n`);
   return summary.errors.length ? 1 : 0;

@@ -37,11 +37,7 @@ export async function reserveChangeSeqs(trx: Executor, n: number): Promise<numbe
 export async function insertArticlesInBulk(trx: Executor, articles: NewArticle[], savedBy: string, savedAt: number): Promise<ArticleRow[]> {
   const rows: ArticleRow[] = [];
   for (const part of chunks(articles, 100)) {
-    const ids = await trx
-      .insertInto('kb_articles')
-      .values(part)
-      .returning('id')
-      .execute();
+    const ids = await trx.insertInto('kb_articles').values(part).returning('id').execute();
     const idList = ids.map((r) => r.id);
     await trx
       .updateTable('kb_articles')

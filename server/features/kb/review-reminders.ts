@@ -58,7 +58,9 @@ export function registerKbJobs(
       return;
     }
     const url = new URL(`/kb/${article.slug}`, deps.publicUrl).href;
-    await withTransaction(deps.db, (trx) => sendMailLater(trx, deps.keys, deps.clock.now(), kbReviewDueMail(owner.email, article.title, reviewBy, url)));
+    await withTransaction(deps.db, (trx) =>
+      sendMailLater(trx, deps.keys, deps.clock.now(), kbReviewDueMail(owner.email, article.title, reviewBy, url)),
+    );
   });
   queue.every('kb.review-scan', KB_REVIEW_SCHEDULE, 'kb.review-scan', {});
 }

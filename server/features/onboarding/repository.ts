@@ -92,11 +92,7 @@ export function requestStatuses(db: Db, ids: number[]): Promise<{ id: number; st
 export async function requestSummaries(db: Db, ids: number[]): Promise<Map<number, { status: string; modelName: string }>> {
   const map = new Map<number, { status: string; modelName: string }>();
   for (const part of chunks(ids, 500)) {
-    const rows = await db
-      .selectFrom('device_requests')
-      .select(['id', 'status', 'model_name'])
-      .where('id', 'in', part)
-      .execute();
+    const rows = await db.selectFrom('device_requests').select(['id', 'status', 'model_name']).where('id', 'in', part).execute();
     for (const r of rows) map.set(r.id, { status: r.status, modelName: r.model_name });
   }
   return map;

@@ -53,9 +53,19 @@ export async function reindex(
   const docs = after.map((a, i) => toIndexedDoc(a, texts[i]));
   for (const d of docs) countDistinct(deltas, d, 1);
   if (before.length) {
-    await engine.remove(trx, before.map((a) => a.id));
+    await engine.remove(
+      trx,
+      before.map((a) => a.id),
+    );
     for (const part of chunks(before, ROWS_PER_STATEMENT)) {
-      await trx.deleteFrom('kb_snippet_text').where('article_id', 'in', part.map((a) => a.id)).execute();
+      await trx
+        .deleteFrom('kb_snippet_text')
+        .where(
+          'article_id',
+          'in',
+          part.map((a) => a.id),
+        )
+        .execute();
     }
   }
   if (docs.length) {
