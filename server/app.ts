@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
@@ -57,11 +57,12 @@ function apiRoutes(deps: AppDeps) {
  * write, a tenth of a created device request's CPU. A chunked body is counted as it is read.
  */
 function limitBodySize(maxSize: number): MiddlewareHandler<AppEnv> {
-  const counted = bodyLimit({ maxSize, onError: (c) => errorResponse(c, errors.payloadTooLarge()) });
+  const tooLarge = (c: Context) => errorResponse(c, errors.payloadTooLarge());
+  const counted = bodyLimit({ maxSize, onError: tooLarge });
   return (c, next) => {
     const declared = c.req.header('content-length');
     if (declared === undefined || c.req.header('transfer-encoding') !== undefined) return counted(c, next);
-    return Number(declared) > maxSize ? Promise.resolve(errorResponse(c, errors.payloadTooLarge())) : next();
+    return Number(declared) > maxSize ? Promise.resolve(tooLarge(c)) : next();
   };
 }
 

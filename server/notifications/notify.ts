@@ -81,9 +81,9 @@ export interface DeliveryDeps {
 const DECISION_KINDS: readonly NotificationKind[] = ['approval_needed', 'approval_reminder', 'approval_escalated'];
 
 /**
- * Turns a notification into queued mail (and push, for a person who turned it on). If this job's process dies after its
- * transaction commits but before the job is marked done, the mail is queued a second time: the
- * one duplicate this path can produce, as with the mail queue itself.
+ * Turns a notification into queued mail (and push, for a person who turned it on). If this job's
+ * process dies after its transaction commits but before the job is marked done, the mail is queued
+ * a second time: the one duplicate this path can produce, as with the mail queue itself.
  */
 export function registerNotificationJobs(queue: JobQueue, deps: DeliveryDeps): void {
   queue.register('notifications.deliver', async ({ id }) => {

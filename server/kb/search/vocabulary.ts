@@ -11,7 +11,6 @@ import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
 /** Words shorter than this get no typo keys (a 2-letter typo is just another word). */
 const MIN_FUZZY_LENGTH = 3;
 
-
 /** Applies document-frequency changes (term → +n / −n) and adds typo keys for words. */
 export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<string, number>): Promise<void> {
   const entries = [...deltas].filter(([, d]) => d !== 0);
