@@ -195,6 +195,34 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     },
   );
 
+  it.runIf(dialect === 'sqlite')(
+    'keeps the newest matches when a pass is capped (SQLite), and the migration that ordered the index so refills it',
+    async () => {
+      const lines = Array.from({ length: 30 }, (_, i) =>
+        JSON.stringify({ title: `Burrow note ${i}`, body: `The numbat burrow ${i}.`, locale: 'en', slug: `numbat-${i}` }),
+      );
+      expect((await importArticles(kb, lines, { actor: 'hana' })).created).toBe(30);
+      const created = (
+        await t.deps.db.selectFrom('kb_articles').select('id').where('slug', 'like', 'numbat-%').orderBy('id', 'desc').execute()
+      ).map((r) => r.id);
+      const capped = async () =>
+        (await kb.engine.match(t.deps.db, { groups: [['numbat']], any: false, titleOnly: false, cap: 10, limit: 10 }))
+          .map((h) => h.id)
+          .sort((a, b) => b - a);
+      expect(await capped()).toEqual(created.slice(0, 10));
+      const answers = async () => Promise.all(['numbat burrow', 'password', 'printer', '重置密码'].map((q) => search(kb, { q, limit: 5 })));
+      const before = await answers();
+
+      const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
+      const names = Object.keys(migrations).sort();
+      const down = await migrator.migrateTo(names[names.indexOf('2026-12-03T0100-kb-fts-newest-first') - 1]!);
+      expect(down.error).toBeUndefined();
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await capped()).toEqual(created.slice(0, 10));
+      expect(await answers()).toEqual(before);
+    },
+  );
+
   it('compacts the index after a bulk import, and finds what it imported', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) =>
       JSON.stringify({

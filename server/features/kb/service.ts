@@ -20,7 +20,7 @@ import {
 import type { AuditTrail } from '../../audit/audit.js';
 import { type Executor, withTransaction } from '../../db/transaction.js';
 import { AppError, errors } from '../../errors.js';
-import { type IndexableArticle, type SearchEngine, reindex, searchArticles, suggestArticles } from '../../kb/search/index.js';
+import { type IndexableArticle, type SearchEngine, reindex, searchArticles, suggestArticles, tagsOf } from '../../kb/search/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { SearchCache } from '../../kb/search/cache.js';
 import * as repo from './repository.js';
@@ -57,15 +57,6 @@ export interface KbActor {
 export type ArticleInput = z.output<typeof kbArticleInputSchema>;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
-
-function tagsOf(row: { tags: string }): string[] {
-  try {
-    const parsed: unknown = JSON.parse(row.tags);
-    return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
-  } catch {
-    return [];
-  }
-}
 
 function linkOf(row: { id: number; slug: string; title: string; locale: string; category: string | null }): KbArticleLink {
   return { id: row.id, slug: row.slug, title: row.title, locale: row.locale as KbLocale, category: row.category };

@@ -3,7 +3,7 @@ import { postgresEngine } from './postgres-engine.js';
 import { sqliteEngine } from './sqlite-engine.js';
 
 export type { SearchEngine } from './engine.js';
-export { reindex, type IndexableArticle } from './indexer.js';
+export { reindex, tagsOf, type IndexableArticle } from './indexer.js';
 export { searchArticles, suggestArticles } from './search.js';
 
 /** The search engine for a database dialect. */

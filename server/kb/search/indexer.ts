@@ -15,6 +15,16 @@ export interface IndexableArticle {
   category: string | null;
 }
 
+/** An article row's tags (stored as JSON); unreadable tags count as none. */
+export function tagsOf(row: { tags: string }): string[] {
+  try {
+    const parsed: unknown = JSON.parse(row.tags);
+    return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Tokens of an article: title and tags rank as title, the Markdown's visible text as body
  * (`visibleText`, when the caller has reduced the Markdown already).

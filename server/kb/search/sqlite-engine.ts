@@ -17,6 +17,10 @@ function categoryFacet(category: string): string {
 /** A title-only match scores TITLE_LENGTH_SCALE / (TITLE_LENGTH_SCALE + its title's length): 0.5 at this length. */
 const TITLE_LENGTH_SCALE = 40;
 
+/** The FTS rowid of an article, and back (see sqliteEngine). */
+const rowidOf = (id: number) => -id;
+const idOf = (rowid: number) => -Number(rowid);
+
 const quote = (term: string) => `"${term.replace(/"/g, '""')}"`;
 
 /** The FTS5 MATCH expression of a plan. Terms are our own tokens: letters, digits and CJK only. */
@@ -37,6 +41,10 @@ export function ftsExpression(plan: MatchPlan): string {
  * amount of work (newest articles first when it binds). Titles (and tags) are also in a table of
  * their own, kb_fts_title, for title-only plans: there a common word's doclist is a few bytes an
  * article, where in kb_fts a `{title}:` filter still reads all its body positions.
+ *
+ * Both tables use negated article ids as rowids, so the newest articles come first in ascending
+ * order, the order FTS5 reads a doclist in without loading it whole (migration
+ * 2026-12-03T0100-kb-fts-newest-first).
  */
 export const sqliteEngine: SearchEngine = {
   kind: 'sqlite',
@@ -44,17 +52,17 @@ export const sqliteEngine: SearchEngine = {
     for (const doc of docs) {
       const title = doc.titleTokens.join(' ');
       const facets = facetTokens(doc.locale, doc.category);
-      await sql`INSERT INTO kb_fts(rowid, title, body, facets) VALUES (${doc.id}, ${title}, ${doc.bodyTokens.join(' ')}, ${facets})`.execute(
+      await sql`INSERT INTO kb_fts(rowid, title, body, facets) VALUES (${rowidOf(doc.id)}, ${title}, ${doc.bodyTokens.join(' ')}, ${facets})`.execute(
         trx,
       );
-      await sql`INSERT INTO kb_fts_title(rowid, title, facets) VALUES (${doc.id}, ${title}, ${facets})`.execute(trx);
+      await sql`INSERT INTO kb_fts_title(rowid, title, facets) VALUES (${rowidOf(doc.id)}, ${title}, ${facets})`.execute(trx);
       await sql`INSERT INTO kb_fts_title_length(article_id, length) VALUES (${doc.id}, ${doc.titleLength})`.execute(trx);
     }
   },
   async remove(trx, ids) {
     for (const id of ids) {
-      await sql`DELETE FROM kb_fts WHERE rowid = ${id}`.execute(trx);
-      await sql`DELETE FROM kb_fts_title WHERE rowid = ${id}`.execute(trx);
+      await sql`DELETE FROM kb_fts WHERE rowid = ${rowidOf(id)}`.execute(trx);
+      await sql`DELETE FROM kb_fts_title WHERE rowid = ${rowidOf(id)}`.execute(trx);
       await sql`DELETE FROM kb_fts_title_length WHERE article_id = ${id}`.execute(trx);
     }
   },
@@ -76,7 +84,7 @@ export const sqliteEngine: SearchEngine = {
       // bodies, cost a page read for each of up to `cap` matches (most of this pass at 100k).
       const rows = await sql<{ id: number; len: number }>`
       SELECT f.id AS id, l.length AS len FROM (
-        SELECT rowid AS id FROM kb_fts_title WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid DESC LIMIT ${plan.cap}
+        SELECT -rowid AS id FROM kb_fts_title WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.cap}
       ) AS f JOIN kb_fts_title_length AS l ON l.article_id = f.id
       ORDER BY len, f.id DESC LIMIT ${plan.limit}`.execute(db);
       return rows.rows.map((r) => ({ id: Number(r.id), score: TITLE_LENGTH_SCALE / (TITLE_LENGTH_SCALE + Number(r.len)) }));
@@ -85,14 +93,14 @@ export const sqliteEngine: SearchEngine = {
       ? await sql<{ id: number; rank: number }>`
       SELECT id, rank FROM (
         SELECT rowid AS id, bm25(kb_fts_title, 10.0, 0.0) AS rank FROM kb_fts_title
-        WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid DESC LIMIT ${plan.cap}
+        WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.cap}
       ) ORDER BY rank LIMIT ${plan.limit}`.execute(db)
       : await sql<{ id: number; rank: number }>`
       SELECT id, rank FROM (
         SELECT rowid AS id, bm25(kb_fts, 10.0, 1.0, 0.0) AS rank FROM kb_fts
-        WHERE kb_fts MATCH ${ftsExpression(plan)} ORDER BY rowid DESC LIMIT ${plan.cap}
+        WHERE kb_fts MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.cap}
       ) ORDER BY rank LIMIT ${plan.limit}`.execute(db);
     // bm25() is negative, lower is better.
-    return rows.rows.map((r) => ({ id: Number(r.id), score: -Number(r.rank) }));
+    return rows.rows.map((r) => ({ id: idOf(r.id), score: -Number(r.rank) }));
   },
 };
