@@ -380,18 +380,37 @@ function isAsciiWordChar(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
 }
 
-/** Non-ASCII text normalised character for character with every position kept, or null when that cannot be. */
+/**
+ * Non-ASCII text normalised character for character with every position kept, or null when that
+ * cannot be. Works on UTF-16 units (no string per character: this runs over every snippet's text).
+ */
 function sameLengthNormalized(text: string): string | null {
-  let out = '';
+  const units = new Uint16Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdfff) return null; // half of an astral character
-    const n = normalizeChar(text[i]!);
-    if (n.length !== 1) return null;
-    out += n;
+    if (code < 128) units[i] = code >= 65 && code <= 90 ? code + 32 : code;
+    else {
+      const n = normalizedUnit(code);
+      if (n < 0) return null;
+      units[i] = n;
+    }
   }
-  return out;
+  return UTF16.decode(units);
 }
+/** Decodes a Uint16Array's units as they sit in memory (the platform's byte order). */
+const UTF16 = new TextDecoder(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'utf-16le' : 'utf-16be');
+
+/** normalizeChar of one BMP character by its code: the code of its one-unit result, or -1 (also for half of an astral character). */
+function normalizedUnit(code: number): number {
+  let known = UNIT_CACHE.get(code);
+  if (known === undefined) {
+    const n = code >= 0xd800 && code <= 0xdfff ? '' : normalizeChar(String.fromCharCode(code));
+    known = n.length === 1 ? n.charCodeAt(0) : -1;
+    if (UNIT_CACHE.size < 20_000) UNIT_CACHE.set(code, known);
+  }
+  return known;
+}
+const UNIT_CACHE = new Map<number, number>();
 
 function hitMatchers(terms: readonly KbQueryTerm[], variants: readonly string[]) {
   const words = new Set<string>(variants);
@@ -505,7 +524,11 @@ export function buildSnippet(
   const length = options.length ?? 160;
   // Long articles: look for hits in the opening part only (a snippet from the first few
   // thousand characters reads as well, and the cost stays bounded whatever the article's size).
-  const flat = text.slice(0, 6000).replace(/\s+/g, ' ').trim();
+  // Whitespace folded (the server's snippet text comes folded: the pattern then finds nothing to replace).
+  const flat = text
+    .slice(0, 6000)
+    .replace(/\s\s+|[^\S ]/g, ' ')
+    .trim();
   const hits = findHits(flat, terms, options.variants);
   if (flat.length <= length) return highlight(flat, hits);
   let start = 0;
