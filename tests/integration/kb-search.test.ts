@@ -311,6 +311,19 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(plans).toEqual([true]);
   }, 120_000);
 
+  it('lets other work run between the steps of a search and of a suggestion (SQLite runs their statements on this thread)', async () => {
+    for (const run of [
+      () => search(kb, { q: 'printer driver', limit: 5 }),
+      () => suggest(kb, { text: 'my printer driver will not update', limit: 3 }),
+    ]) {
+      const order: string[] = [];
+      const running = run().then(() => order.push('search'));
+      setImmediate(() => order.push('other'));
+      await running;
+      expect(order).toEqual(['other', 'search']);
+    }
+  });
+
   it('answers the same analysed query from the cache, whatever its case, spacing or stop words', async () => {
     let matches = 0;
     const counting: KbDeps = {

@@ -97,6 +97,7 @@ async function runPasses(
   if (allowAny && groups.length > 1) passes.push({ ...base, groups: rarest, any: true, titleOnly: false });
   for (const plan of passes) {
     if (hits.size >= options.limit) break;
+    await letOthersRun(db);
     // Earlier passes are better matches: a later pass's best hit ranks just below the best so far.
     const found = await engine.match(db, plan);
     const max = Math.max(0, ...[...hits.values()]);
@@ -132,6 +133,7 @@ async function resultsFor(
   options: SearchOptions,
 ): Promise<KbSearchResult[]> {
   if (!hits.size) return [];
+  await letOthersRun(db);
   // By primary key only, the status checked here: with `status = 'published'` in the WHERE, SQLite
   // (no statistics) walks the status index over every published article instead (30 ms at 100k).
   const rows: (ArticleForResult & { status: string })[] = await db
@@ -170,6 +172,16 @@ async function resultsFor(
     category: row.category,
     score: Math.round(score * 1000) / 1000,
   }));
+}
+
+/**
+ * Between the steps of a search, lets the event loop take the requests that arrived meanwhile:
+ * on SQLite a search's statements run on this thread, and a cold search (a few milliseconds,
+ * more for common words) would otherwise hold every request behind it, a cached answer too.
+ * Not inside a transaction, which holds the connection for its caller.
+ */
+function letOthersRun(db: Executor): Promise<void> | undefined {
+  return db.isTransaction ? undefined : new Promise((resolve) => setImmediate(resolve));
 }
 
 /** `GET /api/kb/search`: the best published articles for what a person typed. */
@@ -234,6 +246,7 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
   // A description is mostly incidental words ("five years old", "an hour"); an article whose
   // title carries its subject ("laptop battery") is the one meant. Title matches count again.
   const hits = new Map((await engine.match(db, plan)).map((h) => [h.id, h.score]));
+  await letOthersRun(db);
   for (const h of await engine.match(db, { ...plan, titleOnly: true })) hits.set(h.id, (hits.get(h.id) ?? 0) + TITLE_BONUS * h.score);
   return resultsFor(
     db,
