@@ -25,7 +25,7 @@ import * as kbSnippetText from './2026-12-02T0200-kb-snippet-text.js';
 import * as kbGinPendingList from './2026-12-02T0300-kb-gin-pending-list.js';
 import * as locks from './2026-12-02T0400-locks.js';
 import * as kbTitleLength from './2026-12-02T0500-kb-title-length.js';
-import * as kbFtsNewestFirst from './2026-12-03T0100-kb-fts-newest-first.js';
+import * as kbFtsOrder from './2026-12-03T0100-kb-fts-order.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -58,5 +58,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0300-kb-gin-pending-list': kbGinPendingList,
   '2026-12-02T0400-locks': locks,
   '2026-12-02T0500-kb-title-length': kbTitleLength,
-  '2026-12-03T0100-kb-fts-newest-first': kbFtsNewestFirst,
+  '2026-12-03T0100-kb-fts-order': kbFtsOrder,
 };

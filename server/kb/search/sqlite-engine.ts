@@ -17,9 +17,19 @@ function categoryFacet(category: string): string {
 /** A title-only match scores TITLE_LENGTH_SCALE / (TITLE_LENGTH_SCALE + its title's length): 0.5 at this length. */
 const TITLE_LENGTH_SCALE = 40;
 
-/** The FTS rowid of an article, and back (see sqliteEngine). */
+/**
+ * FTS rowids (see sqliteEngine). kb_fts: the negated article id, newest first. kb_fts_title: the
+ * title's length in units of 2^32 less the article id, shortest title first, newest first among
+ * titles of one length; the length is read back from the rowid, the id needs it to be found again.
+ */
+const TITLE_LENGTH_UNIT = 2 ** 32;
 const rowidOf = (id: number) => -id;
 const idOf = (rowid: number) => -Number(rowid);
+export const titleRowidOf = (id: number, titleLength: number) => titleLength * TITLE_LENGTH_UNIT - id;
+function titleEntryOf(rowid: number): { id: number; titleLength: number } {
+  const titleLength = Math.floor(rowid / TITLE_LENGTH_UNIT) + 1; // ids run from 1 to 2^32 - 1
+  return { id: titleLength * TITLE_LENGTH_UNIT - rowid, titleLength };
+}
 
 const quote = (term: string) => `"${term.replace(/"/g, '""')}"`;
 
@@ -42,9 +52,10 @@ export function ftsExpression(plan: MatchPlan): string {
  * their own, kb_fts_title, for title-only plans: there a common word's doclist is a few bytes an
  * article, where in kb_fts a `{title}:` filter still reads all its body positions.
  *
- * Both tables use negated article ids as rowids, so the newest articles come first in ascending
- * order, the order FTS5 reads a doclist in without loading it whole (migration
- * 2026-12-03T0100-kb-fts-newest-first).
+ * Rowids put the matches a pass wants first in ascending order, the order FTS5 reads a doclist in
+ * (for `ORDER BY rowid DESC` it loads a term's whole doclist to walk it backwards), so a pass stops
+ * reading once it has them: kb_fts by newest article, kb_fts_title by shortest title (migration
+ * 2026-12-03T0100-kb-fts-order). kb_fts_title_length keeps each title's length for removals.
  */
 export const sqliteEngine: SearchEngine = {
   kind: 'sqlite',
@@ -55,14 +66,17 @@ export const sqliteEngine: SearchEngine = {
       await sql`INSERT INTO kb_fts(rowid, title, body, facets) VALUES (${rowidOf(doc.id)}, ${title}, ${doc.bodyTokens.join(' ')}, ${facets})`.execute(
         trx,
       );
-      await sql`INSERT INTO kb_fts_title(rowid, title, facets) VALUES (${rowidOf(doc.id)}, ${title}, ${facets})`.execute(trx);
+      await sql`INSERT INTO kb_fts_title(rowid, title, facets) VALUES (${titleRowidOf(doc.id, doc.titleLength)}, ${title}, ${facets})`.execute(
+        trx,
+      );
       await sql`INSERT INTO kb_fts_title_length(article_id, length) VALUES (${doc.id}, ${doc.titleLength})`.execute(trx);
     }
   },
   async remove(trx, ids) {
     for (const id of ids) {
       await sql`DELETE FROM kb_fts WHERE rowid = ${rowidOf(id)}`.execute(trx);
-      await sql`DELETE FROM kb_fts_title WHERE rowid = ${rowidOf(id)}`.execute(trx);
+      await sql`DELETE FROM kb_fts_title WHERE rowid = (
+        SELECT length * ${sql.lit(TITLE_LENGTH_UNIT)} - article_id FROM kb_fts_title_length WHERE article_id = ${id})`.execute(trx);
       await sql`DELETE FROM kb_fts_title_length WHERE article_id = ${id}`.execute(trx);
     }
   },
@@ -79,15 +93,14 @@ export const sqliteEngine: SearchEngine = {
       // Every row here has every part of the query in its title, so BM25 would tell them apart
       // only by title length (and by which completion of a prefix matched), while computing it
       // costs FTS5 a count of each term's matches over its whole doclist (its IDF), four fifths
-      // of this pass for the common words this pass is for. Shorter titles first instead, their
-      // lengths from a table of their own: reading them from kb_articles, whose rows carry whole
-      // bodies, cost a page read for each of up to `cap` matches (most of this pass at 100k).
-      const rows = await sql<{ id: number; len: number }>`
-      SELECT f.id AS id, l.length AS len FROM (
-        SELECT -rowid AS id FROM kb_fts_title WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.cap}
-      ) AS f JOIN kb_fts_title_length AS l ON l.article_id = f.id
-      ORDER BY len, f.id DESC LIMIT ${plan.limit}`.execute(db);
-      return rows.rows.map((r) => ({ id: Number(r.id), score: TITLE_LENGTH_SCALE / (TITLE_LENGTH_SCALE + Number(r.len)) }));
+      // of this pass for the common words this pass is for. Shorter titles first instead: the
+      // rowid order, so the pass reads the first `limit` matches and stops.
+      const rows = await sql<{ rowid: number }>`
+        SELECT rowid FROM kb_fts_title WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.limit}`.execute(db);
+      return rows.rows.map((r) => {
+        const { id, titleLength } = titleEntryOf(Number(r.rowid));
+        return { id, score: TITLE_LENGTH_SCALE / (TITLE_LENGTH_SCALE + titleLength) };
+      });
     }
     const rows = plan.titleOnly
       ? await sql<{ id: number; rank: number }>`
@@ -101,6 +114,6 @@ export const sqliteEngine: SearchEngine = {
         WHERE kb_fts MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.cap}
       ) ORDER BY rank LIMIT ${plan.limit}`.execute(db);
     // bm25() is negative, lower is better.
-    return rows.rows.map((r) => ({ id: idOf(r.id), score: -Number(r.rank) }));
+    return rows.rows.map((r) => ({ id: plan.titleOnly ? titleEntryOf(Number(r.id)).id : idOf(r.id), score: -Number(r.rank) }));
   },
 };
