@@ -20,7 +20,8 @@ const TITLE_LENGTH_SCALE = 40;
 /**
  * FTS rowids (see sqliteEngine). kb_fts: the negated article id, newest first. kb_fts_title: the
  * title's length in units of 2^32 less the article id, shortest title first, newest first among
- * titles of one length; the length is read back from the rowid, the id needs it to be found again.
+ * titles of one length. The title pass reads the length back from the rowid; a removal needs the
+ * length to find the row (kb_fts_title_length keeps it).
  */
 const TITLE_LENGTH_UNIT = 2 ** 32;
 const rowidOf = (id: number) => -id;
