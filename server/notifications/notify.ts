@@ -11,7 +11,7 @@ import type { Clock } from '../platform/clock.js';
 import { sendPushLater } from '../push/outbox.js';
 import { hasPushSubscription } from '../push/repository.js';
 import { notificationMail, notificationPush } from './mail.js';
-import { findNotification, insertNotification, insertNotifications } from './repository.js';
+import { type NotificationRow, findNotification, insertNotification, insertNotifications } from './repository.js';
 
 declare module '../jobs/queue.js' {
   interface JobPayloads {
@@ -35,13 +35,7 @@ export interface NotificationSpec {
  * the directory later, so the change's transaction never waits on the directory or SMTP.
  */
 export async function notify(trx: Kysely<Database> | Transaction<Database>, now: number, spec: NotificationSpec): Promise<number> {
-  const id = await insertNotification(trx, {
-    recipient: spec.recipient,
-    kind: spec.kind,
-    params: JSON.stringify(spec.params),
-    link: spec.link,
-    created_at: now,
-  });
+  const id = await insertNotification(trx, notificationRow(spec, now));
   await enqueue(trx, deliveryJob(id, now));
   return id;
 }
@@ -56,11 +50,12 @@ export async function notifyEach(
   specs: readonly NotificationSpec[],
   alsoEnqueue: readonly JobSpec<JobKind>[] = [],
 ): Promise<void> {
-  const ids = await insertNotifications(
-    trx,
-    specs.map((spec) => ({ recipient: spec.recipient, kind: spec.kind, params: JSON.stringify(spec.params), link: spec.link, created_at: now })),
-  );
+  const ids = await insertNotifications(trx, specs.map((spec) => notificationRow(spec, now)));
   await enqueueAll(trx, [...alsoEnqueue, ...ids.map((id) => deliveryJob(id, now))]);
+}
+
+function notificationRow(spec: NotificationSpec, now: number): NotificationRow {
+  return { recipient: spec.recipient, kind: spec.kind, params: JSON.stringify(spec.params), link: spec.link, created_at: now };
 }
 
 function deliveryJob(id: number, now: number): JobSpec<'notifications.deliver'> {

@@ -6,19 +6,22 @@ import type { Database } from '../db/schema.js';
 type Db = Kysely<Database>;
 const n = (value: unknown) => Number(value);
 
-export async function insertNotification(
-  db: Db,
-  row: { recipient: string; kind: string; params: string; link: string; created_at: number },
-): Promise<number> {
+/** A notification as stored: its params as JSON. */
+export interface NotificationRow {
+  recipient: string;
+  kind: string;
+  params: string;
+  link: string;
+  created_at: number;
+}
+
+export async function insertNotification(db: Db, row: NotificationRow): Promise<number> {
   const inserted = await db.insertInto('notifications').values(row).returning('id').executeTakeFirstOrThrow();
   return n(inserted.id);
 }
 
 /** Several rows in one statement; their ids in no particular order. */
-export async function insertNotifications(
-  db: Db,
-  rows: readonly { recipient: string; kind: string; params: string; link: string; created_at: number }[],
-): Promise<number[]> {
+export async function insertNotifications(db: Db, rows: readonly NotificationRow[]): Promise<number[]> {
   if (!rows.length) return [];
   const inserted = await db.insertInto('notifications').values(rows).returning('id').execute();
   return inserted.map((r) => n(r.id));
