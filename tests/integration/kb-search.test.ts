@@ -33,6 +33,13 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
   let kb: KbDeps;
   const ids: Record<string, number> = {};
   const titles = (results: { title: string }[]) => results.map((r) => r.title);
+  /** Migrates down to just before `name`, then to the latest again: that migration's down and up both run. */
+  const migrateDownPastAndUp = async (name: string) => {
+    const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
+    const names = Object.keys(migrations).sort();
+    expect((await migrator.migrateTo(names[names.indexOf(name) - 1]!)).error).toBeUndefined();
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  };
 
   beforeAll(async () => {
     t = await buildTestApp({ dialect });
@@ -193,11 +200,7 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
       expect(titles(await search(kb, { q: 'wombat', limit: 2 }))).toEqual(['Wombat', 'Dock the wombat laptop']);
 
       const before = await lengths();
-      const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
-      const names = Object.keys(migrations).sort();
-      const down = await migrator.migrateTo(names[names.indexOf('2026-12-02T0500-kb-title-length') - 1]!);
-      expect(down.error).toBeUndefined();
-      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await migrateDownPastAndUp('2026-12-02T0500-kb-title-length');
       expect(await lengths()).toEqual(before);
     },
   );
@@ -226,11 +229,7 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
       const answers = async () => Promise.all(['numbat burrow', 'password', 'printer', '重置密码'].map((q) => search(kb, { q, limit: 5 })));
       const before = await answers();
 
-      const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
-      const names = Object.keys(migrations).sort();
-      const down = await migrator.migrateTo(names[names.indexOf('2026-12-03T0100-kb-fts-order') - 1]!);
-      expect(down.error).toBeUndefined();
-      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await migrateDownPastAndUp('2026-12-03T0100-kb-fts-order');
       expect(await capped()).toEqual(created.slice(0, 10));
       expect(await shortest()).toEqual(created.slice(20));
       expect(await answers()).toEqual(before);
