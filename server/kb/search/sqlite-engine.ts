@@ -49,7 +49,7 @@ export function ftsExpression(plan: MatchPlan): string {
 /**
  * SQLite FTS5: a contentless table of space-joined tokens. BM25 with the title weighted ten times
  * the body; the inner LIMIT ranks at most `cap` matches, so a very common term costs a bounded
- * amount of work (newest articles first when it binds). Titles (and tags) are also in a table of
+ * amount of work (the first in rowid order when it binds: see below). Titles (and tags) are also in a table of
  * their own, kb_fts_title, for title-only plans: there a common word's doclist is a few bytes an
  * article, where in kb_fts a `{title}:` filter still reads all its body positions.
  *
