@@ -8,7 +8,8 @@ import { migrations } from '../../server/db/migrations/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
-import { RANK_CAP } from '../../server/kb/search/search.js';
+import { RANK_CAP, searchArticles } from '../../server/kb/search/search.js';
+import { ARTICLE_COUNT_TERM, documentFrequencies } from '../../server/kb/search/vocabulary.js';
 import { SearchCache } from '../../server/kb/search/cache.js';
 import {
   type ArticleInput,
@@ -33,6 +34,8 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
   let kb: KbDeps;
   const ids: Record<string, number> = {};
   const titles = (results: { title: string }[]) => results.map((r) => r.title);
+  /** How many articles the search vocabulary says the index holds. */
+  const indexedCount = async () => (await documentFrequencies(t.deps.db, [ARTICLE_COUNT_TERM])).get(ARTICLE_COUNT_TERM);
   /** Migrates down to just before `name`, then to the latest again: that migration's down and up both run. */
   const migrateDownPastAndUp = async (name: string) => {
     const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
@@ -149,10 +152,13 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     // The title index too: the pass for very common words reads it alone.
     const inTitles = async (word: string) =>
       (await kb.engine.match(t.deps.db, { groups: [[word]], any: false, titleOnly: true, cap: RANK_CAP, limit: 30 })).map((h) => h.id);
+    const indexedBefore = (await indexedCount())!;
     const created = await createArticle(kb, editor, article('Request a monitor', 'Ask for a second screen.'));
     expect(titles(await search(kb, { q: 'monitor', limit: 5 }))).toContain('Request a monitor');
     expect(await inTitles('monitor')).toContain(created.id);
+    expect(await indexedCount()).toBe(indexedBefore + 1);
     await updateArticle(kb, editor, created.id, article('Request a display', 'Ask for a second screen.'));
+    expect(await indexedCount()).toBe(indexedBefore + 1);
     expect(titles(await search(kb, { q: 'monitor', limit: 5 }))).not.toContain('Request a monitor');
     expect(await inTitles('monitor')).not.toContain(created.id);
     expect(titles(await search(kb, { q: 'display', limit: 5 }))).toContain('Request a display');
@@ -160,10 +166,12 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     await updateArticle(kb, editor, created.id, article('Request a display', 'Ask for a second screen.', { status: 'archived' }));
     expect(titles(await search(kb, { q: 'display', limit: 5 }))).toEqual([]);
     expect(await inTitles('display')).not.toContain(created.id);
+    expect(await indexedCount()).toBe(indexedBefore);
     // The vocabulary forgets words no published article uses: no typo leads to them.
     expect(titles(await search(kb, { q: 'displya', limit: 5 }))).toEqual([]);
     await updateArticle(kb, editor, created.id, article('Request a display', 'Ask for a second screen.'));
     expect(titles(await search(kb, { q: 'displya', limit: 5 }))).toEqual(['Request a display']);
+    expect(await indexedCount()).toBe(indexedBefore + 1);
   });
 
   it('cuts snippets from the saved text: an edit shows at once, Markdown reduced, and leaves with the article', async () => {
@@ -295,6 +303,22 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(ms).toBeLessThan(1000);
   }, 120_000);
 
+  it('lets a word in more than half of the articles neither narrow the body passes nor weigh in their ranking', async () => {
+    // The bulk import above put "scanner" in 1,000 of the base's articles: more than half.
+    expect((await documentFrequencies(t.deps.db, ['scanner'])).get('scanner')! * 2).toBeGreaterThan((await indexedCount())!);
+    await createArticle(kb, editor, article('Sprocket tension', 'Tighten the sprocket a quarter turn.'));
+    await createArticle(kb, editor, article('Chain guard notes', 'The scanner manual covers the sprocket too.'));
+    const find = (commonFloor?: number) => searchArticles(kb.engine, t.deps.db, 'sprocket scanner', { limit: 5, commonFloor });
+    // In 1,000 articles, under the floor: the word still narrows (the article with both words
+    // first), and the looser pass brings in articles that have it alone.
+    const counted = titles(await find());
+    expect(counted[0]).toBe('Chain guard notes');
+    expect(counted).toHaveLength(5);
+    expect(counted.filter((title) => title.startsWith('Bulk guide')).length).toBeGreaterThan(0);
+    // Over the floor it is common: the article about sprockets first, nothing for "scanner" alone.
+    expect(titles(await find(100))).toEqual(['Sprocket tension', 'Chain guard notes']);
+  });
+
   it('stops at a page of title matches: no looser pass is run, and no body-only match gets in', async () => {
     // Both words in more than RANK_CAP bodies, so the first pass is titles only; seven titles have both.
     const lines = Array.from({ length: RANK_CAP + 20 }, (_, i) =>
@@ -335,6 +359,23 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
       await running;
       expect(order).toEqual(['other', 'search']);
     }
+  });
+
+  it('counts the articles the index holds, imports and the migration that counted them first included', async () => {
+    const published = async () =>
+      Number(
+        (
+          await t.deps.db
+            .selectFrom('kb_articles')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '=', 'published')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await published()).toBeGreaterThan(RANK_CAP * 2); // the imports above
+    expect(await indexedCount()).toBe(await published());
+    await migrateDownPastAndUp('2026-12-04T0100-kb-article-count');
+    expect(await indexedCount()).toBe(await published());
   });
 
   it('answers the same analysed query from the cache, whatever its case, spacing or stop words', async () => {

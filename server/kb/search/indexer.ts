@@ -3,7 +3,7 @@ import { indexTokens, markdownToText, snippetSourceOfText } from '../../../share
 import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
 import type { Executor } from '../../db/transaction.js';
 import type { IndexedDoc, SearchEngine } from './engine.js';
-import { applyVocabularyDeltas } from './vocabulary.js';
+import { ARTICLE_COUNT_TERM, applyVocabularyDeltas } from './vocabulary.js';
 
 /** What the index needs of an article. */
 export interface IndexableArticle {
@@ -48,7 +48,8 @@ function countDistinct(deltas: Map<string, number>, doc: IndexedDoc, sign: 1 | -
 /**
  * Brings the index in line with a set of changes, in the caller's transaction: `before` are the
  * articles as they were indexed (published) and `after` as they are to be indexed (published
- * now); an article in `before` only leaves the index. The vocabulary follows.
+ * now); an article in `before` only leaves the index. The vocabulary follows, its article count
+ * (ARTICLE_COUNT_TERM) too.
  */
 export async function reindex(
   engine: SearchEngine,
@@ -62,6 +63,7 @@ export async function reindex(
   const texts = after.map((a) => markdownToText(a.body));
   const docs = after.map((a, i) => toIndexedDoc(a, texts[i]));
   for (const d of docs) countDistinct(deltas, d, 1);
+  deltas.set(ARTICLE_COUNT_TERM, docs.length - before.length);
   if (before.length) {
     await engine.remove(
       trx,

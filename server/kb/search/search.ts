@@ -3,7 +3,7 @@ import { type KbQueryTerm, buildSnippet, queryTerms, stemWord, textTerms } from 
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
 import type { Executor } from '../../db/transaction.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
-import { documentFrequencies, prefixCompletions, typoCandidates } from './vocabulary.js';
+import { ARTICLE_COUNT_TERM, documentFrequencies, prefixCompletions, typoCandidates } from './vocabulary.js';
 
 /**
  * Search over published articles: analyse the query (shared tokenisation), expand each term
@@ -23,10 +23,36 @@ export const RANK_CAP = 300;
 /** How many parts of a query the "any term" pass looks for. */
 const MAX_ANY_GROUPS = 4;
 
+/**
+ * A part of a query found in more than half of the articles, and in more than this many, is
+ * common: when a rarer part is there, a common one neither narrows the body passes nor weighs in
+ * their ranking (a common-terms query, decided by the base's own counts rather than a stop-word
+ * list). Its BM25 weight is small anyway (IDF ln 2 for one article in two, against ~3 for one in
+ * twenty), while FTS5's bm25() counts every article that has each term of the query for its IDF:
+ * for a word in 75k of 100k articles that count was most of a search (the all-terms pass of
+ * "set up zoom netw", "network" in 74k articles: 6.0 → 1.6 ms). Below this many articles the
+ * count costs FTS5 under half a millisecond, so a small base keeps every part. Titles still need
+ * every part: the title pass reads no counts.
+ */
+export const COMMON_FLOOR = 5000;
+
 export interface SearchOptions {
   locale?: KbLocale | undefined;
   category?: string | undefined;
   limit: number;
+  /** COMMON_FLOOR unless given (tests lower it to see the behaviour on a small base). */
+  commonFloor?: number | undefined;
+}
+
+/** Whether a part that `estimate` articles could match is common in a base of `articles` (see COMMON_FLOOR). */
+function isCommon(estimate: number, articles: number, options: SearchOptions): boolean {
+  return estimate > (options.commonFloor ?? COMMON_FLOOR) && estimate * 2 > articles;
+}
+
+/** The parts that are not common; all of them when every part is. */
+function withoutCommon<T>(parts: T[], estimateOf: (part: T) => number, articles: number, options: SearchOptions): T[] {
+  const rare = parts.filter((p) => !isCommon(estimateOf(p), articles, options));
+  return rare.length ? rare : parts;
 }
 
 interface ExpandedTerm {
@@ -41,10 +67,10 @@ interface ExpandedTerm {
  * typed also for its commonest completions; an unknown word for its typo corrections. A term
  * nothing stands for is dropped (it cannot match), unless it is the whole query.
  */
-export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): Promise<ExpandedTerm[]> {
+export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): Promise<{ parts: ExpandedTerm[]; articles: number }> {
   // The word being typed is kept as typed (a prefix), but a finished plural is indexed by its stem.
   const stems = new Map(terms.filter((t) => t.prefix).map((t) => [t.term, stemWord(t.term)]));
-  const dfs = await documentFrequencies(db, [...terms.map((t) => t.term), ...stems.values()]);
+  const dfs = await documentFrequencies(db, [...terms.map((t) => t.term), ...stems.values(), ARTICLE_COUNT_TERM]);
   const out: ExpandedTerm[] = [];
   for (const t of terms) {
     const own = dfs.get(t.term) ?? 0;
@@ -60,41 +86,43 @@ export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): 
     }
     if (group.size) out.push({ group: [...group.keys()], estimate: [...group.values()].reduce((a, b) => a + b, 0) });
   }
-  return out;
+  return { parts: out, articles: dfs.get(ARTICLE_COUNT_TERM) ?? 0 };
 }
 
 /**
  * Runs passes until a page is filled: titles first for common queries, then all text, then any
- * term. Each pass asks for `want` matches (more than a page, so the helpfulness boost can reorder
- * near ties), but once the hits fill `options.limit` a looser pass is not run: its matches (a body
- * instead of a title, some terms instead of all) are worse than a full page of these, and it
- * would be most of the query's cost (at 100k articles, half of all searches stop after titles).
+ * term (these two without the query's common parts: see COMMON_FLOOR). Each pass asks for `want`
+ * matches (more than a page, so the helpfulness boost can reorder near ties), but once the hits
+ * fill `options.limit` a looser pass is not run: its matches (a body instead of a title, some
+ * terms instead of all) are worse than a full page of these, and it would be most of the query's
+ * cost (at 100k articles, half of all searches stop after titles).
  */
 async function runPasses(
   engine: SearchEngine,
   db: Executor,
   expanded: ExpandedTerm[],
+  articles: number,
   options: SearchOptions,
   want: number,
   allowAny: boolean,
 ) {
-  const groups = expanded.map((e) => e.group);
-  const base = { groups, locale: options.locale, category: options.category, cap: RANK_CAP, limit: want };
+  const base = { locale: options.locale, category: options.category, cap: RANK_CAP, limit: want };
   const hits = new Map<number, number>();
   const addAll = (list: EngineHit[], weight: number) => {
     for (const h of list) if (!hits.has(h.id)) hits.set(h.id, h.score * weight);
   };
   const smallest = Math.min(...expanded.map((e) => e.estimate));
   const passes: MatchPlan[] = [];
-  if (smallest > RANK_CAP) passes.push({ ...base, any: false, titleOnly: true });
-  passes.push({ ...base, any: false, titleOnly: false });
+  if (smallest > RANK_CAP) passes.push({ ...base, groups: expanded.map((e) => e.group), any: false, titleOnly: true });
+  const body = withoutCommon(expanded, (e) => e.estimate, articles, options);
+  passes.push({ ...base, groups: body.map((e) => e.group), any: false, titleOnly: false });
   // "Any term" over the rarest few parts only: a long query's common bigrams and words would make
   // this pass read long lists for matches that rank low anyway.
-  const rarest = [...expanded]
+  const rarest = [...body]
     .sort((a, b) => a.estimate - b.estimate)
     .slice(0, MAX_ANY_GROUPS)
     .map((e) => e.group);
-  if (allowAny && groups.length > 1) passes.push({ ...base, groups: rarest, any: true, titleOnly: false });
+  if (allowAny && body.length > 1) passes.push({ ...base, groups: rarest, any: true, titleOnly: false });
   for (const plan of passes) {
     if (hits.size >= options.limit) break;
     await letOthersRun(db);
@@ -188,10 +216,10 @@ function letOthersRun(db: Executor): Promise<void> | undefined {
 export async function searchArticles(engine: SearchEngine, db: Executor, query: string, options: SearchOptions): Promise<KbSearchResult[]> {
   const terms = queryTerms(query);
   if (!terms.length) return [];
-  const expanded = await expandTerms(db, terms);
+  const { parts: expanded, articles } = await expandTerms(db, terms);
   if (!expanded.length) return [];
   // Ask for more than shown so the helpfulness boost can reorder near ties.
-  const hits = await runPasses(engine, db, expanded, options, options.limit * 3, true);
+  const hits = await runPasses(engine, db, expanded, articles, options, options.limit * 3, true);
   return resultsFor(
     db,
     hits,
@@ -217,10 +245,7 @@ const TITLE_BONUS = 2;
 export async function suggestArticles(engine: SearchEngine, db: Executor, text: string, options: SearchOptions): Promise<KbSearchResult[]> {
   const terms = textTerms(text);
   if (!terms.length) return [];
-  const dfs = await documentFrequencies(
-    db,
-    terms.map((t) => t.term),
-  );
+  const dfs = await documentFrequencies(db, [...terms.map((t) => t.term), ARTICLE_COUNT_TERM]);
   const known: { term: KbQueryTerm; df: number; group: string[] }[] = [];
   let typoLookups = 0;
   for (const t of terms) {
@@ -232,7 +257,10 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
       if (candidates.length) known.push({ term: t, df: candidates[0]!.df, group: candidates.map((c) => c.term) });
     }
   }
-  const salient = known.sort((a, b) => a.df - b.df).slice(0, SUGGEST_TERMS);
+  const articles = dfs.get(ARTICLE_COUNT_TERM) ?? 0;
+  const salient = withoutCommon(known, (k) => k.df, articles, options)
+    .sort((a, b) => a.df - b.df)
+    .slice(0, SUGGEST_TERMS);
   if (!salient.length) return [];
   const plan: MatchPlan = {
     groups: salient.map((s) => s.group),

@@ -8,6 +8,13 @@ import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
  * prefixes and corrects typos by index lookups, so none of that scans articles.
  */
 
+/**
+ * The vocabulary's total: how many articles the index holds, kept as the document frequency of
+ * the empty term (no token is empty, and every article "contains" it), so a query's plan reads it
+ * with its terms' counts in the same lookup.
+ */
+export const ARTICLE_COUNT_TERM = '';
+
 /** Words shorter than this get no typo keys (a 2-letter typo is just another word). */
 const MIN_FUZZY_LENGTH = 3;
 
