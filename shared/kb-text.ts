@@ -340,16 +340,18 @@ export function findHits(text: string, terms: readonly KbQueryTerm[], variants: 
     // (plural endings only), save "policies" → "policy", which starts with "polic". So each term
     // is looked for with indexOf (native, fast) and only the words it starts are tested, where
     // testing every word of the text was most of a snippet's cost.
-    const found = new Set<number>();
+    const found = new Uint8Array(normalized.length);
     for (const term of new Set([...words, ...prefixes])) {
       const needle = term.length > 1 && term.endsWith('y') ? term.slice(0, -1) : term;
       if (!needle) continue;
+      // The needle as a whole word is a hit without building the word (the common case).
+      const whole = words.has(needle);
       for (let at = normalized.indexOf(needle); at >= 0; at = normalized.indexOf(needle, at + 1)) {
-        if (found.has(at) || (at > 0 && isAsciiWordChar(normalized.charCodeAt(at - 1)))) continue;
+        if (found[at] || (at > 0 && isAsciiWordChar(normalized.charCodeAt(at - 1)))) continue;
         let end = at + needle.length;
         while (end < normalized.length && isAsciiWordChar(normalized.charCodeAt(end))) end++;
-        if (matches(normalized.slice(at, end))) {
-          found.add(at);
+        if ((whole && end === at + needle.length) || matches(normalized.slice(at, end))) {
+          found[at] = 1;
           hits.push({ start: at, end });
         }
       }
