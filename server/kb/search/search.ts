@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { type KbQueryTerm, buildSnippet, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
+import type { KbArticleTable } from '../../db/schema.js';
 import type { Executor } from '../../db/transaction.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
 import { ARTICLE_COUNT_TERM, documentFrequencies, prefixCompletions, typoCandidates } from './vocabulary.js';
@@ -138,19 +139,9 @@ async function runPasses(
   return hits;
 }
 
-interface ArticleForResult {
-  id: number;
-  status: string;
-  locale: string;
-  category: string | null;
-  helpful_count: number;
-  unhelpful_count: number;
-  slug: string;
-  title: string;
-}
-
 /** What a result needs of its article: the columns of SQLite's kb_articles_result index, in its order. */
 const RESULT_COLUMNS = ['id', 'status', 'locale', 'category', 'helpful_count', 'unhelpful_count', 'slug', 'title'] as const;
+type ArticleForResult = Pick<Selectable<KbArticleTable>, (typeof RESULT_COLUMNS)[number]>;
 
 /**
  * The matched articles' rows, by primary key only, the status checked by the caller: with
