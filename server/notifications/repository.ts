@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database, NotificationTable } from '../db/schema.js';
 
 // In-app notifications: the only code touching the notifications table.
 
@@ -7,13 +7,7 @@ type Db = Kysely<Database>;
 const n = (value: unknown) => Number(value);
 
 /** A notification as stored: its params as JSON. */
-export interface NotificationRow {
-  recipient: string;
-  kind: string;
-  params: string;
-  link: string;
-  created_at: number;
-}
+export type NotificationRow = Pick<NotificationTable, 'recipient' | 'kind' | 'params' | 'link' | 'created_at'>;
 
 export async function insertNotification(db: Db, row: NotificationRow): Promise<number> {
   const inserted = await db.insertInto('notifications').values(row).returning('id').executeTakeFirstOrThrow();
