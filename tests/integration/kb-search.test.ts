@@ -395,6 +395,37 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(matches).toBeGreaterThan(afterFirst);
   });
 
+  it('shares ranked matches between queries that expand alike, answers unchanged, until the base changes', async () => {
+    let matches = 0;
+    const counting: KbDeps = {
+      ...kb,
+      cache: new SearchCache(),
+      matchCache: new SearchCache(),
+      engine: { ...kb.engine, match: (db, plan) => ((matches += 1), kb.engine.match(db, plan)) },
+    };
+    const right = await search(counting, { q: 'printer ', limit: 5 });
+    const afterFirst = matches;
+    expect(afterFirst).toBeGreaterThan(0);
+    // A typo corrected to the same word is another query (the answer cache misses) with the same matches.
+    const typo = await search(counting, { q: 'priner ', limit: 5 });
+    expect(matches).toBe(afterFirst);
+    expect(typo.map((r) => r.id)).toEqual(right.map((r) => r.id));
+    // Exactly what a search with no cache at all answers, snippets included.
+    expect(typo).toEqual(await search(kb, { q: 'priner ', limit: 5 }));
+    expect(right).toEqual(await search(kb, { q: 'printer ', limit: 5 }));
+    // Another filter is another entry.
+    await search(counting, { q: 'priner ', limit: 5, category: 'devices' });
+    expect(matches).toBeGreaterThan(afterFirst);
+    // A save moves the generation: the same matches are ranked again, the new article among them.
+    await search(counting, { q: 'printer ', limit: 50 });
+    const beforeSave = matches;
+    const added = await createArticle(kb, editor, article('Plotter paper jams', 'The wide-format printer on the third floor takes rolls.'));
+    const again = await search(counting, { q: 'priner ', limit: 50 });
+    expect(matches).toBeGreaterThan(beforeSave);
+    expect(again.map((r) => r.id)).toContain(added.id);
+    expect(again).toEqual(await search(kb, { q: 'priner ', limit: 50 }));
+  });
+
   it.runIf(dialect === 'postgres')('cancels a search statement that runs past the timeout, and the pool stays free', async () => {
     // A stand-in for a plan PostgreSQL cannot finish in time (a real one depends on data and load):
     // the engine's match first sleeps for seconds, inside the search's own transaction.

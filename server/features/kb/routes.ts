@@ -51,6 +51,7 @@ export function kbRoutes(deps: AppDeps) {
     audit: deps.audit,
     clock: deps.clock,
     cache: new SearchCache(),
+    matchCache: new SearchCache(),
     searchLog: deps.searchLog,
     boundedDb: deps.database.withStatementTimeout(kb.SEARCH_TIMEOUT_MS),
   };

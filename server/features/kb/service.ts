@@ -21,6 +21,7 @@ import type { AuditTrail } from '../../audit/audit.js';
 import { type Executor, withTransaction } from '../../db/transaction.js';
 import { AppError, errors } from '../../errors.js';
 import { type IndexableArticle, type SearchEngine, reindex, searchArticles, suggestArticles, tagsOf } from '../../kb/search/index.js';
+import type { MatchCache, RankedMatch } from '../../kb/search/search.js';
 import type { Clock } from '../../platform/clock.js';
 import type { SearchCache } from '../../kb/search/cache.js';
 import * as repo from './repository.js';
@@ -35,6 +36,8 @@ export interface KbDeps {
   clock: Clock;
   /** Recent search and suggestion answers (the HTTP app keeps one; absent: every query runs). */
   cache?: SearchCache<KbSearchResult[]>;
+  /** Recent searches' ranked matches, by what each query expands to (see MatchCache; absent: none kept). */
+  matchCache?: SearchCache<RankedMatch[]>;
   /** PostgreSQL: longest any one statement of a search may run (default SEARCH_TIMEOUT_MS). */
   searchTimeoutMs?: number;
   /**
@@ -419,8 +422,10 @@ export async function search(
   const analysed = queryTerms(query.q)
     .map((t) => `${t.kind}:${t.prefix ? '>' : ''}${t.term}`)
     .join(' ');
-  const results = await cached(deps, `s\u0000${analysed}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`, () =>
-    bounded(deps, (db) => searchArticles(deps.engine, db, query.q, query)),
+  const results = await cached(
+    deps,
+    `s\u0000${analysed}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`,
+    (matches) => bounded(deps, (db) => searchArticles(deps.engine, db, query.q, query, matches)),
   );
   if (options.log !== false) {
     const entry = {
@@ -469,14 +474,18 @@ async function bounded<T>(deps: KbDeps, run: (db: Executor) => Promise<T>): Prom
   }
 }
 
-async function cached(deps: KbDeps, key: string, run: () => Promise<KbSearchResult[]>): Promise<KbSearchResult[]> {
-  if (!deps.cache) return run();
+/**
+ * An answer from `deps.cache`, else `run`'s, which is handed the ranked-match cache (if any) at
+ * the generation read here: one read of the change counter serves both.
+ */
+async function cached(deps: KbDeps, key: string, run: (matches?: MatchCache) => Promise<KbSearchResult[]>): Promise<KbSearchResult[]> {
+  if (!deps.cache && !deps.matchCache) return run();
   const generation = await repo.currentChangeSeq(deps.db);
   const now = deps.clock.now();
-  const hit = deps.cache.get(key, generation, now);
+  const hit = deps.cache?.get(key, generation, now);
   if (hit) return hit;
-  const results = await run();
-  deps.cache.set(key, generation, now, results);
+  const results = await run(deps.matchCache?.at(generation, now));
+  deps.cache?.set(key, generation, now, results);
   return results;
 }
 

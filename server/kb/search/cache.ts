@@ -30,4 +30,9 @@ export class SearchCache<V> {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { generation, at: now, value });
   }
+
+  /** This cache as one search sees it: at the generation it read, at its time. */
+  at(generation: number, now: number): { get(key: string): V | undefined; set(key: string, value: V): void } {
+    return { get: (key) => this.get(key, generation, now), set: (key, value) => this.set(key, generation, now, value) };
+  }
 }

@@ -166,40 +166,70 @@ export function helpfulnessBoost(helpful: number, unhelpful: number): number {
   return 1 + (0.3 * (helpful - unhelpful)) / (helpful + unhelpful + 5);
 }
 
-async function resultsFor(
-  engine: SearchEngine,
-  db: Executor,
-  hits: Map<number, number>,
-  terms: readonly KbQueryTerm[],
-  variants: string[],
-  options: SearchOptions,
-): Promise<KbSearchResult[]> {
+/** A ranked match before its snippet: the article's row and its score, helpfulness included. */
+export interface RankedMatch {
+  row: ArticleForResult;
+  score: number;
+}
+
+/**
+ * Ranked matches kept by what a query expands to (see expansionKey), for the index generation
+ * the caller reads (SearchCache.at). A query's matches depend on its expansion, not on how it
+ * was typed: "pasword" and "password", or "keybo" and "keyboa" once both complete to the same
+ * words, share an entry, and only the snippets, which highlight what was typed, are made again.
+ */
+export interface MatchCache {
+  get(key: string): RankedMatch[] | undefined;
+  set(key: string, matches: RankedMatch[]): void;
+}
+
+/** What a query's ranked matches depend on: its parts' terms in order (their counts follow from the generation), filters and page. */
+function expansionKey(expanded: readonly ExpandedTerm[], options: SearchOptions): string {
+  return JSON.stringify([
+    expanded.map((e) => e.group),
+    options.locale ?? null,
+    options.category ?? null,
+    options.limit,
+    options.commonFloor ?? null,
+  ]);
+}
+
+/** The best `options.limit` published hits that pass the filters, helpfulness weighed in. */
+async function rankMatches(engine: SearchEngine, db: Executor, hits: Map<number, number>, options: SearchOptions): Promise<RankedMatch[]> {
   if (!hits.size) return [];
   await letOthersRun(db);
   const rows = await resultRows(engine, db, [...hits.keys()]);
-  const top = rows
+  return rows
     .filter((r) => r.status === 'published')
     .filter((r) => (!options.locale || r.locale === options.locale) && (!options.category || r.category === options.category))
     .map((r) => ({ row: r, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
     .sort((a, b) => b.score - a.score || b.row.id - a.row.id)
     .slice(0, options.limit);
+}
+
+/** Results with snippets highlighting `terms` and the `variants` they matched through. */
+async function withSnippets(
+  db: Executor,
+  ranked: readonly RankedMatch[],
+  terms: readonly KbQueryTerm[],
+  variants: string[],
+): Promise<KbSearchResult[]> {
+  if (!ranked.length) return [];
   // Snippet text only for what is shown: the index keeps it ready (Markdown reduced, see snippetSource).
   const texts = new Map(
-    top.length
-      ? (
-          await db
-            .selectFrom('kb_snippet_text')
-            .select(['article_id', 'text'])
-            .where(
-              'article_id',
-              'in',
-              top.map((t) => t.row.id),
-            )
-            .execute()
-        ).map((r) => [r.article_id, r.text])
-      : [],
+    (
+      await db
+        .selectFrom('kb_snippet_text')
+        .select(['article_id', 'text'])
+        .where(
+          'article_id',
+          'in',
+          ranked.map((t) => t.row.id),
+        )
+        .execute()
+    ).map((r) => [r.article_id, r.text]),
   );
-  return top.map(({ row, score }) => ({
+  return ranked.map(({ row, score }) => ({
     id: row.id,
     slug: row.slug,
     title: row.title,
@@ -220,21 +250,34 @@ function letOthersRun(db: Executor): Promise<void> | undefined {
   return db.isTransaction ? undefined : new Promise((resolve) => setImmediate(resolve));
 }
 
-/** `GET /api/kb/search`: the best published articles for what a person typed. */
-export async function searchArticles(engine: SearchEngine, db: Executor, query: string, options: SearchOptions): Promise<KbSearchResult[]> {
+/**
+ * `GET /api/kb/search`: the best published articles for what a person typed. With `matches`, a
+ * query that expands as an earlier one did (same generation) takes its ranked matches from there.
+ */
+export async function searchArticles(
+  engine: SearchEngine,
+  db: Executor,
+  query: string,
+  options: SearchOptions,
+  matches?: MatchCache,
+): Promise<KbSearchResult[]> {
   const terms = queryTerms(query);
   if (!terms.length) return [];
   const { parts: expanded, articles } = await expandTerms(db, terms);
   if (!expanded.length) return [];
-  // Ask for more than shown so the helpfulness boost can reorder near ties.
-  const hits = await runPasses(engine, db, expanded, articles, options, options.limit * 3, true);
-  return resultsFor(
-    engine,
+  const key = expansionKey(expanded, options);
+  let ranked = matches?.get(key);
+  if (!ranked) {
+    // Ask for more than shown so the helpfulness boost can reorder near ties.
+    const hits = await runPasses(engine, db, expanded, articles, options, options.limit * 3, true);
+    ranked = await rankMatches(engine, db, hits, options);
+    matches?.set(key, ranked);
+  }
+  return withSnippets(
     db,
-    hits,
+    ranked,
     terms,
     expanded.flatMap((e) => e.group),
-    options,
   );
 }
 
@@ -285,12 +328,10 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
   const hits = new Map((await engine.match(db, plan)).map((h) => [h.id, h.score]));
   await letOthersRun(db);
   for (const h of await engine.match(db, { ...plan, titleOnly: true })) hits.set(h.id, (hits.get(h.id) ?? 0) + TITLE_BONUS * h.score);
-  return resultsFor(
-    engine,
+  return withSnippets(
     db,
-    hits,
+    await rankMatches(engine, db, hits, options),
     salient.map((s) => s.term),
     salient.flatMap((s) => s.group),
-    options,
   );
 }
