@@ -1,7 +1,8 @@
 /**
  * Knowledge-base search figures (printed, never asserted), on SQLite and on PostgreSQL:
  * - import of the corpus (BENCH_KB_ARTICLES, default 100 000) through the real import path;
- * - every distinct query of the log run once in-process: p50/p99 and the worst single query;
+ * - every distinct query of the log run once in-process: p50/p99 and the worst single query; then
+ *   the whole log in order through fresh caches: how many passes reach the engine, and their CPU;
  * - over HTTP against the real app in its own process pinned to CPU 0 (the load generator runs
  *   here, on the other core): search p50/p99 at fixed rates (BENCH_KB_RATES, default 100, 300
  *   and 500 requests/s; open loop,
@@ -26,7 +27,10 @@ import { loadConfig } from '../../server/config.js';
 import { type DatabaseConfig, migrateToLatest, openDatabase } from '../../server/db/database.js';
 import { importArticles } from '../../server/features/kb/import.js';
 import { search } from '../../server/features/kb/service.js';
+import { SearchCache } from '../../server/kb/search/cache.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
+import type { RankedMatch } from '../../server/kb/search/search.js';
+import type { KbSearchResult } from '../../shared/kb.js';
 import { systemClock } from '../../server/platform/clock.js';
 import { startPostgres } from '../harness/postgres.js';
 import { freePort } from '../harness/ports.js';
@@ -90,6 +94,19 @@ async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[]
     }
     console.log(`[kb ${label}] in-process, ${distinct.length} distinct queries once each, wall:`, summary(times), `worst: "${worst.query}" ${worst.ms.toFixed(1)} ms`);
     console.log(`[kb ${label}] in-process CPU time per query:`, summary(cpu), `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
+    // The log in order through the caches the HTTP app keeps (fresh ones): how many searches still
+    // reach the engine with the answer cache alone and with the ranked-match cache beneath it.
+    for (const matchCache of [false, true]) {
+      let passes = 0;
+      const counting = { ...kb, engine: { ...kb.engine, match: (...args: Parameters<typeof kb.engine.match>) => ((passes += 1), kb.engine.match(...args)) } };
+      const caches = { cache: new SearchCache<KbSearchResult[]>(), ...(matchCache ? { matchCache: new SearchCache<RankedMatch[]>() } : {}) };
+      const c0 = process.cpuUsage();
+      for (const q of queries) await search({ ...counting, ...caches }, { q, limit: 10 }, { log: false });
+      const c = process.cpuUsage(c0);
+      console.log(
+        `[kb ${label}] the log in order, ${matchCache ? 'answers and ranked matches' : 'answers only'} cached: ${passes} passes, CPU ${((c.user + c.system) / 1000).toFixed(0)} ms`,
+      );
+    }
   } finally {
     await handle.close();
   }
