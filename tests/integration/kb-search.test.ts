@@ -378,50 +378,46 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(await indexedCount()).toBe(await published());
   });
 
+  /** `kb` with fresh caches (`extra`) and an engine that counts its passes in `passes.run`. */
+  const countingPasses = (extra: Partial<KbDeps>) => {
+    const passes = { run: 0 };
+    const deps: KbDeps = { ...kb, ...extra, engine: { ...kb.engine, match: (db, plan) => ((passes.run += 1), kb.engine.match(db, plan)) } };
+    return { deps, passes };
+  };
+
   it('answers the same analysed query from the cache, whatever its case, spacing or stop words', async () => {
-    let matches = 0;
-    const counting: KbDeps = {
-      ...kb,
-      cache: new SearchCache(),
-      engine: { ...kb.engine, match: (db, plan) => ((matches += 1), kb.engine.match(db, plan)) },
-    };
+    const { deps: counting, passes } = countingPasses({ cache: new SearchCache() });
     const first = await search(counting, { q: 'VPN', limit: 5 });
-    const afterFirst = matches;
+    const afterFirst = passes.run;
     expect(afterFirst).toBeGreaterThan(0);
     for (const q of ['vpn', '  Vpn', 'the VPN']) expect(await search(counting, { q, limit: 5 })).toEqual(first);
-    expect(matches).toBe(afterFirst);
+    expect(passes.run).toBe(afterFirst);
     // A finished word ("vpn ", no completions) is another query; so is another limit.
     await search(counting, { q: 'vpn ', limit: 5 });
-    expect(matches).toBeGreaterThan(afterFirst);
+    expect(passes.run).toBeGreaterThan(afterFirst);
   });
 
   it('shares ranked matches between queries that expand alike, answers unchanged, until the base changes', async () => {
-    let matches = 0;
-    const counting: KbDeps = {
-      ...kb,
-      cache: new SearchCache(),
-      matchCache: new SearchCache(),
-      engine: { ...kb.engine, match: (db, plan) => ((matches += 1), kb.engine.match(db, plan)) },
-    };
+    const { deps: counting, passes } = countingPasses({ cache: new SearchCache(), matchCache: new SearchCache() });
     const right = await search(counting, { q: 'printer ', limit: 5 });
-    const afterFirst = matches;
+    const afterFirst = passes.run;
     expect(afterFirst).toBeGreaterThan(0);
     // A typo corrected to the same word is another query (the answer cache misses) with the same matches.
     const typo = await search(counting, { q: 'priner ', limit: 5 });
-    expect(matches).toBe(afterFirst);
+    expect(passes.run).toBe(afterFirst);
     expect(typo.map((r) => r.id)).toEqual(right.map((r) => r.id));
     // Exactly what a search with no cache at all answers, snippets included.
     expect(typo).toEqual(await search(kb, { q: 'priner ', limit: 5 }));
     expect(right).toEqual(await search(kb, { q: 'printer ', limit: 5 }));
     // Another filter is another entry.
     await search(counting, { q: 'priner ', limit: 5, category: 'devices' });
-    expect(matches).toBeGreaterThan(afterFirst);
+    expect(passes.run).toBeGreaterThan(afterFirst);
     // A save moves the generation: the same matches are ranked again, the new article among them.
     await search(counting, { q: 'printer ', limit: 50 });
-    const beforeSave = matches;
+    const beforeSave = passes.run;
     const added = await createArticle(kb, editor, article('Plotter paper jams', 'The wide-format printer on the third floor takes rolls.'));
     const again = await search(counting, { q: 'priner ', limit: 50 });
-    expect(matches).toBeGreaterThan(beforeSave);
+    expect(passes.run).toBeGreaterThan(beforeSave);
     expect(again.map((r) => r.id)).toContain(added.id);
     expect(again).toEqual(await search(kb, { q: 'priner ', limit: 50 }));
   });

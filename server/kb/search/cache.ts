@@ -5,6 +5,12 @@
  * counter, read per query: one indexed row), so an edit, publish or archive in any process is
  * seen at once; helpfulness votes, which do not move the counter, show within `ttlMs`.
  */
+/** A cache read and written at one generation and time (SearchCache.at). */
+export interface CacheView<V> {
+  get(key: string): V | undefined;
+  set(key: string, value: V): void;
+}
+
 export class SearchCache<V> {
   private readonly entries = new Map<string, { generation: number; at: number; value: V }>();
 
@@ -32,7 +38,7 @@ export class SearchCache<V> {
   }
 
   /** This cache as one search sees it: at the generation it read, at its time. */
-  at(generation: number, now: number): { get(key: string): V | undefined; set(key: string, value: V): void } {
+  at(generation: number, now: number): CacheView<V> {
     return { get: (key) => this.get(key, generation, now), set: (key, value) => this.set(key, generation, now, value) };
   }
 }

@@ -3,6 +3,7 @@ import { type KbQueryTerm, buildSnippet, queryTerms, stemWord, textTerms } from 
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
 import type { KbArticleTable } from '../../db/schema.js';
 import type { Executor } from '../../db/transaction.js';
+import type { CacheView } from './cache.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
 import { ARTICLE_COUNT_TERM, documentFrequencies, prefixCompletions, typoCandidates } from './vocabulary.js';
 
@@ -178,10 +179,7 @@ export interface RankedMatch {
  * was typed: "pasword" and "password", or "keybo" and "keyboa" once both complete to the same
  * words, share an entry, and only the snippets, which highlight what was typed, are made again.
  */
-export interface MatchCache {
-  get(key: string): RankedMatch[] | undefined;
-  set(key: string, matches: RankedMatch[]): void;
-}
+export type MatchCache = CacheView<RankedMatch[]>;
 
 /** What a query's ranked matches depend on: its parts' terms in order (their counts follow from the generation), filters and page. */
 function expansionKey(expanded: readonly ExpandedTerm[], options: SearchOptions): string {
