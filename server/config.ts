@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { DatabaseConfig } from './db/database.js';
 import { isDn, normalizeDn, parentDn, splitGroupList } from './directory/ldap-escape.js';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups } from './directory/roles.js';
 import { parsePortalSecret } from './platform/keys.js';
@@ -42,6 +43,8 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite database)')
     .optional(),
+  // The driver's build caps SQLite's mmap_size at 2 GiB less 64 KiB: a larger value would be cut silently.
+  SQLITE_MMAP_MB: z.coerce.number().int().min(0).max(2047).default(1024),
   DIRECTORY: z.enum(['builtin', 'ldap'], { error: 'DIRECTORY must be "builtin" or "ldap"' }).default('builtin'),
   LDAP_URL: z
     .string()
@@ -187,7 +190,7 @@ export interface Config {
   /** PORTAL_SECRET decoded; null means the generated file in the data directory (see platform/keys.ts). */
   portalSecret: Buffer | null;
   demo: boolean;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: DatabaseConfig;
   directory: { kind: 'builtin' } | ({ kind: 'ldap' } & LdapConfig);
   smtpUrl: string | null;
   mailFrom: string;
@@ -274,7 +277,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     demo: env.PORTAL_DEMO,
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
-      : { kind: 'sqlite', file: path.join(dataDir, 'portal.sqlite') },
+      : { kind: 'sqlite', file: path.join(dataDir, 'portal.sqlite'), mmapMb: env.SQLITE_MMAP_MB },
     directory,
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,

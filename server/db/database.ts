@@ -7,7 +7,13 @@ import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platfor
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
-export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+/**
+ * `mmapMb`: how much of an on-disk SQLite file is read through a memory map (SQLITE_MMAP_MB; 0 or
+ * absent: SQLite's default, read() into its page cache). Searches read many FTS pages once each:
+ * mapped, a page read is no system call and no copy (the distinct logged queries at 100k articles,
+ * in-process: CPU 4.3 → 3.4 s).
+ */
+export type DatabaseConfig = { kind: 'sqlite'; file: string; mmapMb?: number } | { kind: 'postgres'; url: string };
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -86,6 +92,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  if (onDisk && config.mmapMb) sqlite.pragma(`mmap_size = ${config.mmapMb * 1024 * 1024}`);
   const checkpointer =
     onDisk && options.backgroundCheckpoints
       ? startCheckpointer(config.file, () => {

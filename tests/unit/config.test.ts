@@ -6,7 +6,7 @@ describe('configuration from the environment', () => {
   it('runs on the embedded defaults with nothing set', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
-    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('data/portal.sqlite') });
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('data/portal.sqlite'), mmapMb: 1024 });
     expect(config.directory).toEqual({ kind: 'builtin' });
     expect(config.session.recheckMs).toBe(300_000);
     expect(config.demo).toBe(false);
@@ -23,6 +23,13 @@ describe('configuration from the environment', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db/portal', PUBLIC_URL: 'https://it.example.com' });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db/portal' });
     expect(config.secure).toBe(true);
+  });
+
+  it('maps up to SQLITE_MMAP_MB of the SQLite file (0 turns it off; SQLite caps the map below 2 GiB)', () => {
+    expect(loadConfig({ SQLITE_MMAP_MB: '0' }).database).toMatchObject({ kind: 'sqlite', mmapMb: 0 });
+    expect(loadConfig({ SQLITE_MMAP_MB: '2047' }).database).toMatchObject({ kind: 'sqlite', mmapMb: 2047 });
+    expect(problemsOf({ SQLITE_MMAP_MB: '4096' })).toEqual([expect.stringMatching(/^SQLITE_MMAP_MB: .*2047/)]);
+    expect(problemsOf({ SQLITE_MMAP_MB: 'lots' })).toEqual([expect.stringMatching(/^SQLITE_MMAP_MB: /)]);
   });
 
   it('lists every problem at once, in words an operator can act on', () => {
