@@ -56,11 +56,12 @@ async function publish(article: {
 function copyState(
   page: Page,
 ): Promise<{ owner: string; locales: string[]; cursor: number | null; syncedAt: string | null; kept: number } | null> {
-  return page.evaluate(async () => {
-    // Opening a database that does not exist would create it: look first.
-    if (!(await indexedDB.databases()).some((db) => db.name === 'portal-kb-offline')) return null;
+  return page.evaluate(() => {
+    // Opening a database that does not exist would create it (empty, at version 1), and a sign-out's
+    // deletion can complete between a look and an open: an open that would create it is aborted.
     return new Promise((resolve) => {
       const open = indexedDB.open('portal-kb-offline');
+      open.onupgradeneeded = () => open.transaction!.abort();
       open.onerror = () => resolve(null);
       open.onsuccess = () => {
         const db = open.result;
@@ -226,6 +227,25 @@ describe('the knowledge base offline', () => {
     await signIn(page, 'bob');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/');
     await expect.poll(async () => (await copyState(page))?.owner ?? null, { timeout: 30_000 }).toBe('bob');
+    await context.close();
+  });
+
+  test('a copy database left without its stores (opened empty by something else) is started afresh', async () => {
+    const context = await phoneContext(browser, { serviceWorkers: true });
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    // What an open asking for no version leaves when the database did not exist: version 1, no stores.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('portal-kb-offline');
+          open.onsuccess = () => (open.result.close(), resolve());
+          open.onerror = () => reject(open.error);
+        }),
+    );
+    await signIn(page, 'alice');
+    await expect.poll(async () => (await copyState(page))?.syncedAt ?? null, { timeout: 30_000 }).not.toBeNull();
+    expect((await copyState(page))!.owner).toBe('alice');
     await context.close();
   });
 });

@@ -45,7 +45,19 @@ interface KbOfflineDb extends DBSchema {
 
 export type KbDb = IDBPDatabase<KbOfflineDb>;
 
-export function openKbDb(onBlocking: () => void): Promise<KbDb> {
+const STORES = ['articles', 'state', 'index'] as const;
+
+export async function openKbDb(onBlocking: () => void): Promise<KbDb> {
+  const db = await openAtVersion(onBlocking);
+  if (STORES.every((name) => db.objectStoreNames.contains(name))) return db;
+  // A database of this name and version without our stores (created empty by an open that asked
+  // for no version, e.g. one racing a sign-out's deletion) is never upgraded: start it afresh.
+  db.close();
+  await deleteKbDb();
+  return openAtVersion(onBlocking);
+}
+
+function openAtVersion(onBlocking: () => void): Promise<KbDb> {
   return openDB<KbOfflineDb>(DB_NAME, DB_VERSION, {
     upgrade(db) {
       const articles = db.createObjectStore('articles', { keyPath: 'id' });
