@@ -1,3 +1,9 @@
+/** A cache read and written at one generation and time (SearchCache.at). */
+export interface CacheView<V> {
+  get(key: string): V | undefined;
+  set(key: string, value: V): void;
+}
+
 /**
  * Recent answers, per process. Searches are long-tailed (a few queries make most of the traffic,
  * and search-as-you-type repeats prefixes), so most are answered without touching the index.
@@ -5,12 +11,6 @@
  * counter, read per query: one indexed row), so an edit, publish or archive in any process is
  * seen at once; helpfulness votes, which do not move the counter, show within `ttlMs`.
  */
-/** A cache read and written at one generation and time (SearchCache.at). */
-export interface CacheView<V> {
-  get(key: string): V | undefined;
-  set(key: string, value: V): void;
-}
-
 export class SearchCache<V> {
   private readonly entries = new Map<string, { generation: number; at: number; value: V }>();
 
