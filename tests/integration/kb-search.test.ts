@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import { RANK_CAP, searchArticles } from '../../server/kb/search/search.js';
-import { ARTICLE_COUNT_TERM, documentFrequencies } from '../../server/kb/search/vocabulary.js';
+import {
+  ARTICLE_COUNT_TERM,
+  documentFrequencies,
+  frequenciesAndCompletions,
+  prefixCompletions,
+} from '../../server/kb/search/vocabulary.js';
 import { SearchCache } from '../../server/kb/search/cache.js';
 import {
   type ArticleInput,
@@ -102,6 +107,26 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(titles(await search(kb, { q: 'prin', limit: 3 }))[0]).toBe('Add a network printer');
     expect(titles(await search(kb, { q: 'reset pass', limit: 3 }))[0]).toBe('Reset your password');
     expect(titles(await search(kb, { q: 'o', limit: 3 }))).toContain('Outlook keeps asking for a password');
+  });
+
+  it('can read the frequencies and the completions a typed query needs in one statement, answering as the separate lookups do', async () => {
+    let statements = 0;
+    const counted = t.deps.db.withPlugin({
+      transformQuery: (args) => args.node,
+      // Once per statement run (transformQuery also sees each subquery as it is built).
+      transformResult: async (args) => ((statements += 1), args.result),
+    });
+    const terms = ['password', 'vpn', 'nosuchword', ARTICLE_COUNT_TERM];
+    const prefixes = ['pr', 'o', 'zzz', '打'];
+    for (const oneStatement of [true, false]) {
+      statements = 0;
+      const { dfs, completions } = await frequenciesAndCompletions(counted, terms, prefixes, { oneStatement });
+      expect(statements).toBe(oneStatement ? 1 : 1 + prefixes.length);
+      expect(dfs).toEqual(await documentFrequencies(t.deps.db, terms));
+      for (const p of prefixes) expect(completions.get(p), p).toEqual(await prefixCompletions(t.deps.db, p));
+      expect(completions.get('pr')!.map((c) => c.term)).toContain('printer');
+      expect(completions.get('zzz')).toEqual([]);
+    }
   });
 
   it('understands Chinese without spaces, in both scripts, and mixed text', async () => {

@@ -5,7 +5,7 @@ import type { KbArticleTable } from '../../db/schema.js';
 import type { Executor } from '../../db/transaction.js';
 import type { CacheView } from './cache.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
-import { ARTICLE_COUNT_TERM, documentFrequencies, prefixCompletions, typoCandidates } from './vocabulary.js';
+import { ARTICLE_COUNT_TERM, documentFrequencies, frequenciesAndCompletions, typoCandidates } from './vocabulary.js';
 
 /**
  * Search over published articles: analyse the query (shared tokenisation), expand each term
@@ -69,10 +69,20 @@ interface ExpandedTerm {
  * typed also for its commonest completions; an unknown word for its typo corrections. A term
  * nothing stands for is dropped (it cannot match), unless it is the whole query.
  */
-export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): Promise<{ parts: ExpandedTerm[]; articles: number }> {
+export async function expandTerms(
+  engine: SearchEngine,
+  db: Executor,
+  terms: readonly KbQueryTerm[],
+): Promise<{ parts: ExpandedTerm[]; articles: number }> {
   // The word being typed is kept as typed (a prefix), but a finished plural is indexed by its stem.
   const stems = new Map(terms.filter((t) => t.prefix).map((t) => [t.term, stemWord(t.term)]));
-  const dfs = await documentFrequencies(db, [...terms.map((t) => t.term), ...stems.values(), ARTICLE_COUNT_TERM]);
+  const completes = (t: KbQueryTerm) => t.kind === 'word' && t.prefix && t.term.length >= 1;
+  const { dfs, completions } = await frequenciesAndCompletions(
+    db,
+    [...terms.map((t) => t.term), ...stems.values(), ARTICLE_COUNT_TERM],
+    [...new Set(terms.filter(completes).map((t) => t.term))],
+    { oneStatement: engine.kind === 'postgres' },
+  );
   const out: ExpandedTerm[] = [];
   for (const t of terms) {
     const own = dfs.get(t.term) ?? 0;
@@ -80,9 +90,7 @@ export async function expandTerms(db: Executor, terms: readonly KbQueryTerm[]): 
     if (own > 0) group.set(t.term, own);
     const stem = stems.get(t.term);
     if (stem && stem !== t.term && (dfs.get(stem) ?? 0) > 0) group.set(stem, dfs.get(stem)!);
-    if (t.kind === 'word' && t.prefix && t.term.length >= 1) {
-      for (const c of await prefixCompletions(db, t.term)) group.set(c.term, c.df);
-    }
+    if (completes(t)) for (const c of completions.get(t.term) ?? []) group.set(c.term, c.df);
     if (t.fuzzy && group.size === 0) {
       for (const c of await typoCandidates(db, t.term)) group.set(c.term, c.df);
     }
@@ -261,7 +269,7 @@ export async function searchArticles(
 ): Promise<KbSearchResult[]> {
   const terms = queryTerms(query);
   if (!terms.length) return [];
-  const { parts: expanded, articles } = await expandTerms(db, terms);
+  const { parts: expanded, articles } = await expandTerms(engine, db, terms);
   if (!expanded.length) return [];
   const key = expansionKey(expanded, options);
   let ranked = matches?.get(key);
