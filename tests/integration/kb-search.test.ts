@@ -3,12 +3,12 @@
  * typos, prefixes, Chinese without spaces and in both scripts, mixed text, title above body,
  * helpful above unhelpful, filters, drafts invisible, index kept in step with every save.
  */
-import { type AliasNode, Migrator, type TableNode, sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { migrations } from '../../server/db/migrations/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
-import { RANK_CAP, type RankedMatch, searchArticles } from '../../server/kb/search/search.js';
+import { RANK_CAP, searchArticles } from '../../server/kb/search/search.js';
 import {
   ARTICLE_COUNT_TERM,
   documentFrequencies,
@@ -409,33 +409,6 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     const deps: KbDeps = { ...kb, ...extra, engine: { ...kb.engine, match: (db, plan) => ((passes.run += 1), kb.engine.match(db, plan)) } };
     return { deps, passes };
   };
-
-  it('reads the snippet texts with the ranked rows on PostgreSQL (a round trip fewer), on their own on SQLite and for cached matches', async () => {
-    // The table each statement run reads first (queries are matched to their results by id).
-    const tableOf = new Map<unknown, string>();
-    const read: string[] = [];
-    const db = t.deps.db.withPlugin({
-      transformQuery: ({ node, queryId }) => {
-        const from = node.kind === 'SelectQueryNode' ? node.from?.froms[0] : undefined;
-        const table = from?.kind === 'AliasNode' ? (from as AliasNode).node : from;
-        if (table?.kind === 'TableNode') tableOf.set(queryId, (table as TableNode).table.identifier.name);
-        return node;
-      },
-      transformResult: async ({ result, queryId }) => (read.push(tableOf.get(queryId) ?? 'other'), result),
-    });
-    const counting = { ...kb, db, matchCache: new SearchCache<RankedMatch[]>() };
-    const snippetReads = () => read.filter((table) => table === 'kb_snippet_text').length;
-    const fresh = await search(counting, { q: 'printer ', limit: 5 });
-    expect(fresh[0]!.snippet).toContain('<mark>');
-    expect(read).toContain('kb_terms');
-    expect(snippetReads()).toBe(dialect === 'postgres' ? 0 : 1);
-    // A typo that expands alike takes the ranked matches from the cache, which keeps no texts.
-    read.length = 0;
-    const fromCache = await search(counting, { q: 'priner ', limit: 5 });
-    expect(snippetReads()).toBe(1);
-    expect(fromCache).toEqual(await search(kb, { q: 'priner ', limit: 5 }));
-    expect(fresh).toEqual(await search(kb, { q: 'printer ', limit: 5 }));
-  });
 
   it('answers the same analysed query from the cache, whatever its case, spacing or stop words', async () => {
     const { deps: counting, passes } = countingPasses({ cache: new SearchCache() });

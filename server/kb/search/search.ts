@@ -152,31 +152,18 @@ async function runPasses(
 const RESULT_COLUMNS = ['id', 'status', 'locale', 'category', 'helpful_count', 'unhelpful_count', 'slug', 'title'] as const;
 type ArticleForResult = Pick<Selectable<KbArticleTable>, (typeof RESULT_COLUMNS)[number]>;
 
-/** A matched article's row; on PostgreSQL with its snippet text (see resultRows). */
-type ResultRow = ArticleForResult & { snippet_text?: string | null };
-
 /**
  * The matched articles' rows, by primary key only, the status checked by the caller: with
  * `status = 'published'` in the WHERE, SQLite (no statistics) walks the status index over every
  * published article instead (30 ms at 100k).
  */
-async function resultRows(engine: SearchEngine, db: Executor, ids: number[]): Promise<ResultRow[]> {
-  if (engine.kind !== 'sqlite') {
-    // With each one's snippet text (~1.4 KB): on PostgreSQL a statement is a round trip costing
-    // the server ~0.15 ms of CPU, more than reading the text of the twenty-odd matches not shown.
-    return db
-      .selectFrom('kb_articles')
-      .leftJoin('kb_snippet_text', 'kb_snippet_text.article_id', 'kb_articles.id')
-      .select([...RESULT_COLUMNS.map((c) => `kb_articles.${c}` as const), 'kb_snippet_text.text as snippet_text'])
-      .where('kb_articles.id', 'in', ids)
-      .execute();
-  }
+async function resultRows(engine: SearchEngine, db: Executor, ids: number[]): Promise<ArticleForResult[]> {
+  if (engine.kind !== 'sqlite') return db.selectFrom('kb_articles').select(RESULT_COLUMNS).where('id', 'in', ids).execute();
   // SQLite keeps a row's columns in one record: status, category and the votes come after the
   // body, which overflows into pages of its own, so reading them walked each matched article's
   // overflow chain (30 matches: 0.25–0.30 ms, a sixth of a search that misses the cache). The
   // covering index holds all a result needs; the planner would still take the primary key for
-  // `id IN (…)`, so the statement names the index. The snippet text is read for the shown ones
-  // only (withSnippets): SQLite has no round trip to save.
+  // `id IN (…)`, so the statement names the index.
   const columns = sql.join(RESULT_COLUMNS.map((c) => sql.ref(c)));
   return (
     await sql<ArticleForResult>`SELECT ${columns} FROM kb_articles INDEXED BY kb_articles_result WHERE id IN (${sql.join(ids)})`.execute(db)
@@ -213,62 +200,41 @@ function expansionKey(expanded: readonly ExpandedTerm[], options: SearchOptions)
   ]);
 }
 
-/** Snippet texts by article id, where the rows brought them (resultRows on PostgreSQL). */
-type SnippetTexts = ReadonlyMap<number, string>;
-
-/**
- * The best `options.limit` published hits that pass the filters, helpfulness weighed in, and
- * their snippet texts when the rows brought them.
- */
-async function rankMatches(
-  engine: SearchEngine,
-  db: Executor,
-  hits: Map<number, number>,
-  options: SearchOptions,
-): Promise<{ ranked: RankedMatch[]; texts?: SnippetTexts }> {
-  if (!hits.size) return { ranked: [] };
+/** The best `options.limit` published hits that pass the filters, helpfulness weighed in. */
+async function rankMatches(engine: SearchEngine, db: Executor, hits: Map<number, number>, options: SearchOptions): Promise<RankedMatch[]> {
+  if (!hits.size) return [];
   await letOthersRun(db);
   const rows = await resultRows(engine, db, [...hits.keys()]);
-  const best = rows
+  return rows
     .filter((r) => r.status === 'published')
     .filter((r) => (!options.locale || r.locale === options.locale) && (!options.category || r.category === options.category))
     .map((r) => ({ row: r, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
     .sort((a, b) => b.score - a.score || b.row.id - a.row.id)
     .slice(0, options.limit);
-  // The ranked matches keep the article's columns only: they are cached, the texts are not.
-  const ranked = best.map(({ row: { snippet_text: _text, ...row }, score }) => ({ row, score }));
-  if (!rows.some((r) => r.snippet_text !== undefined)) return { ranked };
-  return { ranked, texts: new Map(best.map(({ row }) => [row.id, row.snippet_text ?? ''])) };
 }
 
-/**
- * Results with snippets highlighting `terms` and the `variants` they matched through. The snippet
- * texts are read here unless `known` has them.
- */
+/** Results with snippets highlighting `terms` and the `variants` they matched through. */
 async function withSnippets(
   db: Executor,
   ranked: readonly RankedMatch[],
   terms: readonly KbQueryTerm[],
   variants: string[],
-  known?: SnippetTexts,
 ): Promise<KbSearchResult[]> {
   if (!ranked.length) return [];
   // Snippet text only for what is shown: the index keeps it ready (Markdown reduced, see snippetSource).
-  const texts =
-    known ??
-    new Map(
-      (
-        await db
-          .selectFrom('kb_snippet_text')
-          .select(['article_id', 'text'])
-          .where(
-            'article_id',
-            'in',
-            ranked.map((t) => t.row.id),
-          )
-          .execute()
-      ).map((r) => [r.article_id, r.text]),
-    );
+  const texts = new Map(
+    (
+      await db
+        .selectFrom('kb_snippet_text')
+        .select(['article_id', 'text'])
+        .where(
+          'article_id',
+          'in',
+          ranked.map((t) => t.row.id),
+        )
+        .execute()
+    ).map((r) => [r.article_id, r.text]),
+  );
   return ranked.map(({ row, score }) => ({
     id: row.id,
     slug: row.slug,
@@ -307,11 +273,10 @@ export async function searchArticles(
   if (!expanded.length) return [];
   const key = expansionKey(expanded, options);
   let ranked = matches?.get(key);
-  let texts: SnippetTexts | undefined;
   if (!ranked) {
     // Ask for more than shown so the helpfulness boost can reorder near ties.
     const hits = await runPasses(engine, db, expanded, articles, options, options.limit * 3, true);
-    ({ ranked, texts } = await rankMatches(engine, db, hits, options));
+    ranked = await rankMatches(engine, db, hits, options);
     matches?.set(key, ranked);
   }
   return withSnippets(
@@ -319,7 +284,6 @@ export async function searchArticles(
     ranked,
     terms,
     expanded.flatMap((e) => e.group),
-    texts,
   );
 }
 
@@ -370,12 +334,10 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
   const hits = new Map((await engine.match(db, plan)).map((h) => [h.id, h.score]));
   await letOthersRun(db);
   for (const h of await engine.match(db, { ...plan, titleOnly: true })) hits.set(h.id, (hits.get(h.id) ?? 0) + TITLE_BONUS * h.score);
-  const { ranked, texts } = await rankMatches(engine, db, hits, options);
   return withSnippets(
     db,
-    ranked,
+    await rankMatches(engine, db, hits, options),
     salient.map((s) => s.term),
     salient.flatMap((s) => s.group),
-    texts,
   );
 }
