@@ -296,6 +296,9 @@ describe('articles read offline stay inert', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe('/');
     await waitForServiceWorkerControl(page);
     await page.goto(new URL('/kb', server.url).href);
+    // The copy may have finished syncing on the home page already: the person has the search page
+    // in front of them before the network goes (offline mid-load is another story).
+    await expect.poll(() => searchBox(page).isVisible()).toBe(true);
     await expect.poll(() => syncedKept(page), { timeout: 30_000 }).toBeGreaterThan(0);
 
     await context.setOffline(true);
