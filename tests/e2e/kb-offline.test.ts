@@ -178,6 +178,41 @@ describe('the knowledge base offline', () => {
     await context.close();
   });
 
+  test('signed in on a first visit before the service worker took over, the next start with no network still opens it', async () => {
+    const word = uniqueWord('quill');
+    await publish({ title: `Pair the ${word} headset`, body: `Hold the ${word} button for five seconds.`, locale: 'en' });
+    const context = await phoneContext(browser, { serviceWorkers: true });
+    // A slow first visit: the worker's script arrives only after the person has signed in.
+    let release!: () => void;
+    const signedIn = new Promise<void>((resolve) => (release = resolve));
+    await context.route('**/sw.js', async (route) => {
+      await signedIn;
+      await route.continue();
+    });
+    const page = await context.newPage();
+    await openSignIn(page, server.url);
+    await signIn(page, 'alice');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/');
+    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+    release();
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => syncedKept(page), { timeout: 30_000 }).toBeGreaterThan(0);
+    // The worker keeps who is signed in (to answer GET /api/me offline) once the page has asked through it.
+    const workerKnowsProfile = () =>
+      page.evaluate(async () => {
+        for (const name of await caches.keys()) if (await (await caches.open(name)).match('/api/me')) return true;
+        return false;
+      });
+    await expect.poll(workerKnowsProfile, { timeout: 15_000 }).toBe(true);
+
+    await context.setOffline(true);
+    await page.goto(new URL('/kb', server.url).href);
+    await expect.poll(() => searchBox(page).isVisible()).toBe(true);
+    await search(page, `${word} headset`);
+    await expect.poll(() => resultLinks(page).allTextContents()).toEqual([`Pair the ${word} headset`]);
+    await context.close();
+  });
+
   test('switching language offline keeps the copy until the new languages have arrived whole', async () => {
     const word = uniqueWord('vex');
     await publish({ title: `${word} 打印机连不上怎么办`, body: `先检查${word}打印机的网络。`, locale: 'zh-CN' });

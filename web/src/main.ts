@@ -40,7 +40,9 @@ async function start(): Promise<void> {
 
   // The service worker (and workbox-window) load after the page is up: not on the critical path.
   const register = () => {
-    void import('./pwa/register').then((pwa) => pwa.registerServiceWorker());
+    // A first visit may sign in before the worker takes over: once it does, the profile is asked
+    // for again through it, so it can answer offline.
+    void import('./pwa/register').then((pwa) => pwa.registerServiceWorker(() => void session.recheck()));
     // The offline knowledge base follows whoever is signed in, in their language.
     installOfflineKb(session, i18n.global.locale);
   };

@@ -6,11 +6,16 @@ const UPDATE_CHECK_MS = 60 * 60 * 1000;
 
 /**
  * Registers the service worker with the "prompt" flow: a new version waits until the person
- * chooses to reload, so nothing changes under their fingers mid-task.
+ * chooses to reload, so nothing changes under their fingers mid-task. `onFirstControl` runs when a
+ * first install takes control of this page (not on an update).
  */
-export function registerServiceWorker(): void {
+export function registerServiceWorker(onFirstControl: () => void = () => undefined): void {
   if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
   const wb = new Workbox('/sw.js', { scope: '/' });
+
+  wb.addEventListener('controlling', (event) => {
+    if (!event.isUpdate) onFirstControl();
+  });
 
   wb.addEventListener('waiting', () => {
     offerUpdate(() => {

@@ -117,5 +117,14 @@ export const useSessionStore = defineStore('session', () => {
     clear();
   }
 
-  return { me, resolved, signedIn, ensureResolved, signIn, signOut, clear };
+  /**
+   * Asks who is signed in again, if someone is. Called when the service worker first takes control
+   * of the page: on a first visit the person signed in before it did, so it has no profile to
+   * answer with offline (the knowledge base's copy needs one) until the page asks through it.
+   */
+  async function recheck(): Promise<void> {
+    if (me.value !== null) await fetchMe();
+  }
+
+  return { me, resolved, signedIn, ensureResolved, signIn, signOut, clear, recheck };
 });
