@@ -118,12 +118,14 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /**
-   * Asks who is signed in again, if someone is. Called when the service worker first takes control
-   * of the page: on a first visit the person signed in before it did, so it has no profile to
-   * answer with offline (the knowledge base's copy needs one) until the page asks through it.
+   * Asks the server who is signed in, for the service worker to see the answer. Called when it
+   * first takes control of the page: on a first visit the person signed in before it did, so it
+   * has no profile to answer with offline (the knowledge base's copy needs one) until the page asks
+   * through it. The page keeps what it knows: a failed request (a flaky network) changes nothing,
+   * and a 401 ends the session through the client's usual handler.
    */
   async function recheck(): Promise<void> {
-    if (me.value !== null) await fetchMe();
+    if (me.value !== null) await api.me.$get().catch(() => undefined);
   }
 
   return { me, resolved, signedIn, ensureResolved, signIn, signOut, clear, recheck };
