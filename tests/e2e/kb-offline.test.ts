@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
-import { DEMO_PASSWORD, openSignIn, signIn, waitForServiceWorkerControl } from './support/portal.js';
+import { DEMO_PASSWORD, cachedApiAnswers, openSignIn, signIn, waitForServiceWorkerControl } from './support/portal.js';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
@@ -198,11 +198,7 @@ describe('the knowledge base offline', () => {
     await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => syncedKept(page), { timeout: 30_000 }).toBeGreaterThan(0);
     // The worker keeps who is signed in (to answer GET /api/me offline) once the page has asked through it.
-    const workerKnowsProfile = () =>
-      page.evaluate(async () => {
-        for (const name of await caches.keys()) if (await (await caches.open(name)).match('/api/me')) return true;
-        return false;
-      });
+    const workerKnowsProfile = async () => (await cachedApiAnswers(page)).some((answer) => answer.path === '/api/me');
     await expect.poll(workerKnowsProfile, { timeout: 15_000 }).toBe(true);
 
     await context.setOffline(true);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, phoneContext } from '../harness/browser.js';
 import { startTestServer } from '../harness/server.js';
-import { heading, openSignIn, signIn, waitForServiceWorkerControl } from './support/portal.js';
+import { cachedApiAnswers, heading, openSignIn, signIn, waitForServiceWorkerControl } from './support/portal.js';
 
 // Offline copies of personal answers belong to one session and must not outlive it: a shared
 // phone must never show the last person's name, email or roles to the next one.
@@ -32,22 +32,6 @@ function endSessionsOnServer(username: string): void {
   } finally {
     db.close();
   }
-}
-
-/** Every cached API answer in this browser: its path and body. */
-async function cachedApiAnswers(page: Page): Promise<{ cache: string; path: string; body: string }[]> {
-  return page.evaluate(async () => {
-    const answers: { cache: string; path: string; body: string }[] = [];
-    for (const name of await caches.keys()) {
-      const cache = await caches.open(name);
-      for (const request of await cache.keys()) {
-        const { pathname } = new URL(request.url);
-        if (!pathname.startsWith('/api/')) continue;
-        answers.push({ cache: name, path: pathname, body: await (await cache.match(request))!.text() });
-      }
-    }
-    return answers;
-  });
 }
 
 /** Signs in online and reloads once, so the service worker keeps the profile for offline use. */

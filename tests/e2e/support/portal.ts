@@ -40,6 +40,22 @@ export function gzippedSize(urlPath: string): number {
   return gzipSync(fs.readFileSync(path.join(WEB_DIST, urlPath)), { level: 9 }).length;
 }
 
+/** Every cached API answer in this browser: its path and body. */
+export async function cachedApiAnswers(page: Page): Promise<{ cache: string; path: string; body: string }[]> {
+  return page.evaluate(async () => {
+    const answers: { cache: string; path: string; body: string }[] = [];
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) {
+        const { pathname } = new URL(request.url);
+        if (!pathname.startsWith('/api/')) continue;
+        answers.push({ cache: name, path: pathname, body: await (await cache.match(request))!.text() });
+      }
+    }
+    return answers;
+  });
+}
+
 /** Waits until a service worker controls the page (reloading once if the first visit is not claimed yet). */
 export async function waitForServiceWorkerControl(page: Page): Promise<void> {
   await page.evaluate(async () => {
