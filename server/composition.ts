@@ -37,6 +37,7 @@ import { registerRequestJobs } from './features/requests/jobs.js';
 import { registerOnboardingJobs } from './features/onboarding/jobs.js';
 import { registerOffboardingJobs } from './features/offboarding/close.js';
 import { SearchLog } from './features/kb/search-log.js';
+import { kbChangesFor } from './features/kb/changes.js';
 
 /**
  * The installation's root: the nearest folder above this module holding package.json. This
@@ -183,6 +184,10 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       sessions,
       rateLimiter: new RateLimiter(db, clock),
       searchLog: new SearchLog(db, (error) => logger.error({ err: error }, 'writing the search log failed')),
+      kbChanges: kbChangesFor(database, {
+        onLost: (error) =>
+          logger.warn({ err: error }, 'knowledge-base change notifications lost: searches read the change counter until they resume'),
+      }),
       jobs,
       push,
       version: portalVersion(),
@@ -198,6 +203,7 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
 export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.searchLog.flush().catch((error: unknown) => deps.logger.error({ err: error }, 'writing the search log failed'));
   await deps.jobs.stop();
+  await deps.kbChanges.close();
   await deps.mailer.close();
   await deps.inventory.close();
   await deps.directory.close();

@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
+import { type NotificationHandlers, type NotificationListener, listenForNotifications } from './notifications.js';
 import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platform/private-files.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -27,6 +28,11 @@ export interface DatabaseHandle {
    * three round trips fewer a search. Null on SQLite, which has no statement timeout.
    */
   withStatementTimeout(ms: number): Kysely<Database> | null;
+  /**
+   * PostgreSQL: notifications on `channel` (LISTEN, on a connection of its own; see
+   * notifications.ts). Null on SQLite, which has none.
+   */
+  listen(channel: string, handlers: NotificationHandlers): NotificationListener | null;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,8 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     };
     const db = connect({ max: options.poolSize ?? 10 });
     const bounded = new Map<number, Kysely<Database>>();
+    // Closed with the handle, should their owners not have closed them first (closing twice is harmless).
+    const listeners = new Set<NotificationListener>();
     return {
       db,
       kind: 'postgres',
@@ -71,7 +79,13 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
         if (!found) bounded.set(timeout, (found = connect({ max: Math.min(4, options.poolSize ?? 10), statement_timeout: timeout })));
         return found;
       },
+      listen(channel, handlers) {
+        const listener = listenForNotifications(config.url, channel, handlers);
+        listeners.add(listener);
+        return listener;
+      },
       close: async () => {
+        await Promise.all([...listeners].map((l) => l.close()));
         await Promise.all([...bounded.values()].map((b) => b.destroy()));
         await db.destroy();
       },
@@ -107,6 +121,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
     kind: 'sqlite',
     sqlite,
     withStatementTimeout: () => null,
+    listen: () => null,
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();

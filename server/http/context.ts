@@ -6,6 +6,7 @@ import type { Database } from '../db/schema.js';
 import type { Directory } from '../directory/port.js';
 import type { Inventory } from '../inventory/port.js';
 import type { JobQueue } from '../jobs/queue.js';
+import type { KbChanges } from '../features/kb/changes.js';
 import type { SearchLog } from '../features/kb/search-log.js';
 import type { DemoOutbox } from '../mail/demo-outbox.js';
 import type { Mailer } from '../mail/port.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   /** Knowledge-base searches waiting to be written to the analytics log (flushed on close). */
   searchLog: SearchLog;
+  /** How this process's knowledge-base search caches learn of changes (PostgreSQL: announced by the database). */
+  kbChanges: KbChanges;
   /** The job queue: handlers registered, workers started by startServer (JOBS_WORKERS). */
   jobs: JobQueue;
   /** Web push: the VAPID public key for browsers, and the sender the push.send job uses. */

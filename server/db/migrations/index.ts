@@ -28,6 +28,7 @@ import * as kbTitleLength from './2026-12-02T0500-kb-title-length.js';
 import * as kbFtsOrder from './2026-12-03T0100-kb-fts-order.js';
 import * as kbArticleCount from './2026-12-04T0100-kb-article-count.js';
 import * as kbResultIndex from './2026-12-04T0200-kb-result-index.js';
+import * as kbChangeNotify from './2026-12-05T0100-kb-change-notify.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -63,4 +64,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T0100-kb-fts-order': kbFtsOrder,
   '2026-12-04T0100-kb-article-count': kbArticleCount,
   '2026-12-04T0200-kb-result-index': kbResultIndex,
+  '2026-12-05T0100-kb-change-notify': kbChangeNotify,
 };

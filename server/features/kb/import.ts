@@ -196,6 +196,7 @@ async function importBatch(
     }
     return { created, updated, unchanged };
   });
+  if (counts.created || counts.updated) deps.changes?.changed();
   summary.created += counts.created;
   summary.updated += counts.updated;
   summary.unchanged += counts.unchanged;

@@ -54,6 +54,7 @@ export function kbRoutes(deps: AppDeps) {
     matchCache: new SearchCache(),
     searchLog: deps.searchLog,
     boundedDb: deps.database.withStatementTimeout(kb.SEARCH_TIMEOUT_MS),
+    changes: deps.kbChanges,
   };
   const actorOf = (c: Context<AppEnv>): kb.KbActor => {
     const session = currentSession(c);

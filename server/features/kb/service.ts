@@ -24,6 +24,7 @@ import { type IndexableArticle, type SearchEngine, reindex, searchArticles, sugg
 import type { MatchCache, RankedMatch } from '../../kb/search/search.js';
 import type { Clock } from '../../platform/clock.js';
 import type { SearchCache } from '../../kb/search/cache.js';
+import { type KbChanges, readChangesEachTime } from './changes.js';
 import * as repo from './repository.js';
 import { type SearchLog, writeSearchLog } from './search-log.js';
 import type { z } from 'zod';
@@ -47,6 +48,8 @@ export interface KbDeps {
   boundedDb?: Executor | null;
   /** Where searches are logged for analytics, in batches (the HTTP app keeps one; absent: each search writes its row). */
   searchLog?: SearchLog;
+  /** How the caches learn of changes (the HTTP app keeps one, see kbChangesFor; absent: the counter is read on every search). */
+  changes?: KbChanges;
 }
 
 /** Who is acting: their username and whether they may edit (see draft articles, all translations). */
@@ -191,6 +194,7 @@ export async function createArticle(deps: KbDeps, actor: KbActor, input: Article
     );
     return id;
   });
+  deps.changes?.changed();
   return articleView(deps, (await repo.findArticleById(deps.db, id))!, actor, false);
 }
 
@@ -279,6 +283,7 @@ export async function updateArticle(
     );
     return true;
   });
+  if (changed) deps.changes?.changed();
   return { article: await articleView(deps, (await repo.findArticleById(deps.db, id))!, actor, false), changed };
 }
 
@@ -480,7 +485,7 @@ async function bounded<T>(deps: KbDeps, run: (db: Executor) => Promise<T>): Prom
  */
 async function cached(deps: KbDeps, key: string, run: (matches?: MatchCache) => Promise<KbSearchResult[]>): Promise<KbSearchResult[]> {
   if (!deps.cache && !deps.matchCache) return run();
-  const generation = await repo.currentChangeSeq(deps.db);
+  const generation = await (deps.changes ?? readChangesEachTime).current(deps.db);
   const now = deps.clock.now();
   const hit = deps.cache?.get(key, generation, now);
   if (hit) return hit;
