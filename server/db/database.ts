@@ -3,6 +3,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
+import { PreparingClient } from './prepared.js';
 import { type NotificationHandlers, type NotificationListener, listenForNotifications } from './notifications.js';
 import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platform/private-files.js';
 import { migrations } from './migrations/index.js';
@@ -25,7 +26,9 @@ export interface DatabaseHandle {
    * PostgreSQL: a small pool of its own whose connections cancel any statement that runs longer
    * than `ms` (one pool per value, made on first use, closed with the handle). Read-only work
    * with a time bound runs there without a transaction around it to SET LOCAL the timeout in:
-   * three round trips fewer a search. Null on SQLite, which has no statement timeout.
+   * three round trips fewer a search. Its connections prepare the statements run through them
+   * (PreparingClient): for few statement texts run often, such as the search's. Null on SQLite,
+   * which has no statement timeout.
    */
   withStatementTimeout(ms: number): Kysely<Database> | null;
   /**
@@ -76,7 +79,12 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
       withStatementTimeout(ms) {
         const timeout = Math.max(1, Math.floor(ms));
         let found = bounded.get(timeout);
-        if (!found) bounded.set(timeout, (found = connect({ max: Math.min(4, options.poolSize ?? 10), statement_timeout: timeout })));
+        // Its statements (searches') are few and run often: prepared on each connection.
+        if (!found)
+          bounded.set(
+            timeout,
+            (found = connect({ max: Math.min(4, options.poolSize ?? 10), statement_timeout: timeout, Client: PreparingClient })),
+          );
         return found;
       },
       listen(channel, handlers) {

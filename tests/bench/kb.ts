@@ -11,7 +11,8 @@
  * The corpus comes from the module KB_CORPUS_GENERATOR names (exporting `article(i)` and
  * `queryLog(n)`), else from tests/bench/kb-corpus.ts. `tsx tests/bench/kb.ts` runs it alone;
  * BENCH_KB_DIALECTS=sqlite limits it to one dialect; BENCH_KB_HTTP=0 skips the HTTP part;
- * BENCH_KB_SQLITE_DIR keeps the SQLite base between runs; BENCH_KB_CPU_PROF=DIR profiles the server.
+ * BENCH_KB_SQLITE_DIR keeps the SQLite base between runs, BENCH_KB_POSTGRES_DB=URL reuses a
+ * PostgreSQL database imported before; BENCH_KB_CPU_PROF=DIR profiles the server.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -63,13 +64,14 @@ function* corpusLines(corpus: Corpus, n: number): Generator<string> {
   }
 }
 
-async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[], label: string, reuse = false) {
+/** `reused`: where the already imported base comes from (nothing is imported), else undefined. */
+async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[], label: string, reused?: string) {
   const handle = openDatabase(config, { poolSize: 4 });
   try {
     await migrateToLatest(handle.db);
     const kb = { db: handle.db, engine: searchEngineFor(handle.kind), audit: new AuditTrail(handle.db, systemClock), clock: systemClock };
-    if (reuse) {
-      console.log(`[kb ${label}] reusing the base already imported in ${process.env.BENCH_KB_SQLITE_DIR}`);
+    if (reused) {
+      console.log(`[kb ${label}] reusing the base already imported in ${reused}`);
     } else {
       const started = performance.now();
       const result = await importArticles(kb, corpusLines(corpus, ARTICLES), { actor: 'bench' });
@@ -183,13 +185,25 @@ export async function benchKb(): Promise<void> {
     const reuse = kept !== undefined && fs.existsSync(path.join(dataDir, 'portal.sqlite'));
     try {
       const config = loadConfig({ PORTAL_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-      await prepare(config.database, corpus, queries, 'sqlite', reuse);
+      await prepare(config.database, corpus, queries, 'sqlite', reuse ? kept : undefined);
       if (process.env.BENCH_KB_HTTP !== '0') await benchHttp({ PORTAL_DATA_DIR: dataDir }, queries, 'sqlite');
     } finally {
       if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }
   if (dialects.includes('postgres')) {
+    // BENCH_KB_POSTGRES_DB=URL: a database this benchmark imported before (kept, not dropped).
+    const kept = process.env.BENCH_KB_POSTGRES_DB;
+    if (kept) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-kb-bench-'));
+      try {
+        await prepare({ kind: 'postgres', url: kept }, corpus, queries, 'postgres', kept);
+        if (process.env.BENCH_KB_HTTP !== '0') await benchHttp({ DATABASE_URL: kept, PORTAL_DATA_DIR: dataDir }, queries, 'postgres');
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+      return;
+    }
     const own = process.env.BENCH_DATABASE_URL ? null : await startPostgres();
     const serverUrl = process.env.BENCH_DATABASE_URL ?? own!.url;
     const name = `portal_kb_bench_${randomBytes(4).toString('hex')}`;

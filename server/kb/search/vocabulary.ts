@@ -2,6 +2,7 @@ import { deletionKeys, editDistance, isCjkChar } from '../../../shared/kb-text.j
 import { sql } from 'kysely';
 import type { Executor } from '../../db/transaction.js';
 import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
+import { oneOf } from '../../db/prepared.js';
 
 /**
  * The search vocabulary: how many published articles contain each term (document frequency),
@@ -64,7 +65,7 @@ export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<s
 export async function documentFrequencies(db: Executor, terms: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!terms.length) return out;
-  const rows = await db.selectFrom('kb_terms').select(['term', 'df']).where('term', 'in', [...terms]).execute();
+  const rows = await db.selectFrom('kb_terms').select(['term', 'df']).where(oneOf(db, 'term', terms)).execute();
   for (const r of rows) out.set(r.term, Number(r.df));
   return out;
 }
@@ -79,7 +80,7 @@ export async function typoCandidates(db: Executor, word: string, max = 3): Promi
     .selectFrom('kb_term_keys as k')
     .innerJoin('kb_terms as t', 't.term', 'k.term')
     .select(['t.term', 't.df'])
-    .where('k.key', 'in', deletionKeys(word))
+    .where(oneOf(db, 'k.key', deletionKeys(word)))
     .where('t.df', '>', 0)
     .limit(200)
     .execute();
@@ -147,7 +148,7 @@ export async function frequenciesAndCompletions(
     return { dfs: await documentFrequencies(db, terms), completions };
   }
   // Each row says which lookup it answers: -1 the frequencies, i the completions of prefixes[i].
-  let query = db.selectFrom('kb_terms').select(['term', 'df', sql.lit(-1).as('lookup')]).where('term', 'in', [...terms]);
+  let query = db.selectFrom('kb_terms').select(['term', 'df', sql.lit(-1).as('lookup')]).where(oneOf(db, 'term', terms));
   prefixes.forEach((p, i) => {
     query = query.unionAll(db.selectFrom(completionRange(db, p, COMPLETION_SCAN).as('c')).select(['c.term', 'c.df', sql.lit(i).as('lookup')]));
   });

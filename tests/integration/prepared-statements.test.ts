@@ -1,0 +1,140 @@
+/**
+ * The search pool's prepared statements (server/db/prepared.ts): PostgreSQL parses and plans a
+ * search's statements once per connection, their number stays small however varied the queries
+ * (lists go as one array parameter), and a connection's budget, once spent, only stops preparing.
+ */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../server/db/database.js';
+import { MAX_PREPARED_PER_CONNECTION, PreparingClient, oneOf } from '../../server/db/prepared.js';
+import type { Database } from '../../server/db/schema.js';
+import { importArticles } from '../../server/features/kb/import.js';
+import { AuditTrail } from '../../server/audit/audit.js';
+import { searchEngineFor } from '../../server/kb/search/index.js';
+import { searchArticles } from '../../server/kb/search/search.js';
+import { documentFrequencies } from '../../server/kb/search/vocabulary.js';
+import { ManualClock } from '../harness/clock.js';
+import { availableDialects, openTestDatabase } from '../harness/db.js';
+
+/** Terms a list parameter must carry intact: quotes, commas, braces, backslashes, spaces, CJK. */
+const AWKWARD = [`it's`, 'a"b', 'c,d', '{e}', 'f\\g', 'h i', 'NULL', '重置', ''];
+
+describe.each(availableDialects())('lists as one parameter (oneOf) on %s', (dialect) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await openTestDatabase(dialect);
+    await handle.db
+      .insertInto('kb_terms')
+      .values(AWKWARD.map((term, i) => ({ term, df: i + 1 })))
+      .onConflict((oc) => oc.column('term').doUpdateSet({ df: sql`excluded.df` }))
+      .execute();
+  });
+  afterAll(() => handle?.close());
+
+  it('matches exactly the values given, whatever characters they hold', async () => {
+    const found = await documentFrequencies(handle.db, [...AWKWARD, 'not-there', 'a', 'b']);
+    expect([...found.keys()].sort()).toEqual([...AWKWARD].sort());
+    expect(found.get('c,d')).toBe(AWKWARD.indexOf('c,d') + 1);
+    const ids = await handle.db
+      .selectFrom('kb_terms')
+      .select('term')
+      .where(oneOf(handle.db, 'term', ['{e}', 'h i']))
+      .execute();
+    expect(ids.map((r) => r.term).sort()).toEqual(['h i', '{e}']);
+  });
+});
+
+describe.runIf(availableDialects().includes('postgres'))('prepared search statements on PostgreSQL', () => {
+  let handle: DatabaseHandle;
+  /** One connection, as the search pool's are made, so its prepared statements can be listed. */
+  let db: Kysely<Database>;
+  const prepared = async () =>
+    (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(db)).rows.map((r) => r.statement);
+
+  beforeAll(async () => {
+    handle = await openTestDatabase('postgres');
+    const clock = new ManualClock();
+    const kb = { db: handle.db, engine: searchEngineFor('postgres'), audit: new AuditTrail(handle.db, clock), clock };
+    const topics = ['printer', 'password', 'laptop', 'monitor', 'network', 'keyboard', 'mailbox', 'camera', 'badge', 'docking'];
+    const lines = topics.flatMap((topic, i) =>
+      Array.from({ length: 6 }, (_, j) =>
+        JSON.stringify({
+          title: `${topic} guide ${j}`,
+          body: `How to fix the ${topic} when it stops working: restart, update, reconnect. Step ${i}-${j}.`,
+          locale: 'en',
+          slug: `${topic}-${j}`,
+          status: 'published',
+        }),
+      ),
+    );
+    await importArticles(kb, lines, { actor: 'test' });
+    const url = (handle as DatabaseHandle & { config: { url: string } }).config.url;
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, Client: PreparingClient }) }),
+    });
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await handle?.close();
+  });
+
+  it('prepares each search statement once, and their number does not grow with the queries', async () => {
+    const engine = searchEngineFor('postgres');
+    const queries = [
+      'printer',
+      'pasword',
+      'lapt',
+      'monitor network',
+      'keyboard restart update',
+      'mailbox camera badge docking',
+      'docking station guide 3',
+    ];
+    for (const q of queries) expect((await searchArticles(engine, db, q, { limit: 10 })).length, q).toBeGreaterThan(0);
+    const afterFew = await prepared();
+    expect(afterFew.some((s) => s.includes('kb_search'))).toBe(true); // the match passes
+    expect(afterFew.some((s) => s.includes('kb_snippet_text'))).toBe(true);
+    expect(afterFew.some((s) => s.includes('kb_terms'))).toBe(true);
+    // Forty more queries of every length: lists of terms, ids and typo keys of new lengths make
+    // no new statement texts.
+    const words = [
+      'printer',
+      'password',
+      'laptop',
+      'monitor',
+      'network',
+      'keyboard',
+      'mailbox',
+      'camera',
+      'badge',
+      'docking',
+      'restart',
+      'update',
+    ];
+    for (let i = 0; i < 40; i++) {
+      const q = words.slice(i % 7, (i % 7) + 1 + (i % 5)).join(' ') + (i % 3 === 0 ? ' guid' : '');
+      await searchArticles(engine, db, q, { limit: 1 + (i % 10) });
+    }
+    const afterMany = await prepared();
+    expect(afterMany.length - afterFew.length).toBeLessThanOrEqual(4); // a new pass shape or prefix count at most
+    expect(afterMany.length).toBeLessThan(20);
+  });
+
+  it("is how the handle's search pool (statement timeout) connects", async () => {
+    const searchPool = handle.withStatementTimeout(500)!;
+    // Run one after another, the statements take the same idle connection (the pool reuses the last one freed).
+    await sql`SELECT ${1}::int AS one`.execute(searchPool);
+    const listed = await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(searchPool);
+    expect(listed.rows.map((r) => r.statement)).toContain('SELECT $1::int AS one');
+  });
+
+  it('stops preparing once a connection holds its budget, and still runs every statement', async () => {
+    const before = (await prepared()).length;
+    for (let i = 0; i < MAX_PREPARED_PER_CONNECTION + 5; i++) {
+      const row = (await sql<{ n: number }>`SELECT ${i}::int + ${sql.lit(i)} AS n`.execute(db)).rows[0]!;
+      expect(row.n).toBe(2 * i);
+    }
+    expect((await prepared()).length).toBe(MAX_PREPARED_PER_CONNECTION);
+    expect(before).toBeLessThan(MAX_PREPARED_PER_CONNECTION);
+  });
+});
