@@ -1,4 +1,5 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { isPostgres } from '../db/dialect.js';
 import type { AuditEventRow, Database } from '../db/schema.js';
 import { auditRowHash } from './chain.js';
 
@@ -23,18 +24,17 @@ export type AuditEventContent = Omit<AuditEventRow, 'id' | 'prev_hash' | 'hash'>
  */
 async function lockChainHead(trx: Db): Promise<{ last_id: number; hash: string; max: number | null }> {
   const maxId = sql<number | null>`(select max(id) from audit_events)`.as('max');
-  const head =
-    trx.getExecutor().adapter instanceof PostgresAdapter
-      ? // The subquery sees the statement's snapshot, taken before the lock was granted; the head row
-        // itself is re-read once locked, and it is what orders the chain (max only guards against a
-        // row written past the head outside the chain).
-        await trx.selectFrom('audit_chain_head').select(['last_id', 'hash', maxId]).where('id', '=', 1).forUpdate().executeTakeFirst()
-      : await trx
-          .updateTable('audit_chain_head')
-          .set({ last_id: sql`last_id` })
-          .where('id', '=', 1)
-          .returning(['last_id', 'hash', maxId])
-          .executeTakeFirst();
+  const head = isPostgres(trx)
+    ? // The subquery sees the statement's snapshot, taken before the lock was granted; the head row
+      // itself is re-read once locked, and it is what orders the chain (max only guards against a
+      // row written past the head outside the chain).
+      await trx.selectFrom('audit_chain_head').select(['last_id', 'hash', maxId]).where('id', '=', 1).forUpdate().executeTakeFirst()
+    : await trx
+        .updateTable('audit_chain_head')
+        .set({ last_id: sql`last_id` })
+        .where('id', '=', 1)
+        .returning(['last_id', 'hash', maxId])
+        .executeTakeFirst();
   if (head) return head;
   throw new Error('audit_chain_head is missing: run the migrations');
 }

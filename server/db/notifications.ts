@@ -16,6 +16,13 @@ export interface NotificationListener {
 /** Waits between attempts to connect again: doubling from the first, up to the last. */
 const RETRY_MS = { first: 250, last: 5_000 };
 
+/** Ends a connection this listener is done with: nothing it does after (an error, a late notification) reaches the handlers. */
+function discard(client: pg.Client): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => {});
+  return client.end().catch(() => {});
+}
+
 /**
  * PostgreSQL LISTEN on one channel over a connection of its own (a pooled connection cannot hold
  * a LISTEN: it goes back to the pool). A lost connection is reported and made again, with
@@ -36,9 +43,7 @@ export function listenForNotifications(url: string, channel: string, handlers: N
       if (lost || closed) return;
       lost = true;
       client = null;
-      current.removeAllListeners();
-      current.on('error', () => {});
-      void current.end().catch(() => {});
+      void discard(current);
       handlers.onLost(error);
       retry = setTimeout(() => void connect(), waitMs);
       waitMs = Math.min(waitMs * 2, RETRY_MS.last);
@@ -67,11 +72,7 @@ export function listenForNotifications(url: string, channel: string, handlers: N
       if (retry) clearTimeout(retry);
       const open = client;
       client = null;
-      if (open) {
-        open.removeAllListeners();
-        open.on('error', () => {});
-        await open.end().catch(() => {});
-      }
+      if (open) await discard(open);
     },
   };
 }

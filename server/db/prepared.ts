@@ -1,5 +1,6 @@
-import { type Expression, PostgresAdapter, type SqlBool, sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import pg from 'pg';
+import { isPostgres } from './dialect.js';
 import type { Executor } from './transaction.js';
 
 /** How many statements one connection keeps prepared; any further statement text is planned at each run, as without. */
@@ -38,6 +39,6 @@ export class PreparingClient extends pg.Client {
  * PreparingClient) rather than once per list length; SQLite has no arrays: `IN (?, ?, …)`.
  */
 export function oneOf(db: Executor, column: string, values: readonly (string | number)[]): Expression<SqlBool> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) return sql<SqlBool>`${sql.ref(column)} = any(${sql.val([...values])})`;
+  if (isPostgres(db)) return sql<SqlBool>`${sql.ref(column)} = any(${sql.val([...values])})`;
   return sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`;
 }

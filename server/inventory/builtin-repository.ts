@@ -1,4 +1,5 @@
-import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { isPostgres } from '../db/dialect.js';
 import type { Database, InventoryAssetEventTable, InventoryAssetTable, InventoryModelTable } from '../db/schema.js';
 
 // The only module that touches the built-in inventory's tables. The one place where the two
@@ -10,10 +11,6 @@ type Db = Kysely<Database>;
 export type ModelRow = Selectable<InventoryModelTable> & { in_stock: number };
 export type AssetRow = Selectable<InventoryAssetTable> & { model_name: string; category: string };
 export type AssetEventRow = Selectable<InventoryAssetEventTable> & { tag: string };
-
-function isPostgres(db: Db): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
 
 /** `%text%` for LIKE on a lower-cased column, with the wildcards in the text escaped. */
 function containsPattern(text: string): string {

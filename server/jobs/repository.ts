@@ -1,4 +1,5 @@
-import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { isPostgres } from '../db/dialect.js';
 import type { Database, JobRow, JobState } from '../db/schema.js';
 
 // The only module that touches the jobs table. The claim is the one place where the two
@@ -48,10 +49,6 @@ export async function insertJob(db: Db, job: NewJob): Promise<number | null> {
     .returning('id')
     .executeTakeFirst();
   return row?.id ?? null;
-}
-
-function isPostgres(db: Db): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**

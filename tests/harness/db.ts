@@ -46,6 +46,17 @@ export async function openTestDatabase(kind: DialectName = 'sqlite'): Promise<Da
 
 export type TestDb = Kysely<Database>;
 
+/** `db` with a count of the statements run through it (`counter.statements`, settable). */
+export function countingStatements(db: Kysely<Database>): { db: Kysely<Database>; statements: number } {
+  const counter = { statements: 0, db };
+  counter.db = db.withPlugin({
+    transformQuery: (args) => args.node,
+    // Once per statement run (transformQuery also sees each subquery as it is built).
+    transformResult: async (args) => ((counter.statements += 1), args.result),
+  });
+  return counter;
+}
+
 /**
  * A new, empty (unmigrated) PostgreSQL database on the shared server, for tests of migrations
  * themselves; `drop` removes it. Null when this run has no PostgreSQL.

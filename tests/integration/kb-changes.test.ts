@@ -21,19 +21,9 @@ import { type KbDeps, createArticle, search, updateArticle } from '../../server/
 import { SearchCache } from '../../server/kb/search/cache.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import { ManualClock } from '../harness/clock.js';
-import { availableDialects, openTestDatabase } from '../harness/db.js';
+import { availableDialects, countingStatements, openTestDatabase } from '../harness/db.js';
 
 const editor = { username: 'hana', canEdit: true };
-
-/** A Kysely over `db` that counts the statements run through it. */
-function counting(db: Kysely<Database>) {
-  const counter = { statements: 0, db: db as Kysely<Database> };
-  counter.db = db.withPlugin({
-    transformQuery: (args) => args.node,
-    transformResult: async (args) => ((counter.statements += 1), args.result),
-  });
-  return counter;
-}
 
 /** Moves the counter in a committed transaction of its own, as another process's write would. */
 async function moveCounter(db: Kysely<Database>): Promise<number> {
@@ -157,7 +147,7 @@ describe('kbChangesFor, with the listener simulated (its real one is tested on P
 
   it('reads the counter until it listens, then answers from memory, moved by announcements, until a local write or a lost connection', async () => {
     const changes = kbChangesFor(handle);
-    const count = counting(handle.db);
+    const count = countingStatements(handle.db);
     const db = count.db;
     const reads = async (n: number) => {
       const before = count.statements;
@@ -238,7 +228,7 @@ describe.runIf(availableDialects().includes('postgres'))('PostgreSQL announces t
   it('announces every committed move (not a rolled-back one); searches then read no counter, and a lost connection falls back to reading until it listens again', async () => {
     const changes = kbChangesFor(handles.a);
     try {
-      const count = counting(handles.a.db);
+      const count = countingStatements(handles.a.db);
       const db = count.db;
       await expect.poll(listenerPid, { timeout: 3_000, message: 'the listener is in place' }).toBeDefined();
       const start = await changes.current(db);

@@ -25,7 +25,7 @@ import {
   suggest,
   updateArticle,
 } from '../../server/features/kb/service.js';
-import { availableDialects } from '../harness/db.js';
+import { availableDialects, countingStatements } from '../harness/db.js';
 import { type TestApp, buildTestApp } from '../harness/app.js';
 
 const editor = { username: 'hana', canEdit: true };
@@ -110,18 +110,13 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
   });
 
   it('can read the frequencies and the completions a typed query needs in one statement, answering as the separate lookups do', async () => {
-    let statements = 0;
-    const counted = t.deps.db.withPlugin({
-      transformQuery: (args) => args.node,
-      // Once per statement run (transformQuery also sees each subquery as it is built).
-      transformResult: async (args) => ((statements += 1), args.result),
-    });
+    const counted = countingStatements(t.deps.db);
     const terms = ['password', 'vpn', 'nosuchword', ARTICLE_COUNT_TERM];
     const prefixes = ['pr', 'o', 'zzz', '打'];
     for (const oneStatement of [true, false]) {
-      statements = 0;
-      const { dfs, completions } = await frequenciesAndCompletions(counted, terms, prefixes, { oneStatement });
-      expect(statements).toBe(oneStatement ? 1 : 1 + prefixes.length);
+      counted.statements = 0;
+      const { dfs, completions } = await frequenciesAndCompletions(counted.db, terms, prefixes, { oneStatement });
+      expect(counted.statements).toBe(oneStatement ? 1 : 1 + prefixes.length);
       expect(dfs).toEqual(await documentFrequencies(t.deps.db, terms));
       for (const p of prefixes) expect(completions.get(p), p).toEqual(await prefixCompletions(t.deps.db, p));
       expect(completions.get('pr')!.map((c) => c.term)).toContain('printer');

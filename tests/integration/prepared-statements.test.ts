@@ -46,7 +46,7 @@ describe.each(availableDialects())('lists as one parameter (oneOf) on %s', (dial
 });
 
 describe.runIf(availableDialects().includes('postgres'))('prepared search statements on PostgreSQL', () => {
-  let handle: DatabaseHandle;
+  let handle: Awaited<ReturnType<typeof openTestDatabase>>;
   /** One connection, as the search pool's are made, so its prepared statements can be listed. */
   let db: Kysely<Database>;
   const prepared = async () =>
@@ -69,7 +69,8 @@ describe.runIf(availableDialects().includes('postgres'))('prepared search statem
       ),
     );
     await importArticles(kb, lines, { actor: 'test' });
-    const url = (handle as DatabaseHandle & { config: { url: string } }).config.url;
+    if (handle.config.kind !== 'postgres') throw new Error('a PostgreSQL database was asked for');
+    const url = handle.config.url;
     db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1, Client: PreparingClient }) }),
     });
