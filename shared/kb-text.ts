@@ -521,16 +521,15 @@ export function snippetSourceOfText(visibleText: string): string {
 export function buildSnippet(
   text: string,
   terms: readonly KbQueryTerm[],
-  options: { length?: number; variants?: readonly string[] } = {},
+  options: { length?: number; variants?: readonly string[]; folded?: boolean } = {},
 ): string {
   const length = options.length ?? 160;
   // Long articles: look for hits in the opening part only (a snippet from the first few
   // thousand characters reads as well, and the cost stays bounded whatever the article's size).
-  // Whitespace folded (the server's snippet text comes folded: the pattern then finds nothing to replace).
-  const flat = text
-    .slice(0, 6000)
-    .replace(/\s\s+|[^\S ]/g, ' ')
-    .trim();
+  // Whitespace folded, unless it comes folded (`folded`: snippetSource's text, which the server
+  // keeps), where the scan would find nothing to replace.
+  const opening = text.slice(0, 6000);
+  const flat = options.folded ? opening : opening.replace(/\s\s+|[^\S ]/g, ' ').trim();
   const hits = findHits(flat, terms, options.variants);
   if (flat.length <= length) return highlight(flat, hits);
   let start = 0;

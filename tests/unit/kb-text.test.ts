@@ -174,6 +174,17 @@ describe('buildSnippet', () => {
     expect(snippet).toContain('<mark>printer</mark>');
     expect(snippet.length).toBeLessThan(120);
   });
+
+  it('skips folding whitespace for snippetSource text (the server keeps it folded) with the same result', () => {
+    const words = fc.constantFrom('printer', 'Printers', 'VPN', '重置', '密码', '**tray**', '[lid](https://x.test)', '\u3000', '\u00a0', '\t', '\n\n', '  ', '#', '-');
+    fc.assert(
+      fc.property(fc.array(words, { maxLength: 400 }), fc.constantFrom('printer', 'vpn 重置', 'tra', '密码'), (parts, query) => {
+        const source = snippetSource(parts.join(' '));
+        const terms = queryTerms(query);
+        expect(buildSnippet(source, terms, { folded: true, length: 80 })).toBe(buildSnippet(source, terms, { length: 80 }));
+      }),
+    );
+  });
 });
 
 describe('hyphenated compounds', () => {

@@ -247,7 +247,7 @@ async function withSnippets(
     id: row.id,
     slug: row.slug,
     title: row.title,
-    snippet: buildSnippet(texts.get(row.id) ?? '', terms, { variants }),
+    snippet: buildSnippet(texts.get(row.id) ?? '', terms, { variants, folded: true }),
     locale: row.locale as KbLocale,
     category: row.category,
     score: Math.round(score * 1000) / 1000,
