@@ -5,9 +5,9 @@ import { RECOVERY_BACKSTOP_FAILURES, RECOVERY_LOCKOUT_FAILURES } from '../../ser
 import { enqueue, enqueueAll, JobQueue, nextSlot } from '../../server/jobs/queue.js';
 import { claimJobs } from '../../server/jobs/repository.js';
 import { ManualClock } from '../harness/clock.js';
-import { createLogger } from '../../server/platform/logger.js';
 import { buildTestApp, signInAs, type TestApp } from '../harness/app.js';
 import { availableDialects, openTestDatabase } from '../harness/db.js';
+import { capturingLogger } from '../harness/logs.js';
 
 declare module '../../server/jobs/queue.js' {
   interface JobPayloads {
@@ -16,13 +16,6 @@ declare module '../../server/jobs/queue.js' {
 }
 
 type Handle = Awaited<ReturnType<typeof openTestDatabase>>;
-
-/** A logger whose lines the test can read. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { logger, lines };
-}
 
 describe.each(availableDialects())('the job queue on %s', (dialect) => {
   let handle: Handle;

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimJobs } from '../../server/jobs/repository.js';
 import { mailMessageId, sendMailLater } from '../../server/mail/outbox.js';
 import { createSmtpMailer } from '../../server/mail/smtp.js';
-import { createLogger } from '../../server/platform/logger.js';
 import { buildTestApp, type TestApp } from '../harness/app.js';
 import { availableDialects } from '../harness/db.js';
+import { capturingLogger } from '../harness/logs.js';
 import { resetFlow } from '../harness/reset-flow.js';
 import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
 
@@ -12,7 +12,7 @@ import { type SmtpCapture, startSmtpCapture } from '../harness/smtp.js';
 describe.each(availableDialects())('mail through the job queue on %s', (dialect) => {
   let smtp: SmtpCapture;
   let t: TestApp;
-  const logLines: Record<string, unknown>[] = [];
+  const { logger, lines: logLines } = capturingLogger('info');
 
   beforeAll(async () => {
     smtp = await startSmtpCapture();
@@ -21,7 +21,7 @@ describe.each(availableDialects())('mail through the job queue on %s', (dialect)
       // The test drives the queue itself (no background worker), with a manual clock and short backoff.
       env: { SMTP_URL: smtp.url, JOBS_WORKERS: '0', LOG_LEVEL: 'info' },
       overrides: {
-        logger: createLogger('info', { write: (line: string) => void logLines.push(JSON.parse(line)) }),
+        logger,
         jobs: { backoffBaseMs: 1000, backoffMaxMs: 4000, recurring: false },
       },
     });

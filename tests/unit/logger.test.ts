@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../server/platform/logger.js';
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('trace', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-  return { logger, lines };
-}
+import { capturingLogger } from '../harness/logs.js';
 
 /**
  * Redaction by path: the second line of defence behind code that never logs a secret on purpose
@@ -14,7 +8,7 @@ function capturingLogger() {
  */
 describe('the logger', () => {
   it('redacts passwords, tokens, cookies and bind passwords at the top level and one level down', () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('trace');
     logger.info(
       {
         password: 'secret-1',
@@ -41,7 +35,7 @@ describe('the logger', () => {
   });
 
   it('keeps redacting in child loggers', () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('trace');
     logger.child({ job: 'mail' }).warn({ password: 'hunter2' }, 'failed');
     expect(lines[0]).toMatchObject({ job: 'mail', password: '[redacted]' });
   });
