@@ -44,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
         },
         'portal started',
       );
+      // Logs are written in chunks (see createLogger): the start is announced at once.
+      deps.logger.flush();
       if (config.demo && deps.directory.kind === 'builtin') {
         // Printed for a person at a terminal, not a log line: demo sign-ins are public by design.
         console.log(
