@@ -141,6 +141,10 @@ describe('knowledge-base API', () => {
   it('answers repeated searches from its cache, but never with an article that changed since', async () => {
     const { body } = await create({ title: 'Hovercraft parking', body: 'Where to park.' });
     expect((await searchAs(alice, 'hovercraft')).results.map((r) => r.title)).toEqual(['Hovercraft parking']);
+    // The repeat is served from the cache, its JSON kept with it: the same answer, still typed as JSON.
+    const repeat = await t.request('GET', '/api/kb/search?q=hovercraft', { cookie: alice });
+    expect(repeat.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await repeat.json()) as KbSearchAnswer).results.map((r) => r.title)).toEqual(['Hovercraft parking']);
     await t.request('PUT', `/api/kb/articles/${body.id}`, { cookie: hana, json: { title: 'Hovercraft bays', body: 'Where to park.', locale: 'en', status: 'published' } });
     expect((await searchAs(alice, 'hovercraft')).results.map((r) => r.title)).toEqual(['Hovercraft bays']);
     await t.request('PUT', `/api/kb/articles/${body.id}`, { cookie: hana, json: { title: 'Hovercraft bays', body: 'Where to park.', locale: 'en', status: 'archived' } });

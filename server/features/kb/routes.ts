@@ -13,6 +13,8 @@ import {
   kbSuggestQuerySchema,
   kbVersionParamSchema,
   type KbPublicAnswer,
+  type KbSearchAnswer,
+  type KbSearchResult,
 } from '../../../shared/kb.js';
 import type { AppDeps, AppEnv } from '../../http/context.js';
 import { requestContext } from '../../http/request-context.js';
@@ -36,6 +38,23 @@ export const KB_SEARCH_RULE: RateLimitRule = { name: 'kb-search:user', limit: 24
 export const KB_PUBLIC_RULE: RateLimitRule = { name: 'kb-public:ip', limit: 60, windowMs: 60_000 };
 /** "Did this help?": more than a person clicks, fewer than a script would need to skew the counts. */
 export const KB_FEEDBACK_RULE: RateLimitRule = { name: 'kb-feedback:user', limit: 30, windowMs: 60_000 };
+
+/**
+ * The JSON of a search or suggestion answer. An answer served from the search cache is the same
+ * array each time, so its JSON is kept beside it (weakly: it goes when the cache drops the answer)
+ * rather than made again for every request that repeats a query, ~5% of a cached search's CPU.
+ * The arrays are never changed once made.
+ */
+const answerJson = new WeakMap<readonly KbSearchResult[], string>();
+function answerBody(results: KbSearchResult[]): string {
+  let body = answerJson.get(results);
+  if (body === undefined) {
+    body = JSON.stringify({ results } satisfies KbSearchAnswer);
+    answerJson.set(results, body);
+  }
+  return body;
+}
+const JSON_CONTENT = { 'Content-Type': 'application/json' };
 
 /**
  * The knowledge base. Reading needs a session (it is the company's internal base: articles name
@@ -67,13 +86,13 @@ export function kbRoutes(deps: AppDeps) {
       // One opaque key per session ties a typing burst's searches together for analytics (see kb.search).
       const burst = deps.keys.mac('searchBursts', currentSession(c).idHash).slice(0, 32);
       const results = await kb.search(kbDeps, c.req.valid('query'), { burst });
-      return c.json({ results }, 200);
+      return c.body(answerBody(results), 200, JSON_CONTENT);
     })
     .get('/suggest', requireSignIn(), validate('query', kbSuggestQuerySchema), async (c) => {
       const actor = actorOf(c);
       await deps.rateLimiter.consume(KB_SEARCH_RULE, actor.username);
       const results = await kb.suggest(kbDeps, c.req.valid('query'));
-      return c.json({ results }, 200);
+      return c.body(answerBody(results), 200, JSON_CONTENT);
     })
     .get('/public', async (c) => {
       await deps.rateLimiter.consume(KB_PUBLIC_RULE, requestContext(c).ip ?? 'unknown');
