@@ -15,6 +15,14 @@ const parsed = (stdout: string) =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { n: number; msg: string });
 
+/** Runs the writer to its end: it logs `lines` lines, then exits or throws as `mode` says. */
+const runWriter = (mode: 'exit' | 'uncaught', lines: number) =>
+  spawnSync(process.execPath, ['--import', 'tsx', WRITER, mode], {
+    env: { ...process.env, LINES: String(lines) },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
 describe('log lines on stdout', () => {
   let child: ChildProcess | undefined;
   afterEach(() => {
@@ -24,21 +32,13 @@ describe('log lines on stdout', () => {
 
   it('are all written, in order, when the process exits right after logging them', () => {
     // 2,000 lines: many chunks, the last of them still buffered at exit.
-    const result = spawnSync(process.execPath, ['--import', 'tsx', WRITER, 'exit'], {
-      env: { ...process.env, LINES: '2000' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = runWriter('exit', 2000);
     expect(result.status).toBe(0);
     expect(parsed(result.stdout).map((l) => l.n)).toEqual(Array.from({ length: 2000 }, (_, n) => n));
   });
 
   it('are all written when the process dies of an uncaught exception', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', WRITER, 'uncaught'], {
-      env: { ...process.env, LINES: '20' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = runWriter('uncaught', 20);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('boom after logging');
     expect(parsed(result.stdout).map((l) => l.n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
