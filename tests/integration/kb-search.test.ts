@@ -151,6 +151,23 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(await search(kb, { q: 'printer', category: 'email', limit: 10 })).toEqual([]);
   });
 
+  it('matches a word that is spelled like a filter only where an article has it, never through the filters', async () => {
+    // SQLite keeps each article's language and category as tokens ("xlocen", "xcatnetwork") in the
+    // index; a search that left the column out of the match only when no term could be one of them
+    // would answer these with every English article and every network article.
+    const odd = article('Odd tokens', 'Logs show xlocen and xcatnetwork after the upgrade.');
+    const { id } = await createArticle(kb, editor, odd);
+    try {
+      for (const q of ['xlocen', 'xcatnetwork', 'xcatnetwork upgrade'])
+        expect(
+          (await search(kb, { q, limit: 10 })).map((r) => r.id),
+          q,
+        ).toEqual([id]);
+    } finally {
+      await updateArticle(kb, editor, id, { ...odd, status: 'archived' });
+    }
+  });
+
   it('never shows drafts', async () => {
     expect(titles(await search(kb, { q: 'secret draft', limit: 10 }))).toEqual([]);
   });
