@@ -3,7 +3,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { startCheckpointer } from './checkpointer.js';
-import { PreparingClient } from './prepared.js';
+import { PreparingClient, attachSqliteConnection } from './prepared.js';
 import { type NotificationHandlers, type NotificationListener, listenForNotifications } from './notifications.js';
 import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platform/private-files.js';
 import { migrations } from './migrations/index.js';
@@ -123,7 +123,9 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
         })
       : null;
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  attachSqliteConnection(db, statements, sqlite);
   return {
     db,
     kind: 'sqlite',

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
+import { precompiledRead } from '../db/prepared.js';
 import type { Database, SessionRow, SessionTable } from '../db/schema.js';
 
 type Db = Kysely<Database>;
@@ -7,15 +8,14 @@ export async function insertSession(db: Db, row: Insertable<SessionTable>): Prom
   await db.insertInto('sessions').values(row).execute();
 }
 
+/** Read on every request that carries a session cookie: compiled once (see precompiledRead). */
+const liveSession = precompiledRead((db, idHash: string, now: number, idleSince: number) =>
+  db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).where('expires_at', '>', now).where('last_seen_at', '>', idleSince),
+);
+
 /** A session that has not expired by the absolute limit nor by idleness. */
-export function findLiveSession(db: Db, idHash: string, now: number, idleMs: number): Promise<SessionRow | undefined> {
-  return db
-    .selectFrom('sessions')
-    .selectAll()
-    .where('id_hash', '=', idHash)
-    .where('expires_at', '>', now)
-    .where('last_seen_at', '>', now - idleMs)
-    .executeTakeFirst();
+export async function findLiveSession(db: Db, idHash: string, now: number, idleMs: number): Promise<SessionRow | undefined> {
+  return (await liveSession(db, idHash, now, now - idleMs))[0];
 }
 
 export async function touchSession(db: Db, idHash: string, now: number): Promise<void> {

@@ -2,12 +2,13 @@
  * The search pool's prepared statements (server/db/prepared.ts): PostgreSQL parses and plans a
  * search's statements once per connection, their number stays small however varied the queries
  * (lists go as one array parameter), and a connection's budget, once spent, only stops preparing.
+ * Reads compiled once (precompiledRead) answer as the queries Kysely builds at each run do.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../server/db/database.js';
-import { MAX_PREPARED_PER_CONNECTION, PreparingClient, oneOf } from '../../server/db/prepared.js';
+import { MAX_PREPARED_PER_CONNECTION, PreparingClient, oneOf, precompiledRead } from '../../server/db/prepared.js';
 import type { Database } from '../../server/db/schema.js';
 import { importArticles } from '../../server/features/kb/import.js';
 import { AuditTrail } from '../../server/audit/audit.js';
@@ -42,6 +43,52 @@ describe.each(availableDialects())('lists as one parameter (oneOf) on %s', (dial
       .where(oneOf(handle.db, 'term', ['{e}', 'h i']))
       .execute();
     expect(ids.map((r) => r.term).sort()).toEqual(['h i', '{e}']);
+  });
+});
+
+describe.each(availableDialects())('reads compiled once (precompiledRead) on %s', (dialect) => {
+  let handle: DatabaseHandle;
+  const byName = precompiledRead((db, name: string, above: number) =>
+    db.selectFrom('kb_meta').select(['name', 'value']).where('name', '=', name).where('value', '>', above).where('name', '<>', 'never'),
+  );
+  const built = (name: string, above: number) =>
+    handle.db.selectFrom('kb_meta').select(['name', 'value']).where('name', '=', name).where('value', '>', above).execute();
+  beforeAll(async () => {
+    handle = await openTestDatabase(dialect);
+    await handle.db
+      .insertInto('kb_meta')
+      .values(AWKWARD.map((name, i) => ({ name, value: i + 1 })))
+      .execute();
+  });
+  afterAll(() => handle?.close());
+
+  it('answers as the query built at each run does, the value written into it kept, whatever the arguments', async () => {
+    for (const name of [...AWKWARD, 'not-there'])
+      for (const above of [0, 3, 100]) expect(await byName(handle.db, name, above), `${name} > ${above}`).toEqual(await built(name, above));
+    expect(await byName(handle.db, 'h i', 0)).toEqual([{ name: 'h i', value: AWKWARD.indexOf('h i') + 1 }]);
+    await expect(byName(handle.db, 'never', 0)).resolves.toEqual([]);
+  });
+
+  it('reads inside a transaction through it, and outside never sees what an open transaction has not committed', async () => {
+    const before = await byName(handle.db, 'NULL', 0);
+    const outside: Promise<unknown>[] = [];
+    await expect(
+      handle.db.transaction().execute(async (trx) => {
+        await trx.updateTable('kb_meta').set({ value: 999 }).where('name', '=', 'NULL').execute();
+        expect(await byName(trx, 'NULL', 0)).toEqual([{ name: 'NULL', value: 999 }]);
+        // Another request's read while this one is open (SQLite: one connection for both).
+        outside.push(byName(handle.db, 'NULL', 0));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await outside[0]).toEqual(before);
+    expect(await byName(handle.db, 'NULL', 0)).toEqual(before);
+  });
+
+  it('refuses a build that leaves an argument out of the statement', async () => {
+    const careless = precompiledRead((db, _name: string) => db.selectFrom('kb_meta').select('value').where('name', '=', 'change_seq'));
+    await expect(careless(handle.db, 'x')).rejects.toThrow(/an argument is not a parameter/);
   });
 });
 

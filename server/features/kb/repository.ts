@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { KB_PUBLIC_TAG } from '../../../shared/kb.js';
+import { precompiledRead } from '../../db/prepared.js';
 import type { Executor } from '../../db/transaction.js';
 import type { KbArticleRow } from '../../db/schema.js';
 import { chunks } from '../../db/chunks.js';
@@ -70,8 +71,11 @@ export async function insertArticlesInBulk(trx: Executor, articles: NewArticle[]
   return rows;
 }
 
+/** Read by every search, a cached one too (SQLite: see readChangesEachTime): compiled once (see precompiledRead). */
+const changeSeq = precompiledRead((db) => db.selectFrom('kb_meta').select('value').where('name', '=', 'change_seq'));
+
 export async function currentChangeSeq(db: Executor): Promise<number> {
-  const row = await db.selectFrom('kb_meta').select('value').where('name', '=', 'change_seq').executeTakeFirst();
+  const [row] = await changeSeq(db);
   return Number(row?.value ?? 0);
 }
 
