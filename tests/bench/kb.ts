@@ -139,10 +139,24 @@ async function startPinnedServer(env: Record<string, string>, port: number): Pro
   throw new Error('the bench server did not start');
 }
 
-async function loadTest(port: number, cookie: string, queries: string[], rate?: number, pid?: number) {
+/**
+ * One load phase over the log from its start. `seen` holds the queries the server has been sent
+ * in earlier phases: a query new to it is the one that can miss its caches, and the phase's
+ * `new_queries` says how many there were (in the log's order they come at the end of a phase
+ * that reaches past the earlier ones).
+ */
+async function loadTest(port: number, cookie: string, queries: string[], seen: Set<string>, rate?: number, pid?: number) {
   const cpuBefore = serverCpuMs(pid);
   let next = 0;
-  const path = () => `/api/kb/search?q=${encodeURIComponent(queries[next++ % queries.length]!)}&limit=10`;
+  let fresh = 0;
+  const path = () => {
+    const q = queries[next++ % queries.length]!;
+    if (!seen.has(q)) {
+      seen.add(q);
+      fresh++;
+    }
+    return `/api/kb/search?q=${encodeURIComponent(q)}&limit=10`;
+  };
   // A fixed rate is open loop (see open-loop.ts); closed-loop throughput comes from autocannon.
   const result = rate
     ? await openLoop(`http://127.0.0.1:${port}`, rate, SECONDS, () => ({ method: 'GET', path: path(), headers: { cookie } }))
@@ -157,6 +171,7 @@ async function loadTest(port: number, cookie: string, queries: string[], rate?: 
   return {
     ...(cpuBefore !== null && cpuAfter !== null ? { server_cpu_ms_per_req: Number(((cpuAfter - cpuBefore) / Math.max(1, result.sent)).toFixed(2)) } : {}),
     ...result,
+    new_queries: fresh,
   };
 }
 
@@ -170,9 +185,10 @@ async function benchHttp(env: Record<string, string>, queries: string[], label: 
       body: JSON.stringify({ username: 'alice', password: 'portal-demo-2026' }),
     });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    await loadTest(port, cookie, queries, 50); // warm-up: statement caches, page cache
-    for (const rate of RATES) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, rate, server.pid));
-    console.log(`[kb ${label}] HTTP search closed loop, ${CONNECTIONS} connections:`, await loadTest(port, cookie, queries, undefined, server.pid));
+    const seen = new Set<string>();
+    await loadTest(port, cookie, queries, seen, 50); // warm-up: statement caches, page cache
+    for (const rate of RATES) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, seen, rate, server.pid));
+    console.log(`[kb ${label}] HTTP search closed loop, ${CONNECTIONS} connections:`, await loadTest(port, cookie, queries, seen, undefined, server.pid));
   } finally {
     server.kill('SIGTERM');
   }
