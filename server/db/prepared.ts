@@ -67,9 +67,10 @@ export function attachSqliteConnection(db: Executor, statements: SqliteDatabase,
  * On SQLite the statement runs synchronously on the connection, through the same statement cache
  * Kysely uses, but only when no transaction is open on it. Kysely lets one transaction at a time
  * hold the connection and makes other queries wait for its end; a read run beside an open one
- * would see its uncommitted changes. Otherwise (`db` is a transaction, one is open on the
- * connection, or the database is PostgreSQL) the compiled statement goes through Kysely as any
- * other query does.
+ * would see its uncommitted changes. (A streamed query would hold it too, across awaits and with
+ * no transaction; none runs on SQLite, and better-sqlite3 would refuse a read beside one as busy.)
+ * Otherwise (`db` is a transaction, one is open on the connection, or the database is PostgreSQL)
+ * the compiled statement goes through Kysely as any other query does.
  */
 export function precompiledRead<A extends unknown[], R>(
   build: (db: Executor, ...args: A) => Compilable<R>,
