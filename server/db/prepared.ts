@@ -80,7 +80,10 @@ export function precompiledRead<A extends unknown[], R>(
   const compile = (db: Executor, arity: number) => {
     const placeholders = Array.from({ length: arity }, (_, i) => `\u0000precompiledRead:${i}\u0000`);
     const query = build(db, ...(placeholders as A)).compile();
-    const slots = query.parameters.map((p) => (typeof p === 'string' && placeholders.includes(p) ? placeholders.indexOf(p) : null));
+    const slots = query.parameters.map((p) => {
+      const slot = placeholders.indexOf(p as string);
+      return slot >= 0 ? slot : null;
+    });
     const used = new Set(slots);
     if (placeholders.some((_, i) => !used.has(i))) throw new Error(`precompiledRead: an argument is not a parameter of ${query.sql}`);
     return { query, slots };
