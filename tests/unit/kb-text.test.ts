@@ -175,6 +175,16 @@ describe('buildSnippet', () => {
     expect(snippet.length).toBeLessThan(120);
   });
 
+  it('takes the window from the opening when it has hits, and from further on when it has none', () => {
+    const filler = 'lorem ipsum dolor '.repeat(80); // 1,440 characters
+    const early = buildSnippet(`The printer is in room 4. ${filler} printer printer printer printer printer`, queryTerms('printer'));
+    expect(early.startsWith('The <mark>printer</mark>')).toBe(true);
+    expect(early.match(/<mark>/g)).toHaveLength(1);
+    const late = buildSnippet(`${filler} the printer is jammed, printer tray open`, queryTerms('printer'));
+    expect(late.startsWith('…')).toBe(true);
+    expect(late.match(/<mark>printer<\/mark>/g)).toHaveLength(2);
+  });
+
   it('skips folding whitespace for snippetSource text (the server keeps it folded) with the same result', () => {
     const words = fc.constantFrom('printer', 'Printers', 'VPN', '重置', '密码', '**tray**', '[lid](https://x.test)', '\u3000', '\u00a0', '\t', '\n\n', '  ', '#', '-');
     fc.assert(
