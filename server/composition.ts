@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AuditTrail } from './audit/audit.js';
 import { type Config, isPlaintextLdap } from './config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.js';
@@ -21,6 +20,7 @@ import type { Mailer } from './mail/port.js';
 import { registerMailJobs } from './mail/outbox.js';
 import { createLogOnlyMailer, createSmtpMailer } from './mail/smtp.js';
 import type { AppDeps } from './http/context.js';
+import { findAppRoot } from './platform/app-root.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { loadPortalSecret, PortalKeys } from './platform/keys.js';
@@ -38,18 +38,6 @@ import { registerOnboardingJobs } from './features/onboarding/jobs.js';
 import { registerOffboardingJobs } from './features/offboarding/close.js';
 import { SearchLog } from './features/kb/search-log.js';
 import { kbChangesFor } from './features/kb/changes.js';
-
-/**
- * The installation's root: the nearest folder above this module holding package.json. This
- * module runs from server/ in development and tests, and bundled into dist/server/main.js in
- * production, so a fixed `..` would be right in one place only.
- */
-export function findAppRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}: run the portal from its installation folder.`);
-  }
-}
 
 const repoRoot = findAppRoot();
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findAppRoot } from '../../server/composition.js';
+import { findAppRoot } from '../../server/platform/app-root.js';
 
 describe('findAppRoot', () => {
   const made: string[] = [];
