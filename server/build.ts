@@ -15,6 +15,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildRankExtension } from './kb/search/native/rank-extension.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -87,7 +88,19 @@ export async function buildServer(outDir = path.join(repoRoot, 'dist', 'server')
 // Run directly (not imported by a test): build and say what was built.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   buildServer().then(
-    ({ entry, packages }) => console.log(`Built ${path.relative(process.cwd(), entry)} (imports ${packages.join(', ')})`),
+    ({ entry, packages }) => {
+      console.log(`Built ${path.relative(process.cwd(), entry)} (imports ${packages.join(', ')})`);
+      // The search's ranking function (see rank-extension.ts): optional on a machine without a C
+      // compiler, where searches rank with bm25() instead; CI must build it, or its tests would
+      // run the fallback only.
+      const rank = buildRankExtension(repoRoot);
+      if (rank.built) console.log(`Built ${path.relative(process.cwd(), rank.file)} (the knowledge-base search's ranking function)`);
+      else if (process.env.CI === 'true') {
+        console.error(`The knowledge-base search's ranking extension was not built: ${rank.reason}`);
+        process.exit(1);
+      } else
+        console.warn(`The knowledge-base search's ranking extension was not built (searches rank with bm25(), slower): ${rank.reason}`);
+    },
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);

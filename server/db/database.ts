@@ -6,6 +6,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { PreparingClient, attachSqliteConnection } from './prepared.js';
 import { type NotificationHandlers, type NotificationListener, listenForNotifications } from './notifications.js';
 import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platform/private-files.js';
+import { type RankExtensionLoad, loadRankExtension } from '../kb/search/native/rank-extension.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -36,6 +37,8 @@ export interface DatabaseHandle {
    * notifications.ts). Null on SQLite, which has none.
    */
   listen(channel: string, handlers: NotificationHandlers): NotificationListener | null;
+  /** SQLite: whether the knowledge-base ranking extension loaded into the connection, and why not (see rank-extension.ts). Null on PostgreSQL. */
+  rankExtension: RankExtensionLoad | null;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
           );
         return found;
       },
+      rankExtension: null,
       listen(channel, handlers) {
         const listener = listenForNotifications(config.url, channel, handlers);
         listeners.add(listener);
@@ -125,11 +129,14 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
   const statements = withStatementCache(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
-  attachSqliteConnection(db, statements, sqlite);
+  // The search's ranking function, where it was built (a database without it searches with bm25()).
+  const rankExtension = loadRankExtension(sqlite);
+  attachSqliteConnection(db, statements, sqlite, { rankFunction: rankExtension.loaded });
   return {
     db,
     kind: 'sqlite',
     sqlite,
+    rankExtension,
     withStatementTimeout: () => null,
     listen: () => null,
     close: async () => {

@@ -44,12 +44,32 @@ export function oneOf(db: Executor, column: string, values: readonly (string | n
   return sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`;
 }
 
-/** The SQLite connection behind each database openDatabase opened: the statement cache Kysely prepares through, and the connection itself. */
-const sqliteConnections = new WeakMap<Executor, { statements: SqliteDatabase; connection: SQLite.Database }>();
+/** What a SQLite connection has beyond SQLite itself. */
+export interface SqliteFeatures {
+  /** kb_bm25, bm25() with the IDFs passed in (server/kb/search/native/rank-extension.ts). */
+  rankFunction: boolean;
+}
 
-/** Lets precompiledRead run its statements on `db`'s SQLite connection directly (openDatabase calls it). */
-export function attachSqliteConnection(db: Executor, statements: SqliteDatabase, connection: SQLite.Database): void {
-  sqliteConnections.set(db, { statements, connection });
+/** The SQLite connection behind each database openDatabase opened: the statement cache Kysely prepares through, the connection itself and what it was given. */
+const sqliteConnections = new WeakMap<Executor, { statements: SqliteDatabase; connection: SQLite.Database; features: SqliteFeatures }>();
+
+/** Lets precompiledRead run its statements on `db`'s SQLite connection directly, and says what the connection has (openDatabase calls it). */
+export function attachSqliteConnection(
+  db: Executor,
+  statements: SqliteDatabase,
+  connection: SQLite.Database,
+  features: SqliteFeatures,
+): void {
+  sqliteConnections.set(db, { statements, connection, features });
+}
+
+/**
+ * Whether statements run on `db` can call kb_bm25: a database openDatabase opened on SQLite whose
+ * connection loaded the extension. A transaction object is not known here and answers false
+ * (its caller falls back to bm25(), with the same answers), as PostgreSQL does.
+ */
+export function hasRankFunction(db: Executor): boolean {
+  return sqliteConnections.get(db)?.features.rankFunction ?? false;
 }
 
 /**

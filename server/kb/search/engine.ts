@@ -32,6 +32,12 @@ export interface MatchPlan {
   /** Rank at most this many matching articles (bounds the work per query). */
   cap: number;
   limit: number;
+  /**
+   * How many articles hold each term of `groups` (the same shape) and how many the index holds,
+   * from the vocabulary: an engine that can weigh terms with these need not count each term's
+   * matches itself (SQLite's kb_bm25). Absent, or not of the groups' shape: the engine counts.
+   */
+  frequencies?: { terms: number[][]; articles: number } | undefined;
 }
 
 export interface EngineHit {

@@ -61,6 +61,8 @@ function withoutCommon<T>(parts: T[], estimateOf: (part: T) => number, articles:
 interface ExpandedTerm {
   /** The terms that satisfy this part of the query. */
   group: string[];
+  /** Each term's document frequency, in the order of `group`. */
+  frequencies: number[];
   /** Sum of their document frequencies: how many articles could match. */
   estimate: number;
 }
@@ -95,7 +97,8 @@ export async function expandTerms(
     if (t.fuzzy && group.size === 0) {
       for (const c of await typoCandidates(db, t.term)) group.set(c.term, c.df);
     }
-    if (group.size) out.push({ group: [...group.keys()], estimate: [...group.values()].reduce((a, b) => a + b, 0) });
+    if (group.size)
+      out.push({ group: [...group.keys()], frequencies: [...group.values()], estimate: [...group.values()].reduce((a, b) => a + b, 0) });
   }
   return { parts: out, articles: dfs.get(ARTICLE_COUNT_TERM) ?? 0 };
 }
@@ -118,22 +121,23 @@ async function runPasses(
   allowAny: boolean,
 ) {
   const base = { locale: options.locale, category: options.category, cap: RANK_CAP, limit: want };
+  const matching = (parts: ExpandedTerm[]) => ({
+    groups: parts.map((e) => e.group),
+    frequencies: { terms: parts.map((e) => e.frequencies), articles },
+  });
   const hits = new Map<number, number>();
   const addAll = (list: EngineHit[], weight: number) => {
     for (const h of list) if (!hits.has(h.id)) hits.set(h.id, h.score * weight);
   };
   const smallest = Math.min(...expanded.map((e) => e.estimate));
   const passes: MatchPlan[] = [];
-  if (smallest > RANK_CAP) passes.push({ ...base, groups: expanded.map((e) => e.group), any: false, titleOnly: true });
+  if (smallest > RANK_CAP) passes.push({ ...base, ...matching(expanded), any: false, titleOnly: true });
   const body = withoutCommon(expanded, (e) => e.estimate, articles, options);
-  passes.push({ ...base, groups: body.map((e) => e.group), any: false, titleOnly: false });
+  passes.push({ ...base, ...matching(body), any: false, titleOnly: false });
   // "Any term" over the rarest few parts only: a long query's common bigrams and words would make
   // this pass read long lists for matches that rank low anyway.
-  const rarest = [...body]
-    .sort((a, b) => a.estimate - b.estimate)
-    .slice(0, MAX_ANY_GROUPS)
-    .map((e) => e.group);
-  if (allowAny && body.length > 1) passes.push({ ...base, groups: rarest, any: true, titleOnly: false });
+  const rarest = [...body].sort((a, b) => a.estimate - b.estimate).slice(0, MAX_ANY_GROUPS);
+  if (allowAny && body.length > 1) passes.push({ ...base, ...matching(rarest), any: true, titleOnly: false });
   for (const plan of passes) {
     if (hits.size >= options.limit) break;
     await letOthersRun(db);
@@ -312,15 +316,16 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
   const terms = textTerms(text);
   if (!terms.length) return [];
   const dfs = await documentFrequencies(db, [...terms.map((t) => t.term), ARTICLE_COUNT_TERM]);
-  const known: { term: KbQueryTerm; df: number; group: string[] }[] = [];
+  const known: { term: KbQueryTerm; df: number; group: string[]; frequencies: number[] }[] = [];
   let typoLookups = 0;
   for (const t of terms) {
     const df = dfs.get(t.term) ?? 0;
-    if (df > 0) known.push({ term: t, df, group: [t.term] });
+    if (df > 0) known.push({ term: t, df, group: [t.term], frequencies: [df] });
     else if (t.fuzzy && typoLookups < 3) {
       typoLookups++;
       const candidates = await typoCandidates(db, t.term, 2);
-      if (candidates.length) known.push({ term: t, df: candidates[0]!.df, group: candidates.map((c) => c.term) });
+      if (candidates.length)
+        known.push({ term: t, df: candidates[0]!.df, group: candidates.map((c) => c.term), frequencies: candidates.map((c) => c.df) });
     }
   }
   const articles = dfs.get(ARTICLE_COUNT_TERM) ?? 0;
@@ -330,6 +335,7 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
   if (!salient.length) return [];
   const plan: MatchPlan = {
     groups: salient.map((s) => s.group),
+    frequencies: { terms: salient.map((s) => s.frequencies), articles },
     any: true,
     titleOnly: false,
     locale: options.locale,
