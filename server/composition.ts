@@ -84,6 +84,10 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
     }
     const sealed = await sealLegacyTotpSecrets(db, keys);
     if (sealed) logger.info({ sealed }, 'authenticator secrets stored in clear were sealed');
+    if (database.rankExtension && !database.rankExtension.loaded) {
+      // Not fatal: the search ranks with SQLite's own bm25(), the same answers, slower on a large base.
+      logger.warn({ reason: database.rankExtension.reason }, 'the knowledge-base search runs without its ranking extension');
+    }
 
     const directory =
       overrides.directory ??
