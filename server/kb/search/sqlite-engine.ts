@@ -83,18 +83,6 @@ function idfArgument(plan: MatchPlan): Buffer | null {
 }
 
 /**
- * SQLite FTS5: a contentless table of space-joined tokens. BM25 with the title weighted ten times
- * the body; the inner LIMIT ranks at most `cap` matches, so a very common term costs a bounded
- * amount of work (the first in rowid order when it binds: see below). Titles (and tags) are also in a table of
- * their own, kb_fts_title, for title-only plans: there a common word's doclist is a few bytes an
- * article, where in kb_fts a `{title}:` filter still reads all its body positions.
- *
- * Rowids put the matches a pass wants first in ascending order, the order FTS5 reads a doclist in
- * (for `ORDER BY rowid DESC` it loads a term's whole doclist to walk it backwards), so a pass stops
- * reading once it has them: kb_fts by newest article, kb_fts_title by shortest title (migration
- * 2026-12-03T0100-kb-fts-order). kb_fts_title_length keeps each title's length for removals.
- */
-/**
  * The body pass's rank: BM25 with the title weighted ten times the body. bm25() counts each
  * phrase's rows over its whole doclist for the IDF on its first call, where the plan already
  * carries the vocabulary's counts: kb_bm25 (native/kb_rank.c) takes the IDFs from them and
@@ -108,6 +96,18 @@ function bodyRank(db: Executor, plan: MatchPlan) {
   return idfs ? sql`kb_bm25(kb_fts, ${idfs}, 10.0, 1.0, 0.0)` : sql`bm25(kb_fts, 10.0, 1.0, 0.0)`;
 }
 
+/**
+ * SQLite FTS5: a contentless table of space-joined tokens. BM25 with the title weighted ten times
+ * the body; the inner LIMIT ranks at most `cap` matches, so a very common term costs a bounded
+ * amount of work (the first in rowid order when it binds: see below). Titles (and tags) are also in a table of
+ * their own, kb_fts_title, for title-only plans: there a common word's doclist is a few bytes an
+ * article, where in kb_fts a `{title}:` filter still reads all its body positions.
+ *
+ * Rowids put the matches a pass wants first in ascending order, the order FTS5 reads a doclist in
+ * (for `ORDER BY rowid DESC` it loads a term's whole doclist to walk it backwards), so a pass stops
+ * reading once it has them: kb_fts by newest article, kb_fts_title by shortest title (migration
+ * 2026-12-03T0100-kb-fts-order). kb_fts_title_length keeps each title's length for removals.
+ */
 export const sqliteEngine: SearchEngine = {
   kind: 'sqlite',
   async add(trx, docs) {
