@@ -95,7 +95,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       // run the fallback only.
       const rank = buildRankExtension(repoRoot);
       if (rank.built) console.log(`Built ${path.relative(process.cwd(), rank.file)} (the knowledge-base search's ranking function)`);
-      else if (process.env.CI === 'true') {
+      else if (process.env.CI === 'true' || process.env.CI === '1') {
         console.error(`The knowledge-base search's ranking extension was not built: ${rank.reason}`);
         process.exit(1);
       } else

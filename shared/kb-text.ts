@@ -402,10 +402,13 @@ function isAsciiWordChar(code: number): boolean {
 function isWordUnit(code: number): boolean {
   if (code < 128) return isAsciiWordChar(code);
   let known = WORD_UNITS[code]!;
-  if (known === 0) WORD_UNITS[code] = known = WORD_UNIT.test(String.fromCharCode(code)) ? 1 : 2;
+  if (known === 0) {
+    // The character-by-character walk's test (findHitsByCharacter), remembered by code.
+    const ch = String.fromCharCode(code);
+    WORD_UNITS[code] = known = WORD_CHAR.test(ch) && !isCjkChar(ch) ? 1 : 2;
+  }
   return known === 1;
 }
-const WORD_UNIT = /^(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{N}])$/u;
 /** isWordUnit's answers by code: 0 not asked yet, 1 a word unit, 2 not. */
 const WORD_UNITS = new Uint8Array(0x10000);
 

@@ -56,10 +56,13 @@ export function ftsExpression(plan: MatchPlan): string {
   let expr = groups.length === 1 ? groups[0]! : `(${groups.join(plan.any ? ' OR ' : ' AND ')})`;
   // A title-only plan runs on kb_fts_title, whose only text column is the title.
   if (plan.groups.some((g) => g.some(couldBeFacet))) expr = plan.titleOnly ? `{title} : ${expr}` : `{title body} : ${expr}`;
-  const facets: string[] = [];
-  if (plan.locale) facets.push(quote(localeFacet(plan.locale)));
-  if (plan.category) facets.push(quote(categoryFacet(plan.category)));
-  return facets.length ? `${expr} AND {facets} : (${facets.join(' AND ')})` : expr;
+  const facets = facetPhrases(plan);
+  return facets.length ? `${expr} AND {facets} : (${facets.map(quote).join(' AND ')})` : expr;
+}
+
+/** The facet tokens a plan's filters add to its match, after its terms and in this order (ftsExpression, idfArgument). */
+function facetPhrases(plan: MatchPlan): string[] {
+  return [...(plan.locale ? [localeFacet(plan.locale)] : []), ...(plan.category ? [categoryFacet(plan.category)] : [])];
 }
 
 /** bm25()'s IDF of a term held by `n` of `articles` rows, as FTS5 computes it (fts5_aux.c: never below 1e-6). */
@@ -76,9 +79,7 @@ export function bm25Idf(n: number, articles: number): number {
 function idfArgument(plan: MatchPlan): Buffer | null {
   const f = plan.frequencies;
   if (!f || f.terms.length !== plan.groups.length || f.terms.some((t, i) => t.length !== plan.groups[i]!.length)) return null;
-  const idfs = f.terms.flat().map((n) => bm25Idf(n, f.articles));
-  if (plan.locale) idfs.push(0);
-  if (plan.category) idfs.push(0);
+  const idfs = [...f.terms.flat().map((n) => bm25Idf(n, f.articles)), ...facetPhrases(plan).map(() => 0)];
   return Buffer.from(new Float64Array(idfs).buffer);
 }
 
