@@ -109,6 +109,34 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(titles(await search(kb, { q: 'o', limit: 3 }))).toContain('Outlook keeps asking for a password');
   });
 
+  it('completes a prefix with the commonest of the first words it begins, in term order, most common first', async () => {
+    // Words no article uses (a prefix of their own), written straight into the vocabulary and removed after.
+    const dfs = [5, 9, 1, 9, 0, 7, 3, 8, 2];
+    const rows = dfs.map((df, i) => ({ term: `zqxv${i + 1}`, df }));
+    await t.deps.db.insertInto('kb_terms').values(rows).execute();
+    try {
+      // The first five in term order with df > 0: zqxv1 (5), 2 (9), 3 (1), 4 (9), 6 (7). zqxv8 (8) is past them.
+      expect(await prefixCompletions(t.deps.db, 'zqxv', 3, 5)).toEqual([
+        { term: 'zqxv2', df: 9 },
+        { term: 'zqxv4', df: 9 },
+        { term: 'zqxv6', df: 7 },
+      ]);
+      expect((await prefixCompletions(t.deps.db, 'zqxv', 2, 100)).map((c) => c.term)).toEqual(['zqxv2', 'zqxv4']);
+      expect((await prefixCompletions(t.deps.db, 'zqxv', 10, 100)).map((c) => c.term)).toEqual([
+        'zqxv2',
+        'zqxv4',
+        'zqxv8',
+        'zqxv6',
+        'zqxv1',
+        'zqxv7',
+        'zqxv9',
+        'zqxv3',
+      ]);
+    } finally {
+      await t.deps.db.deleteFrom('kb_terms').where('term', 'like', 'zqxv%').execute();
+    }
+  });
+
   it('can read the frequencies and the completions a typed query needs in one statement, answering as the separate lookups do', async () => {
     const counted = countingStatements(t.deps.db);
     const terms = ['password', 'vpn', 'nosuchword', ARTICLE_COUNT_TERM];
@@ -149,6 +177,32 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     const devices = await search(kb, { q: 'printer', category: 'devices', limit: 10 });
     expect(devices.every((r) => r.category === 'devices')).toBe(true);
     expect(await search(kb, { q: 'printer', category: 'email', limit: 10 })).toEqual([]);
+  });
+
+  it("answers from the article's own row where its index entries say otherwise: status, language and category", async () => {
+    // The index is written in the article's own transaction, so the two agree; the result rows are
+    // checked again anyway. Here the row is changed behind the index's back, and put back after.
+    const input = article('Calibrate the numbat plotter', 'Open the numbat plotter settings.', { category: 'devices' });
+    const { id } = await createArticle(kb, editor, input);
+    const found = async (options: { locale?: 'en' | 'zh-CN'; category?: string }) =>
+      (await search(kb, { q: 'numbat plotter', limit: 10, ...options })).map((r) => r.id);
+    const setRow = (values: { status?: string; locale?: string; category?: string }) =>
+      t.deps.db.updateTable('kb_articles').set(values).where('id', '=', id).execute();
+    try {
+      expect(await found({ locale: 'en', category: 'devices' })).toEqual([id]);
+      await setRow({ status: 'archived' });
+      expect(await found({})).toEqual([]);
+      await setRow({ status: 'published', locale: 'zh-CN' });
+      expect(await found({ locale: 'en' })).toEqual([]);
+      expect(await found({})).toEqual([id]);
+      await setRow({ locale: 'en', category: 'email' });
+      expect(await found({ category: 'devices' })).toEqual([]);
+      const [shown] = await search(kb, { q: 'numbat plotter', limit: 10 });
+      expect(shown).toMatchObject({ id, category: 'email', locale: 'en', title: 'Calibrate the numbat plotter' });
+    } finally {
+      await setRow({ status: 'published', locale: 'en', category: 'devices' });
+      await updateArticle(kb, editor, id, { ...input, status: 'archived' });
+    }
   });
 
   it('matches a word that is spelled like a filter only where an article has it, never through the filters', async () => {

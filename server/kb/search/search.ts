@@ -1,7 +1,6 @@
-import { type Selectable, sql } from 'kysely';
+import { sql } from 'kysely';
 import { type KbQueryTerm, buildSnippet, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
-import type { KbArticleTable } from '../../db/schema.js';
 import { oneOf } from '../../db/prepared.js';
 import type { Executor } from '../../db/transaction.js';
 import type { CacheView } from './cache.js';
@@ -153,30 +152,54 @@ async function runPasses(
   return hits;
 }
 
-/** What a result needs of its article: the columns of SQLite's kb_articles_result index, in its order. */
-const RESULT_COLUMNS = ['id', 'status', 'locale', 'category', 'helpful_count', 'unhelpful_count', 'slug', 'title'] as const;
-type ArticleForResult = Pick<Selectable<KbArticleTable>, (typeof RESULT_COLUMNS)[number]>;
+/** What ranking needs of a matched article: its votes. */
+interface ArticleVotes {
+  id: number;
+  helpful_count: number | string;
+  unhelpful_count: number | string;
+}
 
 /**
- * The matched articles' rows, by primary key only, the status checked by the caller: with
- * `status = 'published'` in the WHERE, SQLite (no statistics) walks the status index over every
- * published article instead (30 ms at 100k).
+ * The votes of the matched articles that are published and pass the filters, by primary key only.
+ * With `status = 'published'` (and the filters) in the WHERE, SQLite without statistics would walk
+ * the status index over every published article (30 ms at 100k), so there the statement names the
+ * covering index (kb_articles_result) that holds the columns tested and read: a row's status,
+ * category and votes come after the body in its record, which overflows into pages of its own.
+ * Only numbers come back: creating the text columns' strings for every match was over half of
+ * this step (30 matches at 100k articles, in-process: ~300 µs with them); the page shown reads
+ * its own (articlesShown).
  */
-async function resultRows(engine: SearchEngine, db: Executor, ids: number[]): Promise<ArticleForResult[]> {
-  if (engine.kind !== 'sqlite')
-    return db
-      .selectFrom('kb_articles')
-      .select(RESULT_COLUMNS)
-      .where(oneOf(db, 'id', ids))
-      .execute();
-  // SQLite keeps a row's columns in one record: status, category and the votes come after the
-  // body, which overflows into pages of its own, so reading them walked each matched article's
-  // overflow chain (30 matches: 0.25–0.30 ms, a sixth of a search that misses the cache). The
-  // covering index holds all a result needs; the planner would still take the primary key for
-  // `id IN (…)`, so the statement names the index.
-  const columns = sql.join(RESULT_COLUMNS.map((c) => sql.ref(c)));
+async function votesOfMatches(engine: SearchEngine, db: Executor, ids: number[], options: SearchOptions): Promise<ArticleVotes[]> {
+  const filters = [
+    sql`status = 'published'`,
+    ...(options.locale ? [sql`locale = ${options.locale}`] : []),
+    ...(options.category ? [sql`category = ${options.category}`] : []),
+  ];
+  const from = engine.kind === 'sqlite' ? sql`kb_articles INDEXED BY kb_articles_result` : sql`kb_articles`;
   return (
-    await sql<ArticleForResult>`SELECT ${columns} FROM kb_articles INDEXED BY kb_articles_result WHERE id IN (${sql.join(ids)})`.execute(db)
+    await sql<ArticleVotes>`SELECT id, helpful_count, unhelpful_count FROM ${from} WHERE ${oneOf(db, 'id', ids)} AND ${sql.join(filters, sql` AND `)}`.execute(
+      db,
+    )
+  ).rows;
+}
+
+/** What a shown result needs of its article, with the text its snippet is cut from. */
+interface ArticleShown {
+  id: number;
+  slug: string;
+  title: string;
+  locale: string;
+  category: string | null;
+  text: string | null;
+}
+
+/** The shown page's articles and snippet texts (the index keeps them ready: Markdown reduced, see snippetSource). */
+async function articlesShown(engine: SearchEngine, db: Executor, ids: number[]): Promise<ArticleShown[]> {
+  const from = engine.kind === 'sqlite' ? sql`kb_articles AS a INDEXED BY kb_articles_result` : sql`kb_articles AS a`;
+  return (
+    await sql<ArticleShown>`
+      SELECT a.id, a.slug, a.title, a.locale, a.category, s.text FROM ${from}
+      LEFT JOIN kb_snippet_text AS s ON s.article_id = a.id WHERE ${oneOf(db, 'a.id', ids)}`.execute(db)
   ).rows;
 }
 
@@ -185,9 +208,9 @@ export function helpfulnessBoost(helpful: number, unhelpful: number): number {
   return 1 + (0.3 * (helpful - unhelpful)) / (helpful + unhelpful + 5);
 }
 
-/** A ranked match before its snippet: the article's row and its score, helpfulness included. */
+/** A ranked match before its snippet: the article and its score, helpfulness included. */
 export interface RankedMatch {
-  row: ArticleForResult;
+  id: number;
   score: number;
 }
 
@@ -214,48 +237,46 @@ function expansionKey(expanded: readonly ExpandedTerm[], options: SearchOptions)
 async function rankMatches(engine: SearchEngine, db: Executor, hits: Map<number, number>, options: SearchOptions): Promise<RankedMatch[]> {
   if (!hits.size) return [];
   await letOthersRun(db);
-  const rows = await resultRows(engine, db, [...hits.keys()]);
+  const rows = await votesOfMatches(engine, db, [...hits.keys()], options);
   return rows
-    .filter((r) => r.status === 'published')
-    .filter((r) => (!options.locale || r.locale === options.locale) && (!options.category || r.category === options.category))
-    .map((r) => ({ row: r, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
-    .sort((a, b) => b.score - a.score || b.row.id - a.row.id)
+    .map((r) => ({ id: r.id, score: hits.get(r.id)! * helpfulnessBoost(Number(r.helpful_count), Number(r.unhelpful_count)) }))
+    .sort((a, b) => b.score - a.score || b.id - a.id)
     .slice(0, options.limit);
 }
 
 /** Results with snippets highlighting `terms` and the `variants` they matched through. */
 async function withSnippets(
+  engine: SearchEngine,
   db: Executor,
   ranked: readonly RankedMatch[],
   terms: readonly KbQueryTerm[],
   variants: string[],
 ): Promise<KbSearchResult[]> {
   if (!ranked.length) return [];
-  // Snippet text only for what is shown: the index keeps it ready (Markdown reduced, see snippetSource).
-  const texts = new Map(
+  const shown = new Map(
     (
-      await db
-        .selectFrom('kb_snippet_text')
-        .select(['article_id', 'text'])
-        .where(
-          oneOf(
-            db,
-            'article_id',
-            ranked.map((t) => t.row.id),
-          ),
-        )
-        .execute()
-    ).map((r) => [r.article_id, r.text]),
+      await articlesShown(
+        engine,
+        db,
+        ranked.map((r) => r.id),
+      )
+    ).map((a) => [a.id, a]),
   );
-  return ranked.map(({ row, score }) => ({
-    id: row.id,
-    slug: row.slug,
-    title: row.title,
-    snippet: buildSnippet(texts.get(row.id) ?? '', terms, { variants, folded: true }),
-    locale: row.locale as KbLocale,
-    category: row.category,
-    score: Math.round(score * 1000) / 1000,
-  }));
+  return ranked.flatMap(({ id, score }) => {
+    const article = shown.get(id);
+    if (!article) return [];
+    return [
+      {
+        id,
+        slug: article.slug,
+        title: article.title,
+        snippet: buildSnippet(article.text ?? '', terms, { variants, folded: true }),
+        locale: article.locale as KbLocale,
+        category: article.category,
+        score: Math.round(score * 1000) / 1000,
+      },
+    ];
+  });
 }
 
 /**
@@ -292,6 +313,7 @@ export async function searchArticles(
     matches?.set(key, ranked);
   }
   return withSnippets(
+    engine,
     db,
     ranked,
     terms,
@@ -349,6 +371,7 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
   await letOthersRun(db);
   for (const h of await engine.match(db, { ...plan, titleOnly: true })) hits.set(h.id, (hits.get(h.id) ?? 0) + TITLE_BONUS * h.score);
   return withSnippets(
+    engine,
     db,
     await rankMatches(engine, db, hits, options),
     salient.map((s) => s.term),
