@@ -335,6 +335,52 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     },
   );
 
+  it.runIf(dialect === 'sqlite')(
+    'rebuilds the title index in pages of 1,000 bytes (SQLite), and back, with the same answers and an index FTS5 finds sound',
+    async () => {
+      const pageBytes = async () =>
+        (await sql<{ v: number }>`SELECT v FROM kb_fts_title_config WHERE k = 'pgsz'`.execute(t.deps.db)).rows[0]?.v;
+      const sound = () => sql`INSERT INTO kb_fts_title(kb_fts_title, rank) VALUES ('integrity-check', 0)`.execute(t.deps.db);
+      const answers = async () =>
+        Promise.all(
+          [
+            { q: 'password', limit: 5 },
+            { q: 'network printer', limit: 5 },
+            { q: 'burrow note', limit: 10 },
+            { q: 'vpn', locale: 'zh-TW' as const, limit: 5 },
+            { q: 'printer', category: 'devices', limit: 5 },
+            { q: '重置密码', limit: 5 },
+          ].map((options) => search(kb, options)),
+        );
+      // Title matches come shortest first, in the rowids' order: the rebuilt index must keep it.
+      const quolls = [];
+      for (const title of ['Quoll den map', 'Quoll', 'Quoll den'])
+        quolls.push(await createArticle(kb, editor, article(title, 'Marsupial.')));
+      const titlePass = async () =>
+        (await kb.engine.match(t.deps.db, { groups: [['quoll']], any: false, titleOnly: true, cap: RANK_CAP, limit: 10 })).map((h) => h.id);
+      const shortestFirst = [quolls[1]!.id, quolls[2]!.id, quolls[0]!.id];
+      expect(await titlePass()).toEqual(shortestFirst);
+      const before = await answers();
+      expect(before.flat().length).toBeGreaterThan(5);
+      expect(await pageBytes()).toBe(1000);
+      await sound();
+
+      const migrator = new Migrator({ db: t.deps.db, provider: { getMigrations: async () => migrations } });
+      const names = Object.keys(migrations).sort();
+      expect((await migrator.migrateTo(names[names.indexOf('2026-12-06T0100-kb-title-pages') - 1]!)).error).toBeUndefined();
+      expect(await pageBytes()).toBe(4050);
+      await sound();
+      expect(await answers()).toEqual(before);
+      expect(await titlePass()).toEqual(shortestFirst);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await pageBytes()).toBe(1000);
+      await sound();
+      expect(await answers()).toEqual(before);
+      expect(await titlePass()).toEqual(shortestFirst);
+      for (const q of quolls) await updateArticle(kb, editor, q.id, article(q.title, 'Marsupial.', { status: 'archived' }));
+    },
+  );
+
   it('compacts the index after a bulk import, and finds what it imported', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) =>
       JSON.stringify({

@@ -29,6 +29,7 @@ import * as kbFtsOrder from './2026-12-03T0100-kb-fts-order.js';
 import * as kbArticleCount from './2026-12-04T0100-kb-article-count.js';
 import * as kbResultIndex from './2026-12-04T0200-kb-result-index.js';
 import * as kbChangeNotify from './2026-12-05T0100-kb-change-notify.js';
+import * as kbTitlePages from './2026-12-06T0100-kb-title-pages.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -65,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-04T0100-kb-article-count': kbArticleCount,
   '2026-12-04T0200-kb-result-index': kbResultIndex,
   '2026-12-05T0100-kb-change-notify': kbChangeNotify,
+  '2026-12-06T0100-kb-title-pages': kbTitlePages,
 };
