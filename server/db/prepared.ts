@@ -44,6 +44,22 @@ export function oneOf(db: Executor, column: string, values: readonly (string | n
   return sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`;
 }
 
+/**
+ * `column IN (list)` where the whole list is one parameter, so one statement text serves every
+ * list and precompiledRead can compile it once: pass `listArgument(db, values)` as the argument.
+ * On PostgreSQL `column = ANY($1)` with an array, as oneOf; on SQLite the list goes as a JSON
+ * array, read by json_each (the planner looks each value up in the column's index).
+ */
+export function inList(db: Executor, column: string, list: unknown): Expression<SqlBool> {
+  if (isPostgres(db)) return sql<SqlBool>`${sql.ref(column)} = any(${list})`;
+  return sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${list}))`;
+}
+
+/** The argument inList takes for `values` on `db`'s dialect. */
+export function listArgument(db: Executor, values: readonly (string | number)[]): unknown {
+  return isPostgres(db) ? [...values] : JSON.stringify(values);
+}
+
 /** What a SQLite connection has beyond SQLite itself. */
 export interface SqliteFeatures {
   /** kb_bm25, bm25() with the IDFs passed in (server/kb/search/native/rank-extension.ts). */
@@ -80,9 +96,10 @@ export function hasRankFunction(db: Executor): boolean {
  * connection and back (the two reads of a cached search: 11-15% of its server CPU at 500 requests
  * a second, measured against the same build without this).
  *
- * `build` gets one placeholder per argument and must pass each on as a value (a comparison, not
- * an `in` list or a computed expression): the compiled statement's parameters are then the
- * arguments in the order the compiler placed them. Values it writes itself stay as they are.
+ * `build` gets one placeholder per argument and must pass each on as a value (a comparison, a
+ * limit, a whole list through inList; not an `in` list of its own or a computed expression): the
+ * compiled statement's parameters are then the arguments in the order the compiler placed them.
+ * Values it writes itself stay as they are.
  *
  * On SQLite the statement runs synchronously on the connection, through the same statement cache
  * Kysely uses, but only when no transaction is open on it. Kysely lets one transaction at a time

@@ -8,7 +8,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../server/db/database.js';
-import { MAX_PREPARED_PER_CONNECTION, PreparingClient, oneOf, precompiledRead } from '../../server/db/prepared.js';
+import { MAX_PREPARED_PER_CONNECTION, PreparingClient, inList, listArgument, oneOf, precompiledRead } from '../../server/db/prepared.js';
 import type { Database } from '../../server/db/schema.js';
 import { importArticles } from '../../server/features/kb/import.js';
 import { AuditTrail } from '../../server/audit/audit.js';
@@ -43,6 +43,27 @@ describe.each(availableDialects())('lists as one parameter (oneOf) on %s', (dial
       .where(oneOf(handle.db, 'term', ['{e}', 'h i']))
       .execute();
     expect(ids.map((r) => r.term).sort()).toEqual(['h i', '{e}']);
+  });
+
+  it('takes a whole list as one argument of a read compiled once (inList), strings or numbers, an empty one matching nothing', async () => {
+    const terms = precompiledRead((db, list: unknown) =>
+      db
+        .selectFrom('kb_terms')
+        .select(['term', 'df'])
+        .where(inList(db, 'term', list)),
+    );
+    const counts = precompiledRead((db, list: unknown) =>
+      db
+        .selectFrom('kb_terms')
+        .select('term')
+        .where(inList(db, 'df', list)),
+    );
+    const termsOf = async (values: string[]) => (await terms(handle.db, listArgument(handle.db, values))).map((r) => r.term).sort();
+    expect(await termsOf(AWKWARD)).toEqual([...AWKWARD].sort());
+    expect(await termsOf(['c,d', 'not-there', 'a'])).toEqual(['c,d']);
+    expect(await termsOf([])).toEqual([]);
+    const withCounts = (await counts(handle.db, listArgument(handle.db, [1, 3]))).map((r) => r.term).sort();
+    expect(withCounts).toEqual([AWKWARD[0]!, AWKWARD[2]!].sort());
   });
 });
 

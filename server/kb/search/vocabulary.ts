@@ -2,7 +2,7 @@ import { deletionKeys, editDistance, isCjkChar } from '../../../shared/kb-text.j
 import { sql } from 'kysely';
 import type { Executor } from '../../db/transaction.js';
 import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
-import { oneOf } from '../../db/prepared.js';
+import { inList, listArgument, oneOf, precompiledRead } from '../../db/prepared.js';
 
 /**
  * The search vocabulary: how many published articles contain each term (document frequency),
@@ -61,11 +61,30 @@ export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<s
   }
 }
 
+// The lookups every search that misses the caches makes, compiled once (precompiledRead): Kysely
+// building and compiling them was ~40 µs each, a few per search.
+const frequencyRows = precompiledRead((db, terms: unknown) =>
+  db
+    .selectFrom('kb_terms')
+    .select(['term', 'df'])
+    .where(inList(db, 'term', terms)),
+);
+const typoRows = precompiledRead((db, keys: unknown) =>
+  db
+    .selectFrom('kb_term_keys as k')
+    .innerJoin('kb_terms as t', 't.term', 'k.term')
+    .select(['t.term', 't.df'])
+    .where(inList(db, 'k.key', keys))
+    .where('t.df', '>', 0)
+    .limit(200),
+);
+const completionRows = precompiledRead((db, prefix: string, upper: string, scan: number) => completionRange(db, prefix, upper, scan));
+
 /** Document frequencies of the given terms (missing ones are 0). */
 export async function documentFrequencies(db: Executor, terms: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!terms.length) return out;
-  const rows = await db.selectFrom('kb_terms').select(['term', 'df']).where(oneOf(db, 'term', terms)).execute();
+  const rows = await frequencyRows(db, listArgument(db, terms));
   for (const r of rows) out.set(r.term, Number(r.df));
   return out;
 }
@@ -76,14 +95,7 @@ export async function documentFrequencies(db: Executor, terms: readonly string[]
  */
 export async function typoCandidates(db: Executor, word: string, max = 3): Promise<{ term: string; df: number }[]> {
   if (word.length < MIN_FUZZY_LENGTH) return [];
-  const rows = await db
-    .selectFrom('kb_term_keys as k')
-    .innerJoin('kb_terms as t', 't.term', 'k.term')
-    .select(['t.term', 't.df'])
-    .where(oneOf(db, 'k.key', deletionKeys(word)))
-    .where('t.df', '>', 0)
-    .limit(200)
-    .execute();
+  const rows = await typoRows(db, listArgument(db, deletionKeys(word)));
   const seen = new Set<string>();
   return rows
     .filter((r) => r.term !== word && !seen.has(r.term) && seen.add(r.term) && editDistance(word, r.term, 1) <= 1)
@@ -92,9 +104,13 @@ export async function typoCandidates(db: Executor, word: string, max = 3): Promi
     .slice(0, max);
 }
 
-/** The vocabulary rows the completions of `prefix` are chosen from: at most `scan`, in term order. */
-function completionRange(db: Executor, prefix: string, scan: number) {
-  const upper = prefix.slice(0, -1) + String.fromCodePoint(prefix.codePointAt(prefix.length - 1)! + 1);
+/** The first string after every one that starts with `prefix`. */
+function pastPrefix(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCodePoint(prefix.codePointAt(prefix.length - 1)! + 1);
+}
+
+/** The vocabulary rows the completions of a prefix are chosen from (`upper`: pastPrefix of it): at most `scan`, in term order. */
+function completionRange(db: Executor, prefix: string, upper: string, scan: number) {
   return db
     .selectFrom('kb_terms')
     .select(['term', 'df'])
@@ -126,7 +142,7 @@ export async function prefixCompletions(
   max = COMPLETIONS,
   scan = COMPLETION_SCAN,
 ): Promise<{ term: string; df: number }[]> {
-  return mostCommon(await completionRange(db, prefix, scan).execute(), max);
+  return mostCommon(await completionRows(db, prefix, pastPrefix(prefix), scan), max);
 }
 
 /**
@@ -148,9 +164,14 @@ export async function frequenciesAndCompletions(
     return { dfs: await documentFrequencies(db, terms), completions };
   }
   // Each row says which lookup it answers: -1 the frequencies, i the completions of prefixes[i].
-  let query = db.selectFrom('kb_terms').select(['term', 'df', sql.lit(-1).as('lookup')]).where(oneOf(db, 'term', terms));
+  let query = db
+    .selectFrom('kb_terms')
+    .select(['term', 'df', sql.lit(-1).as('lookup')])
+    .where(oneOf(db, 'term', terms));
   prefixes.forEach((p, i) => {
-    query = query.unionAll(db.selectFrom(completionRange(db, p, COMPLETION_SCAN).as('c')).select(['c.term', 'c.df', sql.lit(i).as('lookup')]));
+    query = query.unionAll(
+      db.selectFrom(completionRange(db, p, pastPrefix(p), COMPLETION_SCAN).as('c')).select(['c.term', 'c.df', sql.lit(i).as('lookup')]),
+    );
   });
   const rows = await query.execute();
   const ranges = prefixes.map(() => [] as { term: string; df: number }[]);
