@@ -40,7 +40,7 @@ export class PreparingClient extends pg.Client {
  * PreparingClient) rather than once per list length; SQLite has no arrays: `IN (?, ?, …)`.
  */
 export function oneOf(db: Executor, column: string, values: readonly (string | number)[]): Expression<SqlBool> {
-  if (isPostgres(db)) return sql<SqlBool>`${sql.ref(column)} = any(${sql.val([...values])})`;
+  if (isPostgres(db)) return inList(db, column, listArgument(db, values));
   return sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`;
 }
 

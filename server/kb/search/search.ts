@@ -152,6 +152,16 @@ async function runPasses(
   return hits;
 }
 
+/**
+ * kb_articles as the result steps read it (`alias`: the name it goes by): on SQLite through the
+ * covering index kb_articles_result, named, since the planner would take the primary key for
+ * `id IN (…)` and then read the rows, whose bodies overflow (see votesOfMatches).
+ */
+function resultArticles(engine: SearchEngine, alias?: string) {
+  const table = alias ? sql`kb_articles AS ${sql.id(alias)}` : sql`kb_articles`;
+  return engine.kind === 'sqlite' ? sql`${table} INDEXED BY kb_articles_result` : table;
+}
+
 /** What ranking needs of a matched article: its id and readers' votes. */
 type ArticleVotes = [id: number, helpful: number, unhelpful: number];
 
@@ -172,12 +182,12 @@ async function votesOfMatches(engine: SearchEngine, db: Executor, ids: number[],
     ...(options.locale ? [sql`locale = ${options.locale}`] : []),
     ...(options.category ? [sql`category = ${options.category}`] : []),
   ];
-  const [from, votes] =
+  const votes =
     engine.kind === 'sqlite'
-      ? [sql`kb_articles INDEXED BY kb_articles_result`, sql`json_group_array(json_array(id, helpful_count, unhelpful_count))`]
-      : [sql`kb_articles`, sql`coalesce(json_agg(json_build_array(id, helpful_count, unhelpful_count)), '[]')::text`];
+      ? sql`json_group_array(json_array(id, helpful_count, unhelpful_count))`
+      : sql`coalesce(json_agg(json_build_array(id, helpful_count, unhelpful_count)), '[]')::text`;
   const where = sql.join([oneOf(db, 'id', ids), ...filters], sql` AND `);
-  const [row] = (await sql<{ votes: string }>`SELECT ${votes} AS votes FROM ${from} WHERE ${where}`.execute(db)).rows;
+  const [row] = (await sql<{ votes: string }>`SELECT ${votes} AS votes FROM ${resultArticles(engine)} WHERE ${where}`.execute(db)).rows;
   return JSON.parse(row?.votes ?? '[]') as ArticleVotes[];
 }
 
@@ -193,10 +203,9 @@ interface ArticleShown {
 
 /** The shown page's articles and snippet texts (the index keeps them ready: Markdown reduced, see snippetSource). */
 async function articlesShown(engine: SearchEngine, db: Executor, ids: number[]): Promise<ArticleShown[]> {
-  const from = engine.kind === 'sqlite' ? sql`kb_articles AS a INDEXED BY kb_articles_result` : sql`kb_articles AS a`;
   return (
     await sql<ArticleShown>`
-      SELECT a.id, a.slug, a.title, a.locale, a.category, s.text FROM ${from}
+      SELECT a.id, a.slug, a.title, a.locale, a.category, s.text FROM ${resultArticles(engine, 'a')}
       LEFT JOIN kb_snippet_text AS s ON s.article_id = a.id WHERE ${oneOf(db, 'a.id', ids)}`.execute(db)
   ).rows;
 }
