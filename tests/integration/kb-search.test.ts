@@ -8,6 +8,7 @@ import { migrations } from '../../server/db/migrations/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../server/features/kb/import.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
+import { matchStatement } from '../../server/kb/search/postgres-engine.js';
 import { RANK_CAP, searchArticles } from '../../server/kb/search/search.js';
 import {
   ARTICLE_COUNT_TERM,
@@ -557,6 +558,42 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(passes.run).toBeGreaterThan(beforeSave);
     expect(again.map((r) => r.id)).toContain(added.id);
     expect(again).toEqual(await search(kb, { q: 'priner ', limit: 50 }));
+  });
+
+  it.runIf(dialect === 'postgres')('plans every pass on the GIN index, even for a word in every article', async () => {
+    // A word the statistics say is in all of 3,000 articles: seeing it, the planner expected the
+    // first `cap` matches at the table's start and read it row by row, detoasting every body vector.
+    // In a transaction rolled back at the end, so the suite's base is left as it was.
+    class RolledBack extends Error {}
+    const plans: string[] = [];
+    await t.deps.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`
+          INSERT INTO kb_articles (id, slug, translation_group, locale, title, body, status, created_at, updated_at)
+          SELECT 900000 + g, 'plan-test-' || g, 900000 + g, 'en', 'Plan test ' || g, 'everywhere', 'published', 0, 0
+          FROM generate_series(1, 3000) AS g`.execute(trx);
+        await sql`
+          INSERT INTO kb_search (article_id, locale, category, tsv, title_tsv)
+          SELECT 900000 + g, 'en', NULL, 'everywhere:1B plan:2B', 'plan:1A'
+          FROM generate_series(1, 3000) AS g`.execute(trx);
+        await sql`ANALYZE kb_search`.execute(trx);
+        for (const titleOnly of [false, true]) {
+          const plan = { groups: [[titleOnly ? 'plan' : 'everywhere']], any: false, titleOnly, cap: RANK_CAP, limit: 30 };
+          const explained = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${matchStatement(plan)}`.execute(trx);
+          plans.push(explained.rows.map((r) => r['QUERY PLAN']).join('\n'));
+        }
+        throw new RolledBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RolledBack)) throw error;
+      });
+    expect(plans).toHaveLength(2);
+    expect(plans[0]).toMatch(/Bitmap Index Scan on kb_search_tsv/);
+    expect(plans[1]).toMatch(/Bitmap Index Scan on kb_search_title_tsv/);
+    for (const plan of plans) expect(plan).not.toMatch(/Seq Scan/);
+    const left = await sql<{ n: string }>`SELECT count(*) AS n FROM kb_articles WHERE slug LIKE 'plan-test-%'`.execute(t.deps.db);
+    expect(Number(left.rows[0]!.n)).toBe(0);
   });
 
   it.runIf(dialect === 'postgres')('cancels a search statement that runs past the timeout, and the pool stays free', async () => {

@@ -42,7 +42,7 @@ export interface MatchPlan {
 
 export interface EngineHit {
   id: number;
-  /** Relevance, higher is better (BM25 on SQLite, cover density on PostgreSQL). */
+  /** Relevance, higher is better (BM25 on SQLite, ts_rank on PostgreSQL). */
   score: number;
 }
 
