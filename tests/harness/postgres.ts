@@ -7,6 +7,8 @@ import { freePort } from './ports.js';
 export interface PostgresHandle {
   /** A server-level URL (database `postgres`); tests create their own databases on it. */
   url: string;
+  /** The same server through its Unix socket (how a portal on the database's own machine connects). */
+  socketUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
   ]);
   return {
     url: `postgres://portal@127.0.0.1:${port}/postgres`,
+    socketUrl: `postgres://portal@localhost/postgres?host=${encodeURIComponent(dir)}&port=${port}`,
     stop: async () => {
       try {
         run('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
