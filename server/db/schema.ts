@@ -467,6 +467,14 @@ export interface KbSearchTable {
   locale: string;
   category: string | null;
   tsv: string;
+}
+
+/** PostgreSQL only: the titles' index, kept in order of title length (migration 2026-12-07T0100-kb-title-table). */
+export interface KbSearchTitleTable {
+  article_id: number;
+  locale: string;
+  category: string | null;
+  title_length: number;
   title_tsv: string;
 }
 
@@ -512,6 +520,7 @@ export interface Database {
   locks: LockTable;
   kb_meta: KbMetaTable;
   kb_search: KbSearchTable;
+  kb_search_title: KbSearchTitleTable;
   scim_tokens: ScimTokenTable;
   scim_users: ScimUserTable;
   scim_groups: ScimGroupTable;

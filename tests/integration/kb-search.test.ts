@@ -382,6 +382,36 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     },
   );
 
+  it.runIf(dialect === 'postgres')(
+    'keeps the titles in order of length (PostgreSQL): a capped title pass ranks the shortest, compaction restores the order after saves, and the migration that moved the titles fills the table so',
+    async () => {
+      // Saved longest first, so each new row lands after the longer ones.
+      const saved = [];
+      for (let words = 12; words >= 1; words--)
+        saved.push(await createArticle(kb, editor, article(`Bandicoot ${'trail '.repeat(words).trim()}`, 'Marsupial tracks.')));
+      const shortestFour = saved
+        .slice(-4)
+        .map((a) => a.id)
+        .sort((a, b) => a - b);
+      const titlePass = async () =>
+        (await kb.engine.match(t.deps.db, { groups: [['bandicoot']], any: false, titleOnly: true, cap: 4, limit: 10 }))
+          .map((h) => h.id)
+          .sort((a, b) => a - b);
+      await kb.engine.compact(t.deps.db);
+      expect(await titlePass()).toEqual(shortestFour);
+      const answers = async () =>
+        Promise.all(['bandicoot trail', 'password', 'network printer', '重置密码'].map((q) => search(kb, { q, limit: 5 })));
+      const before = await answers();
+      expect(before[0]!.length).toBe(5);
+
+      await migrateDownPastAndUp('2026-12-07T0100-kb-title-table');
+      expect(await titlePass()).toEqual(shortestFour);
+      expect(await answers()).toEqual(before);
+      for (const a of saved) await updateArticle(kb, editor, a.id, article(a.title, 'Marsupial tracks.', { status: 'archived' }));
+      expect(await titlePass()).toEqual([]);
+    },
+  );
+
   it('compacts the index after a bulk import, and finds what it imported', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) =>
       JSON.stringify({
@@ -574,10 +604,12 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
           SELECT 900000 + g, 'plan-test-' || g, 900000 + g, 'en', 'Plan test ' || g, 'everywhere', 'published', 0, 0
           FROM generate_series(1, 3000) AS g`.execute(trx);
         await sql`
-          INSERT INTO kb_search (article_id, locale, category, tsv, title_tsv)
-          SELECT 900000 + g, 'en', NULL, 'everywhere:1B plan:2B', 'plan:1A'
-          FROM generate_series(1, 3000) AS g`.execute(trx);
-        await sql`ANALYZE kb_search`.execute(trx);
+          INSERT INTO kb_search (article_id, locale, category, tsv)
+          SELECT 900000 + g, 'en', NULL, 'everywhere:1B plan:2B' FROM generate_series(1, 3000) AS g`.execute(trx);
+        await sql`
+          INSERT INTO kb_search_title (article_id, locale, category, title_length, title_tsv)
+          SELECT 900000 + g, 'en', NULL, 14, 'plan:1A' FROM generate_series(1, 3000) AS g`.execute(trx);
+        await sql`ANALYZE kb_search, kb_search_title`.execute(trx);
         for (const titleOnly of [false, true]) {
           const plan = { groups: [[titleOnly ? 'plan' : 'everywhere']], any: false, titleOnly, cap: RANK_CAP, limit: 30 };
           const explained = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${matchStatement(plan)}`.execute(trx);

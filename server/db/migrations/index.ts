@@ -30,6 +30,7 @@ import * as kbArticleCount from './2026-12-04T0100-kb-article-count.js';
 import * as kbResultIndex from './2026-12-04T0200-kb-result-index.js';
 import * as kbChangeNotify from './2026-12-05T0100-kb-change-notify.js';
 import * as kbTitlePages from './2026-12-06T0100-kb-title-pages.js';
+import * as kbTitleTable from './2026-12-07T0100-kb-title-table.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -67,4 +68,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-04T0200-kb-result-index': kbResultIndex,
   '2026-12-05T0100-kb-change-notify': kbChangeNotify,
   '2026-12-06T0100-kb-title-pages': kbTitlePages,
+  '2026-12-07T0100-kb-title-table': kbTitleTable,
 };
