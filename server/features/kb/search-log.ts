@@ -33,15 +33,20 @@ function continues(previous: { query: string; created_at: number }, next: Search
 export async function writeSearchLog(db: Executor, entries: readonly SearchLogEntry[]): Promise<void> {
   if (!entries.length) return;
   const plain: SearchLogEntry[] = [];
-  const bursts = new Map<string, SearchLogEntry[]>();
+  // Per burst, its searches collapsed: each run of searches that continue each other becomes the
+  // one it settles on (`settled`), remembering the run's first search (`first`): that one is what
+  // must continue the burst's stored row, as it would have had each search been written on its
+  // own (the settled one may be more than SEARCH_BURST_MS past that row, its run less each step).
+  const bursts = new Map<string, { first: SearchLogEntry; settled: SearchLogEntry }[]>();
   for (const entry of entries) {
     if (!entry.burst) {
       plain.push(entry);
       continue;
     }
     const list = bursts.get(entry.burst) ?? [];
-    if (list.length && continues(list.at(-1)!, entry)) list[list.length - 1] = entry;
-    else list.push(entry);
+    const run = list.at(-1);
+    if (run && continues(run.settled, entry)) run.settled = entry;
+    else list.push({ first: entry, settled: entry });
     bursts.set(entry.burst, list);
   }
   await withTransaction(db, async (trx) => {
@@ -50,14 +55,14 @@ export async function writeSearchLog(db: Executor, entries: readonly SearchLogEn
       const keyOn = (i: number) => (i === list.length - 1 ? burst : null);
       const last = await repo.lastOfBurst(trx, burst);
       let first = 0;
-      if (last && continues({ query: last.query, created_at: Number(last.created_at) }, list[0]!)) {
-        await repo.settleSearch(trx, last.id, { ...list[0]!, burst: keyOn(0) });
+      if (last && continues({ query: last.query, created_at: Number(last.created_at) }, list[0]!.first)) {
+        await repo.settleSearch(trx, last.id, { ...list[0]!.settled, burst: keyOn(0) });
         first = 1;
       } else if (last) {
         // A new search: the previous one has settled and stops carrying the key.
         await repo.endBurst(trx, last.id);
       }
-      for (let i = first; i < list.length; i++) rows.push({ ...list[i]!, burst: keyOn(i) });
+      for (let i = first; i < list.length; i++) rows.push({ ...list[i]!.settled, burst: keyOn(i) });
     }
     for (const part of chunks(rows, ROWS_PER_STATEMENT)) await repo.logSearches(trx, part);
   });
