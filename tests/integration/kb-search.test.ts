@@ -6,7 +6,9 @@
 import { Migrator, sql } from 'kysely';
 import { migrations } from '../../server/db/migrations/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Executor } from '../../server/db/transaction.js';
 import { importArticles } from '../../server/features/kb/import.js';
+import type { MatchPlan } from '../../server/kb/search/engine.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import { matchStatement } from '../../server/kb/search/postgres-engine.js';
 import { RANK_CAP, searchArticles } from '../../server/kb/search/search.js';
@@ -150,6 +152,36 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
       for (const p of prefixes) expect(completions.get(p), p).toEqual(await prefixCompletions(t.deps.db, p));
       expect(completions.get('pr')!.map((c) => c.term)).toContain('printer');
       expect(completions.get('zzz')).toEqual([]);
+    }
+  });
+
+  it("reads the matches' votes with the passes on PostgreSQL (a statement fewer a search), answering as the votes' own statement does", async () => {
+    // The same searches with the engine told not to read the votes with its passes: the search
+    // reads them instead (as on SQLite, which ignores the flag), in a statement of their own.
+    const apart = { ...kb.engine, match: (db: Executor, plan: MatchPlan) => kb.engine.match(db, { ...plan, withVotes: false }) };
+    const counted = countingStatements(t.deps.db);
+    const asks: [string, (deps: KbDeps) => Promise<unknown[]>][] = [
+      ['a title page', (deps) => search(deps, { q: 'printer', limit: 2 })],
+      ['titles, then bodies', (deps) => search(deps, { q: 'printer', limit: 10 })],
+      ['bodies', (deps) => search(deps, { q: 'cached credentials', limit: 5 })],
+      ['a typo', (deps) => search(deps, { q: 'pasword', limit: 5 })],
+      ['a prefix', (deps) => search(deps, { q: 'vp', limit: 5 })],
+      ['Chinese', (deps) => search(deps, { q: '重置密码', limit: 5 })],
+      ['filters', (deps) => search(deps, { q: 'printer', category: 'devices', locale: 'en', limit: 5 })],
+      ['no match', (deps) => search(deps, { q: 'printer', category: 'email', limit: 5 })],
+      ['a suggestion', (deps) => suggest(deps, { text: 'my printer driver will not update', limit: 3 })],
+    ];
+    for (const [what, ask] of asks) {
+      counted.statements = 0;
+      const together = await ask({ ...kb, db: counted.db });
+      const withPasses = counted.statements;
+      counted.statements = 0;
+      const separately = await ask({ ...kb, db: counted.db, engine: apart });
+      expect(together, what).toEqual(separately);
+      if (what !== 'no match') expect(together.length, what).toBeGreaterThan(0);
+      // The votes: read with the passes on PostgreSQL, in a statement of their own on SQLite.
+      const saved = dialect === 'postgres' && together.length ? 1 : 0;
+      expect(withPasses, what).toBe(counted.statements - saved);
     }
   });
 

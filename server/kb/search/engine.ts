@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/transaction.js';
+import type { MatchedVotes } from './results.js';
 
 /**
  * One search index behind one interface; the implementation is chosen by the database dialect
@@ -38,12 +39,23 @@ export interface MatchPlan {
    * matches itself (SQLite's kb_bm25). Absent, or not of the groups' shape: the engine counts.
    */
   frequencies?: { terms: number[][]; articles: number } | undefined;
+  /**
+   * Read each hit's votes in the pass's own statement, where the engine's statements are round
+   * trips (PostgreSQL: see results.ts). An engine that runs in-process ignores it, and the search
+   * reads them in a statement of their own.
+   */
+  withVotes?: boolean | undefined;
 }
 
 export interface EngineHit {
   id: number;
   /** Relevance, higher is better (BM25 on SQLite, ts_rank on PostgreSQL). */
   score: number;
+  /**
+   * With `withVotes`, where the engine read them: the article's votes, or null when it may not be
+   * answered with (not published, or filtered out). Absent: not read.
+   */
+  votes?: MatchedVotes | null;
 }
 
 export interface SearchEngine {

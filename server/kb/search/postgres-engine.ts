@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/transaction.js';
 import type { EngineHit, IndexedDoc, MatchPlan, SearchEngine } from './engine.js';
+import { parseMatchedVotes, withMatchedVotes } from './results.js';
 
 const lexeme = (term: string) => `'${term.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
@@ -118,6 +119,10 @@ export const postgresEngine: SearchEngine = {
   },
   async match(db: Executor, plan: MatchPlan): Promise<EngineHit[]> {
     if (!plan.groups.length) return [];
+    if (plan.withVotes) {
+      const [row] = (await withMatchedVotes(matchStatement(plan), plan).execute(db)).rows;
+      return parseMatchedVotes(row?.hits ?? '[]');
+    }
     const rows = await matchStatement(plan).execute(db);
     return rows.rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
   },

@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import { type KbQueryTerm, buildSnippet, queryTerms, stemWord, textTerms } from '../../../shared/kb-text.js';
 import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
-import { oneOf } from '../../db/prepared.js';
 import type { Executor } from '../../db/transaction.js';
 import type { CacheView } from './cache.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
+import { type ArticleVotes, type MatchedVotes, articlesShown, votesOfMatches } from './results.js';
 import { ARTICLE_COUNT_TERM, documentFrequencies, frequenciesAndCompletions, typoCandidates } from './vocabulary.js';
 
 /**
@@ -119,12 +118,13 @@ async function runPasses(
   want: number,
   allowAny: boolean,
 ) {
-  const base = { locale: options.locale, category: options.category, cap: RANK_CAP, limit: want };
+  const base = { locale: options.locale, category: options.category, cap: RANK_CAP, limit: want, withVotes: true };
   const matching = (parts: ExpandedTerm[]) => ({
     groups: parts.map((e) => e.group),
     frequencies: { terms: parts.map((e) => e.frequencies), articles },
   });
   const hits = new Map<number, number>();
+  const votes = new VotesRead();
   const addAll = (list: EngineHit[], weight: number) => {
     for (const h of list) if (!hits.has(h.id)) hits.set(h.id, h.score * weight);
   };
@@ -141,7 +141,7 @@ async function runPasses(
     if (hits.size >= options.limit) break;
     await letOthersRun(db);
     // Earlier passes are better matches: a later pass's best hit ranks just below the best so far.
-    const found = await engine.match(db, plan);
+    const found = votes.keep(await engine.match(db, plan));
     const max = Math.max(0, ...[...hits.values()]);
     const top = Math.max(0, ...found.map((h) => h.score));
     addAll(
@@ -149,65 +149,30 @@ async function runPasses(
       1,
     );
   }
-  return hits;
+  return { hits, votes: votes.all() };
 }
 
 /**
- * kb_articles as the result steps read it (`alias`: the name it goes by): on SQLite through the
- * covering index kb_articles_result, named, since the planner would take the primary key for
- * `id IN (…)` and then read the rows, whose bodies overflow (see votesOfMatches).
+ * The votes the passes read with their hits (MatchPlan.withVotes), by article: null for one that
+ * may not be answered with. `all()` is null unless every hit came with its votes (an engine that
+ * ignores withVotes): then rankMatches reads them.
  */
-function resultArticles(engine: SearchEngine, alias?: string) {
-  const table = alias ? sql`kb_articles AS ${sql.id(alias)}` : sql`kb_articles`;
-  return engine.kind === 'sqlite' ? sql`${table} INDEXED BY kb_articles_result` : table;
-}
+class VotesRead {
+  readonly #votes = new Map<number, MatchedVotes | null>();
+  #complete = true;
 
-/** What ranking needs of a matched article: its id and readers' votes. */
-type ArticleVotes = [id: number, helpful: number, unhelpful: number];
+  /** Keeps the votes that came with `hits`, and passes the hits on. */
+  keep(hits: EngineHit[]): EngineHit[] {
+    for (const h of hits) {
+      if (h.votes === undefined) this.#complete = false;
+      else this.#votes.set(h.id, h.votes);
+    }
+    return hits;
+  }
 
-/**
- * The votes of the matched articles that are published and pass the filters, by primary key only.
- * With `status = 'published'` (and the filters) in the WHERE, SQLite without statistics would walk
- * the status index over every published article (30 ms at 100k), so there the statement names the
- * covering index (kb_articles_result) that holds the columns tested and read: a row's status,
- * category and votes come after the body in its record, which overflows into pages of its own.
- * Only numbers come back, and as one JSON array rather than an object a row: making every
- * match's text columns into strings was over half of this step, and making a row object for each
- * match half of the rest (30 matches at 100k articles, in-process: ~300 µs with the strings, ~200
- * with row objects, ~120 as one array). The page shown reads its own text (articlesShown).
- */
-async function votesOfMatches(engine: SearchEngine, db: Executor, ids: number[], options: SearchOptions): Promise<ArticleVotes[]> {
-  const filters = [
-    sql`status = 'published'`,
-    ...(options.locale ? [sql`locale = ${options.locale}`] : []),
-    ...(options.category ? [sql`category = ${options.category}`] : []),
-  ];
-  const votes =
-    engine.kind === 'sqlite'
-      ? sql`json_group_array(json_array(id, helpful_count, unhelpful_count))`
-      : sql`coalesce(json_agg(json_build_array(id, helpful_count, unhelpful_count)), '[]')::text`;
-  const where = sql.join([oneOf(db, 'id', ids), ...filters], sql` AND `);
-  const [row] = (await sql<{ votes: string }>`SELECT ${votes} AS votes FROM ${resultArticles(engine)} WHERE ${where}`.execute(db)).rows;
-  return JSON.parse(row?.votes ?? '[]') as ArticleVotes[];
-}
-
-/** What a shown result needs of its article, with the text its snippet is cut from. */
-interface ArticleShown {
-  id: number;
-  slug: string;
-  title: string;
-  locale: string;
-  category: string | null;
-  text: string | null;
-}
-
-/** The shown page's articles and snippet texts (the index keeps them ready: Markdown reduced, see snippetSource). */
-async function articlesShown(engine: SearchEngine, db: Executor, ids: number[]): Promise<ArticleShown[]> {
-  return (
-    await sql<ArticleShown>`
-      SELECT a.id, a.slug, a.title, a.locale, a.category, s.text FROM ${resultArticles(engine, 'a')}
-      LEFT JOIN kb_snippet_text AS s ON s.article_id = a.id WHERE ${oneOf(db, 'a.id', ids)}`.execute(db)
-  ).rows;
+  all(): ReadonlyMap<number, MatchedVotes | null> | null {
+    return this.#complete ? this.#votes : null;
+  }
 }
 
 /** A multiplier from readers' votes: up to +30% for helpful articles, down to −30% for unhelpful ones. */
@@ -240,11 +205,29 @@ function expansionKey(expanded: readonly ExpandedTerm[], options: SearchOptions)
   ]);
 }
 
-/** The best `options.limit` published hits that pass the filters, helpfulness weighed in. */
-async function rankMatches(engine: SearchEngine, db: Executor, hits: Map<number, number>, options: SearchOptions): Promise<RankedMatch[]> {
+/**
+ * The best `options.limit` published hits that pass the filters, helpfulness weighed in: with the
+ * votes the passes read (`read`), else read here.
+ */
+async function rankMatches(
+  db: Executor,
+  hits: Map<number, number>,
+  options: SearchOptions,
+  read: ReadonlyMap<number, MatchedVotes | null> | null,
+): Promise<RankedMatch[]> {
   if (!hits.size) return [];
-  await letOthersRun(db);
-  return (await votesOfMatches(engine, db, [...hits.keys()], options))
+  let votes: ArticleVotes[];
+  if (read) {
+    votes = [];
+    for (const id of hits.keys()) {
+      const v = read.get(id);
+      if (v) votes.push([id, v[0], v[1]]);
+    }
+  } else {
+    await letOthersRun(db);
+    votes = await votesOfMatches(db, [...hits.keys()], options);
+  }
+  return votes
     .map(([id, helpful, unhelpful]) => ({ id, score: hits.get(id)! * helpfulnessBoost(helpful, unhelpful) }))
     .sort((a, b) => b.score - a.score || b.id - a.id)
     .slice(0, options.limit);
@@ -252,7 +235,6 @@ async function rankMatches(engine: SearchEngine, db: Executor, hits: Map<number,
 
 /** Results with snippets highlighting `terms` and the `variants` they matched through. */
 async function withSnippets(
-  engine: SearchEngine,
   db: Executor,
   ranked: readonly RankedMatch[],
   terms: readonly KbQueryTerm[],
@@ -262,7 +244,6 @@ async function withSnippets(
   const shown = new Map(
     (
       await articlesShown(
-        engine,
         db,
         ranked.map((r) => r.id),
       )
@@ -314,12 +295,11 @@ export async function searchArticles(
   let ranked = matches?.get(key);
   if (!ranked) {
     // Ask for more than shown so the helpfulness boost can reorder near ties.
-    const hits = await runPasses(engine, db, expanded, articles, options, options.limit * 3, true);
-    ranked = await rankMatches(engine, db, hits, options);
+    const passes = await runPasses(engine, db, expanded, articles, options, options.limit * 3, true);
+    ranked = await rankMatches(db, passes.hits, options, passes.votes);
     matches?.set(key, ranked);
   }
   return withSnippets(
-    engine,
     db,
     ranked,
     terms,
@@ -370,16 +350,18 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
     category: options.category,
     cap: RANK_CAP,
     limit: options.limit * 3,
+    withVotes: true,
   };
   // A description is mostly incidental words ("five years old", "an hour"); an article whose
   // title carries its subject ("laptop battery") is the one meant. Title matches count again.
-  const hits = new Map((await engine.match(db, plan)).map((h) => [h.id, h.score]));
+  const votes = new VotesRead();
+  const hits = new Map(votes.keep(await engine.match(db, plan)).map((h) => [h.id, h.score]));
   await letOthersRun(db);
-  for (const h of await engine.match(db, { ...plan, titleOnly: true })) hits.set(h.id, (hits.get(h.id) ?? 0) + TITLE_BONUS * h.score);
+  for (const h of votes.keep(await engine.match(db, { ...plan, titleOnly: true })))
+    hits.set(h.id, (hits.get(h.id) ?? 0) + TITLE_BONUS * h.score);
   return withSnippets(
-    engine,
     db,
-    await rankMatches(engine, db, hits, options),
+    await rankMatches(db, hits, options, votes.all()),
     salient.map((s) => s.term),
     salient.flatMap((s) => s.group),
   );
