@@ -27,7 +27,7 @@ import { AuditTrail } from '../../server/audit/audit.js';
 import { loadConfig } from '../../server/config.js';
 import { type DatabaseConfig, migrateToLatest, openDatabase } from '../../server/db/database.js';
 import { importArticles } from '../../server/features/kb/import.js';
-import { search } from '../../server/features/kb/service.js';
+import { SEARCH_TIMEOUT_MS, search } from '../../server/features/kb/service.js';
 import { SearchCache } from '../../server/kb/search/cache.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import type { RankedMatch } from '../../server/kb/search/search.js';
@@ -69,7 +69,15 @@ async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[]
   const handle = openDatabase(config, { poolSize: 4 });
   try {
     await migrateToLatest(handle.db);
-    const kb = { db: handle.db, engine: searchEngineFor(handle.kind), audit: new AuditTrail(handle.db, systemClock), clock: systemClock };
+    // Searches run as the server runs them: on PostgreSQL through the pool whose connections carry
+    // the statement timeout (no transaction around each search to set it in), null on SQLite.
+    const kb = {
+      db: handle.db,
+      engine: searchEngineFor(handle.kind),
+      audit: new AuditTrail(handle.db, systemClock),
+      clock: systemClock,
+      boundedDb: handle.withStatementTimeout(SEARCH_TIMEOUT_MS),
+    };
     if (reused) {
       console.log(`[kb ${label}] reusing the base already imported in ${reused}`);
     } else {
