@@ -6,6 +6,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { PreparingClient, attachSqliteConnection } from './prepared.js';
 import { type NotificationHandlers, type NotificationListener, listenForNotifications } from './notifications.js';
 import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../platform/private-files.js';
+import { SqliteLiteralLimits } from './sqlite-literal-limits.js';
 import { type RankExtensionLoad, loadRankExtension } from '../kb/search/native/rank-extension.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -128,7 +129,7 @@ export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}):
       : null;
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
   const statements = withStatementCache(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }), plugins: [new SqliteLiteralLimits()] });
   // The search's ranking function, where it was built (a database without it searches with bm25()).
   const rankExtension = loadRankExtension(sqlite);
   attachSqliteConnection(db, statements, sqlite, { rankFunction: rankExtension.loaded });

@@ -3,6 +3,7 @@
  * search's statements once per connection, their number stays small however varied the queries
  * (lists go as one array parameter), and a connection's budget, once spent, only stops preparing.
  * Reads compiled once (precompiledRead) answer as the queries Kysely builds at each run do.
+ * SQLite statements carry their LIMIT and OFFSET as numbers, not parameters.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -10,13 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../server/db/database.js';
 import { MAX_PREPARED_PER_CONNECTION, PreparingClient, inList, listArgument, oneOf, precompiledRead } from '../../server/db/prepared.js';
 import type { Database } from '../../server/db/schema.js';
+import { sqliteLimit } from '../../server/db/sqlite-literal-limits.js';
+import type { Executor } from '../../server/db/transaction.js';
 import { importArticles } from '../../server/features/kb/import.js';
 import { AuditTrail } from '../../server/audit/audit.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
 import { searchArticles } from '../../server/kb/search/search.js';
 import { documentFrequencies } from '../../server/kb/search/vocabulary.js';
 import { ManualClock } from '../harness/clock.js';
-import { availableDialects, openTestDatabase } from '../harness/db.js';
+import { type DialectName, availableDialects, openTestDatabase } from '../harness/db.js';
 
 /** Terms a list parameter must carry intact: quotes, commas, braces, backslashes, spaces, CJK. */
 const AWKWARD = [`it's`, 'a"b', 'c,d', '{e}', 'f\\g', 'h i', 'NULL', '重置', ''];
@@ -67,6 +70,16 @@ describe.each(availableDialects())('lists as one parameter (oneOf) on %s', (dial
   });
 });
 
+/** A fresh database whose kb_meta holds one row for each AWKWARD name, valued 1, 2, … in order. */
+async function openWithAwkwardNames(dialect: DialectName): Promise<DatabaseHandle> {
+  const handle = await openTestDatabase(dialect);
+  await handle.db
+    .insertInto('kb_meta')
+    .values(AWKWARD.map((name, i) => ({ name, value: i + 1 })))
+    .execute();
+  return handle;
+}
+
 describe.each(availableDialects())('reads compiled once (precompiledRead) on %s', (dialect) => {
   let handle: DatabaseHandle;
   const byName = precompiledRead((db, name: string, above: number) =>
@@ -75,11 +88,7 @@ describe.each(availableDialects())('reads compiled once (precompiledRead) on %s'
   const built = (name: string, above: number) =>
     handle.db.selectFrom('kb_meta').select(['name', 'value']).where('name', '=', name).where('value', '>', above).execute();
   beforeAll(async () => {
-    handle = await openTestDatabase(dialect);
-    await handle.db
-      .insertInto('kb_meta')
-      .values(AWKWARD.map((name, i) => ({ name, value: i + 1 })))
-      .execute();
+    handle = await openWithAwkwardNames(dialect);
   });
   afterAll(() => handle?.close());
 
@@ -110,6 +119,46 @@ describe.each(availableDialects())('reads compiled once (precompiledRead) on %s'
   it('refuses a build that leaves an argument out of the statement', async () => {
     const careless = precompiledRead((db, _name: string) => db.selectFrom('kb_meta').select('value').where('name', '=', 'change_seq'));
     await expect(careless(handle.db, 'x')).rejects.toThrow(/an argument is not a parameter/);
+  });
+});
+
+describe.each(availableDialects())('LIMIT and OFFSET on %s', (dialect) => {
+  let handle: DatabaseHandle;
+  const names = [...AWKWARD].sort();
+  const page = (db: Executor, limit: number, offset: number) =>
+    db.selectFrom('kb_meta').select('name').where('name', 'in', AWKWARD).orderBy('name').limit(limit).offset(offset);
+  beforeAll(async () => {
+    handle = await openWithAwkwardNames(dialect);
+  });
+  afterAll(() => handle?.close());
+
+  it('are written into SQLite statements (a bound LIMIT is planned again at every run), bound on PostgreSQL, and page alike', async () => {
+    const compiled = page(handle.db, 3, 2).compile();
+    if (dialect === 'sqlite') {
+      expect(compiled.sql).toMatch(/ limit 3 offset 2$/);
+      expect(compiled.parameters).not.toContain(3);
+      expect(compiled.parameters).not.toContain(2);
+    } else {
+      // One statement text for every page, as PostgreSQL's prepared statements want.
+      expect(compiled.sql).toMatch(/ limit \$\d+ offset \$\d+$/);
+      expect(compiled.parameters.slice(-2)).toEqual([3, 2]);
+    }
+    expect((await page(handle.db, 3, 2).execute()).map((r) => r.name)).toEqual(names.slice(2, 5));
+    expect((await page(handle.db, 100, 0).execute()).map((r) => r.name)).toEqual(names);
+    await handle.db.transaction().execute(async (trx) => {
+      expect((await page(trx, 1, 8).execute()).map((r) => r.name)).toEqual(names.slice(8, 9));
+    });
+  });
+
+  it('as an argument of a read compiled once, stay a parameter (one statement for every limit)', async () => {
+    const first = precompiledRead((db, limit: number) => page(db, limit, 0));
+    expect((await first(handle.db, 2)).map((r) => r.name)).toEqual(names.slice(0, 2));
+    expect((await first(handle.db, 4)).map((r) => r.name)).toEqual(names.slice(0, 4));
+  });
+
+  it('refuses what is not a row count rather than write it into a statement', async () => {
+    for (const bad of [1.5, -1, Number.NaN, 2 ** 60]) expect(() => sqliteLimit(bad), String(bad)).toThrow(/Not a row count/);
+    if (dialect === 'sqlite') expect(() => page(handle.db, 2.5, 0).compile()).toThrow(/Not a row count/);
   });
 });
 

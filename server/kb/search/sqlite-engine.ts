@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { hasRankFunction } from '../../db/prepared.js';
+import { sqliteLimit } from '../../db/sqlite-literal-limits.js';
 import type { Executor } from '../../db/transaction.js';
 import type { EngineHit, IndexedDoc, MatchPlan, SearchEngine } from './engine.js';
 
@@ -146,9 +147,12 @@ export const sqliteEngine: SearchEngine = {
       // only by title length (and by which completion of a prefix matched), while computing it
       // costs FTS5 a count of each term's matches over its whole doclist (its IDF), four fifths
       // of this pass for the common words this pass is for. Shorter titles first instead: the
-      // rowid order, so the pass reads the first `limit` matches and stops.
+      // rowid order, so the pass reads the first `limit` matches and stops. (The limits are
+      // written into the statements, not bound: see sqliteLimit.)
       const rows = await sql<{ rowid: number }>`
-        SELECT rowid FROM kb_fts_title WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.limit}`.execute(db);
+        SELECT rowid FROM kb_fts_title WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${sql.lit(sqliteLimit(plan.limit))}`.execute(
+        db,
+      );
       return rows.rows.map((r) => {
         const { id, titleLength } = titleEntryOf(Number(r.rowid));
         return { id, score: TITLE_LENGTH_SCALE / (TITLE_LENGTH_SCALE + titleLength) };
@@ -158,13 +162,13 @@ export const sqliteEngine: SearchEngine = {
       ? await sql<{ id: number; rank: number }>`
       SELECT id, rank FROM (
         SELECT rowid AS id, bm25(kb_fts_title, 10.0, 0.0) AS rank FROM kb_fts_title
-        WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.cap}
-      ) ORDER BY rank LIMIT ${plan.limit}`.execute(db)
+        WHERE kb_fts_title MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${sql.lit(sqliteLimit(plan.cap))}
+      ) ORDER BY rank LIMIT ${sql.lit(sqliteLimit(plan.limit))}`.execute(db)
       : await sql<{ id: number; rank: number }>`
       SELECT id, rank FROM (
         SELECT rowid AS id, ${bodyRank(db, plan)} AS rank FROM kb_fts
-        WHERE kb_fts MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${plan.cap}
-      ) ORDER BY rank LIMIT ${plan.limit}`.execute(db);
+        WHERE kb_fts MATCH ${ftsExpression(plan)} ORDER BY rowid LIMIT ${sql.lit(sqliteLimit(plan.cap))}
+      ) ORDER BY rank LIMIT ${sql.lit(sqliteLimit(plan.limit))}`.execute(db);
     // bm25() and kb_bm25() are negative, lower is better.
     return rows.rows.map((r) => ({ id: plan.titleOnly ? titleEntryOf(Number(r.id)).id : idOf(r.id), score: -Number(r.rank) }));
   },

@@ -61,6 +61,9 @@ export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<s
   }
 }
 
+const COMPLETIONS = 6;
+const COMPLETION_SCAN = 400;
+
 // The lookups every search that misses the caches makes, compiled once (precompiledRead): Kysely
 // building and compiling them was ~40 µs each, a few per search.
 const frequencyRows = precompiledRead((db, terms: unknown) =>
@@ -78,7 +81,9 @@ const typoRows = precompiledRead((db, keys: unknown) =>
     .where('t.df', '>', 0)
     .limit(200),
 );
-const completionRows = precompiledRead((db, prefix: string, upper: string, scan: number) => completionRange(db, prefix, upper, scan));
+// The usual scan is part of the statement (on SQLite a bound LIMIT costs a new plan at every run:
+// see sqliteLimit); another one, asked for by tests, is read through Kysely.
+const completionRows = precompiledRead((db, prefix: string, upper: string) => completionRange(db, prefix, upper, COMPLETION_SCAN));
 
 /** Document frequencies of the given terms (missing ones are 0). */
 export async function documentFrequencies(db: Executor, terms: readonly string[]): Promise<Map<string, number>> {
@@ -129,9 +134,6 @@ function mostCommon(rows: readonly { term: string; df: number | string }[], max:
     .slice(0, max);
 }
 
-const COMPLETIONS = 6;
-const COMPLETION_SCAN = 400;
-
 /**
  * The most common words starting with `prefix`. Reads at most `scan` vocabulary rows in term
  * order (an index range), so even a one-letter prefix costs a bounded amount.
@@ -142,7 +144,11 @@ export async function prefixCompletions(
   max = COMPLETIONS,
   scan = COMPLETION_SCAN,
 ): Promise<{ term: string; df: number }[]> {
-  return mostCommon(await completionRows(db, prefix, pastPrefix(prefix), scan), max);
+  const rows =
+    scan === COMPLETION_SCAN
+      ? await completionRows(db, prefix, pastPrefix(prefix))
+      : await completionRange(db, prefix, pastPrefix(prefix), scan).execute();
+  return mostCommon(rows, max);
 }
 
 /**
