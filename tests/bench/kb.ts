@@ -7,7 +7,8 @@
  *   here, on the other core): search p50/p99 at fixed rates (BENCH_KB_RATES, default 100, 300
  *   and 500 requests/s; open loop,
  *   latency from each request's due time: open-loop.ts), and closed-loop throughput with
- *   BENCH_CONNECTIONS (10) connections (autocannon).
+ *   BENCH_CONNECTIONS (10) connections (autocannon); then, one request at a time, the server's
+ *   CPU for /api/health, a search new to its caches and the same one cached.
  * The corpus comes from the module KB_CORPUS_GENERATOR names (exporting `article(i)` and
  * `queryLog(n)`), else from tests/bench/kb-corpus.ts. `tsx tests/bench/kb.ts` runs it alone;
  * BENCH_KB_DIALECTS=sqlite limits it to one dialect; BENCH_KB_HTTP=0 skips the HTTP part;
@@ -35,7 +36,7 @@ import type { KbSearchResult } from '../../shared/kb.js';
 import { systemClock } from '../../server/platform/clock.js';
 import { startPostgres } from '../harness/postgres.js';
 import { freePort } from '../harness/ports.js';
-import { openLoop, serverCpuMs } from './open-loop.js';
+import { openLoop, serverCpuMs, serverThreadsCpuMs } from './open-loop.js';
 import { summary } from './password.js';
 
 const ARTICLES = Number(process.env.BENCH_KB_ARTICLES ?? 100_000);
@@ -183,6 +184,37 @@ async function loadTest(port: number, cookie: string, queries: string[], seen: S
   };
 }
 
+/**
+ * One request at a time, after the load phases (so V8 has compiled the server's code for speed):
+ * the server's CPU for a request that does no work of its own (/api/health), a search new to the
+ * caches (the log's distinct queries with another page size, which the caches key on) and the
+ * same search again, answered from them. Each request is handled alone, as at a low fixed rate,
+ * and the server is given a moment after each answer to finish its work (the access line). What a
+ * new query costs over HTTP, set against the in-process figures above.
+ */
+async function oneAtATime(port: number, cookie: string, queries: string[], pid: number | undefined, label: string) {
+  if (serverThreadsCpuMs(pid) === null) return;
+  const distinct = [...new Set(queries)];
+  const cost = async (path: string) => {
+    const before = serverThreadsCpuMs(pid)!;
+    await (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { cookie } })).arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    return serverThreadsCpuMs(pid)! - before;
+  };
+  const search = (q: string) => `/api/kb/search?q=${encodeURIComponent(q)}&limit=9`;
+  const kinds: [string, (q: string) => string][] = [
+    ['/api/health', () => '/api/health'],
+    ['a search new to the caches', search],
+    ['the same search again, from the caches', search],
+  ];
+  for (const [what, pathOf] of kinds) {
+    const cpu: number[] = [];
+    for (const q of distinct) cpu.push(await cost(pathOf(q)));
+    const mean = cpu.reduce((a, b) => a + b, 0) / cpu.length;
+    console.log(`[kb ${label}] one request at a time, server CPU (all its threads), ${what}:`, { ...summary(cpu), mean_ms: +mean.toFixed(2) });
+  }
+}
+
 async function benchHttp(env: Record<string, string>, queries: string[], label: string) {
   const port = await freePort();
   const server = await startPinnedServer({ ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, PORTAL_DEMO: '1', LOG_LEVEL: 'info' }, port);
@@ -197,6 +229,7 @@ async function benchHttp(env: Record<string, string>, queries: string[], label: 
     await loadTest(port, cookie, queries, seen, 50); // warm-up: statement caches, page cache
     for (const rate of RATES) console.log(`[kb ${label}] HTTP search at a fixed ${rate}/s:`, await loadTest(port, cookie, queries, seen, rate, server.pid));
     console.log(`[kb ${label}] HTTP search closed loop, ${CONNECTIONS} connections:`, await loadTest(port, cookie, queries, seen, undefined, server.pid));
+    await oneAtATime(port, cookie, queries, server.pid, label);
   } finally {
     server.kill('SIGTERM');
   }
