@@ -3,7 +3,7 @@
  * search's statements once per connection, their number stays small however varied the queries
  * (lists go as one array parameter), and a connection's budget, once spent, only stops preparing.
  * Reads compiled once (precompiledRead) answer as the queries Kysely builds at each run do.
- * SQLite statements carry their LIMIT and OFFSET as numbers, not parameters.
+ * SQLite statements carry their LIMIT as a number, not a parameter.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -132,12 +132,13 @@ describe.each(availableDialects())('LIMIT and OFFSET on %s', (dialect) => {
   });
   afterAll(() => handle?.close());
 
-  it('are written into SQLite statements (a bound LIMIT is planned again at every run), bound on PostgreSQL, and page alike', async () => {
+  it('LIMIT is written into SQLite statements (a bound one is planned again at every run), bound on PostgreSQL, and pages alike', async () => {
     const compiled = page(handle.db, 3, 2).compile();
     if (dialect === 'sqlite') {
-      expect(compiled.sql).toMatch(/ limit 3 offset 2$/);
+      // OFFSET stays bound: SQLite does not plan by it, and a text per page would crowd the statement cache.
+      expect(compiled.sql).toMatch(/ limit 3 offset \?$/);
+      expect(compiled.parameters.slice(-1)).toEqual([2]);
       expect(compiled.parameters).not.toContain(3);
-      expect(compiled.parameters).not.toContain(2);
     } else {
       // One statement text for every page, as PostgreSQL's prepared statements want.
       expect(compiled.sql).toMatch(/ limit \$\d+ offset \$\d+$/);
@@ -150,7 +151,7 @@ describe.each(availableDialects())('LIMIT and OFFSET on %s', (dialect) => {
     });
   });
 
-  it('as an argument of a read compiled once, stay a parameter (one statement for every limit)', async () => {
+  it('a LIMIT that is an argument of a read compiled once stays a parameter (one statement for every limit)', async () => {
     const first = precompiledRead((db, limit: number) => page(db, limit, 0));
     expect((await first(handle.db, 2)).map((r) => r.name)).toEqual(names.slice(0, 2));
     expect((await first(handle.db, 4)).map((r) => r.name)).toEqual(names.slice(0, 4));
