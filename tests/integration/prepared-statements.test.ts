@@ -248,6 +248,22 @@ describe.runIf(availableDialects().includes('postgres'))('prepared search statem
     expect(listed.rows.map((r) => r.statement)).toContain('SELECT $1::int AS one');
   });
 
+  it("plans each statement once on the handle's search pool, whatever its arguments", async () => {
+    const searchPool = handle.withStatementTimeout(700)!;
+    const engine = searchEngineFor('postgres');
+    // Run one after another, so on one connection; more runs than PostgreSQL's five custom plans.
+    for (const q of ['printer', 'pass', 'lapt', 'monitor network', 'mailbox', 'badg', 'docking guide', 'keyboard'])
+      await searchArticles(engine, searchPool, q, { limit: 5 });
+    const plans = (
+      await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
+        SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements`.execute(searchPool)
+    ).rows;
+    const vocabulary = plans.filter((p) => p.statement.includes('kb_terms'));
+    expect(vocabulary.length).toBeGreaterThan(0);
+    expect(vocabulary.some((p) => Number(p.generic_plans) >= 6)).toBe(true);
+    expect(plans.filter((p) => Number(p.custom_plans) > 0)).toEqual([]);
+  });
+
   it('stops preparing once a connection holds its budget, and still runs every statement', async () => {
     const before = (await prepared()).length;
     for (let i = 0; i < MAX_PREPARED_PER_CONNECTION + 5; i++) {
