@@ -9,6 +9,12 @@ export interface PostgresHandle {
   url: string;
   /** The same server through its Unix socket (how a portal on the database's own machine connects). */
   socketUrl?: string;
+  /**
+   * Pins the server's processes to `cpus` (taskset's list, "1" or "1-3"): those running now and,
+   * through the postmaster's own affinity, every backend it starts later. False where taskset is
+   * missing or refuses.
+   */
+  pinTo?(cpus: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -50,8 +56,19 @@ export async function startPostgres(): Promise<PostgresHandle> {
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
     'start',
   ]);
+  const pinTo = (cpus: string) => {
+    // The postmaster's pid is the first line of postmaster.pid; its children are the background
+    // processes (checkpointer, autovacuum launcher, ...) and any connection's backend.
+    const postmaster = fs
+      .readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8')
+      .split('\n')[0]!
+      .trim();
+    const children = spawnSync('pgrep', ['-P', postmaster], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    return [postmaster, ...children].every((pid) => spawnSync('taskset', ['-a', '-p', '-c', cpus, pid], { stdio: 'ignore' }).status === 0);
+  };
   return {
     url: `postgres://portal@127.0.0.1:${port}/postgres`,
+    pinTo,
     socketUrl: `postgres://portal@localhost/postgres?host=${encodeURIComponent(dir)}&port=${port}`,
     stop: async () => {
       try {
