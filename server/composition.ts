@@ -31,6 +31,7 @@ import type { PushSender } from './push/port.js';
 import { loadVapidKeys } from './push/vapid.js';
 import { createWebPushSender } from './push/web-push.js';
 import { directoryRecheck } from './sessions/recheck.js';
+import { sessionRowCacheFor } from './sessions/cache.js';
 import { SessionService } from './sessions/service.js';
 import { registerNotificationJobs } from './notifications/notify.js';
 import { registerRequestJobs } from './features/requests/jobs.js';
@@ -148,6 +149,10 @@ export async function composeApp(config: Config, overrides: Overrides = {}): Pro
       clock,
       config.session,
       directoryRecheck(directory, config.roleGroups, config.session.recheckMs, logger),
+      sessionRowCacheFor(database, {
+        onLost: (error) =>
+          logger.warn({ err: error }, 'session change notifications lost: every request reads its session until they resume'),
+      }),
     );
     registerOffboardingJobs(jobs, {
       db,

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Me } from '../../shared/auth.js';
-import type { Database } from '../db/schema.js';
+import type { Database, SessionRow } from '../db/schema.js';
 import type { Clock } from '../platform/clock.js';
 import { randomToken, sha256Hex } from '../platform/secrets.js';
+import type { SessionRowCache } from './cache.js';
 import {
   claimRecheck,
   deleteSession,
@@ -46,13 +47,18 @@ export interface SessionRecheck {
   onUnavailable?(username: string, error: unknown): void;
 }
 
-/** Database-backed sessions: 256-bit random ids, stored hashed, idle and absolute expiry. */
+/**
+ * Database-backed sessions: 256-bit random ids, stored hashed, idle and absolute expiry. With
+ * `rows` (PostgreSQL), the live rows read are kept in memory until a change to them is announced
+ * (see SessionRowCache); every change made here drops the row before and after it is written.
+ */
 export class SessionService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly limits: { idleMs: number; absoluteMs: number },
     private readonly recheck: SessionRecheck | null = null,
+    private readonly rows: SessionRowCache | null = null,
   ) {}
 
   get maxAgeSeconds(): number {
@@ -84,12 +90,12 @@ export class SessionService {
     if (!/^[A-Za-z0-9_-]{43}$/.test(rawId)) return null;
     const idHash = sha256Hex(rawId);
     const now = this.clock.now();
-    const row = await findLiveSession(this.db, idHash, now, this.limits.idleMs);
+    const row = await this.liveRow(idHash, now);
     if (!row) return null;
-    if (now - row.last_seen_at > TOUCH_INTERVAL_MS) await touchSession(this.db, idHash, now);
+    if (now - row.last_seen_at > TOUCH_INTERVAL_MS) await this.changing(idHash, () => touchSession(this.db, idHash, now));
     let profile = JSON.parse(row.profile) as Me;
     if (this.recheck && now - row.checked_at >= this.recheck.intervalMs) {
-      const checked = await this.recheckProfile(idHash, row.username, profile, row.checked_at, now);
+      const checked = await this.changing(idHash, () => this.recheckProfile(idHash, row.username, profile, row.checked_at, now));
       if (!checked) return null;
       profile = checked;
     }
@@ -104,7 +110,31 @@ export class SessionService {
 
   /** Marks the session as having had the password re-entered now. */
   markReauthenticated(idHash: string): Promise<void> {
-    return markSessionReauthenticated(this.db, idHash, this.clock.now());
+    return this.changing(idHash, () => markSessionReauthenticated(this.db, idHash, this.clock.now()));
+  }
+
+  /** The session's row if it is live at `now`: kept in memory, else read. */
+  private async liveRow(idHash: string, now: number): Promise<SessionRow | undefined> {
+    const kept = this.rows?.get(idHash, now);
+    // Checked against the clock as the read checks it; one past an expiry is read again.
+    if (kept && kept.expires_at > now && kept.last_seen_at > now - this.limits.idleMs) return kept;
+    const mark = this.rows?.mark();
+    const row = await findLiveSession(this.db, idHash, now, this.limits.idleMs);
+    if (row && mark !== undefined) this.rows!.keep(idHash, row, mark, now);
+    return row;
+  }
+
+  /**
+   * Runs a write to a session's row, dropping the kept row before it (so no request here uses it
+   * meanwhile) and after it (so no read that raced the write keeps what it found).
+   */
+  private async changing<T>(idHash: string, write: () => Promise<T>): Promise<T> {
+    this.rows?.forget(idHash);
+    try {
+      return await write();
+    } finally {
+      this.rows?.forget(idHash);
+    }
   }
 
   /** Whether the password was re-entered in this session within `windowMs` of now. */
@@ -140,11 +170,17 @@ export class SessionService {
   }
 
   async end(rawId: string): Promise<void> {
-    await deleteSession(this.db, sha256Hex(rawId));
+    const idHash = sha256Hex(rawId);
+    await this.changing(idHash, () => deleteSession(this.db, idHash));
   }
 
   /** Ends every session of a person (password reset, account disabled), optionally keeping the caller's. */
-  endAllFor(username: string, keepIdHash?: string): Promise<number> {
-    return deleteSessionsOf(this.db, username, keepIdHash);
+  async endAllFor(username: string, keepIdHash?: string): Promise<number> {
+    this.rows?.forgetPerson(username);
+    try {
+      return await deleteSessionsOf(this.db, username, keepIdHash);
+    } finally {
+      this.rows?.forgetPerson(username);
+    }
   }
 }

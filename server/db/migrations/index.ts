@@ -31,6 +31,7 @@ import * as kbResultIndex from './2026-12-04T0200-kb-result-index.js';
 import * as kbChangeNotify from './2026-12-05T0100-kb-change-notify.js';
 import * as kbTitlePages from './2026-12-06T0100-kb-title-pages.js';
 import * as kbTitleTable from './2026-12-07T0100-kb-title-table.js';
+import * as sessionAnnounce from './2026-12-08T0100-session-announce.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the server
@@ -69,4 +70,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T0100-kb-change-notify': kbChangeNotify,
   '2026-12-06T0100-kb-title-pages': kbTitlePages,
   '2026-12-07T0100-kb-title-table': kbTitleTable,
+  '2026-12-08T0100-session-announce': sessionAnnounce,
 };
