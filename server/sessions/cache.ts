@@ -81,11 +81,11 @@ export class SessionRowCache {
   /** Keeps a row read from the database, unless anything could have changed it since `mark`. */
   keep(idHash: string, row: SessionRow, mark: number, now: number): void {
     if (!this.#listening || mark !== this.#doubts) return;
+    this.#rows.delete(idHash); // re-inserted last: the Map's order is the keeping order
     if (this.#rows.size >= this.#options.maxEntries) {
       const oldest = this.#rows.keys().next().value;
       if (oldest !== undefined) this.#rows.delete(oldest);
     }
-    this.#rows.delete(idHash); // re-inserted last: the Map's order is the keeping order
     this.#rows.set(idHash, { row, keptAt: now });
   }
 

@@ -128,12 +128,17 @@ export class SessionService {
    * Runs a write to a session's row, dropping the kept row before it (so no request here uses it
    * meanwhile) and after it (so no read that raced the write keeps what it found).
    */
-  private async changing<T>(idHash: string, write: () => Promise<T>): Promise<T> {
-    this.rows?.forget(idHash);
+  private changing<T>(idHash: string, write: () => Promise<T>): Promise<T> {
+    return this.dropping((rows) => rows.forget(idHash), write);
+  }
+
+  /** Runs `write` between two calls of `drop` on the kept rows (see changing). */
+  private async dropping<T>(drop: (rows: SessionRowCache) => void, write: () => Promise<T>): Promise<T> {
+    if (this.rows) drop(this.rows);
     try {
       return await write();
     } finally {
-      this.rows?.forget(idHash);
+      if (this.rows) drop(this.rows);
     }
   }
 
@@ -175,12 +180,10 @@ export class SessionService {
   }
 
   /** Ends every session of a person (password reset, account disabled), optionally keeping the caller's. */
-  async endAllFor(username: string, keepIdHash?: string): Promise<number> {
-    this.rows?.forgetPerson(username);
-    try {
-      return await deleteSessionsOf(this.db, username, keepIdHash);
-    } finally {
-      this.rows?.forgetPerson(username);
-    }
+  endAllFor(username: string, keepIdHash?: string): Promise<number> {
+    return this.dropping(
+      (rows) => rows.forgetPerson(username),
+      () => deleteSessionsOf(this.db, username, keepIdHash),
+    );
   }
 }

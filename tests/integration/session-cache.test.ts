@@ -7,7 +7,7 @@
  * the announcements are lost.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Me } from '../../shared/auth.js';
 import { type DatabaseHandle, openDatabase } from '../../server/db/database.js';
 import { SESSIONS_CHANNEL, type SessionRowCache, sessionRowCacheFor } from '../../server/sessions/cache.js';
@@ -30,17 +30,11 @@ const profile = (): Me => ({
 });
 const context = { ip: null, userAgent: null };
 
-/** Waits until `check` holds (an announcement crosses a connection), failing after two seconds. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not within 2 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** How long an announcement may take to cross to the other process's connection. */
+const announced = { timeout: 2000, interval: 10 };
 
 describe.runIf(availableDialects().includes('postgres'))('sessions kept in memory on PostgreSQL', () => {
-  let a: DatabaseHandle & { config: Awaited<ReturnType<typeof openTestDatabase>>['config'] };
+  let a: Awaited<ReturnType<typeof openTestDatabase>>;
   let b: DatabaseHandle;
   let cacheB: SessionRowCache;
   /** Process B's statements, counted. */
@@ -57,7 +51,7 @@ describe.runIf(availableDialects().includes('postgres'))('sessions kept in memor
     counted = countingStatements(b.db);
     processA = new SessionService(a.db, clock, limits, null, cacheA);
     processB = new SessionService(counted.db, clock, limits, null, cacheB);
-    await eventually(async () => cacheA.listening && cacheB.listening);
+    await vi.waitFor(() => expect(cacheA.listening && cacheB.listening).toBe(true), announced);
   });
   afterAll(async () => {
     await b?.close();
@@ -77,7 +71,7 @@ describe.runIf(availableDialects().includes('postgres'))('sessions kept in memor
     expect(await processA.resume(id)).not.toBeNull();
     await processA.end(id);
     expect(await processA.resume(id)).toBeNull();
-    await eventually(async () => (await processB.resume(id)) === null);
+    await expect.poll(() => processB.resume(id), announced).toBeNull();
   });
 
   it("ending all of a person's sessions (a password reset) reaches the other process", async () => {
@@ -85,8 +79,10 @@ describe.runIf(availableDialects().includes('postgres'))('sessions kept in memor
     const [first, second] = [await processA.start(person, context), await processA.start(person, context)];
     expect(await processB.resume(first)).not.toBeNull();
     expect(await processB.resume(second)).not.toBeNull();
+    expect(await processA.resume(first)).not.toBeNull();
     await processA.endAllFor(person.username);
-    await eventually(async () => (await processB.resume(first)) === null && (await processB.resume(second)) === null);
+    expect(await processA.resume(first)).toBeNull();
+    await expect.poll(async () => [await processB.resume(first), await processB.resume(second)], announced).toEqual([null, null]);
   });
 
   it("an operator's SQL reaches it too: a deleted row, a changed profile", async () => {
@@ -97,15 +93,15 @@ describe.runIf(availableDialects().includes('postgres'))('sessions kept in memor
     await a.db.deleteFrom('sessions').where('id_hash', '=', sha256Hex(gone)).execute();
     const promoted = JSON.stringify({ ...person, roles: ['employee', 'helpdesk'] });
     await a.db.updateTable('sessions').set({ profile: promoted }).where('id_hash', '=', sha256Hex(changed)).execute();
-    await eventually(async () => (await processB.resume(gone)) === null);
-    await eventually(async () => (await processB.resume(changed))?.profile.roles.includes('helpdesk') === true);
+    await expect.poll(() => processB.resume(gone), announced).toBeNull();
+    await expect.poll(async () => (await processB.resume(changed))?.profile.roles, announced).toEqual(['employee', 'helpdesk']);
   });
 
   it('a re-authentication in one process is seen by the other', async () => {
     const id = await processA.start(profile(), context);
     expect((await processB.resume(id))?.reauthAt).toBeNull();
     await processA.markReauthenticated(sha256Hex(id));
-    await eventually(async () => (await processB.resume(id))?.reauthAt === clock.now());
+    await expect.poll(async () => (await processB.resume(id))?.reauthAt, announced).toBe(clock.now());
   });
 
   it('checks a kept session against the clock: idle and absolute expiry need no announcement', async () => {
@@ -132,12 +128,12 @@ describe.runIf(availableDialects().includes('postgres'))('sessions kept in memor
     await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = ${listen}`.execute(
       a.db,
     );
-    await eventually(async () => !cacheB.listening);
+    await expect.poll(() => cacheB.listening, announced).toBe(false);
     const before = counted.statements;
     await processB.resume(id);
     await processB.resume(id);
     expect(counted.statements - before).toBe(2);
-    await eventually(async () => cacheB.listening);
+    await expect.poll(() => cacheB.listening, announced).toBe(true);
     const after = counted.statements;
     await processB.resume(id);
     await processB.resume(id);

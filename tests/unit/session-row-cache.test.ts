@@ -91,5 +91,7 @@ describe('SessionRowCache', () => {
     cache.keep('h3', row('h3'), cache.mark(), 0);
     expect(cache.get('h1', 0)).toBeUndefined(); // the oldest kept went first
     expect([cache.get('h2', 0)?.id_hash, cache.get('h3', 0)?.id_hash]).toEqual(['h2', 'h3']);
+    cache.keep('h3', row('h3'), cache.mark(), 0); // kept again: takes its own place, no other's
+    expect([cache.get('h2', 0)?.id_hash, cache.get('h3', 0)?.id_hash]).toEqual(['h2', 'h3']);
   });
 });
