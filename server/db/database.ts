@@ -66,7 +66,10 @@ const WAL_BACKSTOP_PAGES = 10_000;
 export function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): DatabaseHandle {
   if (config.kind === 'postgres') {
     const connect = (settings: pg.PoolConfig) => {
-      const pool = new pg.Pool({ connectionString: config.url, ...settings });
+      // A connection once opened is kept (min: max), where pg's pool would close it after 10 s
+      // idle: the next burst then opened new ones, and each new backend loads its catalog caches
+      // and plans every statement again (a search after a quiet spell: up to 170 ms).
+      const pool = new pg.Pool({ connectionString: config.url, min: settings.max, ...settings });
       // An idle connection dropped by the server (restart, failover) must not crash the process;
       // the pool replaces it on the next query, and that query reports any lasting problem.
       pool.on('error', () => {});

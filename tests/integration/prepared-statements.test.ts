@@ -7,8 +7,8 @@
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../server/db/database.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type DatabaseHandle, openDatabase } from '../../server/db/database.js';
 import { MAX_PREPARED_PER_CONNECTION, PreparingClient, inList, listArgument, oneOf, precompiledRead } from '../../server/db/prepared.js';
 import type { Database } from '../../server/db/schema.js';
 import { sqliteLimit } from '../../server/db/sqlite-literal-limits.js';
@@ -262,6 +262,29 @@ describe.runIf(availableDialects().includes('postgres'))('prepared search statem
     expect(vocabulary.length).toBeGreaterThan(0);
     expect(vocabulary.some((p) => Number(p.generic_plans) >= 6)).toBe(true);
     expect(plans.filter((p) => Number(p.custom_plans) > 0)).toEqual([]);
+  });
+
+  it('keeps the connections it opened through a quiet spell, on the main and the search pool', async () => {
+    // pg's pool closes a connection idle for 10 s: the next burst opened new ones, each a backend
+    // with cold catalog caches that plans every statement again. Timers faked from the start, so
+    // the pool's idle timers are ones the test can run out.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const own = openDatabase(handle.config);
+    try {
+      const backends = async (db: Kysely<Database>) =>
+        (await Promise.all([1, 2, 3].map(() => sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.05)`.execute(db))))
+          .map((r) => r.rows[0]!.pid)
+          .sort();
+      for (const db of [own.db, own.withStatementTimeout(500)!]) {
+        const before = await backends(db);
+        expect(new Set(before).size).toBe(3);
+        vi.advanceTimersByTime(60_000);
+        expect(await backends(db)).toEqual(before);
+      }
+    } finally {
+      vi.useRealTimers();
+      await own.close();
+    }
   });
 
   it('stops preparing once a connection holds its budget, and still runs every statement', async () => {
