@@ -15,8 +15,10 @@ import { RANK_CAP, searchArticles } from '../../server/kb/search/search.js';
 import {
   ARTICLE_COUNT_TERM,
   documentFrequencies,
+  type TypoCheck,
   frequenciesAndCompletions,
   prefixCompletions,
+  typoCandidates,
 } from '../../server/kb/search/vocabulary.js';
 import { SearchCache } from '../../server/kb/search/cache.js';
 import {
@@ -152,6 +154,48 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
       for (const p of prefixes) expect(completions.get(p), p).toEqual(await prefixCompletions(t.deps.db, p));
       expect(completions.get('pr')!.map((c) => c.term)).toContain('printer');
       expect(completions.get('zzz')).toEqual([]);
+    }
+  });
+
+  it('reads the typo corrections of words nothing else stands for in the same statement, as typoCandidates finds them', async () => {
+    const counted = countingStatements(t.deps.db);
+    const typos: TypoCheck[] = [
+      { word: 'pasword', completes: false }, // a typo
+      { word: 'printerr', completes: true }, // a typo being typed, that no word begins
+      { word: 'outlok', stem: 'outlok', completes: true },
+      { word: 'qzxwvk', completes: false }, // no word near it: looked up, none found
+      { word: 'password', completes: false }, // a word articles use: not looked up
+      { word: 'pri', completes: true }, // begins words: not looked up
+      { word: 'printers', stem: 'printer', completes: true }, // its stem is a word: not looked up
+      { word: 'vp', completes: false }, // too short to correct
+    ];
+    const terms = [...typos.flatMap((c) => [c.word, ...(c.stem ? [c.stem] : [])]), ARTICLE_COUNT_TERM];
+    const prefixes = typos.filter((c) => c.completes).map((c) => c.word);
+    for (const withPrefixes of [prefixes, []]) {
+      counted.statements = 0;
+      const { corrections, dfs } = await frequenciesAndCompletions(counted.db, terms, withPrefixes, { oneStatement: true, typos });
+      expect(counted.statements).toBe(1);
+      expect(dfs).toEqual(await documentFrequencies(t.deps.db, terms));
+      expect([...corrections.keys()].sort()).toEqual(['outlok', 'pasword', 'printerr', 'qzxwvk']);
+      for (const [word, found] of corrections) expect(found, word).toEqual(await typoCandidates(t.deps.db, word));
+      expect(corrections.get('pasword')!.map((c) => c.term)).toContain('password');
+      expect(corrections.get('qzxwvk')).toEqual([]);
+    }
+    // Apart, nothing is looked up ahead: expandTerms asks typoCandidates.
+    expect((await frequenciesAndCompletions(t.deps.db, terms, prefixes, { oneStatement: false, typos })).corrections.size).toBe(0);
+    // A search with a typo: on PostgreSQL no statement more than with the word spelled right.
+    const statementsOf = async (q: string) => {
+      counted.statements = 0;
+      const results = await search({ ...kb, db: counted.db }, { q, limit: 3 });
+      return { titles: titles(results), statements: counted.statements };
+    };
+    for (const [typo, right] of [
+      ['pasword ', 'password '],
+      ['outlok', 'outlook'],
+    ]) {
+      const [a, b] = [await statementsOf(typo!), await statementsOf(right!)];
+      expect(a.titles, typo).toEqual(b.titles);
+      expect(a.statements, typo).toBe(b.statements + (dialect === 'postgres' ? 0 : 1));
     }
   });
 
@@ -518,42 +562,62 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(plans).toEqual([true]);
   }, 120_000);
 
-  it("reads the matches' votes with the passes on PostgreSQL (a statement fewer a search), answering as the votes' own statement does", async () => {
+  it("reads the matches' votes and the page's articles with the passes on PostgreSQL (two statements fewer a search), answering as their own statements do", async () => {
     // After the bulk imports above, so title passes run ("quasar relay": seven titles among 320
     // bodies; "widget": one title among 351 bodies). The same searches with the engine told not to
-    // read the votes with its passes: the search reads them instead (as on SQLite, which ignores
-    // the flag), in a statement of their own.
+    // read the page's articles with its passes, then not the votes either: the search reads them
+    // instead (as on SQLite, which ignores both), each in a statement of its own.
     const passes: boolean[] = [];
     const recording = { ...kb.engine, match: (db: Executor, plan: MatchPlan) => (passes.push(plan.titleOnly), kb.engine.match(db, plan)) };
+    const votesOnly = { ...kb.engine, match: (db: Executor, plan: MatchPlan) => kb.engine.match(db, { ...plan, withShown: undefined }) };
     const apart = { ...kb.engine, match: (db: Executor, plan: MatchPlan) => kb.engine.match(db, { ...plan, withVotes: false }) };
     const counted = countingStatements(t.deps.db);
-    /** What is asked, and the passes it runs (true: titles only). */
-    const asks: { what: string; ask: (deps: KbDeps) => Promise<unknown[]>; titleOnly: boolean[] }[] = [
-      { what: 'a title page', ask: (deps) => search(deps, { q: 'quasar relay', limit: 5 }), titleOnly: [true] },
-      { what: 'titles, then bodies', ask: (deps) => search(deps, { q: 'widget', limit: 5 }), titleOnly: [true, false] },
-      { what: 'every word, then any word', ask: (deps) => search(deps, { q: 'cached credentials', limit: 5 }), titleOnly: [false, false] },
-      { what: 'a typo', ask: (deps) => search(deps, { q: 'pasword', limit: 5 }), titleOnly: [false] },
-      { what: 'a prefix', ask: (deps) => search(deps, { q: 'vp', limit: 5 }), titleOnly: [false] },
-      { what: 'Chinese', ask: (deps) => search(deps, { q: '重置密码', limit: 5 }), titleOnly: [false, false] },
-      { what: 'filters', ask: (deps) => search(deps, { q: 'printer', category: 'devices', locale: 'en', limit: 5 }), titleOnly: [false] },
+    /** What is asked, the passes it runs (true: titles only), and whether its page comes from its passes. */
+    const asks: { what: string; ask: (deps: KbDeps) => Promise<unknown[]>; titleOnly: boolean[]; page: boolean }[] = [
+      { what: 'a title page', ask: (deps) => search(deps, { q: 'quasar relay', limit: 5 }), titleOnly: [true], page: true },
+      { what: 'titles, then bodies', ask: (deps) => search(deps, { q: 'widget', limit: 5 }), titleOnly: [true, false], page: true },
       {
+        what: 'every word, then any word',
+        ask: (deps) => search(deps, { q: 'cached credentials', limit: 5 }),
+        titleOnly: [false, false],
+        page: true,
+      },
+      { what: 'a typo', ask: (deps) => search(deps, { q: 'pasword', limit: 5 }), titleOnly: [false], page: true },
+      { what: 'a prefix', ask: (deps) => search(deps, { q: 'vp', limit: 5 }), titleOnly: [false], page: true },
+      { what: 'Chinese', ask: (deps) => search(deps, { q: '重置密码', limit: 5 }), titleOnly: [false, false], page: true },
+      {
+        what: 'filters',
+        ask: (deps) => search(deps, { q: 'printer', category: 'devices', locale: 'en', limit: 5 }),
+        titleOnly: [false],
+        page: true,
+      },
+      {
+        // Ranked by the sum of two passes' scores: its page is read in a statement of its own.
         what: 'a suggestion',
         ask: (deps) => suggest(deps, { text: 'my printer driver will not update', limit: 3 }),
         titleOnly: [false, true],
+        page: false,
       },
     ];
-    for (const { what, ask, titleOnly } of asks) {
+    for (const { what, ask, titleOnly, page } of asks) {
       passes.length = 0;
       counted.statements = 0;
       const together = await ask({ ...kb, db: counted.db, engine: recording });
-      const withPasses = counted.statements;
       expect(passes, what).toEqual(titleOnly);
-      counted.statements = 0;
-      const separately = await ask({ ...kb, db: counted.db, engine: apart });
-      expect(together, what).toEqual(separately);
+      const statements: number[] = [counted.statements];
+      for (const engine of [votesOnly, apart]) {
+        counted.statements = 0;
+        expect(await ask({ ...kb, db: counted.db, engine }), what).toEqual(together);
+        statements.push(counted.statements);
+      }
       expect(together.length, what).toBeGreaterThan(0);
-      // The votes: read with the passes on PostgreSQL, in a statement of their own on SQLite.
-      expect(withPasses, what).toBe(counted.statements - (dialect === 'postgres' ? 1 : 0));
+      // On PostgreSQL the page's articles, then the votes, read with the passes; on SQLite apart.
+      const postgres = dialect === 'postgres';
+      expect(statements, what).toEqual([
+        statements[2]! - (postgres ? (page ? 2 : 1) : 0),
+        statements[2]! - (postgres ? 1 : 0),
+        statements[2]!,
+      ]);
     }
     // Nothing matched: no votes to read, the same statements either way.
     counted.statements = 0;
@@ -562,6 +626,25 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     counted.statements = 0;
     expect(await search({ ...kb, db: counted.db, engine: apart }, { q: 'printer', category: 'email', limit: 5 })).toEqual([]);
     expect(none).toBe(counted.statements);
+  });
+
+  it("reads what the passes' read of the page missed", async () => {
+    // An engine whose passes leave out one of the articles it was asked to read for the page (as a
+    // near tie PostgreSQL broke otherwise would): the search reads that one itself.
+    const forgetful = {
+      ...kb.engine,
+      match: async (db: Executor, plan: MatchPlan) => {
+        const hits = await kb.engine.match(db, plan);
+        const first = hits.find((h) => h.shown);
+        return hits.map((h) => (h === first ? { ...h, shown: undefined } : h));
+      },
+    };
+    for (const q of ['quasar relay', 'widget', 'pasword', '重置密码']) {
+      const expected = await search(kb, { q, limit: 5 });
+      expect(expected.length, q).toBeGreaterThan(0);
+      expect(await search({ ...kb, engine: forgetful }, { q, limit: 5 }), q).toEqual(expected);
+    }
+    // A page from the ranked-match cache, with no pass run, is read on its own: see "shares ranked matches" below.
   });
 
   it('lets other work run between the steps of a search and of a suggestion (SQLite runs their statements on this thread)', async () => {

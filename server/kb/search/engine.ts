@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/transaction.js';
-import type { MatchedVotes } from './results.js';
+import type { ArticleShown, MatchedVotes } from './results.js';
 
 /**
  * One search index behind one interface; the implementation is chosen by the database dialect
@@ -45,6 +45,12 @@ export interface MatchPlan {
    * reads them in a statement of their own.
    */
   withVotes?: boolean | undefined;
+  /**
+   * With withVotes, also read what the best this many answerable hits show (link, title, snippet
+   * text), best as the search ranks them (rankingScore), where a statement of its own would be a
+   * round trip (PostgreSQL). An engine that runs in-process ignores it.
+   */
+  withShown?: number | undefined;
 }
 
 export interface EngineHit {
@@ -56,6 +62,8 @@ export interface EngineHit {
    * answered with (not published, or filtered out). Absent: not read.
    */
   votes?: MatchedVotes | null;
+  /** With `withShown`, for the best hits: what the article shows. */
+  shown?: ArticleShown | undefined;
 }
 
 export interface SearchEngine {

@@ -120,8 +120,8 @@ export const postgresEngine: SearchEngine = {
   async match(db: Executor, plan: MatchPlan): Promise<EngineHit[]> {
     if (!plan.groups.length) return [];
     if (plan.withVotes) {
-      const [row] = (await withMatchedVotes(matchStatement(plan), plan).execute(db)).rows;
-      return parseMatchedVotes(row?.hits ?? '[]');
+      const [row] = (await withMatchedVotes(matchStatement(plan), plan, plan.withShown).execute(db)).rows;
+      return parseMatchedVotes(row);
     }
     const rows = await matchStatement(plan).execute(db);
     return rows.rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));

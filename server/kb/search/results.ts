@@ -9,8 +9,12 @@ import type { Executor } from '../../db/transaction.js';
  * where a statement is a function call, the votes of every match are a step of their own. On
  * PostgreSQL, where each statement is a round trip that costs the portal's process more CPU than
  * reading the votes costs the database, each pass reads its matches' votes in its own statement
- * (withMatchedVotes). The page shown stays a statement of its own on both: read with the passes,
- * the text of the ~20 matches not shown cost PostgreSQL more than the round trip saved.
+ * (withMatchedVotes). On PostgreSQL a pass also reads what its best few answerable matches show
+ * (the page's link, title and snippet text: MatchPlan.withShown), ranked as the search will rank
+ * them (rankingScore), so a search whose page comes from its passes needs no statement for it.
+ * Read for every match instead, the text of the ~20 not shown cost PostgreSQL more than the round
+ * trip saved. SQLite, and a page that comes from the ranked-match cache, read it in a statement of
+ * its own (articlesShown).
  */
 
 /** Which articles a search may answer with: published ones that pass its filters. */
@@ -34,6 +38,31 @@ export type ArticleVotes = [id: number, helpful: number, unhelpful: number];
 
 /** A matched article's votes, read with its pass. */
 export type MatchedVotes = [helpful: number, unhelpful: number];
+
+/** How far readers' votes move a match's score: up to this share either way (helpfulnessBoost). */
+const BOOST_WEIGHT = 0.3;
+/** Votes that count as much as the rest together: a few votes move a score little. */
+const BOOST_PRIOR = 5;
+
+/** A multiplier from readers' votes: up to +30% for helpful articles, down to −30% for unhelpful ones. */
+export function helpfulnessBoost(helpful: number, unhelpful: number): number {
+  return 1 + (BOOST_WEIGHT * (helpful - unhelpful)) / (helpful + unhelpful + BOOST_PRIOR);
+}
+
+/** How a search ranks a match: its score times helpfulnessBoost. */
+export function rankingScore(score: number, helpful: number, unhelpful: number): number {
+  return score * helpfulnessBoost(helpful, unhelpful);
+}
+
+/**
+ * rankingScore in SQL (the columns' names given), in float8 and in the same order of operations,
+ * so PostgreSQL orders matches as the search will (a near tie decided otherwise only costs the
+ * search a statement for what it lacks: see withMatchedVotes).
+ */
+function rankingScoreSql(score: string, helpful: string, unhelpful: string) {
+  const [s, h, u] = [score, helpful, unhelpful].map((c) => sql.ref(c));
+  return sql`${s} * (1 + (${sql.lit(BOOST_WEIGHT)}::float8 * (${h} - ${u})) / (${h} + ${u} + ${sql.lit(BOOST_PRIOR)}))`;
+}
 
 /**
  * kb_articles as the result steps read it (`alias`: the name it goes by): on SQLite through the
@@ -91,19 +120,52 @@ export async function articlesShown(db: Executor, ids: number[]): Promise<Articl
  * PostgreSQL: a pass's statement (rows of id and score) with each hit's votes read in the same
  * statement, as votesOfMatches reads them (null: the article may not be answered with), so no
  * statement of its own runs for them. One JSON array of [id, score, helpful, unhelpful], as
- * votesOfMatches reads its votes.
+ * votesOfMatches reads its votes; the score as float8, the value rankingScoreSql ranks by.
+ *
+ * With `shown`, also what the best `shown` answerable hits show (articlesShown's columns), best
+ * by rankingScore, ties to the newer article as rankMatches breaks them: whatever the passes add,
+ * a page comes from the best `shown` of each pass.
  */
-export function withMatchedVotes(pass: RawBuilder<{ id: number; score: number }>, filters: ArticleFilters): RawBuilder<{ hits: string }> {
-  return sql<{ hits: string }>`
-    SELECT coalesce(json_agg(json_build_array(h.id, h.score, a.helpful_count, a.unhelpful_count)), '[]')::text AS hits
+export function withMatchedVotes(
+  pass: RawBuilder<{ id: number; score: number }>,
+  filters: ArticleFilters,
+  shown = 0,
+): RawBuilder<{ hits: string; shown: string | null }> {
+  const hits = sql`
+    SELECT h.id, h.score::float8 AS score, a.helpful_count AS helpful, a.unhelpful_count AS unhelpful
     FROM (${pass}) AS h LEFT JOIN kb_articles AS a ON a.id = h.id AND ${answerable(filters, 'a')}`;
+  const votes = sql`coalesce(json_agg(json_build_array(v.id, v.score, v.helpful, v.unhelpful)), '[]')::text`;
+  if (!shown) return sql<{ hits: string; shown: null }>`SELECT ${votes} AS hits, NULL AS shown FROM (${hits}) AS v`;
+  return sql<{ hits: string; shown: string }>`
+    WITH v AS MATERIALIZED (${hits}),
+    best AS (
+      SELECT id FROM v WHERE helpful IS NOT NULL
+      ORDER BY ${rankingScoreSql('score', 'helpful', 'unhelpful')} DESC, id DESC LIMIT ${shown}
+    )
+    SELECT (SELECT ${votes} FROM v) AS hits,
+      (SELECT coalesce(json_agg(json_build_array(a.id, a.slug, a.title, a.locale, a.category, s.text)), '[]')::text
+       FROM best JOIN kb_articles AS a ON a.id = best.id LEFT JOIN kb_snippet_text AS s ON s.article_id = best.id) AS shown`;
 }
 
-/** The hits of withMatchedVotes' JSON, each with its votes (null: the article may not be answered with). */
-export function parseMatchedVotes(json: string): { id: number; score: number; votes: MatchedVotes | null }[] {
-  return (JSON.parse(json) as [number, number, number | null, number | null][]).map(([id, score, helpful, unhelpful]) => ({
-    id,
-    score,
-    votes: helpful === null || unhelpful === null ? null : [helpful, unhelpful],
-  }));
+/** A hit of withMatchedVotes: its votes (null: the article may not be answered with), and what it shows if read. */
+export interface MatchedHit {
+  id: number;
+  score: number;
+  votes: MatchedVotes | null;
+  shown?: ArticleShown;
+}
+
+/** The hits of withMatchedVotes' row, each with its votes and, for the best few, what it shows. */
+export function parseMatchedVotes(row: { hits: string; shown: string | null } | undefined): MatchedHit[] {
+  const shown = new Map(
+    (JSON.parse(row?.shown ?? '[]') as [number, string, string, string, string | null, string | null][]).map(
+      ([id, slug, title, locale, category, text]) => [id, { id, slug, title, locale, category, text }],
+    ),
+  );
+  return (JSON.parse(row?.hits ?? '[]') as [number, number, number | null, number | null][]).map(([id, score, helpful, unhelpful]) => {
+    const hit: MatchedHit = { id, score, votes: helpful === null || unhelpful === null ? null : [helpful, unhelpful] };
+    const article = shown.get(id);
+    if (article) hit.shown = article;
+    return hit;
+  });
 }

@@ -3,7 +3,7 @@ import type { KbLocale, KbSearchResult } from '../../../shared/kb.js';
 import type { Executor } from '../../db/transaction.js';
 import type { CacheView } from './cache.js';
 import type { EngineHit, MatchPlan, SearchEngine } from './engine.js';
-import { type ArticleVotes, type MatchedVotes, articlesShown, votesOfMatches } from './results.js';
+import { type ArticleShown, type ArticleVotes, type MatchedVotes, articlesShown, rankingScore, votesOfMatches } from './results.js';
 import { ARTICLE_COUNT_TERM, documentFrequencies, frequenciesAndCompletions, typoCandidates } from './vocabulary.js';
 
 /**
@@ -78,11 +78,14 @@ export async function expandTerms(
   // The word being typed is kept as typed (a prefix), but a finished plural is indexed by its stem.
   const stems = new Map(terms.filter((t) => t.prefix).map((t) => [t.term, stemWord(t.term)]));
   const completes = (t: KbQueryTerm) => t.kind === 'word' && t.prefix && t.term.length >= 1;
-  const { dfs, completions } = await frequenciesAndCompletions(
+  const { dfs, completions, corrections } = await frequenciesAndCompletions(
     db,
     [...terms.map((t) => t.term), ...stems.values(), ARTICLE_COUNT_TERM],
     [...new Set(terms.filter(completes).map((t) => t.term))],
-    { oneStatement: engine.kind === 'postgres' },
+    {
+      oneStatement: engine.kind === 'postgres',
+      typos: terms.filter((t) => t.fuzzy).map((t) => ({ word: t.term, stem: stems.get(t.term), completes: completes(t) })),
+    },
   );
   const out: ExpandedTerm[] = [];
   for (const t of terms) {
@@ -93,7 +96,7 @@ export async function expandTerms(
     if (stem && stem !== t.term && (dfs.get(stem) ?? 0) > 0) group.set(stem, dfs.get(stem)!);
     if (completes(t)) for (const c of completions.get(t.term) ?? []) group.set(c.term, c.df);
     if (t.fuzzy && group.size === 0) {
-      for (const c of await typoCandidates(db, t.term)) group.set(c.term, c.df);
+      for (const c of corrections.get(t.term) ?? (await typoCandidates(db, t.term))) group.set(c.term, c.df);
     }
     if (group.size)
       out.push({ group: [...group.keys()], frequencies: [...group.values()], estimate: [...group.values()].reduce((a, b) => a + b, 0) });
@@ -118,13 +121,20 @@ async function runPasses(
   want: number,
   allowAny: boolean,
 ) {
-  const base = { locale: options.locale, category: options.category, cap: RANK_CAP, limit: want, withVotes: true };
+  const base = {
+    locale: options.locale,
+    category: options.category,
+    cap: RANK_CAP,
+    limit: want,
+    withVotes: true,
+    withShown: options.limit,
+  };
   const matching = (parts: ExpandedTerm[]) => ({
     groups: parts.map((e) => e.group),
     frequencies: { terms: parts.map((e) => e.frequencies), articles },
   });
   const hits = new Map<number, number>();
-  const votes = new VotesRead();
+  const votes = new MatchesRead();
   const addAll = (list: EngineHit[], weight: number) => {
     for (const h of list) if (!hits.has(h.id)) hits.set(h.id, h.score * weight);
   };
@@ -149,23 +159,25 @@ async function runPasses(
       1,
     );
   }
-  return { hits, votes: votes.all() };
+  return { hits, votes: votes.all(), shown: votes.shown() };
 }
 
 /**
- * The votes the passes read with their hits (MatchPlan.withVotes), by article: null for one that
- * may not be answered with. `all()` is null unless every hit came with its votes (an engine that
- * ignores withVotes): then rankMatches reads them.
+ * What the passes read with their hits: votes (MatchPlan.withVotes), by article, null for one that
+ * may not be answered with, and what the best hits show (MatchPlan.withShown). `all()` is null
+ * unless every hit came with its votes (an engine that ignores withVotes): then rankMatches reads them.
  */
-class VotesRead {
+class MatchesRead {
   readonly #votes = new Map<number, MatchedVotes | null>();
+  readonly #shown = new Map<number, ArticleShown>();
   #complete = true;
 
-  /** Keeps the votes that came with `hits`, and passes the hits on. */
+  /** Keeps what came with `hits`, and passes the hits on. */
   keep(hits: EngineHit[]): EngineHit[] {
     for (const h of hits) {
       if (h.votes === undefined) this.#complete = false;
       else this.#votes.set(h.id, h.votes);
+      if (h.shown) this.#shown.set(h.id, h.shown);
     }
     return hits;
   }
@@ -173,11 +185,10 @@ class VotesRead {
   all(): ReadonlyMap<number, MatchedVotes | null> | null {
     return this.#complete ? this.#votes : null;
   }
-}
 
-/** A multiplier from readers' votes: up to +30% for helpful articles, down to −30% for unhelpful ones. */
-export function helpfulnessBoost(helpful: number, unhelpful: number): number {
-  return 1 + (0.3 * (helpful - unhelpful)) / (helpful + unhelpful + 5);
+  shown(): ReadonlyMap<number, ArticleShown> {
+    return this.#shown;
+  }
 }
 
 /** A ranked match before its snippet: the article and its score, helpfulness included. */
@@ -228,27 +239,26 @@ async function rankMatches(
     votes = await votesOfMatches(db, [...hits.keys()], options);
   }
   return votes
-    .map(([id, helpful, unhelpful]) => ({ id, score: hits.get(id)! * helpfulnessBoost(helpful, unhelpful) }))
+    .map(([id, helpful, unhelpful]) => ({ id, score: rankingScore(hits.get(id)!, helpful, unhelpful) }))
     .sort((a, b) => b.score - a.score || b.id - a.id)
     .slice(0, options.limit);
 }
 
-/** Results with snippets highlighting `terms` and the `variants` they matched through. */
+/**
+ * Results with snippets highlighting `terms` and the `variants` they matched through. What the
+ * passes read of the articles shown (`read`) is not read again.
+ */
 async function withSnippets(
   db: Executor,
   ranked: readonly RankedMatch[],
   terms: readonly KbQueryTerm[],
   variants: string[],
+  read: ReadonlyMap<number, ArticleShown> = new Map(),
 ): Promise<KbSearchResult[]> {
   if (!ranked.length) return [];
-  const shown = new Map(
-    (
-      await articlesShown(
-        db,
-        ranked.map((r) => r.id),
-      )
-    ).map((a) => [a.id, a]),
-  );
+  const shown = new Map(ranked.flatMap(({ id }) => (read.has(id) ? [[id, read.get(id)!] as const] : [])));
+  const missing = ranked.filter(({ id }) => !shown.has(id)).map(({ id }) => id);
+  if (missing.length) for (const a of await articlesShown(db, missing)) shown.set(a.id, a);
   return ranked.flatMap(({ id, score }) => {
     const article = shown.get(id);
     if (!article) return [];
@@ -293,10 +303,12 @@ export async function searchArticles(
   if (!expanded.length) return [];
   const key = expansionKey(expanded, options);
   let ranked = matches?.get(key);
+  let read: ReadonlyMap<number, ArticleShown> | undefined;
   if (!ranked) {
     // Ask for more than shown so the helpfulness boost can reorder near ties.
     const passes = await runPasses(engine, db, expanded, articles, options, options.limit * 3, true);
     ranked = await rankMatches(db, passes.hits, options, passes.votes);
+    read = passes.shown;
     matches?.set(key, ranked);
   }
   return withSnippets(
@@ -304,6 +316,7 @@ export async function searchArticles(
     ranked,
     terms,
     expanded.flatMap((e) => e.group),
+    read,
   );
 }
 
@@ -354,7 +367,7 @@ export async function suggestArticles(engine: SearchEngine, db: Executor, text: 
   };
   // A description is mostly incidental words ("five years old", "an hour"); an article whose
   // title carries its subject ("laptop battery") is the one meant. Title matches count again.
-  const votes = new VotesRead();
+  const votes = new MatchesRead();
   const hits = new Map(votes.keep(await engine.match(db, plan)).map((h) => [h.id, h.score]));
   await letOthersRun(db);
   for (const h of votes.keep(await engine.match(db, { ...plan, titleOnly: true })))

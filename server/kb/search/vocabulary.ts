@@ -79,7 +79,7 @@ const typoRows = precompiledRead((db, keys: unknown) =>
     .select(['t.term', 't.df'])
     .where(inList(db, 'k.key', keys))
     .where('t.df', '>', 0)
-    .limit(200),
+    .limit(TYPO_SCAN),
 );
 // The usual scan is part of the statement (on SQLite a bound LIMIT costs a new plan at every run:
 // see sqliteLimit); another one, asked for by tests, is read through Kysely.
@@ -98,9 +98,17 @@ export async function documentFrequencies(db: Executor, terms: readonly string[]
  * Words within one edit (insert, delete, substitute, swap neighbours) of `word` that articles
  * use, most common first. One indexed lookup of the word's deletion keys; at most `max` back.
  */
-export async function typoCandidates(db: Executor, word: string, max = 3): Promise<{ term: string; df: number }[]> {
+export async function typoCandidates(db: Executor, word: string, max = TYPO_CHOICES): Promise<{ term: string; df: number }[]> {
   if (word.length < MIN_FUZZY_LENGTH) return [];
-  const rows = await typoRows(db, listArgument(db, deletionKeys(word)));
+  return closestTypos(word, await typoRows(db, listArgument(db, deletionKeys(word))), max);
+}
+
+const TYPO_CHOICES = 3;
+/** Vocabulary rows a word's deletion keys lead to, at most (the typo lookup's LIMIT). */
+const TYPO_SCAN = 200;
+
+/** Of the rows `word`'s deletion keys led to, the `max` commonest words within one edit of it. */
+function closestTypos(word: string, rows: readonly { term: string; df: number | string }[], max: number): { term: string; df: number }[] {
   const seen = new Set<string>();
   return rows
     .filter((r) => r.term !== word && !seen.has(r.term) && seen.add(r.term) && editDistance(word, r.term, 1) <= 1)
@@ -152,24 +160,46 @@ export async function prefixCompletions(
 }
 
 /**
+ * A word that is corrected when nothing else stands for it in a query (see expandTerms): neither
+ * itself, nor its `stem`, nor (`completes`: the word being typed) a longer word it begins.
+ */
+export interface TypoCheck {
+  word: string;
+  stem?: string | undefined;
+  completes: boolean;
+}
+
+/**
  * documentFrequencies of `terms` and prefixCompletions of each of `prefixes`: a typed query needs
  * both before anything else. With `oneStatement` they are read in one: on PostgreSQL every
  * statement is a round trip that costs the server more CPU (~0.15 ms) than the lookups themselves.
  * SQLite runs in-process, with no round trip to save, and the compound statement costs it ~10 µs more.
+ *
+ * In the one statement, also the typo corrections of each of `typos` that nothing else stands
+ * for, so a query with a typo needs no statement of its own for them (one search in three of the
+ * benchmark's log). Each such lookup is in `corrections` (no entry: not looked up, ask
+ * typoCandidates); a word that something stands for costs the statement one index probe.
  */
 export async function frequenciesAndCompletions(
   db: Executor,
   terms: readonly string[],
   prefixes: readonly string[],
-  { oneStatement }: { oneStatement: boolean },
-): Promise<{ dfs: Map<string, number>; completions: Map<string, { term: string; df: number }[]> }> {
+  { oneStatement, typos = [] }: { oneStatement: boolean; typos?: readonly TypoCheck[] },
+): Promise<{
+  dfs: Map<string, number>;
+  completions: Map<string, { term: string; df: number }[]>;
+  corrections: Map<string, { term: string; df: number }[]>;
+}> {
   const dfs = new Map<string, number>();
   const completions = new Map<string, { term: string; df: number }[]>();
-  if (!oneStatement || !prefixes.length || !terms.length) {
+  const corrections = new Map<string, { term: string; df: number }[]>();
+  const checked = typos.filter((c) => c.word.length >= MIN_FUZZY_LENGTH);
+  if (!oneStatement || !terms.length || (!prefixes.length && !checked.length)) {
     for (const p of prefixes) completions.set(p, await prefixCompletions(db, p));
-    return { dfs: await documentFrequencies(db, terms), completions };
+    return { dfs: await documentFrequencies(db, terms), completions, corrections };
   }
-  // Each row says which lookup it answers: -1 the frequencies, i the completions of prefixes[i].
+  // Each row says which lookup it answers: -1 the frequencies, i the completions of prefixes[i],
+  // prefixes.length + j the corrections of checked[j] (one row with no term: looked up, none found).
   let query = db
     .selectFrom('kb_terms')
     .select(['term', 'df', sql.lit(-1).as('lookup')])
@@ -179,13 +209,43 @@ export async function frequenciesAndCompletions(
       db.selectFrom(completionRange(db, p, pastPrefix(p), COMPLETION_SCAN).as('c')).select(['c.term', 'c.df', sql.lit(i).as('lookup')]),
     );
   });
+  checked.forEach((check, j) => {
+    query = query.unionAll(typoBranch(db, check, prefixes.length + j));
+  });
   const rows = await query.execute();
   const ranges = prefixes.map(() => [] as { term: string; df: number }[]);
+  const found = checked.map(() => null as { term: string; df: number }[] | null);
   for (const r of rows) {
     const lookup = Number(r.lookup);
     if (lookup < 0) dfs.set(r.term, Number(r.df));
-    else ranges[lookup]!.push({ term: r.term, df: Number(r.df) });
+    else if (lookup < prefixes.length) ranges[lookup]!.push({ term: r.term, df: Number(r.df) });
+    else {
+      const list = (found[lookup - prefixes.length] ??= []);
+      if (r.term !== null) list.push({ term: r.term, df: Number(r.df) });
+    }
   }
   prefixes.forEach((p, i) => completions.set(p, mostCommon(ranges[i]!, COMPLETIONS)));
-  return { dfs, completions };
+  checked.forEach((check, j) => {
+    const list = found[j];
+    if (list) corrections.set(check.word, closestTypos(check.word, list, TYPO_CHOICES));
+  });
+  return { dfs, completions, corrections };
+}
+
+/**
+ * The typo lookup of `check` as a branch of frequenciesAndCompletions' statement, run only when no
+ * word of the vocabulary stands for it (the rule expandTerms applies), answering `lookup`: its
+ * rows, or one with a null term when there are none.
+ */
+function typoBranch(db: Executor, check: TypoCheck, lookup: number) {
+  const standsFor = [sql`term = ${check.word}`];
+  if (check.stem && check.stem !== check.word) standsFor.push(sql`term = ${check.stem}`);
+  if (check.completes) standsFor.push(sql`(term > ${check.word} AND term < ${pastPrefix(check.word)})`);
+  return sql<{ term: string; df: number; lookup: number }>`
+    SELECT c.term, c.df, ${sql.lit(lookup)} AS lookup
+    FROM (SELECT 1) AS one LEFT JOIN (
+      SELECT t.term, t.df FROM kb_term_keys AS k JOIN kb_terms AS t ON t.term = k.term
+      WHERE ${oneOf(db, 'k.key', deletionKeys(check.word))} AND t.df > 0 LIMIT ${sql.lit(TYPO_SCAN)}
+    ) AS c ON 1 = 1
+    WHERE NOT EXISTS (SELECT 1 FROM kb_terms WHERE df > 0 AND (${sql.join(standsFor, sql` OR `)}))`;
 }
