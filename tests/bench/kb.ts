@@ -32,7 +32,7 @@ import { importArticles } from '../../server/features/kb/import.js';
 import { SEARCH_TIMEOUT_MS, search } from '../../server/features/kb/service.js';
 import { SearchCache } from '../../server/kb/search/cache.js';
 import { searchEngineFor } from '../../server/kb/search/index.js';
-import type { RankedMatch } from '../../server/kb/search/search.js';
+import type { RankedMatch, VocabularyEntry } from '../../server/kb/search/search.js';
 import type { KbSearchResult } from '../../shared/kb.js';
 import { systemClock } from '../../server/platform/clock.js';
 import { startPostgres } from '../harness/postgres.js';
@@ -113,16 +113,19 @@ async function prepare(config: DatabaseConfig, corpus: Corpus, queries: string[]
       console.log(`${what}, CPU:`, summary(cpu), `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
     }
     // The log in order through the caches the HTTP app keeps (fresh ones): how many searches still
-    // reach the engine with the answer cache alone and with the ranked-match cache beneath it.
+    // reach the engine with the answer cache alone and with the ranked-match and term caches beneath it.
     for (const matchCache of [false, true]) {
       let passes = 0;
       const counting = { ...kb, engine: { ...kb.engine, match: (...args: Parameters<typeof kb.engine.match>) => ((passes += 1), kb.engine.match(...args)) } };
-      const caches = { cache: new SearchCache<KbSearchResult[]>(), ...(matchCache ? { matchCache: new SearchCache<RankedMatch[]>() } : {}) };
+      const caches = {
+        cache: new SearchCache<KbSearchResult[]>(),
+        ...(matchCache ? { matchCache: new SearchCache<RankedMatch[]>(), termCache: new SearchCache<VocabularyEntry>() } : {}),
+      };
       const c0 = process.cpuUsage();
       for (const q of queries) await search({ ...counting, ...caches }, { q, limit: 10 }, { log: false });
       const c = process.cpuUsage(c0);
       console.log(
-        `[kb ${label}] the log in order, ${matchCache ? 'answers and ranked matches' : 'answers only'} cached: ${passes} passes, CPU ${((c.user + c.system) / 1000).toFixed(0)} ms`,
+        `[kb ${label}] the log in order, ${matchCache ? 'answers, ranked matches and terms' : 'answers only'} cached: ${passes} passes, CPU ${((c.user + c.system) / 1000).toFixed(0)} ms`,
       );
     }
   } finally {
@@ -191,7 +194,8 @@ async function loadTest(port: number, cookie: string, queries: string[], seen: S
 /**
  * One request at a time, after the load phases (so V8 has compiled the server's code for speed):
  * the server's CPU for a request that does no work of its own (/api/health), a search new to the
- * caches (the log's distinct queries with another page size, which the caches key on) and the
+ * answer and match caches (the log's distinct queries with another page size, which those caches
+ * key on; its terms' expansions, which do not depend on it, are in the term cache by then) and the
  * same search again, answered from them. Each request is handled alone, as at a low fixed rate,
  * and the server is given a moment after each answer to finish its work (the access line). What a
  * new query costs over HTTP, set against the in-process figures above.
@@ -208,7 +212,7 @@ async function oneAtATime(port: number, cookie: string, queries: string[], pid: 
   const search = (q: string) => `/api/kb/search?q=${encodeURIComponent(q)}&limit=9`;
   const kinds: [string, (q: string) => string][] = [
     ['/api/health', () => '/api/health'],
-    ['a search new to the caches', search],
+    ['a search new to the answer and match caches', search],
     ['the same search again, from the caches', search],
   ];
   for (const [what, pathOf] of kinds) {

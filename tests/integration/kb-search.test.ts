@@ -696,6 +696,43 @@ describe.each(availableDialects())('knowledge-base search on %s', (dialect) => {
     expect(passes.run).toBeGreaterThan(afterFirst);
   });
 
+  it('keeps what the vocabulary said of each term: a query of terms seen before looks none up, answers unchanged, until the base changes', async () => {
+    const counted = countingStatements(t.deps.db);
+    const withTerms: KbDeps = { ...kb, db: counted.db, termCache: new SearchCache() };
+    const statementsOf = async (deps: KbDeps, q: string) => {
+      counted.statements = 0;
+      const results = await search(deps, { q, limit: 5 });
+      return { results, statements: counted.statements };
+    };
+    // Seen in earlier queries: "printer " and "vpn ", each finished, and the typo "pasword ".
+    for (const q of ['printer ', 'vpn ', 'pasword ']) await search(withTerms, { q, limit: 5 });
+    // The vocabulary's statements saved: one on PostgreSQL; on SQLite the frequencies, and the typo's own lookup.
+    for (const [q, saved] of [
+      ['vpn printer ', 1],
+      ['printer pasword ', dialect === 'postgres' ? 1 : 2],
+    ] as const) {
+      const cold = await statementsOf({ ...kb, db: counted.db, termCache: new SearchCache() }, q);
+      const warm = await statementsOf(withTerms, q);
+      expect(warm.results, q).toEqual(cold.results);
+      expect(warm.results.length, q).toBeGreaterThan(0);
+      expect(warm.statements, q).toBe(cold.statements - saved);
+    }
+    // A word no article has yet, and a typo of it: nothing stands for either, until an article has it.
+    expect(await search(withTerms, { q: 'zephyrix ', limit: 5 })).toEqual([]);
+    expect(await search(withTerms, { q: 'zephyrx ', limit: 5 })).toEqual([]);
+    const added = await createArticle(kb, editor, article('Zephyrix gateway', 'The Zephyrix gateway routes the lab network.'));
+    try {
+      for (const q of ['zephyrix ', 'zephyrx '])
+        expect(
+          (await search(withTerms, { q, limit: 5 })).map((r) => r.id),
+          q,
+        ).toEqual([added.id]);
+    } finally {
+      await updateArticle(kb, editor, added.id, { ...article('Zephyrix gateway', 'Archived.'), status: 'archived' });
+    }
+    expect(await search(withTerms, { q: 'zephyrix ', limit: 5 })).toEqual([]);
+  });
+
   it('shares ranked matches between queries that expand alike, answers unchanged, until the base changes', async () => {
     const { deps: counting, passes } = countingPasses({ cache: new SearchCache(), matchCache: new SearchCache() });
     const right = await search(counting, { q: 'printer ', limit: 5 });

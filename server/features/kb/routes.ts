@@ -74,6 +74,8 @@ export function kbRoutes(deps: AppDeps) {
     clock: deps.clock,
     cache: new SearchCache(),
     matchCache: new SearchCache(),
+    // Terms are few and long-lived: more of them, and kept for longer (the generation still ends them).
+    termCache: new SearchCache(20_000, 10 * 60_000),
     searchLog: deps.searchLog,
     boundedDb: deps.database.withStatementTimeout(kb.SEARCH_TIMEOUT_MS),
     changes: deps.kbChanges,

@@ -21,7 +21,7 @@ import type { AuditTrail } from '../../audit/audit.js';
 import { type Executor, withTransaction } from '../../db/transaction.js';
 import { AppError, errors } from '../../errors.js';
 import { type IndexableArticle, type SearchEngine, reindex, searchArticles, suggestArticles, tagsOf } from '../../kb/search/index.js';
-import type { MatchCache, RankedMatch } from '../../kb/search/search.js';
+import type { MatchCache, RankedMatch, TermCache, VocabularyEntry } from '../../kb/search/search.js';
 import type { Clock } from '../../platform/clock.js';
 import type { SearchCache } from '../../kb/search/cache.js';
 import { type KbChanges, readChangesEachTime } from './changes.js';
@@ -39,6 +39,8 @@ export interface KbDeps {
   cache?: SearchCache<KbSearchResult[]>;
   /** Recent searches' ranked matches, by what each query expands to (see MatchCache; absent: none kept). */
   matchCache?: SearchCache<RankedMatch[]>;
+  /** What the vocabulary said of recent queries' terms (see TermCache; absent: every search looks its terms up). */
+  termCache?: SearchCache<VocabularyEntry>;
   /** PostgreSQL: longest any one statement of a search may run (default SEARCH_TIMEOUT_MS). */
   searchTimeoutMs?: number;
   /**
@@ -430,7 +432,7 @@ export async function search(
   const results = await cached(
     deps,
     `s\u0000${analysed}\u0000${query.locale ?? ''}\u0000${query.category ?? ''}\u0000${query.limit}`,
-    (matches) => bounded(deps, (db) => searchArticles(deps.engine, db, query.q, query, matches)),
+    (caches) => bounded(deps, (db) => searchArticles(deps.engine, db, query.q, query, caches)),
   );
   if (options.log !== false) {
     const entry = {
@@ -480,16 +482,20 @@ async function bounded<T>(deps: KbDeps, run: (db: Executor) => Promise<T>): Prom
 }
 
 /**
- * An answer from `deps.cache`, else `run`'s, which is handed the ranked-match cache (if any) at
- * the generation read here: one read of the change counter serves both.
+ * An answer from `deps.cache`, else `run`'s, which is handed the ranked-match and term caches (if
+ * any) at the generation read here: one read of the change counter serves them all.
  */
-async function cached(deps: KbDeps, key: string, run: (matches?: MatchCache) => Promise<KbSearchResult[]>): Promise<KbSearchResult[]> {
-  if (!deps.cache && !deps.matchCache) return run();
+async function cached(
+  deps: KbDeps,
+  key: string,
+  run: (caches: { matches?: MatchCache | undefined; terms?: TermCache | undefined }) => Promise<KbSearchResult[]>,
+): Promise<KbSearchResult[]> {
+  if (!deps.cache && !deps.matchCache && !deps.termCache) return run({});
   const generation = await (deps.changes ?? readChangesEachTime).current(deps.db);
   const now = deps.clock.now();
   const hit = deps.cache?.get(key, generation, now);
   if (hit) return hit;
-  const results = await run(deps.matchCache?.at(generation, now));
+  const results = await run({ matches: deps.matchCache?.at(generation, now), terms: deps.termCache?.at(generation, now) });
   deps.cache?.set(key, generation, now, results);
   return results;
 }

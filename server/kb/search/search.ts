@@ -56,7 +56,7 @@ function withoutCommon<T>(parts: T[], estimateOf: (part: T) => number, articles:
   return rare.length ? rare : parts;
 }
 
-interface ExpandedTerm {
+export interface ExpandedTerm {
   /** The terms that satisfy this part of the query. */
   group: string[];
   /** Each term's document frequency, in the order of `group`. */
@@ -65,16 +65,61 @@ interface ExpandedTerm {
   estimate: number;
 }
 
+/** What the vocabulary says of a query term (`part`; null: nothing stands for it), or of the base: how many articles it holds. */
+export type VocabularyEntry = { part: ExpandedTerm | null } | { articles: number };
+
+/**
+ * What the vocabulary said of query terms, kept by term for the index generation the caller reads
+ * (SearchCache.at; the vocabulary changes only with the index, which moves the generation). A
+ * term expands alike in every query at one generation, and queries share most of their words: a
+ * query new to the other caches whose terms have all been seen needs no vocabulary lookup (on
+ * PostgreSQL a round trip: a title-only query is then one statement).
+ */
+export type TermCache = CacheView<VocabularyEntry>;
+
+/** The number of articles in a TermCache (no term's key: those start with the term's kind). */
+const ARTICLES_KEY = '#articles';
+/** A term's key in a TermCache: what its expansion depends on (kind, whether being typed, the term). */
+const termKey = (t: KbQueryTerm) => `${t.kind}:${t.prefix ? '>' : ''}${t.term}`;
+
 /**
  * Each query term with what may stand in for it. A known word stands for itself; the word being
  * typed also for its commonest completions; an unknown word for its typo corrections. A term
- * nothing stands for is dropped (it cannot match), unless it is the whole query.
+ * nothing stands for is dropped (it cannot match), unless it is the whole query. With `cache`,
+ * only the terms it does not hold are looked up.
  */
 export async function expandTerms(
   engine: SearchEngine,
   db: Executor,
   terms: readonly KbQueryTerm[],
+  cache?: TermCache,
 ): Promise<{ parts: ExpandedTerm[]; articles: number }> {
+  const known = new Map<string, ExpandedTerm | null>();
+  for (const t of terms) {
+    const entry = cache?.get(termKey(t));
+    if (entry && 'part' in entry) known.set(termKey(t), entry.part);
+  }
+  const counted = cache?.get(ARTICLES_KEY);
+  let articles = counted && 'articles' in counted ? counted.articles : undefined;
+  const missing = terms.filter((t) => !known.has(termKey(t)));
+  if (missing.length || articles === undefined) {
+    const looked = await lookUpTerms(engine, db, missing);
+    articles = looked.articles;
+    cache?.set(ARTICLES_KEY, { articles });
+    for (const [key, part] of looked.parts) {
+      known.set(key, part);
+      cache?.set(key, { part });
+    }
+  }
+  return { parts: terms.flatMap((t) => known.get(termKey(t)) ?? []), articles };
+}
+
+/** expandTerms' lookups for `terms`: each one's expansion (null: nothing stands for it) by termKey, and the article count. */
+async function lookUpTerms(
+  engine: SearchEngine,
+  db: Executor,
+  terms: readonly KbQueryTerm[],
+): Promise<{ parts: Map<string, ExpandedTerm | null>; articles: number }> {
   // The word being typed is kept as typed (a prefix), but a finished plural is indexed by its stem.
   const stems = new Map(terms.filter((t) => t.prefix).map((t) => [t.term, stemWord(t.term)]));
   const completes = (t: KbQueryTerm) => t.kind === 'word' && t.prefix && t.term.length >= 1;
@@ -87,7 +132,7 @@ export async function expandTerms(
       typos: terms.filter((t) => t.fuzzy).map((t) => ({ word: t.term, stem: stems.get(t.term), completes: completes(t) })),
     },
   );
-  const out: ExpandedTerm[] = [];
+  const parts = new Map<string, ExpandedTerm | null>();
   for (const t of terms) {
     const own = dfs.get(t.term) ?? 0;
     const group = new Map<string, number>();
@@ -98,10 +143,14 @@ export async function expandTerms(
     if (t.fuzzy && group.size === 0) {
       for (const c of corrections.get(t.term) ?? (await typoCandidates(db, t.term))) group.set(c.term, c.df);
     }
-    if (group.size)
-      out.push({ group: [...group.keys()], frequencies: [...group.values()], estimate: [...group.values()].reduce((a, b) => a + b, 0) });
+    parts.set(
+      termKey(t),
+      group.size
+        ? { group: [...group.keys()], frequencies: [...group.values()], estimate: [...group.values()].reduce((a, b) => a + b, 0) }
+        : null,
+    );
   }
-  return { parts: out, articles: dfs.get(ARTICLE_COUNT_TERM) ?? 0 };
+  return { parts, articles: dfs.get(ARTICLE_COUNT_TERM) ?? 0 };
 }
 
 /**
@@ -288,18 +337,19 @@ function letOthersRun(db: Executor): Promise<void> | undefined {
 
 /**
  * `GET /api/kb/search`: the best published articles for what a person typed. With `matches`, a
- * query that expands as an earlier one did (same generation) takes its ranked matches from there.
+ * query that expands as an earlier one did (same generation) takes its ranked matches from there;
+ * with `terms`, its terms' expansions that earlier queries looked up.
  */
 export async function searchArticles(
   engine: SearchEngine,
   db: Executor,
   query: string,
   options: SearchOptions,
-  matches?: MatchCache,
+  { matches, terms: termCache }: { matches?: MatchCache | undefined; terms?: TermCache | undefined } = {},
 ): Promise<KbSearchResult[]> {
   const terms = queryTerms(query);
   if (!terms.length) return [];
-  const { parts: expanded, articles } = await expandTerms(engine, db, terms);
+  const { parts: expanded, articles } = await expandTerms(engine, db, terms, termCache);
   if (!expanded.length) return [];
   const key = expansionKey(expanded, options);
   let ranked = matches?.get(key);
