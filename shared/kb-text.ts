@@ -171,6 +171,19 @@ export interface KbQueryTerm {
   fuzzy: boolean;
 }
 
+/** How far readers' votes move an article's rank: up to this share either way (helpfulnessBoost). */
+export const KB_BOOST_WEIGHT = 0.3;
+/** Votes that count as much as the rest together: a few votes move a rank little. */
+export const KB_BOOST_PRIOR = 5;
+
+/**
+ * A multiplier of an article's rank from readers' votes, the same in the server's search and the
+ * offline index: up to +30% for helpful articles, down to −30% for unhelpful ones, 1 without votes.
+ */
+export function helpfulnessBoost(helpful: number, unhelpful: number): number {
+  return 1 + (KB_BOOST_WEIGHT * (helpful - unhelpful)) / (helpful + unhelpful + KB_BOOST_PRIOR);
+}
+
 /** Longest query analysed; the rest is ignored (a search box is not a document). */
 export const KB_MAX_QUERY_TERMS = 8;
 

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadDemoArticles, type DemoArticle } from '../../server/demo/kb/load.js';
+import { helpfulnessBoost } from '../../shared/kb-text.js';
 import {
   buildIndex,
   capArticles,
-  helpfulnessBoost,
   loadIndex,
   searchIndex,
   serializeIndex,
@@ -149,8 +149,12 @@ describe('the offline index itself', () => {
     expect(searchIndex(index, 'monitor')[0]!.id).toBe(2);
     const printers = searchIndex(index, 'printer off').map((r) => r.id);
     expect(printers.indexOf(4)).toBeLessThan(printers.indexOf(3));
-    expect(helpfulnessBoost(30, 0)).toBeGreaterThan(helpfulnessBoost(0, 0));
-    expect(helpfulnessBoost(0, 30)).toBeLessThan(helpfulnessBoost(0, 0));
+    // The server's boost (shared): neutral without votes, at most 30% either way.
+    expect(helpfulnessBoost(0, 0)).toBe(1);
+    expect(helpfulnessBoost(30, 0)).toBeGreaterThan(1.25);
+    expect(helpfulnessBoost(30, 0)).toBeLessThan(1.3);
+    expect(helpfulnessBoost(0, 30)).toBeLessThan(0.75);
+    expect(helpfulnessBoost(0, 30)).toBeGreaterThan(0.7);
   });
 
   it('finds swapped letters, a prefix being typed, and Traditional Chinese against Simplified', () => {

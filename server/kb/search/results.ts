@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { KB_BOOST_PRIOR, KB_BOOST_WEIGHT, helpfulnessBoost } from '../../../shared/kb-text.js';
 import { isPostgres } from '../../db/dialect.js';
 import { oneOf } from '../../db/prepared.js';
 import type { Executor } from '../../db/transaction.js';
@@ -39,16 +40,6 @@ export type ArticleVotes = [id: number, helpful: number, unhelpful: number];
 /** A matched article's votes, read with its pass. */
 export type MatchedVotes = [helpful: number, unhelpful: number];
 
-/** How far readers' votes move a match's score: up to this share either way (helpfulnessBoost). */
-const BOOST_WEIGHT = 0.3;
-/** Votes that count as much as the rest together: a few votes move a score little. */
-const BOOST_PRIOR = 5;
-
-/** A multiplier from readers' votes: up to +30% for helpful articles, down to −30% for unhelpful ones. */
-export function helpfulnessBoost(helpful: number, unhelpful: number): number {
-  return 1 + (BOOST_WEIGHT * (helpful - unhelpful)) / (helpful + unhelpful + BOOST_PRIOR);
-}
-
 /** How a search ranks a match: its score times helpfulnessBoost. */
 export function rankingScore(score: number, helpful: number, unhelpful: number): number {
   return score * helpfulnessBoost(helpful, unhelpful);
@@ -61,7 +52,7 @@ export function rankingScore(score: number, helpful: number, unhelpful: number):
  */
 function rankingScoreSql(score: string, helpful: string, unhelpful: string) {
   const [s, h, u] = [score, helpful, unhelpful].map((c) => sql.ref(c));
-  return sql`${s} * (1 + (${sql.lit(BOOST_WEIGHT)}::float8 * (${h} - ${u})) / (${h} + ${u} + ${sql.lit(BOOST_PRIOR)}))`;
+  return sql`${s} * (1 + (${sql.lit(KB_BOOST_WEIGHT)}::float8 * (${h} - ${u})) / (${h} + ${u} + ${sql.lit(KB_BOOST_PRIOR)}))`;
 }
 
 /**

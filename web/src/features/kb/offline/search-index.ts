@@ -10,7 +10,16 @@
  * people found helpful rank a little higher.
  */
 import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
-import { buildSnippet, indexTokens, markdownToText, queryTerms, stemWord, textTerms, type KbQueryTerm } from '../../../../../shared/kb-text';
+import {
+  buildSnippet,
+  helpfulnessBoost,
+  indexTokens,
+  markdownToText,
+  queryTerms,
+  stemWord,
+  textTerms,
+  type KbQueryTerm,
+} from '../../../../../shared/kb-text';
 
 /** One published article as the offline copy keeps it (what `GET /api/kb/export` sends). */
 export interface OfflineArticle {
@@ -61,11 +70,9 @@ export const DEFAULT_BUDGET: OfflineBudget = { maxArticles: 10_000, maxBodyChars
 
 const FIELDS = ['title', 'tags', 'body'] as const;
 
-/** Helpful articles first: a gentle boost from the share of "yes" answers, neutral without answers. */
-export function helpfulnessBoost(helpful: number, notHelpful: number): number {
-  // Laplace-smoothed share of "yes": 1 answer moves little, 50 answers move it fully.
-  const share = (helpful + 1) / (helpful + notHelpful + 2);
-  return Math.round((0.8 + 0.4 * share) * 1000) / 1000;
+/** The server's helpfulness boost (shared), to three decimals: the index stores it with each article. */
+function storedBoost(helpful: number, notHelpful: number): number {
+  return Math.round(helpfulnessBoost(helpful, notHelpful) * 1000) / 1000;
 }
 
 function indexedDocument(article: OfflineArticle, bodyChars: number) {
@@ -79,7 +86,7 @@ function indexedDocument(article: OfflineArticle, bodyChars: number) {
     body: markdownToText(article.body).slice(0, bodyChars),
     locale: article.locale,
     category: article.category,
-    boost: helpfulnessBoost(article.helpful, article.notHelpful),
+    boost: storedBoost(article.helpful, article.notHelpful),
   };
 }
 
