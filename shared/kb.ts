@@ -269,9 +269,15 @@ export interface KbExportAnswer {
   total: number;
 }
 
+/**
+ * The longest look back analytics offer, in days. Logged searches older than this are read by
+ * nothing, and housekeeping deletes them.
+ */
+export const KB_ANALYTICS_MAX_DAYS = 365;
+
 /** `GET /api/kb/analytics?days=` (help desk). */
 export const kbAnalyticsQuerySchema = z.strictObject({
-  days: z.coerce.number().int().min(1).max(365).default(30),
+  days: z.coerce.number().int().min(1).max(KB_ANALYTICS_MAX_DAYS).default(30),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export interface KbAnalytics {

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { KB_ANALYTICS_MAX_DAYS } from '../../shared/kb.js';
+import { deleteSearchesBefore } from '../features/kb/repository.js';
 import { RECOVERY_BACKSTOP_FAILURES, RECOVERY_LOCKOUT_FAILURES } from '../features/password/flows.js';
 import { deleteIdleRecoveryFailures } from '../features/password/repository.js';
 import { deleteExpiredIdempotencyKeys, IDEMPOTENCY_TTL_MS } from '../idempotency/repository.js';
@@ -20,12 +22,19 @@ export interface HousekeepingOptions {
   keepDoneJobsMs?: number;
 }
 
+/**
+ * Logged searches deleted a run at most: 1.44 million a day, more than a busy portal logs, while
+ * a log never pruned before is cut back in steps that each hold it briefly.
+ */
+export const SEARCH_LOG_BATCH = 10_000;
+
 /** Every 10 minutes, in every deployment: what expired is deleted, so tables stay small. */
 export const HOUSEKEEPING_SCHEDULE = '*/10 * * * *';
 
 /**
  * Deletes what has expired: sessions, reset flows, one-time secrets, old rate-limit windows, old
- * finished jobs, old idempotency keys, failure counts left idle for a month.
+ * finished jobs, old idempotency keys, failure counts left idle for a month, logged searches
+ * older than analytics look back.
  */
 export async function housekeeping(db: Kysely<Database>, now: number, options: HousekeepingOptions): Promise<Record<string, number>> {
   const deleted = {
@@ -41,6 +50,8 @@ export async function housekeeping(db: Kysely<Database>, now: number, options: H
     }),
     // Idempotency keys are remembered for a day (server/http/idempotency.ts); a retry after that is a new request.
     idempotencyKeys: await deleteExpiredIdempotencyKeys(db, now - IDEMPOTENCY_TTL_MS),
+    // Free text people typed, kept for analytics only: past their longest look back (and a day), read by nothing.
+    searches: await deleteSearchesBefore(db, now - (KB_ANALYTICS_MAX_DAYS + 1) * DAY, SEARCH_LOG_BATCH),
   };
   // The longest rate-limit window is an hour; a day covers every rule with room to spare.
   await deleteStaleRateLimits(db, now - DAY);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRow } from '../../server/db/schema.js';
 import { housekeeping } from '../../server/jobs/housekeeping.js';
+import { deleteSearchesBefore } from '../../server/features/kb/repository.js';
 import { RECOVERY_BACKSTOP_FAILURES, RECOVERY_LOCKOUT_FAILURES } from '../../server/features/password/flows.js';
 import { enqueue, enqueueAll, JobQueue, nextSlot } from '../../server/jobs/queue.js';
 import { claimJobs } from '../../server/jobs/repository.js';
@@ -378,8 +379,16 @@ describe.each(availableDialects())('housekeeping on %s', (dialect) => {
       ])
       .execute();
 
+    // Searches logged over a year and a day ago are read by no analytics (they look back a year at most).
+    const searched = (query: string, created_at: number) => ({ query, locale: null, result_count: 1, created_at, burst: null });
+    await handle.db
+      .insertInto('kb_search_log')
+      .values([searched('too old', now - 367 * day), searched('a year ago', now - 365 * day), searched('today', now - 60_000)])
+      .execute();
+
     const deleted = await housekeeping(handle.db, now, { sessionIdleMs: 30 * 60_000 });
-    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1, idempotencyKeys: 0, recoveryFailures: 2 });
+    expect(deleted).toEqual({ sessions: 2, flows: 1, secrets: 1, jobs: 1, idempotencyKeys: 0, recoveryFailures: 2, searches: 1 });
+    expect((await handle.db.selectFrom('kb_search_log').select('query').orderBy('id').execute()).map((r) => r.query)).toEqual(['a year ago', 'today']);
     expect(
       (await handle.db.selectFrom('recovery_failures').select(['username', 'scope']).orderBy('username').execute()).map((r) => `${r.username} ${r.scope}`),
     ).toEqual(['locked-everywhere *', 'locked-here 198.51.100.8', 'recent *']);
@@ -388,6 +397,24 @@ describe.each(availableDialects())('housekeeping on %s', (dialect) => {
     expect((await handle.db.selectFrom('rate_limits').select('key').execute()).map((r) => r.key)).toEqual(['now']);
     // Failed jobs stay until an admin retries or discards them.
     expect((await handle.db.selectFrom('jobs').select('state').orderBy('id').execute()).map((r) => r.state)).toEqual(['done', 'failed']);
+  });
+
+  it('cuts a long-unpruned search log back a bounded batch at a time, the oldest first', async () => {
+    const now = Date.UTC(2026, 10, 24, 12, 0, 0);
+    const day = 24 * 3_600_000;
+    await handle.db.deleteFrom('kb_search_log').execute();
+    // Logged out of order: the oldest go first whatever their ids.
+    const ages = [400, 800, 366.5, 600, 2];
+    await handle.db
+      .insertInto('kb_search_log')
+      .values(ages.map((age) => ({ query: `${age} days`, locale: null, result_count: 0, created_at: now - age * day, burst: null })))
+      .execute();
+    const left = async () => (await handle.db.selectFrom('kb_search_log').select('query').orderBy('id').execute()).map((r) => r.query);
+    expect(await deleteSearchesBefore(handle.db, now - 366 * day, 2)).toBe(2);
+    expect(await left()).toEqual(['400 days', '366.5 days', '2 days']);
+    expect(await deleteSearchesBefore(handle.db, now - 366 * day, 2)).toBe(2);
+    expect(await deleteSearchesBefore(handle.db, now - 366 * day, 2)).toBe(0);
+    expect(await left()).toEqual(['2 days']);
   });
 });
 

@@ -253,6 +253,20 @@ export async function logSearches(
       .execute();
 }
 
+/**
+ * Deletes logged searches made before `before`, the oldest first and at most `limit` of them (a
+ * bounded statement, however far behind the log is), and says how many went.
+ */
+export async function deleteSearchesBefore(db: Executor, before: number, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('kb_search_log')
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('kb_search_log').select('id').where('created_at', '<', before).orderBy('created_at').limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** The latest row of a typing burst, if any. */
 export function lastOfBurst(db: Executor, burst: string) {
   return db
