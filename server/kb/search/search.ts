@@ -305,8 +305,8 @@ async function withSnippets(
   read: ReadonlyMap<number, ArticleShown> = new Map(),
 ): Promise<KbSearchResult[]> {
   if (!ranked.length) return [];
-  const shown = new Map(ranked.flatMap(({ id }) => (read.has(id) ? [[id, read.get(id)!] as const] : [])));
-  const missing = ranked.filter(({ id }) => !shown.has(id)).map(({ id }) => id);
+  const shown = new Map(read);
+  const missing = ranked.map(({ id }) => id).filter((id) => !read.has(id));
   if (missing.length) for (const a of await articlesShown(db, missing)) shown.set(a.id, a);
   return ranked.flatMap(({ id, score }) => {
     const article = shown.get(id);

@@ -1,5 +1,5 @@
 import { deletionKeys, editDistance, isCjkChar } from '../../../shared/kb-text.js';
-import { sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Executor } from '../../db/transaction.js';
 import { ROWS_PER_STATEMENT, chunks } from '../../db/chunks.js';
 import { inList, listArgument, oneOf, precompiledRead } from '../../db/prepared.js';
@@ -63,6 +63,9 @@ export async function applyVocabularyDeltas(trx: Executor, deltas: ReadonlyMap<s
 
 const COMPLETIONS = 6;
 const COMPLETION_SCAN = 400;
+const TYPO_CHOICES = 3;
+/** Vocabulary rows a word's deletion keys lead to, at most (the typo lookup's LIMIT). */
+const TYPO_SCAN = 200;
 
 // The lookups every search that misses the caches makes, compiled once (precompiledRead): Kysely
 // building and compiling them was ~40 µs each, a few per search.
@@ -72,15 +75,7 @@ const frequencyRows = precompiledRead((db, terms: unknown) =>
     .select(['term', 'df'])
     .where(inList(db, 'term', terms)),
 );
-const typoRows = precompiledRead((db, keys: unknown) =>
-  db
-    .selectFrom('kb_term_keys as k')
-    .innerJoin('kb_terms as t', 't.term', 'k.term')
-    .select(['t.term', 't.df'])
-    .where(inList(db, 'k.key', keys))
-    .where('t.df', '>', 0)
-    .limit(TYPO_SCAN),
-);
+const typoRows = precompiledRead((db, keys: unknown) => typoLookup(db, inList(db, 'k.key', keys)));
 // The usual scan is part of the statement (on SQLite a bound LIMIT costs a new plan at every run:
 // see sqliteLimit); another one, asked for by tests, is read through Kysely.
 const completionRows = precompiledRead((db, prefix: string, upper: string) => completionRange(db, prefix, upper, COMPLETION_SCAN));
@@ -103,9 +98,16 @@ export async function typoCandidates(db: Executor, word: string, max = TYPO_CHOI
   return closestTypos(word, await typoRows(db, listArgument(db, deletionKeys(word))), max);
 }
 
-const TYPO_CHOICES = 3;
-/** Vocabulary rows a word's deletion keys lead to, at most (the typo lookup's LIMIT). */
-const TYPO_SCAN = 200;
+/** The vocabulary rows deletion keys lead to (`keys`: the condition on `k.key`), at most TYPO_SCAN. */
+function typoLookup(db: Executor, keys: Expression<SqlBool>) {
+  return db
+    .selectFrom('kb_term_keys as k')
+    .innerJoin('kb_terms as t', 't.term', 'k.term')
+    .select(['t.term', 't.df'])
+    .where(keys)
+    .where('t.df', '>', 0)
+    .limit(TYPO_SCAN);
+}
 
 /** Of the rows `word`'s deletion keys led to, the `max` commonest words within one edit of it. */
 function closestTypos(word: string, rows: readonly { term: string; df: number | string }[], max: number): { term: string; df: number }[] {
@@ -243,9 +245,6 @@ function typoBranch(db: Executor, check: TypoCheck, lookup: number) {
   if (check.completes) standsFor.push(sql`(term > ${check.word} AND term < ${pastPrefix(check.word)})`);
   return sql<{ term: string; df: number; lookup: number }>`
     SELECT c.term, c.df, ${sql.lit(lookup)} AS lookup
-    FROM (SELECT 1) AS one LEFT JOIN (
-      SELECT t.term, t.df FROM kb_term_keys AS k JOIN kb_terms AS t ON t.term = k.term
-      WHERE ${oneOf(db, 'k.key', deletionKeys(check.word))} AND t.df > 0 LIMIT ${sql.lit(TYPO_SCAN)}
-    ) AS c ON 1 = 1
+    FROM (SELECT 1) AS one LEFT JOIN ${typoLookup(db, oneOf(db, 'k.key', deletionKeys(check.word))).as('c')} ON 1 = 1
     WHERE NOT EXISTS (SELECT 1 FROM kb_terms WHERE df > 0 AND (${sql.join(standsFor, sql` OR `)}))`;
 }
